@@ -1,0 +1,5 @@
+"""``python -m survey_toolkit`` runs the command line."""
+
+from .cli import main
+
+main()

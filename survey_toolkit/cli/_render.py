@@ -1,0 +1,68 @@
+"""Rendering for people at a terminal: located problems, tables, the list of files written.
+
+Diagnostics go to stderr so that stdout stays machine-readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from ..errors import Problem, Severity
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = Console(highlight=False, soft_wrap=True)
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _snippet(problem: Problem) -> list[str]:
+    """The offending line of a text file with a caret under the column, strictyaml style."""
+    loc = problem.location
+    if not (loc.file and loc.line):
+        return []
+    try:
+        lines = Path(loc.file).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    if not 1 <= loc.line <= len(lines):
+        return []
+    text = lines[loc.line - 1]
+    caret = " " * (max(loc.column or 1, 1) - 1) + "^"
+    return [f"    {text}", f"    {caret}"]
+
+
+def render_problem(problem: Problem, console: Console = err_console) -> None:
+    where = str(problem.location)
+    sev = problem.severity
+    head = f"{escape(where)}: " if where else ""
+    console.print(f"{head}[{_STYLE[sev]}]{sev.value}[/][dim]\\[{problem.code}][/] {escape(problem.message)}")
+    for line in _snippet(problem):
+        console.print(escape(line), style="dim")
+    if problem.expected is not None or problem.got is not None:
+        console.print(f"  expected: {escape(str(problem.expected))}; found: {escape(str(problem.got))}")
+    if problem.hint:
+        console.print(f"  [green]hint:[/] {escape(problem.hint)}")
+
+
+def render_problems(problems: Iterable[Problem], console: Console = err_console) -> None:
+    problems = list(problems)
+    for p in problems:
+        render_problem(p, console)
+    n_err = sum(p.severity is Severity.ERROR for p in problems)
+    n_warn = sum(p.severity is Severity.WARNING for p in problems)
+    if problems:
+        console.print(f"[bold]{n_err} error(s), {n_warn} warning(s)[/]")
+
+
+def render_written(paths: Iterable[Path], console: Console = err_console) -> None:
+    """The closing summary naming every file written."""
+    paths = list(paths)
+    if not paths:
+        return
+    console.print("[bold green]Files written:[/]")
+    for p in paths:
+        console.print(f"  {escape(str(p))}")

@@ -1,0 +1,29 @@
+"""The docs cannot drift: the CLI reference is generated from --help, every command has help."""
+
+from __future__ import annotations
+
+from survey_toolkit.cli import _docs
+from tests.conftest import ROOT
+
+
+def test_cli_reference_is_up_to_date():
+    committed = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert committed == _docs.render(), (
+        "docs/cli.md is out of date: run `python -m survey_toolkit.cli._docs > docs/cli.md`"
+    )
+
+
+def test_every_command_has_help_text():
+    for path in _docs.command_paths():
+        text = _docs.help_text(path)
+        lines = [line for line in text.splitlines() if line.strip()]
+        # usage line, then a description line that is not the options box
+        assert len(lines) > 2 and not lines[1].lstrip().startswith("╭"), f"{path} has no help text"
+
+
+def test_readme_starts_with_the_two_commands():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    block = lines[lines.index("```bash") + 1 : lines.index("```bash") + 3]
+    assert "survey-toolkit" in block[0] and "pip install" in block[0]
+    assert "pytest" in block[1]
+    assert "pytest" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -1,0 +1,155 @@
+"""``survey-toolkit inspect``: load an export with its form and report its data-quality findings.
+
+Python equivalent: ``survey_toolkit.quality.check_quality(survey_toolkit.load(export, instrument=form))``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import app, handle_errors
+from ._render import err_console, render_problems, render_written
+
+_DETAIL_COLUMNS = ("check", "severity", "action", "record_id", "source_row", "column", "value", "message")
+
+
+class DetailFormat(str, Enum):
+    """How the per-record findings are written."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _table(frame: pd.DataFrame, title: str, columns: tuple[str, ...] | None = None) -> Table:
+    columns = columns or tuple(str(c) for c in frame.columns)
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for c in columns:
+        table.add_column(
+            c, justify="right" if c in ("count", "rows", "flagged", "excluded", "source_row") else "left"
+        )
+    for row in frame[list(columns)].itertuples(index=False):  # the findings table: bounded by its own size
+        table.add_row(*(escape("" if pd.isna(v) else str(v)) for v in row))
+    return table
+
+
+def _detail_text(issues: pd.DataFrame, fmt: DetailFormat) -> str:
+    """The findings in the requested format, as text."""
+    if fmt is DetailFormat.csv:
+        return issues.to_csv(index=False, lineterminator="\n")
+    if fmt is DetailFormat.json:
+        return issues.to_json(orient="records", force_ascii=False, indent=2) + "\n"
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, no_color=True, highlight=False, soft_wrap=False)
+    if issues.empty:
+        console.print("No findings.")
+    else:
+        console.print(_table(issues, "Findings", _DETAIL_COLUMNS))
+    return buffer.getvalue()
+
+
+def _render_summary(report: Any, export: Path) -> None:
+    summary = report.summary
+    err_console.print(
+        f"[bold]{escape(str(export))}[/]: {report.rows} record(s) checked, {report.n_excluded} to exclude"
+    )
+    if summary.empty:
+        err_console.print("[bold green]No findings.[/]")
+    else:
+        err_console.print(_table(summary, "Checks"))
+    if not report.by_source.empty:
+        err_console.print(_table(report.by_source, "Records per source"))
+
+
+@app.command("inspect")
+@handle_errors
+def inspect(
+    export: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="The export: KoBo XLSX/CSV, ODK Central CSV/zip, SPSS, Stata, CSV or Parquet.",
+        ),
+    ],
+    instrument: Annotated[
+        Path,
+        typer.Option(
+            "--instrument",
+            "-i",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="The XLSForm (.xlsx) the data were collected with.",
+        ),
+    ],
+    min_duration: Annotated[
+        float | None,
+        typer.Option(
+            "--min-duration",
+            min=0,
+            help="Flag interviews shorter than this many minutes (library default: 10).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        DetailFormat, typer.Option("--format", "-f", help="Format of the per-record findings.")
+    ] = DetailFormat.table,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", dir_okay=False, help="Write the findings to this file instead of stdout."
+        ),
+    ] = None,
+) -> None:
+    """Load EXPORT with its form and check its data quality: duplicates, consent, age, duration, codes outside the choice lists, constraints, missing or extra columns, form versions.
+
+    A summary per check, and the records per source file and round, goes to stderr; the findings (one row per check and record) go to stdout or --output in the chosen format. Nothing is removed here: the action column says which records apply_exclusions would exclude. Exit code 1 when the export or the form cannot be read.
+
+    Python: survey_toolkit.quality.check_quality(survey_toolkit.load(EXPORT, instrument=FORM)).
+
+    Example:
+
+        survey-toolkit inspect round1.xlsx -i instruments/cssp_core.xlsx -f csv -o findings.csv
+    """
+    from .. import io as survey_io
+    from ..instrument import read_instrument
+    from ..quality import check_quality
+
+    form = read_instrument(instrument)
+    data = survey_io.load(export, instrument=form)
+    options = {} if min_duration is None else {"min_duration": min_duration}
+    report = check_quality(data, **options)
+    if len(data.problems):
+        render_problems(data.problems)
+    _render_summary(report, export)
+    text = _detail_text(report.issues, fmt)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    _atomic_write(output, text)
+    render_written([output])

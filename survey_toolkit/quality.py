@@ -1,0 +1,934 @@
+"""Data-quality checks on a loaded round: what looks wrong, per record, and what to exclude.
+
+:func:`check_quality` runs every check on a :class:`~survey_toolkit.io.base.SurveyData` and returns
+a :class:`QualityReport`: a tidy table with one row per check x affected record (check code,
+severity, action, record id, source file and row, column, value where it is safe to show, message)
+and a summary per check. :func:`apply_exclusions` removes the records whose check is ``excluded``
+and returns the new data plus the exclusion log, so no row is ever dropped silently.
+
+Checks (codes are stable, see ``docs/data-quality.md``):
+
+============================ ========== =====================================================
+code                          default    what
+============================ ========== =====================================================
+``duplicate-record-id``       excluded   same stable id (rootUuid / KEY); the first row is kept
+``duplicate-submission-id``   excluded   same submission id (uuid / instanceID); first kept
+``duplicate-row``             flagged    every answer identical to an earlier row
+``no-consent``                excluded   consent not "yes" (2 / no) or missing
+``under-age``                 excluded   age below ``min_age`` (18)
+``too-short``                 flagged    interview shorter than ``min_duration`` minutes
+``bad-duration``              flagged    interview ends before it starts
+``value-not-in-choices``      flagged    a select answer that is not a code of its choice list
+``constraint-violated``       flagged    an answer that breaks the question's constraint
+``several-form-versions``     flagged    the row was collected with another form version
+``question-not-in-export``    flagged    a form question with no column in the export
+``column-not-in-form``        flagged    an export column that is not a form question
+``not-checked``               not checked a check that could not run (no age column, a
+                                           constraint outside the supported subset...)
+============================ ========== =====================================================
+
+Values are shown only for codes, numbers, dates and durations; never for free text, names or GPS.
+Constraints are parsed by a small XLSForm-expression parser (never ``eval``); see :func:`parse_constraint`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import Location, Problem, Severity, ValidationReport
+from .instrument import Instrument, Question, canonical_code
+from .io.base import SurveyData
+
+__all__ = [
+    "DEFAULT_EXCLUDED",
+    "DEFAULT_MIN_DURATION",
+    "DEFAULT_MIN_AGE",
+    "ISSUE_COLUMNS",
+    "QualityReport",
+    "check_quality",
+    "apply_exclusions",
+    "parse_constraint",
+    "evaluate_constraint",
+    "UnsupportedExpression",
+]
+
+#: Checks whose records :func:`apply_exclusions` removes unless told otherwise.
+DEFAULT_EXCLUDED: frozenset[str] = frozenset(
+    {"duplicate-record-id", "duplicate-submission-id", "no-consent", "under-age"}
+)
+#: Interviews shorter than this many minutes are flagged.
+DEFAULT_MIN_DURATION: float = 10.0
+#: Respondents younger than this are under-age.
+DEFAULT_MIN_AGE: int = 18
+#: Age questions looked for, in order, when ``age_question`` is not given.
+AGE_QUESTIONS: tuple[str, ...] = ("a2_age", "resp_age", "respondent_age", "age")
+
+#: Columns of :attr:`QualityReport.issues`.
+ISSUE_COLUMNS: tuple[str, ...] = (
+    "check", "severity", "action", "record_id", "source_file", "source_row", "frame_index",
+    "column", "value", "message", "table",
+)  # fmt: skip
+
+_SAFE_VALUE_TYPES = frozenset(
+    {
+        "select_one",
+        "select_multiple",
+        "rank",
+        "integer",
+        "decimal",
+        "range",
+        "date",
+        "dateTime",
+        "time",
+        "start",
+        "end",
+        "today",
+    }
+)
+_NOT_EXPORTED = frozenset({"note", "audit", "background-audio", "xml-external", "csv-external"})
+_PLATFORM_METADATA = frozenset(
+    {
+        "KEY", "PARENT_KEY", "SubmissionDate", "SubmitterID", "SubmitterName", "AttachmentsPresent",
+        "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits", "FormVersion",
+        "instanceID", "instanceName", "meta-instanceID", "meta/instanceID", "meta-instanceName",
+        "meta/instanceName", "meta/rootUuid", "meta-rootUuid", "meta/deprecatedID", "meta-deprecatedID",
+        "formhub/uuid", "__version__", "uuid", "index", "interview__id", "interview__key",
+    }
+)  # fmt: skip
+_PLATFORM_METADATA_LOWER = frozenset(
+    {c.lower() for c in _PLATFORM_METADATA}
+    | {"sssys_irnd", "has__errors", "interview__status", "assignment__id", "meta_instanceid", "meta_rootuuid",
+       "rootuuid"}
+)  # fmt: skip
+_YES_CODES = ("1", "yes", "y", "oui", "si", "sí")
+
+
+# ----------------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """The result of :func:`check_quality`.
+
+    ``issues`` has one row per check x affected record (dataset-level findings have no record) with
+    the columns :data:`ISSUE_COLUMNS`; ``rows`` the number of records checked; ``by_source`` the
+    records per source file (and round, when the data has a ``survey_round``/``round`` column).
+    """
+
+    issues: pd.DataFrame
+    rows: int
+    by_source: pd.DataFrame = field(default_factory=pd.DataFrame)
+    source: str | None = None
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per check: ``check``, ``severity``, ``action``, ``count`` (records or items)."""
+        if self.issues.empty:
+            return pd.DataFrame(columns=["check", "severity", "action", "count"])
+        out = self.issues.groupby(["check", "severity", "action"], sort=False, dropna=False).size()
+        return out.rename("count").reset_index()
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """The issue rows whose action is ``excluded`` (one or more per excluded record)."""
+        return self.issues[self.issues["action"] == "excluded"]
+
+    @property
+    def n_excluded(self) -> int:
+        """How many distinct rows of the frame would be excluded."""
+        return int(self.excluded["frame_index"].nunique())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The issues table (a copy)."""
+        return self.issues.copy()
+
+    @property
+    def problems(self) -> ValidationReport:
+        """One summarised warning (or info) per check, with its count, for the report layers."""
+        rows = self.summary.itertuples(index=False)  # one per check: a handful, not per record
+        return ValidationReport(tuple(_summary_problem(r, self.source) for r in rows))
+
+    def _repr_html_(self) -> str:
+        return self.summary._repr_html_()
+
+
+def _summary_problem(row: Any, source: str | None) -> Problem:
+    severity = Severity(row.severity)
+    return Problem(
+        row.check,
+        f"{row.count} finding(s) of check '{row.check}' ({row.action})",
+        Location(file=source),
+        severity=severity,
+        count=int(row.count),
+    )
+
+
+# --------------------------------------------------------------------------- issue construction
+
+
+def _empty_issues() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in ISSUE_COLUMNS})
+
+
+_META = ("_record_id", "_source_file", "_source_row")
+
+
+def _fill(template: str, shown: pd.Series | None) -> pd.Series | str:
+    """``template`` with ``{value}`` replaced by each shown value (only the affected rows)."""
+    if shown is None or "{value}" not in template:
+        return template
+    head, tail = template.split("{value}", 1)
+    return (head + shown.fillna("missing") + tail).astype("object")
+
+
+def _issues(
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    check: str,
+    action: str,
+    message: str,
+    column: str | None = None,
+    value: pd.Series | None = None,
+    *,
+    show_value: bool = True,
+    severity: Severity = Severity.WARNING,
+) -> pd.DataFrame | None:
+    """The issue rows for the records of ``frame`` where ``mask`` is True (None when there are none).
+
+    ``message`` may hold ``{value}``, filled with the record's value; ``show_value=False`` keeps the
+    value out of the ``value`` column (it is still used in the message only when it is safe).
+    """
+    keep = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+    if not keep.any():
+        return None
+    meta = frame[[c for c in _META if c in frame.columns]][keep]
+    shown = None if value is None else pd.Series(value).loc[keep].astype("string")
+    out = pd.DataFrame(
+        {
+            "check": check,
+            "severity": severity.value,
+            "action": action,
+            "record_id": meta["_record_id"].astype("object") if "_record_id" in meta else None,
+            "source_file": meta["_source_file"].astype("object") if "_source_file" in meta else None,
+            "source_row": meta["_source_row"].astype("object") if "_source_row" in meta else None,
+            "frame_index": meta.index.to_numpy(),
+            "column": column,
+            "value": shown.astype("object").where(shown.notna(), None)
+            if shown is not None and show_value
+            else None,
+            "message": _fill(message, shown),
+            "table": None,
+        },
+        index=meta.index,
+    )
+    return out.reset_index(drop=True)[list(ISSUE_COLUMNS)]
+
+
+def _dataset_issue(
+    check: str, severity: Severity, action: str, message: str, column: str | None = None
+) -> pd.DataFrame:
+    row = dict.fromkeys(ISSUE_COLUMNS)
+    row.update(check=check, severity=severity.value, action=action, column=column, message=message)
+    return pd.DataFrame([row], columns=list(ISSUE_COLUMNS))
+
+
+def _not_checked(what: str, why: str, column: str | None = None) -> pd.DataFrame:
+    return _dataset_issue("not-checked", Severity.INFO, "not checked", f"{what} not checked: {why}", column)
+
+
+def _action(check: str, exclude: Collection[str]) -> str:
+    return "excluded" if check in exclude else "flagged"
+
+
+# ---------------------------------------------------------------------------------- the checks
+
+
+@dataclass(frozen=True)
+class _Context:
+    data: SurveyData
+    frame: pd.DataFrame
+    instrument: Instrument | None
+    exclude: frozenset[str]
+
+    def question(self, name: str) -> Question | None:
+        if self.instrument is None:
+            return None
+        return self.instrument.by_name.get(name)
+
+    def issues(
+        self,
+        mask: pd.Series,
+        check: str,
+        message: str,
+        column: str | None = None,
+        value: pd.Series | None = None,
+        *,
+        table: str | None = None,
+        frame: pd.DataFrame | None = None,
+        **kw: Any,
+    ) -> pd.DataFrame | None:
+        """Findings for the main frame, or for a repeat table (always flagged: exclusions act on records)."""
+        action = _action(check, self.exclude) if table is None else "flagged"
+        found = _issues(
+            self.frame if frame is None else frame, mask, check, action, message, column, value, **kw
+        )
+        if found is not None and table is not None:
+            found["table"] = table
+            found["source_file"] = found["source_file"].fillna(self.data.source)
+        return found
+
+
+_SUBMISSION_ID_COLUMNS = frozenset(
+    {"_submission_id", "_uuid", "instanceID", "meta/instanceID", "meta-instanceID"}
+)
+
+
+def _duplicates(ctx: _Context, id_columns: Sequence[str]) -> list[pd.DataFrame | None]:
+    out = []
+    seen: list[pd.Series] = []
+    for column in id_columns:
+        ids = _id_series(ctx, column)
+        if ids is None or any(ids.astype("string").equals(s) for s in seen):
+            continue  # absent, or the same ids as a column already checked (no double report)
+        seen.append(ids.astype("string"))
+        dup = ids.notna() & ids.duplicated(keep="first")
+        check = "duplicate-submission-id" if column in _SUBMISSION_ID_COLUMNS else "duplicate-record-id"
+        out.append(
+            ctx.issues(
+                dup, check, f"id in '{column}' already seen on an earlier row; the first row is kept", column
+            )
+        )
+    answers = [c for c in ctx.frame.columns if not str(c).startswith("_")]
+    if answers:
+        # one 64-bit hash per row (collisions ~2**-64), then duplicated(): 3x faster than frame.duplicated
+        same = pd.util.hash_pandas_object(ctx.frame[answers], index=False).duplicated(keep="first")
+        msg = "every answer is identical to an earlier row (possible duplicate submission)"
+        out.append(ctx.issues(same, "duplicate-row", msg))
+    return out
+
+
+def _id_series(ctx: _Context, column: str) -> pd.Series | None:
+    if column in ctx.frame.columns:
+        return ctx.frame[column]
+    extra = ctx.data.extra
+    if extra is not None and column in extra.columns and len(extra) == len(ctx.frame):
+        return pd.Series(extra[column].to_numpy(), index=ctx.frame.index)
+    return None
+
+
+def _consent(ctx: _Context, consent_question: str | None) -> list[pd.DataFrame | None]:
+    q = ctx.question(consent_question) if consent_question else None
+    if q is None:
+        return []
+    if q.name not in ctx.frame.columns:
+        return [_not_checked("consent", f"the question '{q.name}' is not in the export", q.name)]
+    choices = ctx.instrument.choices_for(q)
+    codes = choices.codes if choices else ()
+    yes = next((c for c in _YES_CODES if c in codes), "1")
+    answer = _canonical(ctx.frame[q.name])
+    bad = answer.isna() | (answer != yes)
+    msg = f"consent is '{{value}}' (only '{yes}' = yes is consent)"
+    return [ctx.issues(bad, "no-consent", msg, q.name, answer)]
+
+
+def _age(ctx: _Context, age_question: str | None, min_age: float) -> list[pd.DataFrame | None]:
+    name = age_question or next((n for n in AGE_QUESTIONS if ctx.question(n) is not None), None)
+    if name is None or name not in ctx.frame.columns:
+        why = "no age question found" if name is None else f"the column '{name}' is not in the export"
+        return [_not_checked("respondent age", why + " (set age_question=)", name)]
+    age = pd.to_numeric(ctx.frame[name], errors="coerce")
+    msg = f"'{name}' is {{value}}, below the minimum age {min_age:g}"
+    return [ctx.issues(age < min_age, "under-age", msg, name, age)]
+
+
+def _utc(frame: pd.DataFrame, column: str) -> pd.Series:
+    """``column`` as naive UTC when it is time-zone aware or a ``<column>/utc_offset`` sits beside it."""
+    t = pd.to_datetime(frame[column], errors="coerce")
+    if getattr(t.dt, "tz", None) is not None:
+        return t.dt.tz_convert("UTC").dt.tz_localize(None)
+    offset = f"{column}/utc_offset"
+    if offset in frame.columns:
+        minutes = pd.to_numeric(frame[offset], errors="coerce").fillna(0).astype("float64")
+        t = t - pd.to_timedelta(minutes, unit="m")
+    return t
+
+
+def _duration(ctx: _Context, min_duration: float | None) -> list[pd.DataFrame | None]:
+    if min_duration is None:
+        return []
+    if not {"start", "end"} <= set(ctx.frame.columns):
+        return [_not_checked("interview duration", "the export has no 'start' and 'end' columns")]
+    empty = [c for c in ("start", "end") if ctx.frame[c].isna().all()]
+    if empty:
+        return [_not_checked("interview duration", f"the column '{empty[0]}' is empty in the export")]
+    minutes = ((_utc(ctx.frame, "end") - _utc(ctx.frame, "start")).dt.total_seconds() / 60.0).round(1)
+    short = (minutes >= 0) & (minutes < min_duration)
+    return [
+        ctx.issues(
+            short,
+            "too-short",
+            f"interview lasted {{value}} min, less than {min_duration:g} min",
+            "start",
+            minutes,
+        ),
+        ctx.issues(
+            minutes < 0, "bad-duration", "interview ends before it starts ({value} min)", "start", minutes
+        ),
+    ]
+
+
+def _unique_rows(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct rows of ``frame[columns]`` and, per row of ``frame``, the position of its distinct row.
+
+    Checks run on the distinct values only (few: codes, ages) and are spread back with one take.
+    """
+    keys = frame[list(columns)]
+    hashes = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    codes, _ = pd.factorize(hashes)
+    first = np.unique(codes, return_index=True)[1]
+    return keys.iloc[first], codes
+
+
+def _per_distinct(values: pd.Series, func: Callable[[Any], str | None]) -> pd.Series:
+    """``func`` applied once per distinct value of ``values`` and spread back (string dtype, NA kept)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = pd.array([func(u) for u in uniques] + [None], dtype="string")  # distinct values only
+    return pd.Series(mapped[codes], index=values.index)
+
+
+def _canonical(values: pd.Series) -> pd.Series:
+    """``values`` as canonical code strings (``1.0`` -> ``"1"``)."""
+    return _per_distinct(values, canonical_code)
+
+
+def _bad_codes(raw: pd.Series, codes: Collection[str], multiple: bool = True) -> pd.Series:
+    """Per row, the codes of an answer that are not in ``codes`` (space-joined), or NA when all are."""
+    allowed = set(codes)
+
+    def bad(value: Any) -> str | None:
+        text = canonical_code(value)
+        parts = (text.split() if multiple else [text]) if text else []
+        return " ".join(p for p in parts if canonical_code(p) not in allowed) or None
+
+    return _per_distinct(raw, bad)
+
+
+def _tables_for(ctx: _Context, q: Question) -> tuple[str | None, pd.DataFrame] | None:
+    """The table holding ``q``'s answers: (None, main frame) or (repeat name, child table); None if absent."""
+    if q.repeat is None:
+        return (None, ctx.frame) if q.name in ctx.frame.columns else None
+    child = ctx.data.children.get(q.repeat)
+    return (q.repeat, child) if child is not None and q.name in child.columns else None
+
+
+def _choices(ctx: _Context) -> list[pd.DataFrame | None]:
+    out = []
+    for q in ctx.instrument.leaves if ctx.instrument else ():  # per question, never per row
+        cl = ctx.instrument.choices_for(q)
+        found = _tables_for(ctx, q) if cl is not None else None
+        if found is None:
+            continue
+        table, frame = found
+        answer = frame[q.name]
+        if q.is_select_multiple:
+            value = _bad_codes(answer, cl.codes)
+            bad = value.notna()
+        elif isinstance(answer.dtype, pd.CategoricalDtype):
+            unknown = [c for c in answer.cat.categories if canonical_code(c) not in cl.codes]
+            bad, value = answer.isin(unknown), answer
+        else:
+            value = _bad_codes(answer, cl.codes, multiple=False)
+            bad = value.notna()
+        msg = f"'{q.name}' has code(s) '{{value}}' that are not in the list '{cl.name}'"
+        out.append(ctx.issues(bad, "value-not-in-choices", msg, q.name, value, table=table, frame=frame))
+    return out
+
+
+def _constraints(ctx: _Context) -> list[pd.DataFrame | None]:
+    out = []
+    for q in ctx.instrument.leaves if ctx.instrument else ():  # per question, never per row
+        found = _tables_for(ctx, q) if q.constraint else None
+        if found is None:
+            continue
+        table, frame = found
+        try:
+            ok = evaluate_constraint(parse_constraint(q.constraint), frame, q.name, ctx.instrument)
+        except UnsupportedExpression as exc:
+            out.append(_not_checked(f"constraint of '{q.name}'", str(exc), q.name))
+            continue
+        current = frame[q.name]
+        broken = ok.eq(False).fillna(False) & current.notna()
+        where = {"table": table, "frame": frame}
+        if q.type in _SAFE_VALUE_TYPES:
+            msg = f"'{q.name}' = '{{value}}' breaks the constraint '{q.constraint}'"
+            out.append(ctx.issues(broken, "constraint-violated", msg, q.name, current, **where))
+        else:  # free text: never shown
+            msg = f"the answer to '{q.name}' breaks the constraint '{q.constraint}'"
+            out.append(ctx.issues(broken, "constraint-violated", msg, q.name, **where))
+    return out
+
+
+def _versions(ctx: _Context) -> list[pd.DataFrame | None]:
+    if "_form_version" not in ctx.frame.columns:
+        return []
+    version = ctx.frame["_form_version"].astype("string")
+    counts = version.value_counts()
+    if len(counts) < 2:
+        return []
+    form_version = ctx.instrument.version if ctx.instrument else None
+    reference = form_version if form_version in counts.index else counts.index[0]
+    listing = ", ".join(f"'{v}' ({n})" for v, n in counts.items())
+    msg = f"collected with form version '{{value}}', not '{reference}' (versions: {listing})"
+    other = version.notna() & (version != reference)
+    return [ctx.issues(other, "several-form-versions", msg, "_form_version", version)]
+
+
+def _coverage(ctx: _Context) -> list[pd.DataFrame | None]:
+    out = []
+    if ctx.instrument is not None:
+        expected = [
+            q.name for q in ctx.instrument.leaves
+            if q.repeat is None and q.type not in _NOT_EXPORTED and not (q.path and q.path[0] == "meta")
+        ]  # fmt: skip
+        present = set(ctx.frame.columns) - _reported_missing(ctx.data)
+        out += [
+            _dataset_issue("question-not-in-export", Severity.WARNING, "flagged",
+                           f"form question '{n}' has no column in the export", n)
+            for n in dict.fromkeys(expected) if n not in present
+        ]  # fmt: skip
+    extra = ctx.data.extra
+    if extra is not None:
+        known = _spellings(ctx.instrument) if ctx.instrument is not None else set()
+        cols = [str(c) for c in extra.columns if not _is_metadata_column(str(c)) and str(c) not in known]
+        out += [
+            _dataset_issue("column-not-in-form", Severity.WARNING, "flagged",
+                           f"export column '{c}' is not a question of the form (kept in SurveyData.extra)", c)
+            for c in cols if not c.endswith("_URL")
+        ]  # fmt: skip
+    return out
+
+
+def _spellings(instrument: Instrument) -> set[str]:
+    """Header spellings of every form element (notes and audit included: exports may carry them)."""
+    names: set[str] = set()
+    for q in instrument.questions:
+        names.add(q.name)
+        names.update(sep.join(q.full_path) for sep in ("/", "-", ".", ":"))
+    return names
+
+
+_MISSING_CODES = frozenset({"questions-missing-from-export", "questions-not-in-export"})
+
+
+def _reported_missing(data: SurveyData) -> set[str]:
+    """Questions the loader found missing from the export (it keeps them as empty columns)."""
+    found: set[str] = set()
+    for p in data.problems:
+        if p.code in _MISSING_CODES and p.got:
+            found.update(n.strip() for n in p.got.split(","))
+    return found
+
+
+def _is_metadata_column(name: str) -> bool:
+    lower = name.lower()
+    return name.startswith(("_", "X_")) or lower in _PLATFORM_METADATA_LOWER or name.endswith("_URL")
+
+
+def _by_source(frame: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("_source_file", "survey_round", "round") if c in frame.columns]
+    if not keys:
+        return pd.DataFrame({"rows": [len(frame)]})
+    groups = frame[keys].astype("string").fillna("(none)")
+    rows = groups.value_counts(sort=False).rename("rows")
+    main = issues[issues["table"].isna()]  # findings in repeat tables index the child rows
+    flagged_idx = main.loc[main["action"] == "flagged", "frame_index"].dropna().unique()
+    excluded_idx = main.loc[main["action"] == "excluded", "frame_index"].dropna().unique()
+    flagged = groups[frame.index.isin(flagged_idx)].value_counts(sort=False).rename("flagged")
+    excluded = groups[frame.index.isin(excluded_idx)].value_counts(sort=False).rename("excluded")
+    out = pd.concat([rows, flagged, excluded], axis=1).fillna(0).astype(int).reset_index()
+    return out.rename(columns={"_source_file": "source_file"})
+
+
+def _without_missing_codes(data: SurveyData) -> pd.DataFrame:
+    """The frame with declared missing codes (SPSS user-missing such as -99) set to NA for the checks."""
+    declared = {
+        n: v.missing_codes for n, v in data.variables.items() if v.missing_codes and n in data.frame.columns
+    }
+    if not declared:
+        return data.frame
+    frame = data.frame.copy(deep=False)
+    for name, codes in declared.items():  # per declared column, not per row
+        column = frame[name]
+        frame[name] = column.mask(_canonical(column).isin(codes))
+    return frame
+
+
+def check_quality(
+    data: SurveyData,
+    *,
+    min_duration: float | None = DEFAULT_MIN_DURATION,
+    min_age: float = DEFAULT_MIN_AGE,
+    age_question: str | None = None,
+    consent_question: str | None = "consent",
+    id_columns: Sequence[str] = ("_record_id", "_submission_id"),
+    exclude: Collection[str] = DEFAULT_EXCLUDED,
+    instrument: Instrument | None = None,
+) -> QualityReport:
+    """Run every data-quality check on ``data`` and return the findings as a :class:`QualityReport`.
+
+    Args:
+        data: the loaded round (``survey_toolkit.load``); its ``instrument`` is used unless
+            ``instrument`` is given. Checks that need the form are skipped without one.
+        min_duration: interviews shorter than this many minutes (``end - start``) are flagged;
+            None turns the check off.
+        min_age: respondents younger than this are ``under-age``.
+        age_question: the age question; default the first of :data:`AGE_QUESTIONS` in the form.
+        consent_question: the consent question (checked only when the form has it); None: off.
+        id_columns: id columns checked for duplicates (frame columns, or raw export columns kept
+            in ``data.extra`` such as ``KEY`` or ``_uuid``).
+        exclude: the check codes whose records :func:`apply_exclusions` removes; every other
+            finding is only flagged.
+
+    Example:
+        >>> report = check_quality(data, min_duration=15)          # doctest: +SKIP
+        >>> report.summary                                        # doctest: +SKIP
+        >>> clean, log = apply_exclusions(data, report)           # doctest: +SKIP
+    """
+    form = instrument or data.instrument
+    ctx = _Context(data, _without_missing_codes(data), form, frozenset(exclude))
+    parts = [
+        *_duplicates(ctx, id_columns),
+        *_consent(ctx, consent_question),
+        *_age(ctx, age_question, min_age),
+        *_duration(ctx, min_duration),
+        *_choices(ctx),
+        *_constraints(ctx),
+        *_versions(ctx),
+        *_coverage(ctx),
+    ]
+    parts = [p for p in parts if p is not None]
+    issues = pd.concat(parts, ignore_index=True) if parts else _empty_issues()
+    return QualityReport(
+        issues=issues, rows=len(data.frame), by_source=_by_source(data.frame, issues), source=data.source
+    )
+
+
+def apply_exclusions(data: SurveyData, report: QualityReport) -> tuple[SurveyData, pd.DataFrame]:
+    """Remove the records the report marks ``excluded``; return the new data and the exclusion log.
+
+    The log has one row per excluded record: ``record_id``, ``source_file``, ``source_row``,
+    ``frame_index`` and ``reasons`` (the check codes, ``;``-joined). Child (repeat) rows go with
+    their parent when no kept row shares its ``_record_id``. A warning per check, with its count,
+    is added to ``data.problems``, so the exclusions travel with the data.
+    """
+    excluded = report.excluded
+    log = (
+        excluded.groupby("frame_index", sort=True)
+        .agg(
+            record_id=("record_id", "first"),
+            source_file=("source_file", "first"),
+            source_row=("source_row", "first"),
+            reasons=("check", lambda s: ";".join(dict.fromkeys(s))),
+        )
+        .reset_index()
+    )
+    log = log[["record_id", "source_file", "source_row", "frame_index", "reasons"]]
+    drop = data.frame.index.isin(log["frame_index"])
+    frame = data.frame.loc[~drop]
+    children = _filter_children(data.children, data.frame.loc[drop], frame)
+    counts = excluded.groupby("check").size()
+    notes = tuple(
+        Problem("rows-excluded", f"{n} row(s) excluded by the check '{check}'", Location(file=data.source),
+                severity=Severity.WARNING, count=int(n))
+        for check, n in counts.items()
+    )  # fmt: skip
+    return replace(data, frame=frame, children=children, problems=data.problems + notes), log
+
+
+def _filter_children(
+    children: Mapping[str, pd.DataFrame], dropped: pd.DataFrame, kept: pd.DataFrame
+) -> Mapping[str, pd.DataFrame]:
+    if not children or "_record_id" not in dropped.columns:
+        return children
+    gone = set(dropped["_record_id"].dropna()) - set(kept["_record_id"].dropna())
+    out = {
+        name: t[~t["_record_id"].isin(gone)] if "_record_id" in t.columns else t
+        for name, t in children.items()
+    }
+    return MappingProxyType(out)
+
+
+# ------------------------------------------------------------------------- constraint language
+
+
+class UnsupportedExpression(ValueError):
+    """The expression uses syntax or a function outside the subset the checks evaluate."""
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<num>\d+(?:\.\d*)?|\.\d+)
+      | (?P<str>'[^']*'|"[^"]*")
+      | (?P<ref>\$\{[^}]*\})
+      | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
+      | (?P<dot>\.)
+      | (?P<name>[A-Za-z_][A-Za-z0-9_.:-]*)
+    )""",
+    re.VERBOSE,
+)
+_FUNCTIONS = {"selected": 2, "count-selected": 1, "not": 1, "string-length": 1, "regex": 2, "true": 0,
+              "false": 0, "number": 1, "int": 1}  # fmt: skip
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    tokens, pos, text = [], 0, text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise UnsupportedExpression(f"cannot read the expression at '{text[pos : pos + 15]}'")
+        kind = m.lastgroup
+        tokens.append((kind, m.group(kind)))
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over the XLSForm subset: or/and, not(), comparisons, + - * div mod, calls."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokenize(text)
+        self.i = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None or (value is not None and tok[1] != value):
+            raise UnsupportedExpression(f"expected '{value}'" if value else "unexpected end of expression")
+        self.i += 1
+        return tok
+
+    def parse(self) -> tuple:
+        tree = self.binary(0)
+        if self.peek() is not None:
+            raise UnsupportedExpression(f"unexpected '{self.peek()[1]}'")
+        return tree
+
+    _LEVELS = (("or",), ("and",), ("=", "!=", "<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
+
+    def binary(self, level: int) -> tuple:
+        if level == len(self._LEVELS):
+            return self.unary()
+        left = self.binary(level + 1)
+        while (tok := self.peek()) is not None and tok[1] in self._LEVELS[level] and tok[0] in ("op", "name"):
+            self.i += 1
+            left = ("bin", tok[1], left, self.binary(level + 1))
+        return left
+
+    def unary(self) -> tuple:
+        tok = self.take()
+        kind, text = tok
+        if text == "-" and kind == "op":
+            return ("neg", self.unary())
+        if text == "(":
+            inner = self.binary(0)
+            self.take(")")
+            return inner
+        if kind == "num":
+            return ("lit", float(text))
+        if kind == "str":
+            return ("lit", text[1:-1])
+        if kind == "dot":
+            return ("dot",)
+        if kind == "ref":
+            return ("ref", text[2:-1].strip())
+        if kind == "name" and self.peek() == ("op", "("):
+            return self.call(text)
+        raise UnsupportedExpression(f"'{text}' is not supported")
+
+    def call(self, name: str) -> tuple:
+        if name not in _FUNCTIONS:
+            raise UnsupportedExpression(f"the function {name}() is not supported")
+        self.take("(")
+        args = []
+        if self.peek() != ("op", ")"):
+            args.append(self.binary(0))
+            while self.peek() == ("op", ","):
+                self.i += 1
+                args.append(self.binary(0))
+        self.take(")")
+        if len(args) != _FUNCTIONS[name]:
+            raise UnsupportedExpression(f"{name}() takes {_FUNCTIONS[name]} argument(s), got {len(args)}")
+        return ("call", name, tuple(args))
+
+
+def parse_constraint(text: str) -> tuple:
+    """Parse an XLSForm constraint (or relevant) expression into a small syntax tree.
+
+    The subset: numbers, quoted strings, ``.``, ``${name}``, ``and``/``or``, ``= != < <= > >=``,
+    ``+ - * div mod``, parentheses and the functions ``selected``, ``count-selected``, ``not``,
+    ``string-length``, ``regex``, ``true``, ``false``, ``number``, ``int``. Anything else raises
+    :class:`UnsupportedExpression` (the check is then reported as not checked).
+
+    >>> parse_constraint(". >= 18 and . <= 110")
+    ('bin', 'and', ('bin', '>=', ('dot',), ('lit', 18.0)), ('bin', '<=', ('dot',), ('lit', 110.0)))
+    """
+    return _Parser(text).parse()
+
+
+@dataclass(frozen=True)
+class _Env:
+    frame: pd.DataFrame
+    current: str
+    instrument: Instrument | None
+
+
+def _column(env: _Env, name: str) -> pd.Series:
+    if name not in env.frame.columns:
+        raise UnsupportedExpression(f"it refers to '{name}', which is not a column of the main table")
+    return env.frame[name]
+
+
+def _is_numeric(v: Any) -> bool:
+    if isinstance(v, pd.Series):
+        return v.dtype.kind in "iuf" or isinstance(v.dtype, pd.Float64Dtype | pd.Int64Dtype)
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, pd.Series):
+        if (
+            isinstance(v.dtype, pd.CategoricalDtype)
+            or v.dtype == object
+            or isinstance(v.dtype, pd.StringDtype)
+        ):
+            v = v.astype("string")
+        return pd.to_numeric(v, errors="coerce").astype("Float64")
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _text(v: Any) -> Any:
+    if isinstance(v, pd.Series):
+        if v.dtype.kind == "f" or isinstance(v.dtype, pd.Float64Dtype):
+            v = v.map(canonical_code, na_action="ignore")
+        return v.astype("string")
+    return canonical_code(v) if isinstance(v, float) else str(v)
+
+
+def _bool(v: Any, index: pd.Index) -> pd.Series:
+    if isinstance(v, pd.Series):
+        return v.astype("boolean") if v.dtype == "boolean" or v.dtype == bool else v.notna().astype("boolean")
+    return pd.Series(bool(v), index=index, dtype="boolean")
+
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}  # fmt: skip
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "div": lambda a, b: a / b, "mod": lambda a, b: a % b,
+}  # fmt: skip
+
+
+def _compare(op: str, a: Any, b: Any, index: pd.Index) -> pd.Series:
+    if _is_numeric(a) or _is_numeric(b):
+        a, b = _num(a), _num(b)
+    else:
+        a, b = _text(a), _text(b)
+    result = _COMPARE[op](a, b)
+    if not isinstance(result, pd.Series):
+        return pd.Series(bool(result), index=index, dtype="boolean")
+    return result.astype("boolean")
+
+
+def _eval(node: tuple, env: _Env) -> Any:
+    kind = node[0]
+    if kind == "lit":
+        return node[1]
+    if kind == "dot":
+        return _column(env, env.current)
+    if kind == "ref":
+        return _column(env, node[1])
+    if kind == "neg":
+        return -_num(_eval(node[1], env))
+    if kind == "call":
+        return _call(node[1], [_eval(a, env) for a in node[2]], env)
+    op, left, right = node[1], _eval(node[2], env), _eval(node[3], env)
+    index = env.frame.index
+    if op == "and":
+        return _bool(left, index) & _bool(right, index)
+    if op == "or":
+        return _bool(left, index) | _bool(right, index)
+    if op in _COMPARE:
+        return _compare(op, left, right, index)
+    return _ARITH[op](_num(left), _num(right))
+
+
+def _call(name: str, args: list[Any], env: _Env) -> Any:
+    index = env.frame.index
+    if name in ("true", "false"):
+        return pd.Series(name == "true", index=index, dtype="boolean")
+    if name == "not":
+        return ~_bool(args[0], index)
+    if name in ("number", "int"):
+        value = _num(args[0])
+        return np.trunc(value) if name == "int" else value
+    text = (
+        _text(args[0])
+        if isinstance(args[0], pd.Series)
+        else pd.Series(_text(args[0]), index=index, dtype="string")
+    )
+    if name == "string-length":
+        return text.str.len().fillna(0).astype("Float64")
+    if name == "count-selected":
+        return text.str.split().str.len().astype("Float64")
+    if name == "selected":
+        code = canonical_code(args[1]) or ""
+        return (" " + text.str.strip() + " ").str.contains(f" {code} ", regex=False).astype("boolean")
+    pattern = str(args[1])
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise UnsupportedExpression(
+            f"the regular expression '{pattern}' is not valid in Python ({exc})"
+        ) from None
+    return text.str.contains(pattern, regex=True).astype("boolean")
+
+
+def evaluate_constraint(
+    tree: tuple, frame: pd.DataFrame, current: str, instrument: Instrument | None = None
+) -> pd.Series:
+    """Evaluate a parsed expression on every row of ``frame`` with ``.`` = the column ``current``.
+
+    Returns a nullable boolean Series: True (satisfied), False (broken) or <NA> (cannot tell, for
+    example when a referenced answer is missing). Vectorised: one pass per expression node.
+    """
+    columns = list(dict.fromkeys([current, *_references(tree)]))
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise UnsupportedExpression(f"it refers to '{missing[0]}', which is not a column of the main table")
+    distinct, where = _unique_rows(frame, columns)
+    result = _bool(_eval(tree, _Env(distinct, current, instrument)), distinct.index)
+    return pd.Series(result.array[where], index=frame.index)
+
+
+def _references(tree: tuple) -> list[str]:
+    """The ``${name}`` references of a parsed expression."""
+    if tree[0] == "ref":
+        return [tree[1]]
+    children = tree[2] if tree[0] == "call" else tree[1:]
+    return [r for child in children if isinstance(child, tuple) for r in _references(child)]

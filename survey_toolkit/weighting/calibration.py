@@ -1,0 +1,767 @@
+"""Post-stratification, raking and linear (GREG) calibration to population margins.
+
+Every step **starts from the design weights** (the ``weight`` column, the design's weights, or the
+weights of a previous :class:`~survey_toolkit.weighting.Weighted` step), returns a new
+:class:`~survey_toolkit.weighting.Weighted` (the input frame is never changed) and records a
+:class:`~survey_toolkit.weighting.variance.CalibrationStep` so that standard errors use calibration
+residuals (statistics.md §2.6, §8).
+
+Formulas (statistics.md §8):
+
+- post-stratification: ``w*_k = w_k N_c / N̂_c`` with ``N̂_c = Σ_{k∈c} w_k``;
+- raking (iterative proportional fitting): for each margin in turn, ``w_k ← w_k T_{m,c} / Σ_{l∈c} w_l``;
+  after each full sweep the change of the full cross-table of the margin variables is compared with
+  ``epsilon`` (weight units when ``epsilon >= 1``, else a fraction of Σw, as R ``rake``). Because every
+  update multiplies all rows of a cell of that cross-table by the same factor, the iterations run on
+  the cell totals, and the rows are updated once at the end (exact, and fast for 10⁶ rows);
+- linear calibration (GREG): ``w*_k = w_k (1 + x_k'λ)`` with ``λ`` solving ``Σ w*_k x_k = T``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Location, Problem, Severity, ValidationReport, WeightError, did_you_mean
+from ._common import (
+    add_weight_column,
+    as_warning,
+    describe_codes,
+    frame_of,
+    row_location,
+    weight_array,
+    with_column,
+)
+from ._trimcore import TrimBounds, trim_weights
+from .diagnostics import matched_margin_table, weight_table
+from .margins import Margins, MatchedMargin, match_margins
+from .result import ConvergenceReport, TrimReport, Weighted, WeightingReport
+from .variance import Calibration, CalibrationStep, RakeVariance
+
+__all__ = ["post_stratify", "rake", "calibrate", "DEFAULT_EPSILON", "DEFAULT_MAXIT"]
+
+#: Default raking tolerance: a fraction of Σw (R's ``epsilon < 1`` convention); statistics.md §8.2.
+DEFAULT_EPSILON = 1e-10
+#: Default maximum number of raking sweeps.
+DEFAULT_MAXIT = 100
+
+
+@dataclass(frozen=True, eq=False)
+class _Start:
+    """The validated starting point of a step."""
+
+    data: Any
+    frame: pd.DataFrame
+    weight: str | None
+    weights: np.ndarray
+    previous: Weighted | None
+    design: Any
+
+
+def _design_weight_column(design: Any) -> str | None:
+    for attr in ("weight", "weights", "wgt", "weight_column"):
+        value = getattr(design, attr, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _design_strata(design: Any, frame: pd.DataFrame) -> tuple[str, ...]:
+    """The design's first-stage stratum column, for per-stratum diagnostics by default."""
+    strata = getattr(design, "strata", None)
+    first = strata[0] if isinstance(strata, tuple) and strata else strata
+    return (first,) if isinstance(first, str) and first in frame.columns else ()
+
+
+def start(data: Any, weight: str | None, design: Any = None, source: str | None = None) -> _Start:
+    """Resolve the data, the starting weight column and its values; raise WeightError on bad weights."""
+    previous = data if isinstance(data, Weighted) else None
+    if previous is not None:
+        data = previous.data
+        weight = weight or previous.weight
+        design = design if design is not None else previous.design
+    if weight is None and design is not None:
+        weight = _design_weight_column(design)
+    frame = frame_of(data)
+    if weight is None and design is not None and hasattr(design, "prepare"):
+        # a design without a weight column (probabilities, or weights from the fpc): its prepared weights
+        weights = np.asarray(design.prepare(frame).weights, dtype=float)
+        return _Start(data, frame, "(design weights)", weights, previous, design)
+    if weight is None:
+        raise WeightError(
+            Problem(
+                "no-design-weight",
+                "no starting weight: weighting starts from the design weights",
+                Location(file=source),
+                expected="weight='<column>' or design=...",
+                hint="for an equal-probability sample add a column of 1s (or of N/n) and name it",
+            )
+        )
+    w, problems = weight_array(frame, weight, "starting weight", source)
+    if w is None:
+        raise WeightError(problems)
+    if not (w > 0).any():
+        raise WeightError(
+            Problem(
+                "no-positive-weight",
+                f"every value of '{weight}' is 0",
+                Location(file=source, field=weight),
+                expected="some weights > 0",
+            )
+        )
+    return _Start(data, frame, weight, w, previous, design)
+
+
+def finish(
+    st: _Start,
+    step: str,
+    name: str,
+    new_weights: np.ndarray,
+    *,
+    by: Sequence[str] = (),
+    margins: pd.DataFrame | None = None,
+    convergence: ConvergenceReport | None = None,
+    trimming: Any = None,
+    classes: pd.DataFrame | None = None,
+    problems: Sequence[Problem] = (),
+    settings: Mapping[str, Any] | None = None,
+    calibration_step: CalibrationStep | None = None,
+    keep_calibration: bool = False,
+) -> Weighted:
+    """Build the :class:`Weighted` result: new column, report, calibration chain, design."""
+    frame = add_weight_column(st.frame, name, new_weights)
+    by = tuple(by) or _design_strata(st.design, frame)
+    report = WeightingReport(
+        step=step,
+        weight=name,
+        source_weight=st.weight,
+        before=weight_table(st.weights, st.frame, by) if st.weight is not None else None,
+        after=weight_table(new_weights, frame, by),
+        margins=margins,
+        convergence=convergence,
+        trimming=trimming,
+        classes=classes,
+        problems=ValidationReport(tuple(problems)),
+        settings=MappingProxyType(dict(settings or {})),
+    )
+    previous_cal = st.previous.calibration if st.previous is not None else None
+    if calibration_step is not None:
+        calibration = (previous_cal or Calibration()).then(calibration_step, st.frame.index)
+    else:
+        calibration = previous_cal if keep_calibration else None
+    history = (st.previous.history if st.previous is not None else ()) + (report,)
+    design = _attach_design(st.design, name, calibration)
+    return Weighted(with_column(st.data, frame), name, report, calibration, history, design)
+
+
+def _attach_design(design: Any, weight: str, calibration: Calibration | None) -> Any:
+    """The design with the new weight column and the calibration (the estimation engine's hook)."""
+    if design is None:
+        return None
+    from .hooks import attach_calibration
+
+    return attach_calibration(design, weight, calibration)
+
+
+def _check(problems: list[Problem]) -> list[Problem]:
+    """Raise WeightError when any problem is an error; return the warnings."""
+    report = ValidationReport(tuple(problems))
+    report.raise_if_errors(WeightError)
+    return list(report.problems)
+
+
+def _is_design(obj: Any) -> bool:
+    return (
+        obj is not None
+        and callable(getattr(obj, "prepare", None))
+        and not isinstance(obj, (Margins, Mapping))
+    )
+
+
+def _ordered(margins: Any, design: Any) -> tuple[Any, Any]:
+    """Accept ``(margins, design)`` or ``(design, margins)`` after the data, as both orders read naturally."""
+    if _is_design(margins) and not _is_design(design):
+        return design, margins
+    return margins, design
+
+
+def _as_margins(margins: Margins | Mapping[str, Mapping[Any, float]] | str | Any) -> Margins:
+    if margins is None:
+        raise WeightError(
+            Problem(
+                "no-margins",
+                "no margins were given",
+                hint="pass margins=read_margins('margins.csv') or a mapping",
+            )
+        )
+    if isinstance(margins, Margins):
+        return margins
+    if isinstance(margins, pd.DataFrame):
+        return Margins.from_frame(margins)
+    if isinstance(margins, Mapping):
+        return Margins.from_mapping(margins)
+    from pathlib import Path
+
+    if isinstance(margins, (str, Path)):
+        from .margins import read_margins
+
+        return read_margins(margins)
+    raise TypeError(
+        f"margins must be Margins, a mapping, a DataFrame or a CSV path, not {type(margins).__name__}"
+    )
+
+
+def _max_gap(weights: np.ndarray, matched: Sequence[MatchedMargin]) -> tuple[float, str]:
+    worst, where = 0.0, ""
+    for m in matched:
+        valid = m.codes >= 0
+        achieved = np.bincount(m.codes[valid], weights=weights[valid], minlength=len(m.categories))
+        gaps = np.abs(achieved - m.targets)
+        j = int(np.argmax(gaps)) if len(gaps) else 0
+        if len(gaps) and gaps[j] > worst:
+            worst, where = float(gaps[j]), f"'{m.variable}' category '{m.categories[j]}'"
+    return worst, where
+
+
+# ----------------------------------------------------------------------------- post-stratification
+
+
+def post_stratify(
+    data: Any,
+    margins: Margins | Mapping[str, Mapping[Any, float]] | str,
+    design: Any = None,
+    *,
+    weight: str | None = None,
+    name: str = "ps_weight",
+    variable: str | None = None,
+    partial: bool = False,
+    population_total: float | None = None,
+    total_tolerance: float = 1e-6,
+    by: Sequence[str] = (),
+) -> Weighted:
+    """Post-stratify the weights to the population counts of one variable (or an ``"a:b"`` cell variable).
+
+    ``w*_k = w_k N_c / N̂_c``. Errors (WeightError, all at once): sample cells absent from the margins,
+    population cells absent from the sample (dropped with a warning when ``partial=True``, as R
+    ``postStratify(partial=TRUE)``), missing values, bad weights. R parity:
+    ``postStratify(dclus1, ~stype, pop.types)`` gives mean api00 642.31079 (SE 23.92049). ``margins`` and
+    ``design`` may come in either order.
+    """
+    margins, design = _ordered(margins, design)
+    margins = _as_margins(margins)
+    if variable is not None:
+        chosen = margins.get(variable)
+        if chosen is None:
+            raise WeightError(
+                Problem(
+                    "unknown-margin-variable",
+                    f"'{variable}' is not in the margins",
+                    hint=did_you_mean(variable, margins.variables),
+                )
+            )
+        margins = Margins((chosen,))
+    if len(margins) != 1:
+        raise WeightError(
+            Problem(
+                "several-post-strata-variables",
+                f"post-stratification uses one variable but the margins have {describe_codes(margins.variables)}",
+                expected="one variable (cells of several variables: name it 'a:b' with categories '1:2')",
+                hint="use rake() for several margins, or pass variable='...'",
+            )
+        )
+    st = start(data, weight, design, margins.margins[0].file)
+    matched, problems = match_margins(
+        st.frame,
+        margins,
+        st.weights,
+        population_total=population_total,
+        total_tolerance=total_tolerance,
+        partial=partial,
+    )
+    warnings = _check(problems)
+    m = matched[0]
+    k = len(m.categories)
+    valid = m.codes >= 0
+    sums = np.bincount(m.codes[valid], weights=st.weights[valid], minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(sums > 0, m.targets / np.where(sums > 0, sums, 1.0), 0.0)
+    new = np.where(valid, st.weights * factor[np.where(valid, m.codes, 0)], 0.0)
+    warnings += _zero_target_warnings(matched, st.weights)
+    table = matched_margin_table(new, matched)
+    if partial:
+        table = table[table["n"] > 0].reset_index(drop=True)
+    cal = CalibrationStep("poststratify", new, st.weights, groups=(m.codes,), variables=(m.variable,))
+    return finish(
+        st,
+        "post_stratify",
+        name,
+        new,
+        by=by,
+        margins=table,
+        problems=warnings,
+        settings={"variable": m.variable, "partial": partial},
+        calibration_step=cal,
+    )
+
+
+def _zero_target_warnings(matched: Sequence[MatchedMargin], weights: np.ndarray) -> list[Problem]:
+    out = []
+    for m in matched:
+        valid = m.codes >= 0
+        sums = np.bincount(m.codes[valid], weights=weights[valid], minlength=len(m.categories))
+        zero = [c for c, t, s in zip(m.categories, m.targets, sums, strict=False) if t == 0 and s > 0]
+        if zero:
+            out.append(
+                Problem(
+                    "zero-target",
+                    f"'{m.variable}' categories {describe_codes(zero)} have a "
+                    "population of 0: their respondents get weight 0",
+                    m.margin.location(zero[0]),
+                    severity=Severity.WARNING,
+                    hint="check the margins; drop these respondents",
+                )
+            )
+    return out
+
+
+# ----------------------------------------------------------------------------------------- raking
+
+
+def _cells(matched: Sequence[MatchedMargin], live: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Cell id per row (-1 for zero-weight rows) of the cross-table of the margins, and each margin's code per cell."""
+    key = np.zeros(len(live), dtype=np.int64)
+    for m in matched:
+        key = key * (len(m.categories) + 1) + (m.codes + 1)
+        key, _ = pd.factorize(key)  # compact after each margin: no overflow however many margins
+        key = key.astype(np.int64)
+    size = int(key.max()) + 1 if len(key) else 1
+    present = np.bincount(key[live], minlength=size) > 0  # O(n): no sort
+    remap = np.where(present, np.cumsum(present) - 1, -1)
+    cell = np.where(live, remap[key], -1)
+    n_cells = int(present.sum())
+    per_cell = []
+    for m in matched:
+        codes = np.zeros(n_cells, dtype=np.int64)
+        codes[cell[live]] = m.codes[live]  # every row of a cell has the same code
+        per_cell.append(codes)
+    return cell, per_cell
+
+
+def _ipf(
+    cell_w: np.ndarray,
+    cell_codes: Sequence[np.ndarray],
+    targets: Sequence[np.ndarray],
+    epsilon: float,
+    maxit: int,
+) -> tuple[np.ndarray, list[np.ndarray], int, bool, float]:
+    """Iterative proportional fitting on cell totals.
+
+    Returns the cell factors, the cell factors right after each margin of the last sweep, the number of
+    sweeps, whether it converged, and the last change of the cross-table.
+    """
+    g = np.ones_like(cell_w)
+    table = cell_w.copy()
+    change = np.inf
+    after_margin: list[np.ndarray] = []
+    for iteration in range(1, maxit + 1):
+        old = table
+        after_margin = []
+        for codes, target in zip(cell_codes, targets, strict=True):
+            sums = np.bincount(codes, weights=table, minlength=len(target))
+            factor = np.where(sums > 0, target / np.where(sums > 0, sums, 1.0), 1.0)
+            g = g * factor[codes]
+            table = cell_w * g
+            after_margin.append(g)
+        change = float(np.max(np.abs(table - old))) if len(table) else 0.0
+        if change < epsilon:
+            # R stops here; a stable table can still miss a margin when raking cycles (structural zeros,
+            # conflicting margins), so the margins themselves must be hit too: never a silent result
+            gap = max(
+                (
+                    float(np.max(np.abs(np.bincount(codes, weights=table, minlength=len(target)) - target)))
+                    for codes, target in zip(cell_codes, targets, strict=True)
+                ),
+                default=0.0,
+            )
+            if gap < epsilon:
+                return g, after_margin, iteration, True, change
+    return g, after_margin, maxit, False, change
+
+
+def _rake_rows(
+    weights: np.ndarray, matched: Sequence[MatchedMargin], eps_units: float, maxit: int
+) -> tuple[np.ndarray, tuple[np.ndarray, ...], int, bool, float]:
+    """Raked row weights, the per-margin scales of the last sweep, iterations, convergence, last change."""
+    live = weights > 0
+    cell, cell_codes = _cells(matched, live)
+    cell_w = np.bincount(cell[live], weights=weights[live])
+    g, after_margin, iterations, converged, change = _ipf(
+        cell_w, cell_codes, [m.targets for m in matched], eps_units, maxit
+    )
+    rows = np.where(live, cell, 0)
+    new = np.where(live, weights * g[rows], 0.0)
+    scales = tuple(np.where(live, weights * gm[rows], 0.0) for gm in after_margin)
+    return new, scales, iterations, converged, change
+
+
+def rake(
+    data: Any,
+    margins: Margins | Mapping[str, Mapping[Any, float]] | str,
+    design: Any = None,
+    *,
+    weight: str | None = None,
+    name: str = "rake_weight",
+    epsilon: float = DEFAULT_EPSILON,
+    maxit: int = DEFAULT_MAXIT,
+    on_nonconvergence: Literal["error", "warn"] = "error",
+    population_total: float | None = None,
+    total_tolerance: float = 1e-6,
+    rake_variance: RakeVariance = "r",
+    trim: TrimBounds | None = None,
+    trim_rounds: int = 50,
+    by: Sequence[str] = (),
+) -> Weighted:
+    """Rake the weights to several margins by iterative proportional fitting, from the design weights.
+
+    ``epsilon`` < 1 is a fraction of Σw (default 1e-10), >= 1 is in weight units (R ``rake``'s
+    ``control$epsilon``); ``maxit`` sweeps at most. Not converging raises WeightError naming the worst
+    margin (``on_nonconvergence="warn"`` returns the weights with ``report.convergence.converged`` False and a
+    warning). Errors also for categories absent from the sample or the margins, totals that differ and
+    missing values. ``rake_variance`` picks the variance residual (see :mod:`.variance`).
+
+    ``trim=TrimBounds(...)`` trims inside raking: rake, trim (strict), rake again, ... until the raked
+    weights are within the bounds (at most ``trim_rounds`` rounds; not reaching it is a non-convergence).
+    The variance then treats the last trimmed weights as the design weights of the final raking.
+
+    R parity (``rake(dclus1, list(~stype,~sch.wide), ..., control=list(maxit=100, epsilon=1e-10))``):
+    mean api00 641.23032 (SE 23.70362), weights 29.87067549-67.12552924.
+    ``margins`` and ``design`` may come in either order.
+    """
+    margins, design = _ordered(margins, design)
+    margins = _as_margins(margins)
+    source = margins.margins[0].file if len(margins) else None
+    st = start(data, weight, design, source)
+    if maxit < 1 or epsilon <= 0 or trim_rounds < 1:
+        raise WeightError(
+            Problem(
+                "bad-raking-control",
+                f"maxit={maxit}, epsilon={epsilon}, trim_rounds={trim_rounds}",
+                expected="maxit >= 1, epsilon > 0 and trim_rounds >= 1",
+            )
+        )
+    if trim is not None and trim.upper is None and trim.lower is None:
+        raise WeightError(
+            Problem(
+                "no-trim-bounds",
+                "trim=TrimBounds() has no bound",
+                hint="e.g. trim=TrimBounds(upper=3.5, relative_to='median')",
+            )
+        )
+    matched, problems = match_margins(
+        st.frame,
+        margins,
+        st.weights,
+        population_total=population_total,
+        total_tolerance=total_tolerance,
+        partial=False,
+    )
+    warnings = _check(problems)
+    eps_units = epsilon if epsilon >= 1 else epsilon * float(st.weights.sum())
+    start_w = st.weights
+    new, scales, iterations, converged, change = _rake_rows(start_w, matched, eps_units, maxit)
+    trim_report = None
+    if trim is not None and converged:
+        lo, hi = trim.absolute(new)
+        first = new
+        rounds, within = 0, _within(new, lo, hi)
+        while not within and rounds < trim_rounds and converged:
+            rounds += 1
+            start_w, _, _ = trim_weights(new, lo, hi, redistribute=trim.redistribute)
+            new, scales, iterations, converged, change = _rake_rows(start_w, matched, eps_units, maxit)
+            within = _within(new, lo, hi)
+        live = st.weights > 0
+        violation = float(
+            max(
+                np.max(new[live] - (hi if hi is not None else np.inf), initial=0.0),
+                np.max((lo if lo is not None else -np.inf) - new[live], initial=0.0),
+            )
+        )
+        n_lower = int(np.sum(first[live] < lo)) if lo is not None else 0
+        n_upper = int(np.sum(first[live] > hi)) if hi is not None else 0
+        trim_report = TrimReport(
+            lo,
+            hi,
+            n_lower,
+            n_upper,
+            float(0.5 * np.abs(start_w - st.weights).sum()),
+            rounds,
+            trim.redistribute,
+            violation,
+        )
+        if not within:
+            converged = False
+            change = max(change, eps_units)
+    gap, where = _max_gap(new, matched)
+    convergence = ConvergenceReport(
+        "rake" if trim is None else "rake+trim", converged, iterations, change, gap, eps_units, maxit
+    )
+    if not converged:
+        if trim_report is not None and trim_report.max_violation > 0:
+            why = (
+                f"after {trim_report.passes} rounds of trimming the raked weights still break the bounds by "
+                f"{trim_report.max_violation:.3g}: the margins and the bounds cannot both hold"
+            )
+        elif change >= eps_units:
+            why = f"the cross-table still changes by {change:.3g} (tolerance {eps_units:.3g})"
+        else:
+            why = "the weights cycle without meeting every margin (structural zeros or conflicting margins)"
+        problem = Problem(
+            "raking-not-converged",
+            f"raking did not converge after {iterations} iterations: {why}; the largest margin gap is "
+            f"{gap:.6g} at {where}",
+            margins.margins[0].location(),
+            expected=f"a change below {eps_units:.3g}",
+            got=f"{change:.6g}",
+            hint="sparse or conflicting margins: collapse small categories, check that "
+            "the margins come from the same population, widen trimming bounds, or raise maxit",
+        )
+        if on_nonconvergence == "error":
+            raise WeightError(problem)
+        warnings.append(as_warning(problem))
+    warnings += _zero_target_warnings(matched, st.weights)
+    cal = CalibrationStep(
+        "rake",
+        new,
+        start_w,
+        groups=tuple(m.codes for m in matched),
+        rake_variance=rake_variance,
+        scales=scales,
+        variables=tuple(m.variable for m in matched),
+    )
+    return finish(
+        st,
+        "rake",
+        name,
+        new,
+        by=by,
+        margins=matched_margin_table(new, matched),
+        convergence=convergence,
+        trimming=trim_report,
+        problems=warnings,
+        calibration_step=cal,
+        settings={
+            "variables": tuple(m.variable for m in matched),
+            "epsilon": epsilon,
+            "maxit": maxit,
+            "rake_variance": rake_variance,
+            "trim": trim,
+        },
+    )
+
+
+def _within(weights: np.ndarray, lower: float | None, upper: float | None, tol: float = 1e-9) -> bool:
+    live = weights[weights > 0]
+    ok_hi = upper is None or bool(np.all(live <= upper * (1 + tol)))
+    ok_lo = lower is None or bool(np.all(live >= lower * (1 - tol)))
+    return ok_hi and ok_lo
+
+
+# ------------------------------------------------------------------------------ linear calibration
+
+
+def calibrate(
+    data: Any,
+    margins: Margins | Mapping[str, Mapping[Any, float]] | str | None = None,
+    design: Any = None,
+    *,
+    totals: Mapping[str, float] | None = None,
+    population_total: float | None = None,
+    weight: str | None = None,
+    name: str = "cal_weight",
+    total_tolerance: float = 1e-6,
+    calfun: Literal["linear", "raking"] = "linear",
+    epsilon: float = 1e-12,
+    maxit: int = 100,
+    by: Sequence[str] = (),
+) -> Weighted:
+    """Linear (GREG) or raking-ratio calibration to categorical margins and numeric totals.
+
+    ``calfun="raking"`` (R ``calibrate(calfun="raking")``): ``w*_k = w_k exp(x_k'λ)``, solved by Newton
+    steps until the largest relative gap to a total is below ``epsilon`` (at most ``maxit`` steps; not
+    converging is a WeightError). With categorical margins only, the weights are those of :func:`rake`;
+    the variance uses the GREG residual (as R's ``calibrate``), not ``rake()``'s sweeps.
+
+    ``w*_k = w_k (1 + x_k'λ)``. The model has one indicator per category of the first margin (the
+    intercept), one per category but the first of the other margins, a column of 1s when there is no
+    margin but a ``population_total``, and one column per numeric ``totals`` entry (matched **by name**).
+    Linear calibration to one margin is post-stratification. Negative calibrated weights are reported as
+    a warning. R parity: ``calibrate(dclus1, ~stype+api99, c(`(Intercept)`=6194, stypeH=755,
+    stypeM=1018, api99=3914069))`` gives mean api00 665.30907 (SE 3.44175). ``margins`` and ``design`` may
+    come in either order.
+    """
+    margins, design = _ordered(margins, design)
+    margins = _as_margins(margins) if margins is not None else Margins()
+    totals = dict(totals or {})
+    source = margins.margins[0].file if len(margins) else None
+    st = start(data, weight, design, source)
+    problems: list[Problem] = []
+    matched: list[MatchedMargin] = []
+    if len(margins):
+        matched, problems = match_margins(
+            st.frame, margins, st.weights, population_total=population_total, total_tolerance=total_tolerance
+        )
+    elif not totals:
+        problems.append(
+            Problem(
+                "no-margins",
+                "calibration needs margins or totals",
+                hint="pass margins=... and/or totals={'column': total}",
+            )
+        )
+    live = st.weights > 0
+    columns, targets, labels = [], [], []
+    for i, m in enumerate(matched):
+        for j, cat in enumerate(m.categories):
+            if i > 0 and j == 0:
+                continue
+            columns.append((m.codes == j).astype(float))
+            targets.append(float(m.targets[j]))
+            labels.append((m.variable, cat))
+    if not matched and population_total is not None:
+        columns.append(np.ones(len(st.weights)))
+        targets.append(float(population_total))
+        labels.append(("(intercept)", "(total)"))
+    for column, total in totals.items():
+        if column not in st.frame.columns:
+            problems.append(
+                Problem(
+                    "unknown-total-variable",
+                    f"the total's variable '{column}' is not in the data",
+                    Location(field=column),
+                    hint=did_you_mean(column, st.frame.columns),
+                )
+            )
+            continue
+        values = pd.to_numeric(st.frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.flatnonzero(np.isnan(values) & live)
+        if len(bad):
+            problems.append(
+                Problem(
+                    "missing-total-value",
+                    f"'{column}' is missing or not numeric for {len(bad)} weighted respondent(s)",
+                    row_location(st.frame, bad, column),
+                    count=len(bad),
+                    hint="impute it or set these weights to 0",
+                )
+            )
+            continue
+        columns.append(np.where(live, values, 0.0))
+        targets.append(float(total))
+        labels.append((column, "(total)"))
+    warnings = _check(problems)
+    X = np.column_stack(columns)
+    T = np.asarray(targets)
+    d = np.where(live, st.weights, 0.0)
+    M = X.T @ (X * d[:, None])
+    rank = np.linalg.matrix_rank(M)
+    if rank < M.shape[0]:
+        raise WeightError(
+            Problem(
+                "collinear-calibration",
+                f"the calibration variables are collinear (rank {rank} of {M.shape[0]})",
+                expected="linearly independent margins and totals",
+                got=", ".join(f"{v}={c}" for v, c in labels),
+                hint="drop a total that is implied by the others (for example a constant column)",
+            )
+        )
+    if calfun == "linear":
+        lam = np.linalg.solve(M, T - X.T @ d)
+        new = d * (1.0 + X @ lam)
+    elif calfun == "raking":
+        new = _raking_calfun(X, T, d, epsilon, maxit)
+    else:
+        raise WeightError(
+            Problem(
+                "bad-calfun",
+                f"calfun={calfun!r} is not supported",
+                expected="'linear' or 'raking'",
+                hint="bounded calibration is not offered",
+            )
+        )
+    negative = np.flatnonzero((new < 0) & live)
+    if len(negative):
+        warnings.append(
+            Problem(
+                "negative-calibrated-weight",
+                f"linear calibration made {len(negative)} weight(s) negative",
+                row_location(st.frame, negative),
+                severity=Severity.WARNING,
+                count=len(negative),
+                hint="use rake() (always positive) or fewer totals",
+            )
+        )
+    achieved = X.T @ new
+    table = pd.DataFrame(
+        {
+            "variable": [v for v, _ in labels],
+            "category": [c for _, c in labels],
+            "target": T,
+            "achieved": achieved,
+            "n": [int(((x != 0) & live).sum()) for x in columns],
+        }
+    )
+    if matched:
+        table = pd.concat(
+            [matched_margin_table(new, matched), table[table["category"] == "(total)"]], ignore_index=True
+        )
+    table["gap"] = table["achieved"] - table["target"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["rel_gap"] = table["gap"] / table["target"]
+    table = table[["variable", "category", "target", "achieved", "gap", "rel_gap", "n"]]
+    cal = CalibrationStep(
+        "linear", new, st.weights, model=X, variables=tuple(dict.fromkeys(v for v, _ in labels))
+    )
+    return finish(
+        st,
+        "calibrate",
+        name,
+        new,
+        by=by,
+        margins=table,
+        problems=warnings,
+        calibration_step=cal,
+        settings={"model": tuple(f"{v}={c}" for v, c in labels), "calfun": calfun},
+    )
+
+
+def _raking_calfun(X: np.ndarray, T: np.ndarray, d: np.ndarray, epsilon: float, maxit: int) -> np.ndarray:
+    """Weights ``d exp(Xλ)`` with ``X'w = T``, by Newton steps on λ."""
+    lam = np.zeros(X.shape[1])
+    scale = np.maximum(np.abs(T), 1.0)
+    gap = T - X.T @ d
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(maxit):
+            w = d * np.exp(X @ lam)
+            gap = T - X.T @ w
+            if not np.all(np.isfinite(gap)):
+                break
+            if np.max(np.abs(gap) / scale) < epsilon:
+                return w
+            try:
+                lam = lam + np.linalg.solve(X.T @ (X * w[:, None]), gap)
+            except np.linalg.LinAlgError:
+                break
+    raise WeightError(
+        Problem(
+            "calibration-not-converged",
+            f"raking-ratio calibration did not converge in {maxit} steps",
+            expected=f"relative gaps below {epsilon:g}",
+            got=f"largest relative gap {np.max(np.abs(gap) / scale):.3g}",
+            hint="the totals may be out of reach of positive weights: check them, or use calfun='linear'",
+        )
+    )

@@ -1,0 +1,371 @@
+"""Reporting rules applied inside the library, before any table, chart or export exists.
+
+:func:`apply_rules` takes a tidy results table (one row per indicator x round x group, see
+``docs/reports.md``) and returns the same table with four more columns:
+
+- ``suppressed`` (bool): the estimate must not be published;
+- ``suppression_reason``: ``;``-separated reason codes (``""`` when published);
+- ``flags``: ``;``-separated caution codes for published estimates (``""`` when none);
+- ``caution`` (bool): ``flags`` is not empty (the report shows the estimate in parentheses).
+
+Every numeric value that could reveal a suppressed estimate (``estimate``, ``se``, CI, numerator,
+weighted base, ...; see :attr:`ReportingRules.blank_columns`) is set to NaN on suppressed rows, so no
+output built from the returned table can leak it. The unweighted base ``n`` stays visible: it explains
+the suppression and reveals nothing once the numerator is blank.
+
+Rules (``domain.md`` section 7.2; thresholds in :class:`ReportingRules`, the single home of defaults):
+
+=================== ================================================================== =========
+code                rule                                                               effect
+=================== ================================================================== =========
+``small-base``      unweighted base ``n`` < 30                                         suppress
+``low-n-eff``       effective sample size ``n_eff`` < 30                               suppress
+``wide-ci``         percentages: absolute CI width >= 30 percentage points              suppress
+``wide-relative-ci`` percentages: 5 pp < width < 30 pp and width / estimate > 130%     suppress
+``no-estimate``     the estimate is missing (empty domain, failed variance)            suppress
+``small-cell``      sensitive indicators: unweighted numerator 1-4 (threshold rule)    suppress
+``sensitive-admin2`` sensitive indicators at admin2 level (unless allowed)              suppress
+``secondary``       complementary suppression so a small cell cannot be derived        suppress
+``caution-base``    30 <= n < 50                                                       flag
+``low-df``          design degrees of freedom < 8                                      flag
+``high-dk``         don't know + refused share > 10% of the base                       flag
+=================== ================================================================== =========
+
+Secondary suppression: within each *partition* (the cells of one indicator x round that split a
+parent along one grouping column, the other grouping columns held fixed; locations also split by
+``location_level`` and ``location_parent`` when those columns exist), a partition holding exactly one
+suppressed cell of which the suppression is for disclosure (``small-cell``, ``sensitive-admin2`` or
+``secondary``) could be solved from the parent total, so the published cell with the smallest
+numerator (then the smallest base) is suppressed too. This repeats until no partition has a single
+disclosure-suppressed cell (a two-way breakdown may need several passes).
+
+Example:
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"indicator_id": ["a", "a"], "round": ["R1", "R1"],
+    ...                   "location": ["North", "South"], "estimate": [40.0, 55.0],
+    ...                   "se": [3.0, 2.0], "ci_low": [34.0, 51.0], "ci_high": [46.0, 59.0],
+    ...                   "n": [25, 400], "unit": ["percent", "percent"]})
+    >>> out = apply_rules(t)
+    >>> out["estimate"].tolist(), out["suppression_reason"].tolist(), out["flags"].tolist()
+    ([nan, 55.0], ['small-base', ''], ['', ''])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, Location, Problem
+
+__all__ = [
+    "ReportingRules",
+    "DEFAULT_RULES",
+    "DEFAULT_GROUP_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "SUPPRESSION_REASONS",
+    "CAUTION_FLAGS",
+    "DISCLOSURE_REASONS",
+    "apply_rules",
+    "group_columns_of",
+    "is_total",
+]
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("indicator_id", "round", "estimate", "n")
+"""Columns :func:`apply_rules` cannot work without."""
+
+DEFAULT_GROUP_COLUMNS: tuple[str, ...] = (
+    "location",
+    "sex",
+    "a1_sex",
+    "age_group",
+    "disability",
+    "area_type",
+    "displacement",
+    "a4_displacement",
+    "youth_18_29",
+)
+"""Grouping columns recognised when ``group_columns`` is not given (only those present are used;
+a table may also name its own in ``table.attrs["group_columns"]``)."""
+
+SUPPRESSION_REASONS: dict[str, str] = {
+    "small-base": "unweighted base below the minimum",
+    "low-n-eff": "effective sample size below the minimum",
+    "wide-ci": "confidence interval too wide",
+    "wide-relative-ci": "confidence interval too wide relative to the estimate",
+    "no-estimate": "no estimate could be computed",
+    "small-cell": "fewer than 5 respondents in the numerator of a sensitive indicator",
+    "sensitive-admin2": "sensitive indicator not published below admin1",
+    "secondary": "suppressed so that another suppressed value cannot be derived",
+}
+"""Reason codes and their plain-English meaning (the report translates them)."""
+
+CAUTION_FLAGS: dict[str, str] = {
+    "caution-base": "small unweighted base: interpret with caution",
+    "low-df": "few design degrees of freedom",
+    "high-dk": "more than 10% don't know or refused",
+}
+"""Caution codes and their plain-English meaning."""
+
+DISCLOSURE_REASONS: frozenset[str] = frozenset({"small-cell", "sensitive-admin2", "secondary"})
+"""Reasons that protect respondents (and so trigger secondary suppression)."""
+
+
+@dataclass(frozen=True)
+class ReportingRules:
+    """Thresholds of the reporting rules (``domain.md`` section 7.2). The single home of defaults.
+
+    Widths are in percentage points and apply to rows whose ``unit`` is a percentage; estimates
+    stored as proportions (0-1) are rescaled by ``percent_scale`` (None: detected from the table).
+    ``dk_share`` is a fraction of the base (0-1).
+    """
+
+    min_n: int = 30
+    """Suppress when the unweighted base is below this."""
+    caution_n: int = 50
+    """Flag ``caution-base`` when the base is at least ``min_n`` and below this."""
+    min_n_eff: float = 30.0
+    """Suppress when the Kish effective sample size is below this."""
+    max_ci_width: float = 30.0
+    """Suppress percentages whose absolute CI width (pp) is at least this."""
+    relative_ci_floor: float = 5.0
+    """The relative-width rule applies only when the absolute width (pp) exceeds this."""
+    max_relative_ci_width: float = 1.30
+    """Suppress when width / estimate exceeds this (1.30 = 130%) above the floor."""
+    min_df: float = 8.0
+    """Flag ``low-df`` when the design degrees of freedom are below this."""
+    max_dk_share: float = 0.10
+    """Flag ``high-dk`` when the don't-know + refused share exceeds this."""
+    small_cell_k: int = 5
+    """Sensitive indicators: suppress when 1 <= unweighted numerator < k (threshold rule)."""
+    secondary_suppression: bool = True
+    """Protect small cells of sensitive indicators by complementary suppression."""
+    sensitive_admin2: bool = False
+    """Publish sensitive indicators at admin2 (needs a ``location_level`` column to take effect)."""
+    total_label: str = "All"
+    """Value of a grouping column meaning 'everyone' (missing values mean the same)."""
+    percent_units: tuple[str, ...] = ("percent", "proportion", "share")
+    """``unit`` values treated as percentages by the CI-width rules."""
+    percent_scale: float | None = None
+    """Multiply percentage estimates by this to get percentage points; None: 100 when every
+    percentage row lies within [0, 1], else 1."""
+    blank_columns: tuple[str, ...] = (
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n_numerator",
+        "n_weighted",
+        "n_eff",
+        "dk_share",
+        "deff",
+        "deff_wr",
+        "cv",
+        "moe",
+    )
+    """Columns set to NaN on suppressed rows (only those present)."""
+
+
+DEFAULT_RULES = ReportingRules()
+
+
+def apply_rules(
+    results: pd.DataFrame,
+    rules: ReportingRules | None = None,
+    *,
+    group_columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Apply the reporting rules to a tidy results table; return a new, suppressed and flagged table.
+
+    Args:
+        results: one row per indicator x round x group with at least ``indicator_id``, ``round``,
+            ``estimate`` and ``n``; optional ``se``, ``ci_low``, ``ci_high``, ``df``,
+            ``n_numerator``, ``n_eff``, ``dk_share``, ``unit``, ``sensitive``, ``location_level``,
+            ``location_parent`` switch on the rules that need them.
+        rules: thresholds; :data:`DEFAULT_RULES` when None.
+        group_columns: the grouping columns that define partitions for secondary suppression;
+            default: those of :data:`DEFAULT_GROUP_COLUMNS` present in the table.
+
+    Returns:
+        A copy of ``results`` with ``suppressed``, ``suppression_reason``, ``flags`` and
+        ``caution``, and the :attr:`ReportingRules.blank_columns` blanked where suppressed.
+
+    Raises:
+        DataError: a required column is missing (one problem per column).
+    """
+    rules = rules or DEFAULT_RULES
+    _check_columns(results)
+    out = results.copy()
+    groups = list(group_columns) if group_columns is not None else group_columns_of(out)
+    primary = _primary_reasons(out, rules)
+    reasons = pd.DataFrame(primary, index=out.index)
+    if rules.secondary_suppression and "n_numerator" in out.columns:
+        reasons["secondary"] = _secondary(out, reasons.any(axis=1), reasons, groups, rules.total_label)
+    suppressed = reasons.any(axis=1)
+    flags = pd.DataFrame(_caution_flags(out, rules), index=out.index)
+    flags = flags & ~suppressed.to_numpy()[:, None]
+    out["suppressed"] = suppressed.to_numpy()
+    out["suppression_reason"] = _join_codes(reasons)
+    out["flags"] = _join_codes(flags)
+    out["caution"] = flags.any(axis=1).to_numpy()
+    blank = [c for c in rules.blank_columns if c in out.columns]
+    for col in blank:
+        out[col] = out[col].astype("float64").mask(out["suppressed"])
+    return out
+
+
+def group_columns_of(results: pd.DataFrame) -> list[str]:
+    """The grouping columns of ``results``: ``attrs["group_columns"]`` then the recognised ones present."""
+    declared = [str(c) for c in results.attrs.get("group_columns", ())]
+    known = declared + [c for c in DEFAULT_GROUP_COLUMNS if c not in declared]
+    return [c for c in known if c in results.columns]
+
+
+def is_total(values: pd.Series, total_label: str = "All") -> pd.Series:
+    """True where a grouping value means 'everyone': missing or equal to ``total_label``."""
+    return values.isna() | (values.astype("string") == total_label).fillna(False).astype(bool)
+
+
+def _check_columns(results: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in results.columns]
+    if missing:
+        raise DataError(
+            [
+                Problem(
+                    "missing-result-column",
+                    f"the results table has no column '{c}'",
+                    Location(field=c),
+                    expected=", ".join(REQUIRED_COLUMNS),
+                    got=", ".join(map(str, results.columns)) or "no columns",
+                    hint="pass the tidy table returned by survey_toolkit.compute",
+                )
+                for c in missing
+            ]
+        )
+
+
+def _num(frame: pd.DataFrame, col: str) -> pd.Series:
+    if col not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[col], errors="coerce").astype("float64")
+
+
+def _flag(frame: pd.DataFrame, col: str) -> pd.Series:
+    if col not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame[col].fillna(False).astype(bool)
+
+
+def _percent_rows(frame: pd.DataFrame, rules: ReportingRules) -> pd.Series:
+    if "unit" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame["unit"].astype("string").str.lower().isin(rules.percent_units).fillna(False).astype(bool)
+
+
+def _pp_scale(frame: pd.DataFrame, is_pct: pd.Series, rules: ReportingRules) -> float:
+    if rules.percent_scale is not None:
+        return rules.percent_scale
+    vals = pd.concat([_num(frame, c)[is_pct] for c in ("estimate", "ci_low", "ci_high")])
+    return 100.0 if vals.dropna().abs().le(1.0).all() else 1.0
+
+
+def _primary_reasons(frame: pd.DataFrame, rules: ReportingRules) -> dict[str, pd.Series]:
+    n, est = _num(frame, "n"), _num(frame, "estimate")
+    is_pct = _percent_rows(frame, rules)
+    scale = _pp_scale(frame, is_pct, rules)
+    width = (_num(frame, "ci_high") - _num(frame, "ci_low")) * scale
+    relative = width / (est * scale).abs()
+    sensitive = _flag(frame, "sensitive")
+    k = _num(frame, "n_numerator")
+    level = frame.get("location_level", pd.Series(pd.NA, index=frame.index)).astype("string")
+    return {
+        "small-base": (n < rules.min_n) | n.isna(),
+        "low-n-eff": _num(frame, "n_eff") < rules.min_n_eff,
+        "wide-ci": is_pct & (width >= rules.max_ci_width),
+        "wide-relative-ci": is_pct
+        & (width > rules.relative_ci_floor)
+        & (width < rules.max_ci_width)
+        & (relative > rules.max_relative_ci_width),
+        "no-estimate": est.isna(),
+        "small-cell": sensitive & (k >= 1) & (k < rules.small_cell_k),
+        "sensitive-admin2": sensitive
+        & (not rules.sensitive_admin2)
+        & (level.str.lower() == "admin2").fillna(False).astype(bool),
+    }
+
+
+def _caution_flags(frame: pd.DataFrame, rules: ReportingRules) -> dict[str, pd.Series]:
+    n = _num(frame, "n")
+    return {
+        "caution-base": (n >= rules.min_n) & (n < rules.caution_n),
+        "low-df": _num(frame, "df") < rules.min_df,
+        "high-dk": _num(frame, "dk_share") > rules.max_dk_share,
+    }
+
+
+def _join_codes(table: pd.DataFrame) -> np.ndarray:
+    """``;``-joined names of the True columns of each row ("" when none), vectorised per column."""
+    joined = pd.Series("", index=table.index, dtype="object")
+    for col in table.columns:
+        hit = table[col].to_numpy(dtype=bool)
+        sep = np.where(joined.to_numpy() == "", "", ";")
+        joined = pd.Series(np.where(hit, joined.to_numpy() + sep + col, joined.to_numpy()), index=table.index)
+    return joined.to_numpy(dtype=object)
+
+
+def _partition_keys(frame: pd.DataFrame, groups: list[str], total_label: str) -> dict[str, pd.Series]:
+    """For each grouping column, a key naming the partition of every row that splits along it."""
+    totals = pd.DataFrame({g: is_total(frame[g], total_label) for g in groups}, index=frame.index)
+    signature = _join_codes(~totals)
+    base = frame["indicator_id"].astype("string") + "\x1f" + frame["round"].astype("string")
+    base = base + "\x1f" + pd.Series(signature, index=frame.index).astype("string")
+    keys: dict[str, pd.Series] = {}
+    for dim in groups:
+        key = base + "\x1f" + dim
+        others = [g for g in groups if g != dim]
+        if dim == "location":
+            others += [c for c in ("location_level", "location_parent") if c in frame.columns]
+        for col in others:
+            key = key + "\x1f" + frame[col].astype("string").fillna("<NA>")
+        keys[dim] = key.where(~totals[dim])
+    return keys
+
+
+def _secondary(
+    frame: pd.DataFrame, suppressed: pd.Series, reasons: pd.DataFrame, groups: list[str], total_label: str
+) -> pd.Series:
+    """Complementary suppression for sensitive indicators (see the module docstring)."""
+    secondary = pd.Series(False, index=frame.index)
+    sensitive = _flag(frame, "sensitive")
+    if not groups or not sensitive.any():
+        return secondary
+    disclosure = reasons[[c for c in reasons.columns if c in DISCLOSURE_REASONS]].any(axis=1)
+    keys = _partition_keys(frame, groups, total_label)
+    order = pd.DataFrame({"k": _num(frame, "n_numerator"), "n": _num(frame, "n")}, index=frame.index)
+    for _ in range(4 * len(groups) + 4):
+        added = pd.Series(False, index=frame.index)
+        for key in keys.values():
+            added |= _one_pass(key.where(sensitive), suppressed | secondary, disclosure | secondary, order)
+        added &= ~(suppressed | secondary)
+        if not added.any():
+            break
+        secondary |= added
+    return secondary
+
+
+def _one_pass(key: pd.Series, supp: pd.Series, disc: pd.Series, order: pd.DataFrame) -> pd.Series:
+    """Rows to suppress so that no partition keeps a single disclosure-suppressed cell."""
+    valid = key.notna()
+    if not valid.any():
+        return pd.Series(False, index=key.index)
+    part = pd.DataFrame({"key": key[valid], "supp": supp[valid], "disc": disc[valid]})
+    stats = part.groupby("key", sort=False).agg(
+        n_supp=("supp", "sum"), n_disc=("disc", "sum"), size=("supp", "size")
+    )
+    needy = stats.index[(stats["n_supp"] == 1) & (stats["n_disc"] == 1) & (stats["size"] >= 2)]
+    cand = part[part["key"].isin(needy) & ~part["supp"]].join(order)
+    cand = cand.assign(_pos=np.arange(len(cand))).sort_values(["key", "k", "n", "_pos"], na_position="first")
+    chosen = cand.groupby("key", sort=False).head(1).index
+    return pd.Series(key.index.isin(chosen), index=key.index)

@@ -1,0 +1,80 @@
+"""Report outputs built from a tidy results table: HTML, Excel, tidy CSV/Parquet and chart files.
+
+Every writer applies the reporting rules (:mod:`survey_toolkit.disclosure`) first when the table
+has not been through them, so no output can show a suppressed value; every write is atomic.
+See ``docs/reports.md``.
+
+Example:
+    >>> from survey_toolkit.report import render_report, ReportMeta   # doctest: +SKIP
+    >>> files = render_report(results, "out/", meta=ReportMeta(title={"en": "Round 3"}))  # doctest: +SKIP
+    >>> files["html"]                                                  # doctest: +SKIP
+    [PosixPath('out/report.en.html'), PosixPath('out/report.fr.html')]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..comparison import compare_rounds
+from ._common import I18N, LANGUAGES, ReportMeta, prepare_results
+from .charts import build_charts, figure_bytes, save_charts
+from .excel import write_excel
+from .html import render_html, write_html
+from .tidy import write_csv, write_parquet, write_tidy
+
+__all__ = [
+    "I18N",
+    "LANGUAGES",
+    "ReportMeta",
+    "render_report",
+    "render_html",
+    "write_html",
+    "write_excel",
+    "write_tidy",
+    "write_csv",
+    "write_parquet",
+    "save_charts",
+    "build_charts",
+]
+
+
+def render_report(
+    results: pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    *,
+    comparisons: pd.DataFrame | None = None,
+    meta: ReportMeta | None = None,
+    languages: Sequence[str] = ("en", "fr"),
+    chart_formats: Sequence[str] = ("png", "svg"),
+    parquet: bool | None = None,
+) -> dict[str, list[Path]]:
+    """Write every output into ``out_dir`` and return the paths by kind.
+
+    Files: ``report.<lang>.html`` and ``results.<lang>.xlsx`` per language, ``results.csv`` and
+    ``comparisons.csv`` (plus ``.parquet`` when pyarrow is installed), and ``charts/<lang>/`` with
+    a trend and a location chart per indicator and the change heatmap. Comparisons are computed
+    with :func:`survey_toolkit.comparison.compare_rounds` when not given.
+    """
+    meta = meta or ReportMeta()
+    out = Path(out_dir)
+    table = prepare_results(results, meta.rules)
+    if comparisons is None:
+        comparisons = compare_rounds(table, rounds=meta.rounds, alpha=meta.alpha, fdr=meta.fdr)
+    files: dict[str, list[Path]] = {"html": [], "excel": [], "tidy": [], "charts": []}
+    for lang in languages:
+        figures = build_charts(table, comparisons, meta=meta, lang=lang)
+        svgs = {stem: figure_bytes(fig, "svg") for stem, fig in figures.items()}
+        html = write_html(out / f"report.{lang}.html", table, comparisons, meta=meta, lang=lang, svgs=svgs)
+        files["html"].append(html)
+        files["excel"].append(
+            write_excel(out / f"results.{lang}.xlsx", table, comparisons, meta=meta, lang=lang)
+        )
+        files["charts"] += save_charts(
+            table, comparisons, out / "charts" / lang, formats=chart_formats, figures=figures, svgs=svgs
+        )
+    files["tidy"] = write_tidy(out, table, comparisons, meta=meta, parquet=parquet)
+    return files

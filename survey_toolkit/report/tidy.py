@@ -1,0 +1,84 @@
+"""Tidy results as CSV (and Parquet when pyarrow is installed), written atomically and deterministically.
+
+The tables written are the ones after the reporting rules (:mod:`survey_toolkit.disclosure`):
+suppressed values are empty, with ``suppressed``, ``suppression_reason`` and ``flags`` beside them.
+CSV is UTF-8 with ``\\n`` line ends and full-precision floats, so two runs on the same inputs give
+identical files.
+
+Spreadsheet safety: CSV files are often opened in Excel, which runs text starting with
+``= + - @`` as a formula. With ``excel_safe=True`` (the default) such text cells are written with a
+leading ``'`` so they stay inert; numbers are never changed. Parquet keeps the text unchanged
+(it is typed and not opened by spreadsheets).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ._common import ReportMeta, atomic_write_bytes, atomic_write_with, is_formula_like, prepare_results
+
+__all__ = ["write_csv", "write_parquet", "write_tidy", "parquet_available", "excel_safe_text"]
+
+
+def parquet_available() -> bool:
+    """True when pyarrow is installed (Parquet output is then written too)."""
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def excel_safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells starting with = + - @ (or tab / CR) get a leading ``'``."""
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+            risky = series.map(is_formula_like).astype(bool)
+            if risky.any():
+                out[col] = series.astype(object).where(~risky, "'" + series.astype("string"))
+    return out
+
+
+def write_csv(path: str | os.PathLike[str], table: pd.DataFrame, *, excel_safe: bool = True) -> Path:
+    """Write ``table`` as UTF-8 CSV atomically (no index, ``\\n`` line ends)."""
+    frame = excel_safe_text(table) if excel_safe else table
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n")
+    return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+
+
+def write_parquet(path: str | os.PathLike[str], table: pd.DataFrame) -> Path:
+    """Write ``table`` as Parquet atomically (needs pyarrow)."""
+    if not parquet_available():
+        raise ImportError("Parquet output needs pyarrow: pip install 'survey-toolkit[parquet]'")
+    return atomic_write_with(path, lambda tmp: table.to_parquet(tmp, index=False, engine="pyarrow"))
+
+
+def write_tidy(
+    out_dir: str | os.PathLike[str],
+    results: pd.DataFrame,
+    comparisons: pd.DataFrame | None = None,
+    *,
+    meta: ReportMeta | None = None,
+    parquet: bool | None = None,
+) -> list[Path]:
+    """Write ``results.csv`` and ``comparisons.csv`` (and ``.parquet`` twins) into ``out_dir``.
+
+    ``parquet=None`` writes Parquet when pyarrow is installed. Returns the paths written.
+    """
+    meta = meta or ReportMeta()
+    out = Path(out_dir)
+    table = prepare_results(results, meta.rules)
+    tables = {"results": table}
+    if comparisons is not None:
+        tables["comparisons"] = comparisons
+    with_parquet = parquet_available() if parquet is None else parquet
+    written = []
+    for name, frame in tables.items():
+        written.append(write_csv(out / f"{name}.csv", frame))
+        if with_parquet:
+            written.append(write_parquet(out / f"{name}.parquet", frame))
+    return written

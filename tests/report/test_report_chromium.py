@@ -1,0 +1,115 @@
+"""The HTML report in headless Chromium: no network requests, no console messages, a screenshot.
+
+Network: Chromium runs with every request sent through a local counting proxy, so any URL the page
+tried to fetch is recorded. Chromium's own background requests (Google update, time and account
+services) are ignored by host. A control page with an external image and a ``console.error`` proves
+that the harness does detect both.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import socketserver
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from survey_toolkit.report import write_html
+
+from .conftest import make_meta, make_results
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_HOSTS = ("google.com", "googleapis.com", "gstatic.com", "gvt1.com")
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian 'chromium' is not on PATH (apt-get install -y chromium)"
+)
+
+
+class _Proxy(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+        self.hits.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    do_POST = do_HEAD = do_GET
+
+    def do_CONNECT(self) -> None:  # noqa: N802
+        self.hits.append("https://" + self.path)
+        self.send_response(502)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _run(page: Path, *extra: str) -> tuple[str, str, list[str]]:
+    """Open ``page`` headless; return stdout, stderr and the URLs the page requested."""
+    handler = type("Proxy", (_Proxy,), {"hits": []})
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.server_address[1]
+        cmd = [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--proxy-server=http://127.0.0.1:{port}",
+            "--proxy-bypass-list=<-loopback>",
+            "--enable-logging=stderr",
+            "--v=0",
+            *extra,
+            page.as_uri(),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        server.shutdown()
+    own = [
+        h for h in handler.hits if not any(host in h.split("/")[2].split(":")[0] for host in BROWSER_HOSTS)
+    ]
+    return proc.stdout, proc.stderr, own
+
+
+def _console(stderr: str) -> list[str]:
+    return [ln for ln in stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln or "Failed to load" in ln]
+
+
+@needs_chromium
+def test_harness_detects_requests_and_console_errors(tmp_path):
+    page = tmp_path / "control.html"
+    page.write_text(
+        '<!DOCTYPE html><p>x</p><img src="http://example.test/pixel.png"><script>console.error("boom")</script>',
+        encoding="utf-8",
+    )
+    _, stderr, hits = _run(page, "--dump-dom")
+    assert any("example.test" in h for h in hits)
+    assert any("boom" in ln for ln in _console(stderr))
+
+
+@needs_chromium
+def test_report_opens_without_network_or_console_errors(tmp_path):
+    page = write_html(tmp_path / "report.html", make_results(), meta=make_meta())
+    dom, stderr, hits = _run(page, "--dump-dom")
+    assert hits == []
+    assert _console(stderr) == []
+    assert "Demo district safety survey" in dom and "Methodology" in dom
+    assert "<script>alert(1)</script>" not in dom  # the place name stays text in the live DOM
+
+
+@needs_chromium
+def test_report_screenshot(tmp_path):
+    page = write_html(tmp_path / "report.html", make_results(), meta=make_meta(), lang="fr")
+    shot = tmp_path / "report.png"
+    _, stderr, hits = _run(page, f"--screenshot={shot}", "--window-size=1100,1600", "--hide-scrollbars")
+    assert hits == [] and _console(stderr) == []
+    assert shot.exists() and shot.stat().st_size > 20_000

@@ -1,0 +1,203 @@
+"""The single-file HTML report: self-contained, escaped, suppression shown, bilingual, deterministic."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from survey_toolkit.comparison import compare_rounds
+from survey_toolkit.report import ReportMeta, render_html, write_html
+from survey_toolkit.report.html import environment
+
+from .conftest import make_meta, make_results
+
+GOLDEN = Path(__file__).parent / "golden"
+STAMP = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def html_en() -> str:
+    return render_html(make_results(), meta=dataclasses.replace(make_meta(), generated_at=STAMP), lang="en")
+
+
+@pytest.fixture(scope="module")
+def html_fr() -> str:
+    return render_html(make_results(), meta=make_meta(), lang="fr")
+
+
+def test_self_contained(html_en):
+    lower = html_en.lower()
+    # the only 'http' is the escaped text of a place name in the data, never a URL
+    assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:|//)|url\(", lower)
+    assert "http" not in render_html(tiny()).lower()  # no URL of any kind without such data
+    assert "<script" not in lower and "<link" not in lower and "@import" not in lower
+    srcs = re.findall(r'src="([^"]*)"', html_en)
+    assert srcs and all(s.startswith("data:image/svg+xml;base64,") for s in srcs)
+    assert "<style>" in html_en and "@media print" in html_en and "break-before: page" in html_en
+
+
+def test_text_from_data_is_escaped(html_en):
+    assert "<script>alert(1)</script>" not in html_en
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_en
+    assert "<b>(12 months)</b>" not in html_en  # markup in a label is shown, not rendered
+    assert "&lt;b&gt;(12 months)&lt;/b&gt;" in html_en
+
+
+def test_autoescape_and_strict_undefined():
+    env = environment()
+    assert env.from_string("{{ x }}").render(x="<i>") == "&lt;i&gt;"
+    with pytest.raises(Exception, match="undefined"):
+        env.get_template("report.html.j2").render()
+
+
+def test_structure_and_key_findings(html_en):
+    for anchor in ("findings", "ind-trust_police", "ind-tf_harassment", "ind-csi", "heatmap", "methodology"):
+        assert f'id="{anchor}"' in html_en
+    assert (
+        "Trust the police somewhat or a lot improved in All locations: 42.0% in R2 → 55.0% in R3" in html_en
+    )
+    assert html_en.count('<p class="generated">') == 1 and "2026-01-02T03:04:05+00:00" in html_en
+
+
+def _table_rows(html: str, anchor: str) -> list[str]:
+    section = html.split(f'id="{anchor}"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r"<tr[^>]*>(.*?)</tr>", section, flags=re.S)
+
+
+def test_suppressed_cells_dash_with_footnote_and_caution_in_parentheses(html_en):
+    rows = _table_rows(html_en, "ind-tf_harassment")
+    riverside = next(r for r in rows if "Riverside" in r)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", riverside)
+    assert cells[-5] == "—"  # R3 estimate: small sensitive cell
+    assert 'class="sup"' in riverside
+    section = html_en.split('id="ind-tf_harassment"', 1)[1].split("</section>", 1)[0]
+    note = re.search(r"<li>— not published: ([^<]*)</li>", section).group(1)
+    assert "fewer than 5 respondents in the numerator of a sensitive indicator" in note
+    assert "cannot be derived" in section  # the secondary suppression is explained too
+    hill = next(r for r in _table_rows(html_en, "ind-trust_police") if "Hillcrest" in r)
+    assert "(53.5)" in hill  # base 45: interpret with caution
+    assert "interpret with caution" in html_en
+
+
+def test_methodology_annex(html_en):
+    annex = html_en.split('id="methodology"', 1)[1]
+    for text in (
+        "Sample sizes",
+        "Two-stage cluster sample",
+        "kish_deff",
+        "speeding (&lt; 8 min)",
+        "Definitions",
+        "d1 in {3, 4} among valid answers",
+        "Unweighted base below 30",
+    ):
+        assert text in annex, text
+
+
+def test_french_report(html_fr):
+    assert '<html lang="fr">' in html_fr
+    for text in (
+        "Principaux résultats",
+        "Font confiance à la police",
+        "Méthodologie",
+        "Ensemble des localités",
+    ):
+        assert text in html_fr, text
+    assert "55,0" in html_fr  # decimal comma
+    assert "Key findings" not in html_fr
+
+
+def tiny() -> pd.DataFrame:
+    rows = []
+    for rnd, est in (("R1", 40.0), ("R2", 47.0)):
+        for loc, shift, n in (("All", 0.0, 300), ("North", 2.0, 150), ("South", -2.0, 20)):
+            e = est + shift
+            rows.append(
+                dict(
+                    indicator_id="trust",
+                    round=rnd,
+                    location=loc,
+                    estimate=e,
+                    se=2.0,
+                    ci_low=e - 4,
+                    ci_high=e + 4,
+                    df=20.0,
+                    n=n,
+                    unit="percent",
+                    direction="higher_is_better",
+                    label_en="Trust",
+                    label_fr="Confiance",
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def _strip(html: str) -> str:
+    html = re.sub(r'src="data:[^"]*"', 'src="data:IMAGE"', html)
+    return "\n".join(line for line in html.splitlines() if 'class="generated"' not in line) + "\n"
+
+
+def test_deterministic_apart_from_the_timestamp_line(tmp_path):
+    meta = ReportMeta(generated_at=STAMP)
+    a = write_html(tmp_path / "a.html", tiny(), meta=meta).read_bytes()
+    later = dataclasses.replace(meta, generated_at=datetime(2027, 5, 6, tzinfo=timezone.utc))
+    b = write_html(tmp_path / "b.html", tiny(), meta=later).read_bytes()
+    assert a != b
+    strip = [ln for ln in a.splitlines() if b'class="generated"' not in ln]
+    assert strip == [ln for ln in b.splitlines() if b'class="generated"' not in ln]
+
+
+def test_golden_small_report():
+    """Text of the report for a fixed table (charts replaced by a placeholder).
+
+    Regenerate after an intended change with ``SURVEY_TOOLKIT_REGEN_GOLDEN=1``.
+    """
+    html = _strip(render_html(tiny(), meta=ReportMeta(), lang="en"))
+    golden = GOLDEN / "tiny_report.en.html"
+    if os.environ.get("SURVEY_TOOLKIT_REGEN_GOLDEN"):
+        golden.write_text(html, encoding="utf-8")
+    assert html == golden.read_text(encoding="utf-8")
+
+
+def test_write_is_atomic_and_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "report.html"
+    target.write_text("old", encoding="utf-8")
+    import survey_toolkit.report.html as mod
+
+    def boom(*a, **k):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(mod, "render_html", boom)
+    with pytest.raises(RuntimeError):
+        mod.write_html(target, tiny())
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_given_comparisons_are_used():
+    comp = compare_rounds(tiny())
+    comp["interpretation"] = "worsened"
+    comp["significant_fdr"] = True
+    html = render_html(tiny(), comp)
+    assert "Trust worsened in All locations" in html
+
+
+def test_breakdown_table_uses_group_names_and_labels():
+    rows = tiny()
+    extra = rows[rows["location"] == "All"].assign(
+        a1_sex="2", estimate=44.0, ci_low=40.0, ci_high=48.0, n=150
+    )
+    empty = extra.assign(a1_sex="99", n=0)  # nobody in the group: left out
+    table = pd.concat([rows, extra, empty], ignore_index=True)
+    html = render_html(table, meta=ReportMeta(group_labels={"a1_sex": {"2": "Female <F>"}}), lang="en")
+    section = html.split('id="ind-trust"', 1)[1].split("</section>", 1)[0]
+    breakdown = section.split('<table class="breakdown">', 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", breakdown)
+    assert cells == ["All locations", "Sex", "Female &lt;F&gt;", "44.0", "40.0–48.0", "150"]
+    fr = render_html(table, lang="fr")
+    assert "Sexe" in fr and "Ventilation" in fr

@@ -1,0 +1,72 @@
+"""Tidy CSV / Parquet writers: suppressed values absent, spreadsheet-safe text, atomic, deterministic."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from survey_toolkit.comparison import compare_rounds
+from survey_toolkit.report import write_tidy
+from survey_toolkit.report.tidy import excel_safe_text, parquet_available, write_csv
+
+from .conftest import LOCATIONS, make_results
+
+
+def test_csv_and_parquet_written(tmp_path):
+    results = make_results()
+    paths = write_tidy(tmp_path, results, compare_rounds(results))
+    names = sorted(p.name for p in paths)
+    expected = ["comparisons.csv", "results.csv"]
+    if parquet_available():
+        expected = ["comparisons.csv", "comparisons.parquet", "results.csv", "results.parquet"]
+    assert names == expected
+    back = pd.read_csv(tmp_path / "results.csv")
+    assert len(back) == len(results) and {"suppressed", "suppression_reason", "flags"} <= set(back.columns)
+    hidden = back[back["suppressed"]]
+    assert (
+        len(hidden) == 5 and hidden[["estimate", "se", "ci_low", "ci_high", "n_numerator"]].isna().all().all()
+    )
+    if parquet_available():
+        pq = pd.read_parquet(tmp_path / "results.parquet")
+        assert pq["location"].tolist() == results["location"].tolist()  # typed output keeps text as is
+
+
+def test_formula_text_is_inert_in_csv(tmp_path):
+    write_csv(tmp_path / "r.csv", make_results())
+    text = (tmp_path / "r.csv").read_text(encoding="utf-8")
+    assert "trust_police,R1,\"'=HYPERLINK(" in text
+    assert ",=HYPERLINK" not in text and ',"=HYPERLINK' not in text
+    raw = write_csv(tmp_path / "raw.csv", make_results(), excel_safe=False).read_text(encoding="utf-8")
+    assert ',"=HYPERLINK' in raw
+
+
+def test_excel_safe_text_leaves_numbers_alone():
+    frame = pd.DataFrame({"a": ["-x", "+1", "@me", "ok", None], "b": [-1.0, 2.0, 3.0, 4.0, 5.0]})
+    safe = excel_safe_text(frame)
+    assert safe["a"].tolist()[:4] == ["'-x", "'+1", "'@me", "ok"] and pd.isna(safe["a"].iloc[4])
+    assert safe["b"].tolist() == frame["b"].tolist()
+    assert frame["a"].iloc[0] == "-x"  # input unchanged
+
+
+def test_deterministic_csv(tmp_path):
+    a = write_csv(tmp_path / "a.csv", make_results()).read_bytes()
+    b = write_csv(tmp_path / "b.csv", make_results()).read_bytes()
+    assert a == b and b"\r\n" not in a
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    target = tmp_path / "results.csv"
+    target.write_text("previous", encoding="utf-8")
+
+    class Broken(pd.DataFrame):
+        def to_csv(self, *a, **k):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        write_csv(target, Broken(make_results()), excel_safe=False)
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
+def test_locations_fixture_has_risky_names():
+    assert LOCATIONS[3].startswith("=")

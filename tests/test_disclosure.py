@@ -1,0 +1,233 @@
+"""Reporting rules (domain.md section 7.2) on crafted results tables."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey_toolkit.disclosure import DEFAULT_RULES, ReportingRules, apply_rules, is_total
+from survey_toolkit.errors import DataError
+
+
+def row(**kw):
+    base = dict(
+        indicator_id="trust_police",
+        round="R1",
+        location="All",
+        estimate=50.0,
+        se=2.0,
+        ci_low=46.0,
+        ci_high=54.0,
+        df=40.0,
+        n=400,
+        n_numerator=200,
+        n_weighted=1000.0,
+        n_eff=300.0,
+        dk_share=0.02,
+        unit="percent",
+        sensitive=False,
+    )
+    base.update(kw)
+    return base
+
+
+def table(*rows):
+    return pd.DataFrame(list(rows))
+
+
+def one(**kw):
+    return apply_rules(table(row(**kw))).iloc[0]
+
+
+def test_clean_row_is_published_unchanged():
+    out = one()
+    assert not out["suppressed"] and out["suppression_reason"] == "" and out["flags"] == ""
+    assert out["estimate"] == 50.0 and out["ci_high"] == 54.0 and not out["caution"]
+
+
+@pytest.mark.parametrize(
+    ("n", "suppressed", "flags"),
+    [(29, True, ""), (30, False, "caution-base"), (49, False, "caution-base"), (50, False, "")],
+)
+def test_minimum_base_boundaries(n, suppressed, flags):
+    out = one(n=n)
+    assert out["suppressed"] is np.True_ or out["suppressed"] == suppressed
+    assert bool(out["suppressed"]) == suppressed
+    assert out["flags"] == flags
+    if suppressed:
+        assert out["suppression_reason"] == "small-base"
+        assert np.isnan(out["estimate"]) and np.isnan(out["se"]) and np.isnan(out["ci_low"])
+        assert out["n"] == n  # the base stays visible to explain the dash
+
+
+def test_effective_sample_size_rule():
+    assert one(n_eff=29.9)["suppression_reason"] == "low-n-eff"
+    assert not one(n_eff=30.0)["suppressed"]
+
+
+def test_absolute_ci_width_rule_in_percent_and_proportion_scale():
+    assert one(ci_low=35.0, ci_high=65.0)["suppression_reason"] == "wide-ci"
+    assert not one(ci_low=35.1, ci_high=65.0)["suppressed"]
+    prop = one(estimate=0.5, ci_low=0.35, ci_high=0.65)  # same rule on a 0-1 table
+    assert prop["suppression_reason"] == "wide-ci"
+
+
+def test_relative_ci_width_rule():
+    # width 6 pp over an estimate of 4%: relative width 150% > 130% and width > 5 pp
+    assert one(estimate=4.0, ci_low=1.0, ci_high=7.0)["suppression_reason"] == "wide-relative-ci"
+    # width 5 pp exactly: not above the 5 pp floor, so published
+    assert not one(estimate=2.0, ci_low=0.5, ci_high=5.5)["suppressed"]
+    # width 6 pp over 5%: relative width 120% is fine
+    assert not one(estimate=5.0, ci_low=2.0, ci_high=8.0)["suppressed"]
+
+
+def test_ci_width_rules_skip_means_and_indices():
+    out = one(unit="index", estimate=55.0, ci_low=20.0, ci_high=90.0)
+    assert not out["suppressed"]
+
+
+def test_missing_estimate_is_suppressed():
+    assert one(estimate=np.nan)["suppression_reason"] == "no-estimate"
+
+
+def test_low_df_and_high_dk_are_flags_not_suppression():
+    out = one(df=7.0, dk_share=0.11)
+    assert not out["suppressed"] and out["flags"] == "low-df;high-dk" and out["caution"]
+    assert one(df=8.0, dk_share=0.10)["flags"] == ""
+
+
+def test_several_reasons_are_all_listed():
+    out = one(n=20, n_eff=10.0, ci_low=10.0, ci_high=90.0)
+    assert out["suppression_reason"] == "small-base;low-n-eff;wide-ci"
+
+
+def test_flags_not_reported_on_suppressed_rows():
+    assert one(n=20, df=3.0)["flags"] == ""
+
+
+def test_small_numerator_cell_only_for_sensitive_indicators():
+    assert one(sensitive=True, n_numerator=4)["suppression_reason"] == "small-cell"
+    assert one(sensitive=True, n_numerator=1)["suppressed"]
+    assert not one(sensitive=True, n_numerator=0)["suppressed"]
+    assert not one(sensitive=True, n_numerator=5)["suppressed"]
+    assert not one(sensitive=False, n_numerator=2)["suppressed"]
+    assert np.isnan(one(sensitive=True, n_numerator=3)["n_numerator"])
+
+
+def sensitive_locations(numerators, bases=None):
+    bases = bases or [200] * len(numerators)
+    names = [f"D{i}" for i in range(len(numerators))]
+    rows = [
+        row(
+            indicator_id="sv",
+            location=loc,
+            n_numerator=k,
+            n=b,
+            sensitive=True,
+            estimate=100 * k / b,
+            ci_low=max(0.0, 100 * k / b - 2),
+            ci_high=100 * k / b + 2,
+        )
+        for loc, k, b in zip(names, numerators, bases, strict=True)
+    ]
+    total = row(indicator_id="sv", location="All", n_numerator=sum(numerators), n=sum(bases), sensitive=True)
+    return table(total, *rows)
+
+
+def test_secondary_suppression_hides_the_next_smallest_cell():
+    out = apply_rules(sensitive_locations([3, 40, 12, 25])).set_index("location")
+    assert out.loc["D0", "suppression_reason"] == "small-cell"
+    assert out.loc["D2", "suppression_reason"] == "secondary"  # smallest remaining numerator
+    assert not out.loc["D1", "suppressed"] and not out.loc["D3", "suppressed"]
+    assert not out.loc["All", "suppressed"]
+    assert np.isnan(out.loc["D2", "n_numerator"]) and np.isnan(out.loc["D2", "estimate"])
+    # the suppressed numerator can no longer be derived from the total minus the published cells
+    published = out.drop(index="All")["n_numerator"].sum()
+    assert out.loc["All", "n_numerator"] - published == 3 + 12
+
+
+def test_no_secondary_when_two_cells_already_suppressed():
+    out = apply_rules(sensitive_locations([3, 40, 2, 25])).set_index("location")
+    assert out["suppression_reason"].tolist() == ["", "small-cell", "", "small-cell", ""]
+
+
+def test_no_secondary_for_non_sensitive_or_reliability_suppression():
+    t = sensitive_locations([3, 40, 12, 25]).assign(sensitive=False)
+    assert apply_rules(t)["suppressed"].sum() == 0
+    t = sensitive_locations([10, 40, 12, 25], bases=[20, 200, 200, 200])  # small base, not disclosure
+    out = apply_rules(t).set_index("location")
+    assert out["suppressed"].sum() == 1 and out.loc["D0", "suppression_reason"] == "small-base"
+
+
+def test_secondary_suppression_is_per_round_and_indicator():
+    r1 = sensitive_locations([3, 40, 12, 25])
+    r2 = sensitive_locations([30, 40, 12, 25]).assign(round="R2")
+    out = apply_rules(pd.concat([r1, r2], ignore_index=True))
+    assert out.loc[out["round"] == "R1", "suppressed"].sum() == 2
+    assert out.loc[out["round"] == "R2", "suppressed"].sum() == 0
+
+
+def test_secondary_suppression_in_a_two_way_table_repeats_until_safe():
+    # location x sex for a sensitive indicator; the (D0, female) cell is small
+    cells = {("D0", "female"): 2, ("D0", "male"): 30, ("D1", "female"): 20, ("D1", "male"): 35}
+    rows = [
+        row(indicator_id="sv", location=loc, sex=sex, n_numerator=k, n=300, sensitive=True)
+        for (loc, sex), k in cells.items()
+    ]
+    out = apply_rules(table(*rows)).set_index(["location", "sex"])
+    supp = out["suppressed"]
+    # every row (location fixed) and every column (sex fixed) has 0 or >= 2 suppressed cells
+    for level in ("location", "sex"):
+        counts = supp.groupby(level=level).sum()
+        assert not (counts == 1).any(), counts
+    assert supp.sum() == 4
+
+
+def test_sensitive_indicators_not_published_at_admin2_by_default():
+    t = table(
+        row(sensitive=True, location="D1", location_level="admin2"),
+        row(sensitive=True, location="North", location_level="admin1"),
+    )
+    out = apply_rules(t)
+    assert out["suppression_reason"].tolist() == ["sensitive-admin2", ""]
+    allowed = apply_rules(t, ReportingRules(sensitive_admin2=True))
+    assert not allowed["suppressed"].any()
+
+
+def test_thresholds_are_configurable():
+    rules = ReportingRules(min_n=100, caution_n=200)
+    assert apply_rules(table(row(n=99)), rules)["suppressed"].iloc[0]
+    assert apply_rules(table(row(n=150)), rules)["flags"].iloc[0] == "caution-base"
+
+
+def test_rules_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT_RULES.min_n = 10  # type: ignore[misc]
+
+
+def test_input_is_not_modified_and_optional_columns_may_be_absent():
+    t = table(row(n=10)).drop(columns=["n_eff", "df", "dk_share", "unit", "sensitive", "n_numerator"])
+    before = t.copy()
+    out = apply_rules(t)
+    pd.testing.assert_frame_equal(t, before)
+    assert out["suppression_reason"].iloc[0] == "small-base"
+
+
+def test_missing_required_columns_are_reported_together():
+    with pytest.raises(DataError) as err:
+        apply_rules(pd.DataFrame({"indicator_id": ["a"], "value": [1.0]}))
+    codes = [(p.code, p.location.field) for p in err.value.problems]
+    assert codes == [
+        ("missing-result-column", "round"),
+        ("missing-result-column", "estimate"),
+        ("missing-result-column", "n"),
+    ]
+    assert "survey_toolkit.compute" in err.value.problems[0].hint
+
+
+def test_is_total():
+    s = pd.Series(["All", None, "North", np.nan])
+    assert is_total(s).tolist() == [True, True, False, True]

@@ -1,0 +1,804 @@
+"""The one shared step every loader ends with: a raw export table -> the tidy :class:`SurveyData`.
+
+Format readers (KoBo, ODK Central, SPSS/Stata, plain CSV/Parquet) only read cells and establish
+facts about the file; :func:`tidy_frame` then
+
+1. matches the raw headers to the instrument's questions by generating the headers each platform
+   writes (:mod:`survey_toolkit.io.headers`; never by splitting header strings),
+2. types each question's columns from the instrument (:mod:`survey_toolkit.io.values`):
+   select_one -> Categorical of canonical codes; select_multiple -> raw codes + ``q/<code>`` nullable
+   booleans rebuilt from the summary (authoritative) or the dummies; numbers numeric; dates parsed
+   from ISO 8601 (offset kept in ``q/utc_offset``) or Excel serials; geopoints split;
+3. adds the source metadata columns (``_record_id``, ``_submission_id``, ``_submission_time``...),
+4. keeps the export columns that are not questions in ``SurveyData.extra`` and reports, as
+   problems, unknown columns, questions missing from the export, unreadable values and codes
+   outside the choice lists.
+
+Usage from another reader (e.g. SPSS, after value labels were mapped to choice codes)::
+
+    from survey_toolkit.io.tidy import tidy_frame
+    data = tidy_frame(raw_df, instrument, source_file="round3.sav", source_format="spss-sav")
+
+Errors (export does not match the instrument, ambiguous headers) raise :class:`LoadError` carrying
+every problem; everything else is a warning in ``data.problems``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from ..errors import LoadError, Location, Problem, Severity, ValidationReport, did_you_mean
+from ..instrument import Instrument, Question
+from .base import CHILD_METADATA_COLUMNS, METADATA_COLUMNS, SurveyData, VariableMeta
+from .headers import (
+    HeaderMatch,
+    column_names,
+    is_core_question,
+    match_headers,
+    question_kind,
+    table_questions,
+)
+from .values import (
+    blank_mask,
+    to_datetime,
+    to_geopoint,
+    to_number,
+    to_select_multiple,
+    to_select_one,
+    to_text,
+)
+
+__all__ = [
+    "tidy_frame",
+    "tidy_table",
+    "TidyTable",
+    "platform_columns",
+    "PLATFORM_COLUMNS",
+    "build_metadata",
+    "canonical_uuid",
+]
+
+#: Export columns written by the platforms themselves (never matched to questions, never "unknown").
+PLATFORM_COLUMNS: dict[str, frozenset[str]] = {
+    "kobo": frozenset(
+        {
+            "_id",
+            "_uuid",
+            "_submission_time",
+            "_validation_status",
+            "_notes",
+            "_status",
+            "_submitted_by",
+            "__version__",
+            "_version_",
+            "_tags",
+            "meta/rootUuid",
+            "meta/instanceID",
+            "meta/deprecatedID",
+            "_index",
+            "_parent_table_name",
+            "_parent_index",
+            "formhub/uuid",
+            "_xform_id_string",
+            "_attachments",
+            "_geolocation",
+            "_duration",
+            "_xform_id",
+            "meta/instanceName",
+        }
+    ),
+    "odk": frozenset(
+        {
+            "SubmissionDate",
+            "KEY",
+            "PARENT_KEY",
+            "SubmitterID",
+            "SubmitterName",
+            "AttachmentsPresent",
+            "AttachmentsExpected",
+            "Status",
+            "ReviewState",
+            "DeviceID",
+            "Edits",
+            "FormVersion",
+            "meta-instanceID",
+            "instanceID",
+            "meta-instanceName",
+            "instanceName",
+            "meta-deprecatedID",
+            "deprecatedID",
+        }
+    ),
+    "survey_solutions": frozenset(
+        {
+            "interview__id",
+            "interview__key",
+            "sssys_irnd",
+            "has__errors",
+            "interview__status",
+            "assignment__id",
+        }
+    ),
+}
+
+
+def platform_columns(platform: str) -> frozenset[str]:
+    """Metadata column names of ``platform`` (every platform's for ``generic``)."""
+    if platform in PLATFORM_COLUMNS:
+        return PLATFORM_COLUMNS[platform]
+    return frozenset().union(*PLATFORM_COLUMNS.values())
+
+
+def _is_platform_column(header: str, platform: str) -> bool:
+    known = platform_columns(platform)
+    if header in known or header.startswith("_submission_"):
+        return True
+    return header.startswith("X_") and header[1:] in known  # R's make.names: _uuid -> X_uuid
+
+
+#: Where each metadata column comes from, per platform: (export column, prefix to add when absent).
+_META_SOURCES: dict[str, dict[str, tuple[tuple[str, str | None], ...]]] = {
+    "kobo": {
+        "_record_id": (("meta/rootUuid", None), ("_uuid", "uuid:"), ("_id", None)),
+        "_submission_id": (("meta/instanceID", None), ("_uuid", "uuid:"), ("_id", None)),
+        "_submission_time": (("_submission_time", None),),
+        "_form_version": (("__version__", None), ("_version_", None)),
+        "_review_status": (("_validation_status", None),),
+        "_submitted_by": (("_submitted_by", None),),
+    },
+    "odk": {
+        "_record_id": (("KEY", None), ("meta-instanceID", None), ("instanceID", None)),
+        "_submission_id": (("meta-instanceID", None), ("instanceID", None), ("KEY", None)),
+        "_submission_time": (("SubmissionDate", None),),
+        "_form_version": (("FormVersion", None),),
+        "_review_status": (("ReviewState", None),),
+        "_submitted_by": (("SubmitterName", None),),
+    },
+}
+_META_SOURCES["generic"] = {
+    "_record_id": (
+        ("meta/rootUuid", None),
+        ("KEY", None),
+        ("_uuid", "uuid:"),
+        ("interview__id", None),
+        ("uuid", None),
+        ("meta/instanceID", None),
+        ("meta-instanceID", None),
+        ("instanceID", None),
+        ("_id", None),
+    ),
+    "_submission_id": (
+        ("meta/instanceID", None),
+        ("meta-instanceID", None),
+        ("instanceID", None),
+        ("_uuid", "uuid:"),
+        ("KEY", None),
+        ("interview__id", None),
+        ("uuid", None),
+    ),
+    "_submission_time": (("_submission_time", None), ("SubmissionDate", None)),
+    "_form_version": (("__version__", None), ("FormVersion", None)),
+    "_review_status": (("_validation_status", None), ("ReviewState", None), ("interview__status", None)),
+    "_submitted_by": (("_submitted_by", None), ("SubmitterName", None)),
+}
+_META_SOURCES["survey_solutions"] = _META_SOURCES["generic"]
+
+_KOBO_REVIEW = {
+    "validation_status_approved": "approved",
+    "approved": "approved",
+    "validation_status_not_approved": "not_approved",
+    "not approved": "not_approved",
+    "validation_status_on_hold": "on_hold",
+    "on hold": "on_hold",
+}
+
+
+def canonical_uuid(s: pd.Series) -> pd.Series:
+    """Prefix bare uuids with ``uuid:`` (KoBo ``_uuid`` -> the instanceID / rootUuid spelling)."""
+    text, _ = to_text(s)
+    bare = text.notna() & ~text.str.startswith("uuid:", na=False)
+    return text.where(~bare, "uuid:" + text)
+
+
+def _first_present(
+    raw: pd.DataFrame, sources: Sequence[tuple[str, str | None]], id_like: bool
+) -> tuple[pd.Series | None, list[str]]:
+    out: pd.Series | None = None
+    used = []
+    for column, prefix in sources:
+        if column not in raw.columns:
+            continue
+        values, _ = to_text(raw[column])
+        if prefix is not None:
+            values = canonical_uuid(raw[column])
+        used.append(column)
+        out = values if out is None else out.fillna(values)
+        if not id_like or out.notna().all():
+            break
+    return out, used
+
+
+def build_metadata(
+    raw: pd.DataFrame,
+    *,
+    platform: str,
+    source_file: str,
+    source_format: str,
+    source_rows: pd.Series | None = None,
+    id_column: str | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The root metadata columns (:data:`METADATA_COLUMNS`) for ``raw`` and the export columns used."""
+    sources = _META_SOURCES.get(platform, _META_SOURCES["generic"])
+    index = raw.index
+    rows = (
+        pd.Series(np.arange(2, len(raw) + 2), index=index)
+        if source_rows is None
+        else pd.Series(np.asarray(source_rows), index=index)
+    ).astype("Int64")
+    meta = {}
+    used: list[str] = []
+    rid_sources = ((id_column, None),) if id_column else sources["_record_id"]
+    rid, u = _first_present(raw, rid_sources, id_like=True)
+    used += u
+    if rid is None:
+        rid = pd.Series(pd.NA, index=index, dtype="string")
+    rid = rid.fillna("row-" + rows.astype("string"))
+    meta["_record_id"] = rid.astype("string")
+    sid, u = _first_present(raw, sources["_submission_id"], id_like=True)
+    used += u
+    meta["_submission_id"] = (sid if sid is not None else meta["_record_id"]).astype("string")
+    stime = pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
+    for column, _ in sources["_submission_time"]:
+        if column in raw.columns:
+            local, offset, _bad = to_datetime(raw[column], "datetime")
+            utc = local - pd.to_timedelta(offset.fillna(0).astype("int64"), unit="m")
+            stime = utc.dt.tz_localize("UTC")
+            used.append(column)
+            break
+    meta["_submission_time"] = stime
+    for key in ("_form_version", "_review_status", "_submitted_by"):
+        val, u = _first_present(raw, sources[key], id_like=False)
+        used += u
+        val = pd.Series(pd.NA, index=index, dtype="string") if val is None else val
+        if key == "_review_status":
+            low = val.str.lower()
+            val = low.map(_KOBO_REVIEW).fillna(val).astype("string")
+        meta[key] = val.astype("string")
+    meta["_source_file"] = pd.Series(source_file, index=index, dtype="string")
+    meta["_source_format"] = pd.Series(source_format, index=index, dtype="string")
+    meta["_source_row"] = rows
+    return pd.DataFrame(meta, index=index)[list(METADATA_COLUMNS)], used
+
+
+@dataclass(frozen=True)
+class TidyTable:
+    """One typed table before assembly: question columns, variables, extra columns and problems."""
+
+    frame: pd.DataFrame
+    variables: Mapping[str, VariableMeta]
+    extra: pd.DataFrame
+    problems: tuple[Problem, ...]
+    match: HeaderMatch | None
+
+
+def _value_labels(instrument: Instrument, question: Question) -> dict[str, dict[str, str]]:
+    if not question.list_name or question.list_name not in instrument.choice_lists:
+        return {}
+    cl = instrument.choice_lists[question.list_name]
+    langs = list(instrument.languages) or ["default"]
+    return {lang: cl.labels(lang) for lang in langs}
+
+
+def _codes(instrument: Instrument, question: Question) -> list[str]:
+    if question.list_name and question.list_name in instrument.choice_lists:
+        return list(instrument.choice_lists[question.list_name].codes)
+    return []
+
+
+def _bad_problem(code: str, what: str, header: str, bad: pd.Series, rows: pd.Series, ctx: dict) -> Problem:
+    first = int(rows[bad.to_numpy()].iloc[0])
+    return Problem(
+        code,
+        f"{int(bad.sum())} value(s) of column '{header}' are not {what}; they were set to missing",
+        Location(file=ctx["file"], sheet=ctx.get("sheet"), row=first, field=header),
+        severity=Severity.WARNING,
+        expected=what,
+        count=int(bad.sum()),
+        hint="check the column in the export (first bad cell at the row given)",
+    )
+
+
+def _type_question(
+    q: Question,
+    column: str,
+    raw: pd.DataFrame,
+    cols: Mapping[tuple[str, str | None], str],
+    instrument: Instrument,
+    match: HeaderMatch,
+    rows: pd.Series,
+    ctx: dict,
+) -> tuple[dict[str, pd.Series], dict[str, VariableMeta], list[Problem]]:
+    kind = question_kind(q)
+    index = raw.index
+    out: dict[str, pd.Series] = {}
+    variables: dict[str, VariableMeta] = {}
+    problems: list[Problem] = []
+    value_header = cols.get(("value", None))
+    value = raw[value_header] if value_header is not None else None
+    labels = MappingProxyType(dict(q.labels))
+    vlabels = _value_labels(instrument, q)
+    frozen_vl = MappingProxyType({k: MappingProxyType(v) for k, v in vlabels.items()})
+
+    def meta(name: str, vtype: str, with_values: bool = False) -> None:
+        variables[name] = VariableMeta(
+            name=name,
+            type=vtype,
+            labels=labels,
+            value_labels=frozen_vl if with_values else MappingProxyType({}),
+            question=column,
+        )
+
+    if kind == "select_one":
+        codes = _codes(instrument, q)
+        lab = {}
+        if match.mode == "label" and match.language:
+            lab = {v: k for k, v in vlabels.get(match.language, {}).items()}
+        if value is None:
+            s = pd.Series(
+                pd.Categorical([None] * len(index), categories=pd.Index(codes, dtype=object)), index=index
+            )
+        else:
+            s, unknown = to_select_one(value, codes, lab)
+            external = (
+                q.list_name not in instrument.choice_lists
+            )  # select_one_from_file: codes live elsewhere
+            if unknown and not external:
+                problems.append(
+                    Problem(
+                        "value-not-in-choices",
+                        f"column '{value_header}' has {len(unknown)} value(s) that are not codes of the "
+                        f"list '{q.list_name}': {', '.join(map(repr, unknown[:5]))}"
+                        + (" ..." if len(unknown) > 5 else ""),
+                        Location(file=ctx["file"], sheet=ctx.get("sheet"), field=value_header),
+                        severity=Severity.WARNING,
+                        expected=", ".join(codes[:10]),
+                        got=", ".join(unknown[:5]),
+                        hint="they are kept as extra categories; add them to the form's choices or recode them",
+                        count=len(unknown),
+                    )
+                )
+        out[column] = s
+        meta(column, "select_one", True)
+    elif kind == "select_multiple":
+        codes = _codes(instrument, q)
+        dummies = {t_part: raw[h] for (role, t_part), h in cols.items() if role == "choice" and t_part}
+        label_pairs = None
+        if match.mode == "label" and match.language:
+            pairs = [(lbl, code) for code, lbl in vlabels.get(match.language, {}).items()]
+            label_pairs = sorted(pairs, key=lambda p: -len(p[0]))
+        summary = value
+        if summary is not None and label_pairs and dummies:
+            summary = None  # label summaries cannot always be split back: trust the dummies
+            answered = ~blank_mask(value)
+        else:
+            answered = None
+        raw_s, flags, unknown, bad = to_select_multiple(
+            summary, dummies, codes, index, label_pairs=label_pairs
+        )
+        if answered is not None:  # an answered label summary keeps its row answered
+            for code in codes:
+                f = flags[code].copy()
+                f[answered & f.isna()] = False
+                f[~answered] = pd.NA
+                flags[code] = f
+        if value is None and not dummies:
+            raw_s = pd.Series(pd.NA, index=index, dtype="string")
+        out[column] = raw_s
+        meta(column, "select_multiple", True)
+        for code in codes:
+            out[f"{column}/{code}"] = flags[code]
+            meta(f"{column}/{code}", "select_multiple", True)
+        if unknown:
+            problems.append(
+                Problem(
+                    "value-not-in-choices",
+                    f"column '{value_header}' has answers with {len(unknown)} code(s) that are not in the list "
+                    f"'{q.list_name}': {', '.join(sorted(map(repr, unknown))[:5])}",
+                    Location(file=ctx["file"], sheet=ctx.get("sheet"), field=value_header),
+                    severity=Severity.WARNING,
+                    got=", ".join(sorted(unknown)[:5]),
+                    hint="they are kept in the raw column but have no boolean column; add them to the form",
+                    count=len(unknown),
+                )
+            )
+        if bad.any():
+            problems.append(_bad_problem("bad-value", "0/1 or True/False", column, bad, rows, ctx))
+    elif kind == "geopoint":
+        parts = {t_part: raw[h] for (role, t_part), h in cols.items() if role == "geo" and t_part}
+        joined, nums, bad = to_geopoint(value, parts, index)
+        out[column] = joined
+        meta(column, "geopoint")
+        for part, s in nums.items():
+            out[f"{column}/{part}"] = s
+            meta(f"{column}/{part}", "geopoint")
+        if bad.any():
+            problems.append(_bad_problem("bad-value", "numbers", column, bad, rows, ctx))
+    elif kind in ("integer", "decimal", "range"):
+        if value is None:
+            s = pd.Series(pd.NA, index=index, dtype="Int64" if kind == "integer" else "Float64")
+        else:
+            s, bad = to_number(value, integer=kind == "integer")
+            if bad.any():
+                problems.append(_bad_problem("bad-number", "numbers", value_header, bad, rows, ctx))
+        out[column] = s
+        meta(column, kind)
+    elif kind in ("date", "today", "datetime", "start", "end"):
+        dkind = "date" if kind in ("date", "today") else "datetime"
+        if value is None:
+            s = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+            off = pd.Series(pd.NA, index=index, dtype="Int64")
+        else:
+            s, off, bad = to_datetime(value, dkind)
+            if bad.any():
+                problems.append(
+                    _bad_problem(
+                        "bad-date", "ISO 8601 dates or Excel serial numbers", value_header, bad, rows, ctx
+                    )
+                )
+        out[column] = s
+        meta(column, dkind)
+        if dkind == "datetime":
+            out[f"{column}/utc_offset"] = off
+            meta(f"{column}/utc_offset", "utc_offset")
+    else:
+        if value is None:
+            s = pd.Series(pd.NA, index=index, dtype="string")
+        else:
+            s, _ = to_text(value)
+        out[column] = s
+        meta(column, kind)
+    return out, variables, problems
+
+
+def _header_problems(match: HeaderMatch, ctx: dict) -> list[Problem]:
+    problems = []
+    for header, targets in match.ambiguous.items():
+        problems.append(
+            Problem(
+                "ambiguous-header",
+                f"column '{header}' could be any of {', '.join(t.describe() for t in targets)}",
+                Location(file=ctx["file"], sheet=ctx.get("sheet"), field=header),
+                expected="one question per column",
+                got=", ".join(t.describe() for t in targets),
+                hint="export with group names in headers (KoBo 'Include groups in headers', Central "
+                "groupPaths=true) or with XML values and headers",
+            )
+        )
+    for target, headers in match.duplicates.items():
+        problems.append(
+            Problem(
+                "duplicate-question-column",
+                f"columns {', '.join(map(repr, headers))} all hold {target.describe()}; the first one is used",
+                Location(file=ctx["file"], sheet=ctx.get("sheet"), field=headers[0]),
+                severity=Severity.WARNING,
+                hint="remove the extra columns from the export",
+            )
+        )
+    return problems
+
+
+def tidy_table(
+    raw: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    table: str | None = None,
+    source_file: str,
+    sheet: str | None = None,
+    source_rows: pd.Series | None = None,
+    platform: str = "generic",
+    group_sep: str | None = None,
+    min_match: float = 0.5,
+    metadata_columns: Sequence[str] = (),
+) -> TidyTable:
+    """Match and type the questions of one table (``table`` None = main, else a repeat name).
+
+    ``metadata_columns`` are export columns already used for the metadata (an ``uuid`` id column):
+    they are never matched to questions nor reported as unknown.
+    """
+    ctx = {"file": source_file, "sheet": sheet}
+    rows = (
+        pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
+        if source_rows is None
+        else pd.Series(np.asarray(source_rows), index=raw.index)
+    )
+    headers = [str(c) for c in raw.columns]
+    meta_set = set(metadata_columns)
+    reserved = [h for h in headers if _is_platform_column(h, platform) or h in meta_set]
+    match = match_headers(headers, instrument, table, group_sep=group_sep, reserved=reserved)
+    questions = table_questions(instrument, table)
+    names = column_names(questions)
+    problems = _header_problems(match, ctx)
+    found = match.matched_questions
+    wanted = [names[i] for i in range(len(questions))]
+    core = [names[i] for i, q in enumerate(questions) if is_core_question(q)] or wanted
+    share = len([w for w in core if w in found]) / max(len(core), 1)
+    if core and share < min_match:
+        raise LoadError(
+            [
+                *[p for p in problems if p.is_error],
+                Problem(
+                    "instrument-mismatch",
+                    f"the export does not match the instrument '{instrument.form_id}': only "
+                    f"{len(found & set(core))} of {len(core)} questions ({share:.0%}) were found in its "
+                    f"{len(headers)} columns",
+                    Location(file=source_file, sheet=sheet),
+                    expected=f"at least {min_match:.0%} of the questions of '{instrument.form_id}'",
+                    got=f"{share:.0%}",
+                    hint="load it with the XLSForm it was collected with (instrument=...), or lower min_match=",
+                ),
+            ]
+        )
+    if any(p.is_error for p in problems):
+        raise LoadError(problems)
+
+    columns: dict[str, pd.Series] = {}
+    variables: dict[str, VariableMeta] = {}
+    by_question: dict[str, dict[tuple[str, str | None], str]] = {}
+    for header, target in match.mapping.items():
+        if target.role == "media_url":
+            continue
+        slot = by_question.setdefault(target.question, {})
+        slot.setdefault((target.role, target.part), header)
+    for i, q in enumerate(questions):
+        cols, vars_, probs = _type_question(
+            q, names[i], raw, by_question.get(names[i], {}), instrument, match, rows, ctx
+        )
+        columns.update(cols)
+        variables.update(vars_)
+        problems.extend(probs)
+
+    missing = [w for w in wanted if w not in found]
+    if missing:
+        problems.append(
+            Problem(
+                "questions-missing-from-export",
+                f"{len(missing)} question(s) of the instrument are not in the export: "
+                + ", ".join(missing[:20])
+                + (" ..." if len(missing) > 20 else ""),
+                Location(file=source_file, sheet=sheet),
+                severity=Severity.WARNING,
+                got=", ".join(missing),
+                hint="they are kept as empty columns; export 'all versions' / deletedFields, or check the form version",
+                count=len(missing),
+            )
+        )
+    used = set(match.mapping) - {h for h, t in match.mapping.items() if t.role == "media_url"}
+    dup_headers = {h for hs in match.duplicates.values() for h in hs[1:]}
+    extra_cols = [h for h in headers if h not in used or h in dup_headers]
+    unknown = [
+        h
+        for h in extra_cols
+        if not _is_platform_column(h, platform)
+        and h not in meta_set
+        and not (match.mapping.get(h) is not None and match.mapping[h].role == "media_url")
+        and h not in dup_headers
+    ]
+    if unknown:
+        hint = did_you_mean(unknown[0], [*match.mapping.keys(), *wanted])
+        problems.append(
+            Problem(
+                "columns-not-in-instrument",
+                f"{len(unknown)} column(s) of the export are not questions of the instrument: "
+                + ", ".join(repr(u) for u in unknown[:20])
+                + (" ..." if len(unknown) > 20 else ""),
+                Location(file=source_file, sheet=sheet, field=unknown[0]),
+                severity=Severity.WARNING,
+                got=", ".join(unknown),
+                hint=(hint + " " if hint else "") + "they are kept in SurveyData.extra",
+                count=len(unknown),
+            )
+        )
+    if match.loose:
+        problems.append(
+            Problem(
+                "loose-header-match",
+                f"{len(match.loose)} column(s) matched questions only after ignoring case and punctuation: "
+                + ", ".join(repr(h) for h in match.loose[:10]),
+                Location(file=source_file, sheet=sheet, field=match.loose[0]),
+                severity=Severity.INFO,
+            )
+        )
+    frame = pd.DataFrame(columns, index=raw.index)
+    extra = raw[extra_cols] if extra_cols else pd.DataFrame(index=raw.index)
+    return TidyTable(frame, MappingProxyType(variables), extra, tuple(problems), match)
+
+
+def _untyped_table(raw: pd.DataFrame, platform: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Without an instrument: every non-metadata column as a number when all its values are, else text."""
+    columns = {}
+    extra_cols = []
+    for h in raw.columns:
+        if _is_platform_column(str(h), platform):
+            extra_cols.append(h)
+            continue
+        num, bad = to_number(raw[h], integer=True)
+        leading_zero = raw[h].dtype == object or pd.api.types.is_string_dtype(raw[h])
+        if leading_zero:
+            leading_zero = bool(raw[h].astype(str).str.match(r"^\s*-?0\d").any())
+        if not bad.any() and not leading_zero and num.notna().any():
+            columns[str(h)] = num
+        else:
+            columns[str(h)] = to_text(raw[h])[0]
+    extra = raw[extra_cols] if extra_cols else pd.DataFrame(index=raw.index)
+    return pd.DataFrame(columns, index=raw.index), extra
+
+
+def tidy_frame(
+    raw: pd.DataFrame,
+    instrument: Instrument | None,
+    *,
+    source_file: str,
+    source_format: str,
+    platform: str = "generic",
+    source_rows: pd.Series | None = None,
+    sheet: str | None = None,
+    id_column: str | None = None,
+    group_sep: str | None = None,
+    min_match: float = 0.5,
+    problems: Sequence[Problem] = (),
+) -> SurveyData:
+    """Turn one raw main table into a :class:`SurveyData` (no children; loaders attach those).
+
+    Args:
+        raw: the cells under the file's own header strings (unique); values may be strings,
+            numbers, datetimes, ``None`` or ``""``. A column of choice *labels* is decoded when the
+            headers are labels; other readers should map value labels to codes beforehand.
+        instrument: the XLSForm; None loads every column as a number or text, with a warning.
+        source_file: the path shown in problems and in ``_source_file``.
+        source_format: e.g. ``kobo-xlsx``, ``odk-central-zip``, ``spss-sav``, ``csv``.
+        platform: ``kobo``, ``odk``, ``survey_solutions`` or ``generic``: which metadata columns
+            exist and how ``_record_id`` is chosen (KoBo: rootUuid > uuid > id; Central: KEY).
+        source_rows: spreadsheet-style row of each raw row (default 2..n+1).
+        sheet: the sheet name, for problem locations.
+        id_column: force the column used for ``_record_id``.
+        group_sep: a custom KoBo group separator (``/``, ``.``, ``%``, ``-`` are always tried).
+        min_match: smallest share of the instrument's questions that must be found.
+        problems: problems the reader already found (kept first in ``data.problems``).
+
+    Raises:
+        LoadError: the export does not match the instrument, or headers are ambiguous.
+    """
+    probs = list(problems)
+    meta, used = build_metadata(
+        raw,
+        platform=platform,
+        source_file=source_file,
+        source_format=source_format,
+        source_rows=source_rows,
+        id_column=id_column,
+    )
+    if instrument is None:
+        frame, extra = _untyped_table(raw, platform)
+        variables: Mapping[str, VariableMeta] = MappingProxyType(
+            {
+                c: VariableMeta(
+                    name=c,
+                    type="integer"
+                    if frame[c].dtype == "Int64"
+                    else ("decimal" if frame[c].dtype == "Float64" else "text"),
+                )
+                for c in frame.columns
+            }
+        )
+        probs.append(
+            Problem(
+                "no-instrument",
+                "loaded without an instrument: headers are kept as written and values typed as numbers "
+                "or text only (no choice codes, dates or select_multiple columns)",
+                Location(file=source_file, sheet=sheet),
+                severity=Severity.WARNING,
+                hint="pass instrument= (the XLSForm the data were collected with)",
+            )
+        )
+    else:
+        tt = tidy_table(
+            raw,
+            instrument,
+            table=None,
+            source_file=source_file,
+            sheet=sheet,
+            source_rows=source_rows,
+            platform=platform,
+            group_sep=group_sep,
+            min_match=min_match,
+            metadata_columns=used,
+        )
+        frame, extra, variables = tt.frame, tt.extra, tt.variables
+        probs.extend(tt.problems)
+    versions = meta["_form_version"].value_counts(dropna=True)
+    if len(versions) > 1:
+        probs.append(
+            Problem(
+                "several-form-versions",
+                f"the export mixes {len(versions)} form versions: "
+                + ", ".join(f"{v} ({n} rows)" for v, n in versions.head(10).items()),
+                Location(file=source_file, sheet=sheet),
+                severity=Severity.INFO,
+                got=", ".join(map(str, versions.index)),
+                hint="_form_version tells the rows apart; questions renamed between versions appear as separate columns",
+                count=int(versions.sum()),
+            )
+        )
+    frame = pd.concat([frame, meta], axis=1)
+    frame = frame.reset_index(drop=True)
+    extra = extra.reset_index(drop=True)
+    return SurveyData(
+        frame=frame,
+        instrument=instrument,
+        variables=variables,
+        extra=extra,
+        problems=ValidationReport(tuple(probs)),
+        source=source_file,
+        format=source_format,
+    )
+
+
+def child_frame(
+    raw: pd.DataFrame,
+    instrument: Instrument | None,
+    table: str,
+    link: pd.DataFrame,
+    *,
+    source_file: str,
+    platform: str = "generic",
+    sheet: str | None = None,
+    source_rows: pd.Series | None = None,
+    group_sep: str | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type one repeat table; ``link`` holds ``_record_id``, ``_parent_key``, ``_key`` aligned to ``raw``."""
+    rows = (
+        pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
+        if source_rows is None
+        else pd.Series(np.asarray(source_rows), index=raw.index)
+    ).astype("Int64")
+    head = link.copy()
+    head["_source_row"] = rows
+    head = head[list(CHILD_METADATA_COLUMNS)]
+    if instrument is None or not table_questions(instrument, table):
+        body, _extra = _untyped_table(raw, platform)
+        body = body.drop(columns=[c for c in body.columns if c.startswith("_")], errors="ignore")
+        return pd.concat([head, body], axis=1).reset_index(drop=True), []
+    tt = tidy_table(
+        raw,
+        instrument,
+        table=table,
+        source_file=source_file,
+        sheet=sheet,
+        source_rows=rows,
+        platform=platform,
+        group_sep=group_sep,
+        min_match=0.0,
+    )
+    probs = [p for p in tt.problems if p.code != "columns-not-in-instrument"]
+    # columns of the repeat table that are neither questions nor platform links stay, untyped, at the end
+    keep = [
+        c for c in tt.extra.columns if not _is_platform_column(str(c), platform) and c not in head.columns
+    ]
+    unknown = tt.extra[keep].astype("string") if keep else pd.DataFrame(index=raw.index)
+    if keep:
+        probs.append(
+            Problem(
+                "columns-not-in-instrument",
+                f"{len(keep)} column(s) of repeat table '{table}' are not questions of the repeat; they are kept "
+                "as text after the question columns: " + ", ".join(repr(c) for c in keep[:20]),
+                Location(file=source_file, sheet=sheet, field=str(keep[0])),
+                severity=Severity.INFO,
+                count=len(keep),
+            )
+        )
+    return pd.concat([head, tt.frame, unknown], axis=1).reset_index(drop=True), probs

@@ -1,0 +1,418 @@
+"""Vectorised converters from raw export cells to the typed columns of the tidy dataset.
+
+Raw cells are whatever a reader produced: strings (CSV), numbers, ``datetime``/``date`` objects and
+``""``/``None`` (XLSX). Each converter returns the typed series plus the mask of non-blank cells that
+could not be converted, so the caller can report them as one problem. Work on unique values
+(``pd.factorize``) wherever a column has few distinct values (codes, dummies).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "blank_mask",
+    "canonical_code",
+    "to_text",
+    "to_number",
+    "to_datetime",
+    "to_select_one",
+    "to_select_multiple",
+    "to_flags",
+    "to_geopoint",
+    "EXCEL_EPOCH",
+]
+
+#: Day zero of Excel's 1900 date system (serial 1 = 1900-01-01, with Lotus' 1900 leap-year bug).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+_BLANKS = frozenset({"", "nan", "NaN", "None", "NaT", "n/a", "N/A", "<NA>", "nat"})
+_BLANK_LIST = [*_BLANKS, " ", "  ", "\t"]
+_INT_FLOAT = re.compile(r"^(-?\d+)\.0+$")
+_TRUE = frozenset({"1", "true", "yes", "y", "t", "selected"})
+_FALSE = frozenset({"0", "false", "no", "n", "f", "not selected"})
+_OFFSET = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
+
+
+def blank_mask(s: pd.Series) -> pd.Series:
+    """True where a cell is empty: NA, ``""``, whitespace or a placeholder such as ``n/a``."""
+    if s.dtype.kind in "fiucbmM":
+        return s.isna()
+    return s.isna() | s.isin(_BLANK_LIST)
+
+
+def canonical_code(value: object) -> str | None:
+    """A choice code as the form spells it: ``1.0`` -> ``"1"``, ``" yes "`` -> ``"yes"``, blank -> None."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    text = str(value).strip()
+    if text in _BLANKS:
+        return None
+    m = _INT_FLOAT.match(text)
+    return m.group(1) if m else text
+
+
+def _on_uniques(s: pd.Series, fn) -> tuple[np.ndarray, list]:
+    """Factorize ``s`` and apply ``fn`` to each unique value; returns (codes, results)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, [fn(u) for u in uniques]
+
+
+def _drop_point_zero(text: pd.Series) -> pd.Series:
+    """``"34.0"`` -> ``"34"`` (numbers that came from numeric workbook cells), vectorised."""
+    mask = text.str.endswith(".0").fillna(False).to_numpy(dtype=bool) & text.str.match(r"-?\d+\.0$").fillna(
+        False
+    ).to_numpy(dtype=bool)
+    if not mask.any():
+        return text
+    out = text.copy()
+    out[mask] = text[mask].str.slice(0, -2)
+    return out
+
+
+def to_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text column (``string`` dtype, blanks -> NA, numbers from XLSX cells without ``.0``)."""
+    blank = blank_mask(s)
+    if s.dtype.kind in "fiu":
+        out = _drop_point_zero(s.astype("Float64").astype("string"))
+    else:
+        out = s.astype("string")
+        if s.dtype == object:
+            kind = pd.api.types.infer_dtype(s, skipna=True)
+            if kind not in ("string", "empty"):
+                out = _drop_point_zero(out)
+    out = out.str.strip().mask(blank)
+    return out.astype("string"), pd.Series(False, index=s.index)
+
+
+def to_number(s: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
+    """Numbers: ``Int64`` when ``integer`` and every value is whole, else ``Float64``."""
+    blank = blank_mask(s)
+    if s.dtype.kind in "fiu":
+        num = s.astype("float64")
+    else:
+        num = pd.to_numeric(s.where(~blank), errors="coerce")
+        retry = num.isna() & ~blank
+        if retry.any():
+            cleaned = s[retry].astype(str).str.strip()  # no decimal-comma guessing: "1,234" is ambiguous
+            num = num.astype("float64")
+            num[retry] = pd.to_numeric(cleaned, errors="coerce")
+    num = pd.Series(num, index=s.index, dtype="float64")
+    bad = num.isna() & ~blank
+    if integer:
+        finite = num.dropna()
+        if (finite == np.round(finite)).all():
+            return num.astype("Int64"), bad
+    return num.astype("Float64"), bad
+
+
+def to_datetime(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Dates and date-times: ``(local wall-clock datetime64[ns], utc offset minutes Int64, bad mask)``.
+
+    Accepts ISO 8601 strings with or without an offset (``Z``, ``+03:00``, ``+0300``), Excel serial
+    numbers in the 1900 system (numeric cells or numeric strings) and ``datetime``/``date`` objects.
+    ``kind == "date"`` truncates to midnight.
+    """
+    index = s.index
+    offset = pd.Series(pd.NA, index=index, dtype="Int64")
+    if s.dtype.kind == "M":
+        out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        out = out.astype("datetime64[ns]")
+        bad = pd.Series(False, index=index)
+    else:
+        blank = blank_mask(s)
+        if s.dtype.kind in "fiu":
+            serial = s.astype("float64").where(~blank)
+            text = pd.Series(pd.NA, index=index, dtype="string")
+        else:
+            nonblank = s[~blank]
+            inferred = pd.api.types.infer_dtype(nonblank, skipna=True)
+            if inferred in ("datetime", "datetime64", "date"):  # workbook date cells
+                out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+                parsed = pd.to_datetime(nonblank, errors="coerce")
+                if getattr(parsed.dt, "tz", None) is not None:
+                    parsed = parsed.dt.tz_localize(None)
+                out[~blank] = parsed.astype("datetime64[ns]")
+                if kind == "date":
+                    out = out.dt.normalize()
+                return out, offset, out.isna() & ~blank
+            text = s.astype("string").mask(blank).str.strip()
+            serial = pd.to_numeric(text, errors="coerce")
+        out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+        has_serial = serial.notna()
+        if has_serial.any():
+            days = serial[has_serial].astype("float64")
+            out[has_serial] = (
+                (EXCEL_EPOCH + pd.to_timedelta(days * 86400.0, unit="s"))
+                .dt.round("ms")
+                .astype("datetime64[ns]")
+            )
+        is_text = text.notna() & ~has_serial
+        if is_text.any():
+            t = text[is_text]
+            found = t.str.extract(_OFFSET, expand=False)
+            has_time = t.str.contains(r"\d[T ]\d{1,2}:\d{2}", regex=True)
+            found = found.where(has_time)
+            stripped = t.where(found.isna(), t.str.replace(_OFFSET, "", regex=True))
+            parsed = pd.to_datetime(stripped, format="ISO8601", errors="coerce")
+            # a few other unambiguous spellings; never guess day/month order of "01/05/2024"
+            retry = parsed.isna() & ~stripped.str.contains(r"[/.]\d", regex=True).fillna(False)
+            if retry.any():
+                parsed[retry] = pd.to_datetime(stripped[retry], errors="coerce", format="mixed")
+            if getattr(parsed.dt, "tz", None) is not None:
+                parsed = parsed.dt.tz_localize(None)
+            out[is_text] = parsed.astype("datetime64[ns]")
+            minutes = _offset_minutes(found.dropna())
+            offset[minutes.index] = minutes
+        bad = out.isna() & ~blank
+    if kind == "date":
+        out = out.dt.normalize()
+    return out, offset, bad
+
+
+def _offset_minutes(found: pd.Series) -> pd.Series:
+    if found.empty:
+        return pd.Series(dtype="Int64")
+    z = found == "Z"
+    parts = found.where(~z, "+00:00").str.extract(r"([+-])(\d{2}):?(\d{2})?")
+    sign = np.where(parts[0] == "-", -1, 1)
+    hours = pd.to_numeric(parts[1]).fillna(0)
+    mins = pd.to_numeric(parts[2]).fillna(0)
+    return pd.Series(sign * (hours * 60 + mins), index=found.index).astype("Int64")
+
+
+def _loose_label(text: str) -> str:
+    """A label compared loosely: case, spacing and markdown emphasis ignored."""
+    return " ".join(str(text).replace("*", "").replace("_", " ").casefold().split())
+
+
+def to_select_one(
+    s: pd.Series, codes: Sequence[str], labels_to_codes: Mapping[str, str] | None = None
+) -> tuple[pd.Series, list[str]]:
+    """Categorical of canonical codes (categories = ``codes`` then unknown values, sorted).
+
+    ``labels_to_codes`` maps labels back to codes (label-mode exports); codes are accepted too.
+    Returns the column and the unknown values.
+    """
+    lab = dict(labels_to_codes or {})
+    loose = {_loose_label(k): v for k, v in lab.items()}
+
+    def decode(u: object) -> str | None:
+        c = canonical_code(u)
+        if c is None:
+            return None
+        if c in code_set:
+            return c
+        if c in lab:
+            return lab[c]
+        return loose.get(_loose_label(c), c)
+
+    code_set = set(codes)
+    fcodes, decoded = _on_uniques(s, decode)
+    unknown = sorted({d for d in decoded if d is not None and d not in code_set})
+    categories = list(codes) + unknown
+    position = {c: i for i, c in enumerate(categories)}
+    lookup = np.array([position[d] if d is not None else -1 for d in decoded] + [-1], dtype=np.int64)
+    cat = pd.Categorical.from_codes(
+        lookup[fcodes], dtype=pd.CategoricalDtype(pd.Index(categories, dtype=object))
+    )
+    return pd.Series(cat, index=s.index), unknown
+
+
+def to_flags(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A select_multiple dummy as nullable boolean: 1/0, True/False, "1"/"0", yes/no; blank -> NA."""
+
+    def decode(u: object) -> object:
+        c = canonical_code(u)
+        if c is None:
+            return None
+        low = c.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        return "bad"
+
+    fcodes, decoded = _on_uniques(s, decode)
+    vals = np.array([d if isinstance(d, bool) else None for d in decoded] + [None], dtype=object)
+    bad_u = np.array([d == "bad" for d in decoded] + [False], dtype=bool)
+    out = pd.Series(vals[fcodes], index=s.index).astype("boolean")
+    return out, pd.Series(bad_u[fcodes], index=s.index)
+
+
+def _split_summary(
+    u: object, codes: Sequence[str], label_pairs: Sequence[tuple[str, str]] | None
+) -> tuple[list[str], list[str]] | None:
+    """(known codes in answer order, unknown tokens) of one summary value; None when blank."""
+    text = canonical_code(u) if not isinstance(u, str) else u.strip()
+    if text is None or text in _BLANKS:
+        return None
+    code_set = set(codes)
+    if label_pairs:  # label-mode summary: labels may contain spaces, match whole labels
+        found: list[tuple[int, str]] = []
+        rest = f" {text} "
+        for label, code in label_pairs:  # longest labels first
+            needle = f" {label} "
+            pos = rest.find(needle)
+            while pos >= 0:
+                found.append((pos, code))
+                rest = rest[:pos] + " " + "\0" * (len(label)) + " " + rest[pos + len(needle) :]
+                pos = rest.find(needle)
+        leftovers = [t for t in rest.replace("\0", " ").split() if t]
+        known = [c for _, c in sorted(found)]
+        known += [t for t in leftovers if t in code_set]
+        unknown = [t for t in leftovers if t not in code_set]
+        return known, unknown
+    tokens = [canonical_code(t) or t for t in text.split()]
+    return [t for t in tokens if t in code_set], [t for t in tokens if t not in code_set]
+
+
+def to_select_multiple(
+    summary: pd.Series | None,
+    dummies: Mapping[str, pd.Series],
+    codes: Sequence[str],
+    index: pd.Index,
+    *,
+    label_pairs: Sequence[tuple[str, str]] | None = None,
+) -> tuple[pd.Series, dict[str, pd.Series], set[str], pd.Series]:
+    """Rebuild a select_multiple question: ``(raw codes, {code: boolean}, unknown tokens, bad mask)``.
+
+    The summary (space-separated answer) is authoritative when present: the dummies are then
+    ignored (ODK Central writes 0 for skipped questions and lists observed values only). Without a
+    summary the booleans come from the dummies, re-expanded to every code of the list: a choice
+    without a column is False where the row answered, NA where it did not. A row with no choice
+    selected counts as unanswered (NA everywhere). ``label_pairs`` ((label, code), longest label
+    first) decodes label-mode summaries.
+    """
+    n = len(index)
+    unknown: set[str] = set()
+    bad = pd.Series(False, index=index)
+    if summary is not None and label_pairs:
+        return _from_label_summary(summary, codes, index, label_pairs)
+    if summary is not None:
+        return _from_summary(summary, codes, index)
+    parsed_flags = {}
+    for code, col in dummies.items():
+        parsed_flags[code], b = to_flags(col)
+        bad |= b
+    any_true = np.zeros(n, dtype=bool)
+    for f in parsed_flags.values():
+        any_true |= f.fillna(False).to_numpy(dtype=bool)
+    flags = {}
+    for code in codes:
+        if code in parsed_flags:
+            arr = parsed_flags[code].fillna(False).to_numpy(dtype=bool)
+        else:
+            arr = np.zeros(n, dtype=bool)
+        out = pd.array(arr, dtype="boolean")
+        out[~any_true] = pd.NA
+        flags[code] = pd.Series(out, index=index)
+    raw = _join_codes(flags, codes, index)
+    return raw, flags, unknown, bad
+
+
+def _take_boolean(values: np.ndarray, missing: np.ndarray, fcodes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Expand per-unique booleans (plus a trailing NA slot for code -1) to the rows."""
+    return pd.Series(pd.arrays.BooleanArray(values[fcodes], missing[fcodes]), index=index)
+
+
+def _from_summary(
+    summary: pd.Series, codes: Sequence[str], index: pd.Index
+) -> tuple[pd.Series, dict[str, pd.Series], set[str], pd.Series]:
+    """Booleans from an XML summary, computed on its distinct values (a few hundred at most)."""
+    fcodes, uniques = pd.factorize(summary, use_na_sentinel=True)
+    text, _ = to_text(pd.Series(uniques, dtype=object))  # numeric cells (one numeric code) lose their ".0"
+    text = text.str.strip()
+    messy = (text.str.contains("  ", regex=False) | text.str.contains(r"[\t\r\n]", regex=True)).fillna(False)
+    if messy.any():
+        text[messy] = text[messy].str.replace(r"\s+", " ", regex=True)
+    text = text.mask(text == "")
+    answered = np.append(text.notna().to_numpy(), False)
+    missing = ~answered
+    padded = (" " + text.fillna("") + " ").astype("string")
+    flags = {}
+    n_known = np.zeros(len(text), dtype=int)
+    for code in codes:
+        has = padded.str.contains(f" {code} ", regex=False).to_numpy(dtype=bool, na_value=False)
+        n_known += has
+        flags[code] = _take_boolean(np.append(has, False), missing, fcodes, index)
+    n_tokens = text.str.count(" ").fillna(-1).to_numpy() + 1
+    unknown: set[str] = set()
+    code_set = set(codes)
+    for item in text[(n_tokens > n_known) & answered[:-1]].tolist():
+        unknown.update(t for t in str(item).split() if t not in code_set)
+    raw_u = np.append(text.astype(object).where(text.notna(), None).to_numpy(), None)
+    raw = pd.Series(pd.array(raw_u[fcodes], dtype="string"), index=index)
+    return raw, flags, unknown, pd.Series(False, index=index)
+
+
+def _from_label_summary(
+    summary: pd.Series, codes: Sequence[str], index: pd.Index, label_pairs: Sequence[tuple[str, str]]
+) -> tuple[pd.Series, dict[str, pd.Series], set[str], pd.Series]:
+    """Decode a label-mode summary per unique value (labels may contain spaces)."""
+    unknown: set[str] = set()
+    fcodes, parsed = _on_uniques(summary, lambda u: _split_summary(u, codes, label_pairs))
+    answered = np.array([p is not None for p in parsed] + [False], dtype=bool)[fcodes]
+    flags = {}
+    for p in parsed:
+        if p is not None:
+            unknown.update(p[1])
+    for code in codes:
+        has = np.array([p is not None and code in p[0] for p in parsed] + [False], dtype=bool)[fcodes]
+        arr = pd.array(has, dtype="boolean")
+        arr[~answered] = pd.NA
+        flags[code] = pd.Series(arr, index=index)
+    raw = _join_codes(flags, codes, index)
+    return raw, flags, unknown, pd.Series(False, index=index)
+
+
+def _join_codes(flags: Mapping[str, pd.Series], codes: Sequence[str], index: pd.Index) -> pd.Series:
+    pieces = pd.Series("", index=index, dtype=object)
+    for code in codes:
+        sel = flags[code].fillna(False).to_numpy(dtype=bool)
+        pieces = pieces.where(~sel, pieces + " " + code)
+    raw = pieces.str.strip()
+    return raw.where(raw != "", None).astype("string")
+
+
+def to_geopoint(
+    raw: pd.Series | None, parts: Mapping[str, pd.Series], index: pd.Index
+) -> tuple[pd.Series, dict[str, pd.Series], pd.Series]:
+    """``(canonical "lat lon alt acc" string, {part: Float64}, bad mask)`` from split columns or the raw value."""
+    names = ("latitude", "longitude", "altitude", "precision")
+    bad = pd.Series(False, index=index)
+    nums: dict[str, pd.Series] = {}
+    if parts:
+        for name in names:
+            if name in parts:
+                nums[name], b = to_number(parts[name], integer=False)
+                bad |= b
+    elif raw is not None:
+        text = raw.astype("string").mask(blank_mask(raw)).str.strip()
+        split = text.str.split(r"\s+", expand=True, regex=True)
+        for i, name in enumerate(names):
+            if i < split.shape[1]:
+                nums[name], b = to_number(split[i], integer=False)
+                bad |= b
+    for name in names:
+        nums.setdefault(name, pd.Series(pd.NA, index=index, dtype="Float64"))
+        nums[name] = nums[name].astype("Float64")
+    strings = [_drop_point_zero(nums[n].astype("string")).fillna("") for n in names]
+    joined = strings[0]
+    for piece in strings[1:]:
+        joined = joined + " " + piece
+    joined = joined.str.strip().str.replace(r"\s+", " ", regex=True)
+    joined = joined.where(nums["latitude"].notna() & nums["longitude"].notna(), None).astype("string")
+    return joined, nums, bad

@@ -1,0 +1,25 @@
+"""Design-based estimation: estimates, standard errors, intervals and comparisons by domain.
+
+Public entry points: :func:`estimate` (tidy table of means, proportions, totals, ratios and quantiles
+by domain) and :func:`compare` / :func:`compare_independent` (differences and ratios with their
+covariance). Lower-level pieces: :mod:`.intervals` (CI formulas), :mod:`.quantiles` (quantile rules),
+:mod:`.domains` (by-group codes) and :mod:`._engine` (the grouped-sum variance).
+"""
+
+from __future__ import annotations
+
+from .compare import compare, compare_independent
+from .estimate import COLUMNS, STATISTICS, estimate, prepare_design
+from .intervals import p01_interval, proportion_ci, wald_ci
+
+__all__ = [
+    "estimate",
+    "compare",
+    "compare_independent",
+    "prepare_design",
+    "proportion_ci",
+    "wald_ci",
+    "p01_interval",
+    "COLUMNS",
+    "STATISTICS",
+]

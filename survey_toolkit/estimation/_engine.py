@@ -1,0 +1,315 @@
+"""Taylor-linearisation variance for many domains at once, from a few grouped sums.
+
+Every estimator in this package is linear in two per-row arrays once the domain is fixed: the
+linearised contribution of row k to domain d is ``x_k(d) = c1[d] * a[k] + c2[d] * b[k]`` for rows
+with ``dom[k] == d`` (and 0 elsewhere). For a ratio R = Y/X (a mean: x = 1; a proportion: y = 1[y=c])
+``a = w*y``, ``b = w*x``, ``c1 = 1/X_d``, ``c2 = -R_d/X_d``; for a total ``a = w*y`` and ``c1 = 1``.
+
+The variance of stage s (statistics.md §2.1, §2.5, §3, §5) is
+
+    V_s[d] = sum_g mult_g (1 - f_g) n_g/(n_g - 1) (sum_i z_gid^2 - (sum_i z_gid)^2 / n_g)
+
+where z_gid is the total of x(d) over cluster i of group g. Only the (cluster, domain) cells that
+contain rows are ever materialised, so the work is a handful of ``np.bincount`` calls over the rows
+and over the cells, whatever the number of domains; n_g counts the clusters of the full design, so
+clusters without domain rows enter with z = 0 (domain estimation by zero weights, never row deletion).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..design import PreparedDesign, Stage
+
+__all__ = ["Partition", "Cells", "Linear", "linear_variance", "domain_df"]
+
+#: dense (cluster x domain) cell grids up to this many cells; above, observed cells only
+_DENSE_CELLS = 1 << 23
+
+
+@dataclass(frozen=True, eq=False)
+class Partition:
+    """Rows split into ``n`` domains: ``dom[k]`` in 0..n-1, or -1 for rows outside every domain."""
+
+    dom: np.ndarray
+    n: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inside", self.dom >= 0)
+
+
+@dataclass(frozen=True, eq=False)
+class Cells:
+    """(cluster, domain) cells of one stage: per-row cell index (``n_cells`` = outside) and cell keys."""
+
+    inv: np.ndarray
+    n_cells: int
+    cell_cluster: np.ndarray
+    cell_dom: np.ndarray
+
+    @classmethod
+    def build(cls, stage: Stage, part: Partition) -> Cells:
+        D = part.n
+        size = stage.n_clusters * D
+        if size <= max(_DENSE_CELLS, 2 * part.dom.size):  # compact the observed cells without sorting
+            key = np.where(part.inside, stage.cluster * D + part.dom, size)
+            present = np.bincount(key, minlength=size + 1)[:size] > 0
+            cells = np.flatnonzero(present)
+            mapping = np.full(size + 1, cells.size, dtype=np.int64)
+            mapping[cells] = np.arange(cells.size)
+            return cls(mapping[key], int(cells.size), cells // D, cells % D)
+        key = stage.cluster[part.inside] * D + part.dom[part.inside]
+        uniq, sub = np.unique(key, return_inverse=True)
+        inv = np.full(part.dom.size, uniq.size, dtype=np.int64)
+        inv[part.inside] = sub
+        return cls(inv, int(uniq.size), uniq // D, uniq % D)
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        """Per-cell sums of a per-row array."""
+        return np.bincount(self.inv, weights=values, minlength=self.n_cells + 1)[: self.n_cells]
+
+
+@dataclass(frozen=True, eq=False)
+class Linear:
+    """The linearised statistic: per-row ``a``, ``b`` and per-domain ``c1``, ``c2`` (see module doc)."""
+
+    a: np.ndarray
+    b: np.ndarray | None
+    c1: np.ndarray
+    c2: np.ndarray | None
+
+
+class _Cache:
+    """Cells per stage for one partition, shared by every variable of one call."""
+
+    def __init__(self, prep: PreparedDesign, part: Partition) -> None:
+        self.prep = prep
+        self.part = part
+        self._cells: dict[int, Cells] = {}
+        self._keys: dict[int, np.ndarray] = {}
+
+    def cells(self, s: int) -> Cells:
+        if s not in self._cells:
+            self._cells[s] = Cells.build(self.prep.stages[s], self.part)
+        return self._cells[s]
+
+    def group_key(self, s: int) -> np.ndarray:
+        """Per cell of stage s: variance group x domain key."""
+        if s not in self._keys:
+            cells = self.cells(s)
+            self._keys[s] = (
+                self.prep.stages[s].cluster_group[cells.cell_cluster] * self.part.n + cells.cell_dom
+            )
+        return self._keys[s]
+
+
+def make_cache(prep: PreparedDesign, part: Partition) -> _Cache:
+    return _Cache(prep, part)
+
+
+def _cell_z(cells: Cells, lin: Linear, pre: tuple | None = None) -> np.ndarray:
+    a_cells = pre[0] if pre is not None else cells.sum(lin.a)
+    z = a_cells * lin.c1[cells.cell_dom]
+    if lin.b is not None:
+        b_cells = pre[1] if pre is not None and pre[1] is not None else cells.sum(lin.b)
+        z += b_cells * lin.c2[cells.cell_dom]
+    return z
+
+
+def _group_sums(
+    stage: Stage,
+    cell_cluster: np.ndarray,
+    cell_dom: np.ndarray,
+    D: int,
+    vals: list[np.ndarray],
+    key: np.ndarray | None = None,
+):
+    size = stage.n_groups * D
+    if key is None:
+        key = stage.cluster_group[cell_cluster] * D + cell_dom
+    return [np.bincount(key, weights=v, minlength=size).reshape(stage.n_groups, D) for v in vals]
+
+
+def _stage_variance(
+    prep: PreparedDesign,
+    stage: Stage,
+    cell_cluster: np.ndarray,
+    cell_dom: np.ndarray,
+    z: np.ndarray,
+    members: np.ndarray | None,
+    D: int,
+    key: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Variance contribution of one stage per domain, and the number of domain-lonely strata."""
+    design = prep.design
+    vals = [z, z * z]
+    if members is not None:
+        vals.append((members > 0).astype(float))
+    sums = _group_sums(stage, cell_cluster, cell_dom, D, vals, key)
+    S, SS = sums[0], sums[1]
+    n = stage.n[:, None]
+    coef = (stage.mult * (1.0 - stage.f))[:, None]
+    ok = n >= 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = np.where(ok, n / np.maximum(n - 1, 1) * (SS - S * S / n), 0.0)
+    contrib = coef * base
+    lone = np.broadcast_to((stage.n == 1)[:, None] & (stage.f < 1)[:, None], S.shape)
+    dom_lonely = np.zeros(D, dtype=np.int64)
+    if members is not None:
+        dl = (sums[2] == 1) & ok & (coef > 0)
+        dom_lonely = dl.sum(axis=0)
+        if design.adjust_domain_lonely and design.lonely_psu in ("adjust", "average"):
+            lone = lone | dl
+    policy = design.lonely_psu
+    if policy == "adjust":
+        # a lone PSU total is centred at c instead of its stratum mean: (z - c)^2; a stratum with a
+        # single PSU inside the domain keeps its n_h/(n_h - 1): n_h/(n_h - 1) sum_i (z_hi - c)^2
+        centre = 0.0 if design.lonely_centre == "zero" else S.sum(axis=0) / stage.n_clusters
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(ok, n / np.maximum(n - 1, 1), 1.0)
+        centred = factor * (SS - 2 * centre * S + n * centre * centre)
+        contrib = np.where(lone, coef * centred, contrib)
+    elif policy == "average":
+        contrib = np.where(lone, 0.0, contrib)
+        n_ok = stage.n_groups - lone.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(n_ok > 0, stage.n_groups / np.maximum(n_ok, 1), np.nan)
+        return contrib.sum(axis=0) * scale, dom_lonely
+    return contrib.sum(axis=0), dom_lonely
+
+
+def _calibration_terms(prep: PreparedDesign, part: Partition, lin: Linear):
+    """Per-model coefficients b_m (p_m x D) of the residualisation x - sum_m W_m X_m b_m."""
+    D = part.n
+    dom = part.dom
+    inside = part.inside
+    models = prep.calibration * max(prep.sweeps, 1)
+    betas = []
+    for m, model in enumerate(models):
+        wm = prep.weights if model.weights is None else model.weights
+        X = model.X
+        A = X.T @ (X * wm[:, None])
+        Xx = np.empty((X.shape[1], D))
+        for j in range(X.shape[1]):
+            col = np.where(inside, X[:, j], 0.0)
+            t = np.bincount(dom[inside], weights=(col * lin.a)[inside], minlength=D) * lin.c1
+            if lin.b is not None:
+                t += np.bincount(dom[inside], weights=(col * lin.b)[inside], minlength=D) * lin.c2
+            Xx[j] = t
+        for k in range(m):
+            prev = models[k]
+            wk = prep.weights if prev.weights is None else prev.weights
+            Xx -= (X.T @ (prev.X * wk[:, None])) @ betas[k]
+        betas.append(np.linalg.pinv(A) @ Xx)
+    return models, betas
+
+
+def _calibrated_cells(prep, stage, cells, z, part, models, betas):
+    """Dense (cluster x domain) totals of the residualised linearised values."""
+    D = part.n
+    Z = np.zeros((stage.n_clusters, D))
+    np.add.at(Z, (cells.cell_cluster, cells.cell_dom), z)
+    for model, beta in zip(models, betas, strict=False):
+        wm = prep.weights if model.weights is None else model.weights
+        WX = model.X * wm[:, None]
+        C = np.vstack(
+            [
+                np.bincount(stage.cluster, weights=WX[:, j], minlength=stage.n_clusters)
+                for j in range(WX.shape[1])
+            ]
+        ).T
+        Z -= C @ beta
+    ar = np.arange(stage.n_clusters * D)
+    return ar // D, ar % D, Z.ravel()
+
+
+#: at most this many float64 cells per block of linearised values passed to ``residualize``
+_RESID_BLOCK = 1 << 24
+
+
+def _residualized_totals(
+    prep: PreparedDesign, part: Partition, lin: Linear, n_stages: int
+) -> list[np.ndarray]:
+    """Cluster totals (per stage, ``(n_clusters, D)``) of the calibration residuals of x(d).
+
+    Builds the per-row linearised values in blocks of domains and hands them to
+    ``design.calibration.residualize`` (the generic hook documented in :mod:`survey_toolkit.design`).
+    """
+    D, dom, inside = part.n, part.dom, part.inside
+    n = dom.size
+    rows = np.flatnonzero(inside)
+    d_in = dom[rows]
+    x_in = lin.a[rows] * lin.c1[d_in]
+    if lin.b is not None:
+        x_in = x_in + lin.b[rows] * lin.c2[d_in]
+    totals = [np.zeros((prep.stages[s].n_clusters, D)) for s in range(n_stages)]
+    block = max(1, _RESID_BLOCK // max(n, 1))
+    for lo in range(0, D, block):
+        hi = min(D, lo + block)
+        U = np.zeros((n, hi - lo))
+        sel = (d_in >= lo) & (d_in < hi)
+        U[rows[sel], d_in[sel] - lo] = x_in[sel]
+        Rr = np.asarray(prep.design.calibration.residualize(U), dtype=float).reshape(n, hi - lo)
+        for s in range(n_stages):
+            st = prep.stages[s]
+            for j in range(hi - lo):  # columns of one block, not rows
+                totals[s][:, lo + j] = np.bincount(st.cluster, weights=Rr[:, j], minlength=st.n_clusters)
+    return totals
+
+
+def linear_variance(
+    cache: _Cache, lin: Linear, active: np.ndarray, pre0: tuple | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Variance per domain of the linearised statistic, and domain-lonely strata counts (stage 1).
+
+    ``active`` marks the rows that are members of their domain for this statistic (non-zero weight,
+    non-missing value); it only serves to detect strata with a single PSU inside a domain.
+    ``pre0`` = (cell sums of a, of b or None, of active) at stage 1, when the caller has them.
+    """
+    prep, part = cache.prep, cache.part
+    D = part.n
+    V = np.zeros(D)
+    dom_lonely = np.zeros(D, dtype=np.int64)
+    calib = _calibration_terms(prep, part, lin) if prep.calibration else None
+    n_stages = next((s for s, st in enumerate(prep.stages) if not np.any(st.mult > 0)), len(prep.stages))
+    resid = None
+    if prep.design.calibration is not None:
+        resid = _residualized_totals(prep, part, lin, n_stages)
+    for s, stage in enumerate(prep.stages[:n_stages]):
+        if resid is not None:
+            ar = np.arange(stage.n_clusters * D)
+            v, dl = _stage_variance(prep, stage, ar // D, ar % D, resid[s].ravel(), None, D)
+            V += v
+            continue
+        cells = cache.cells(s)
+        pre = pre0 if s == 0 else None
+        z = _cell_z(cells, lin, pre)
+        if calib is None:
+            members = pre[2] if pre is not None else cells.sum(active.astype(float))
+            v, dl = _stage_variance(
+                prep, stage, cells.cell_cluster, cells.cell_dom, z, members, D, cache.group_key(s)
+            )
+        else:
+            cc, cd, zz = _calibrated_cells(prep, stage, cells, z, part, *calib)
+            v, dl = _stage_variance(prep, stage, cc, cd, zz, None, D)
+        V += v
+        if s == 0:
+            dom_lonely = dl
+    return V, dom_lonely
+
+
+def domain_df(
+    cache: _Cache, active: np.ndarray, members0: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-domain design df (PSUs with active rows minus their strata) and the PSU count."""
+    stage = cache.prep.stages[0]
+    cells = cache.cells(0)
+    D = cache.part.n
+    members = cells.sum(active.astype(float)) if members0 is None else members0
+    has = members > 0
+    n_psu = np.bincount(cells.cell_dom[has], minlength=D)
+    per_group = np.bincount(cache.group_key(0)[has], minlength=stage.n_groups * D).reshape(stage.n_groups, D)
+    n_strata = (per_group > 0).sum(axis=0)
+    return (n_psu - n_strata).astype(float), n_psu

@@ -1,0 +1,572 @@
+"""``estimate()``: design-based means, proportions, totals, ratios and quantiles by domain.
+
+One call computes every variable x category x domain from a few grouped sums (see ``_engine``).
+Returns a tidy DataFrame; the columns are documented in :data:`COLUMNS` and ``docs/methodology.md``.
+
+Example:
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0],
+    ...                   "st": ["a", "a", "b", "b"], "g": ["x", "y", "x", "y"]})
+    >>> from survey_toolkit.design import Design
+    >>> out = estimate(f, Design(weights="w", strata="st"), "y", by="g")
+    >>> out[["g", "estimate", "n"]].to_dict("list")
+    {'g': ['x', 'y'], 'estimate': [2.3333333333333335, 3.3333333333333335], 'n': [2, 2]}
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..design import Design, PreparedDesign
+from ..errors import EstimationError, Location, Problem, did_you_mean
+from . import _engine
+from ._engine import Linear, Partition
+from .domains import make_partition
+from .intervals import canonical_method, p01_interval, proportion_ci, t_quantile, wald_ci
+from .quantiles import QUANTILE_RULES, quantile_points
+
+__all__ = ["estimate", "STATISTICS", "COLUMNS", "prepare_design", "Result"]
+
+STATISTICS = ("mean", "proportion", "total", "ratio", "quantile")
+
+#: output columns (the by columns come after ``category``)
+COLUMNS = {
+    "variable": "analysis variable (for ratios 'numerator/denominator')",
+    "category": "category of a categorical variable (proportions, counts), the quantile probability, or NA",
+    "statistic": "mean, proportion, total, ratio or quantile",
+    "estimate": "point estimate (NaN for an empty domain)",
+    "se": "Taylor-linearised standard error (quantiles: Woodruff half-width / t)",
+    "ci_low": "lower confidence limit",
+    "ci_high": "upper confidence limit",
+    "level": "confidence level",
+    "ci_method": "how the interval was made (wald-t, wald-normal, xlogit, korn-graubard, wilson, asin, ...)",
+    "df": "degrees of freedom of the interval: PSUs minus strata with domain members, or the df given",
+    "deff_wor": "design effect against SRS without replacement; only with population-scale weights",
+    "deff_wr": "design effect against SRS with replacement",
+    "cv": "coefficient of variation se/|estimate|",
+    "n": "rows used: in the domain, non-zero weight, non-missing value",
+    "n_weighted": "sum of weights of those rows (estimated domain size when weights are population-scale)",
+    "n_missing": "rows in the domain with non-zero weight and a missing value",
+    "n_eff": "effective sample size p(1-p)/var (proportions)",
+    "domain_lonely_strata": "strata with 2+ PSUs in the design but only one with domain members",
+    "flag": "';'-separated notes: empty_domain, p01_fallback, df_nonpositive, missing_values, ...",
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    """Per-domain arrays of one variable x category (internal, before the DataFrame)."""
+
+    estimate: np.ndarray
+    var: np.ndarray
+    df: np.ndarray
+    n: np.ndarray
+    n_weighted: np.ndarray
+    n_missing: np.ndarray
+    vsrs: np.ndarray
+    dom_lonely: np.ndarray
+
+
+def prepare_design(frame: pd.DataFrame, design: Design | PreparedDesign) -> PreparedDesign:
+    """A prepared design for ``frame`` (prepares a :class:`Design`, checks a prepared one)."""
+    if isinstance(design, PreparedDesign):
+        if design.n_rows != len(frame):
+            raise EstimationError(
+                Problem(
+                    "design-frame-mismatch",
+                    f"the prepared design has {design.n_rows} rows but the frame has {len(frame)}",
+                    expected=f"{design.n_rows} rows",
+                    got=f"{len(frame)} rows",
+                    hint="prepare the design on this frame: design.prepare(frame)",
+                )
+            )
+        return design
+    if isinstance(design, Design):
+        return design.prepare(frame)
+    raise TypeError("design must be a survey_toolkit.Design or a PreparedDesign")
+
+
+class _Ctx:
+    """What every variable of one call shares: the design, the partition and cached cells."""
+
+    def __init__(self, prep: PreparedDesign, part: Partition) -> None:
+        self.prep = prep
+        self.part = part
+        self.cache = _engine.make_cache(prep, part)
+        self.w = prep.weights
+        self.cells0 = self.cache.cells(0)
+        self.D = part.n
+        self.eligible = (self.w > 0) & part.inside
+        self.n_all = np.bincount(part.dom[self.eligible], minlength=self.D)
+
+    def dom_sum(self, cell_values: np.ndarray) -> np.ndarray:
+        """Per-domain sums from stage-1 cell sums."""
+        return np.bincount(self.cells0.cell_dom, weights=cell_values, minlength=self.D)
+
+
+@dataclass
+class _Base:
+    """Per validity pattern: weights of valid rows and the domain counts."""
+
+    wv: np.ndarray
+    active: np.ndarray
+    members0: np.ndarray
+    n: np.ndarray
+    nw: np.ndarray
+    df: np.ndarray
+    wv_cells: np.ndarray
+
+
+def _base(ctx: _Ctx, valid: np.ndarray) -> _Base:
+    wv = np.where(valid, ctx.w, 0.0)
+    active = valid & ctx.eligible
+    members0 = ctx.cells0.sum(active)
+    wv_cells = ctx.cells0.sum(wv)
+    n = ctx.dom_sum(members0)
+    nw = ctx.dom_sum(wv_cells)
+    df, _ = _engine.domain_df(ctx.cache, active, members0)
+    return _Base(wv, active, members0, np.rint(n).astype(np.int64), nw, df, wv_cells)
+
+
+def _ratio_result(
+    ctx: _Ctx, base: _Base, y: np.ndarray, x: np.ndarray | None, total: bool, binary: bool = False
+) -> Result:
+    """Mean (x None), ratio (x given) or total (total=True) of y over each domain.
+
+    ``binary``: y is 0/1, so sum w y^2 = sum w y and no extra pass is needed for the design effect.
+    """
+    a = base.wv * y
+    a_cells = ctx.cells0.sum(a)
+    Y = ctx.dom_sum(a_cells)
+    if x is None:
+        b, b_cells, X = None, base.wv_cells, base.nw
+    else:
+        b = base.wv * x
+        b_cells = ctx.cells0.sum(b)
+        X = ctx.dom_sum(b_cells)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if total:
+            est = Y
+            lin = Linear(a, None, np.ones(ctx.D), None)
+        else:
+            est = Y / X
+            c1 = np.where(X != 0, 1.0 / X, 0.0)
+            lin = Linear(a, base.wv if b is None else b, c1, np.where(X != 0, -est / X, 0.0))
+    var, dl = _engine.linear_variance(ctx.cache, lin, base.active, (a_cells, b_cells, base.members0))
+    n, nw = base.n.astype(float), base.nw
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if x is None:
+            mean = Y / nw
+            if binary:
+                s2 = mean * (1 - mean)
+            else:  # centred at each domain's own mean (two-pass, no cancellation)
+                centre = np.where(np.isfinite(mean), mean, 0.0)[np.maximum(ctx.part.dom, 0)]
+                dev = np.where(base.wv > 0, y - centre, 0.0)
+                s2 = ctx.dom_sum(ctx.cells0.sum(base.wv * dev * dev)) / nw
+                s2 = np.where(s2 <= (1e-12 * np.abs(mean)) ** 2, 0.0, s2)  # constant y: rounding noise only
+            s2w = n / (n - 1) * np.maximum(s2, 0.0)
+            vsrs = s2w / n * (nw * nw if total else 1.0)
+        else:
+            r = np.where(np.isfinite(est), est, 0.0)[np.maximum(ctx.part.dom, 0)]
+            e = np.where(base.wv > 0, y - r * x, 0.0)
+            s2 = ctx.dom_sum(ctx.cells0.sum(base.wv * e * e)) / nw
+            xbar = X / nw
+            vsrs = n / (n - 1) * s2 / n / (xbar * xbar)
+    vsrs = np.where((n >= 2) & (vsrs > 0), vsrs, np.nan)  # no SRS variance from < 2 rows or constant y
+    return Result(est, var, base.df, base.n, nw, ctx.n_all - base.n, vsrs, dl)
+
+
+def _raw_float(s: pd.Series) -> np.ndarray:
+    """The column as float64 with NaN for missing (no copy for a float64 column)."""
+    if s.dtype == np.float64:
+        return s.to_numpy()
+    if pd.api.types.is_bool_dtype(s.dtype):
+        s = s.astype("float64")
+    return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+
+
+def _numeric(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Values (0 where missing) and validity of a numeric column."""
+    vals = _raw_float(frame[col])
+    valid = np.isfinite(vals)
+    return np.where(valid, vals, 0.0), valid
+
+
+def _is_categorical(s: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)) or isinstance(
+        s.dtype, pd.CategoricalDtype
+    )
+
+
+def _levels(s: pd.Series, categories: Any) -> list:
+    if categories is not None:
+        return list(categories)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return list(s.cat.categories)
+    _, uniq = _factorize(s)
+    vals = list(uniq)
+    try:
+        return sorted(vals)
+    except TypeError:
+        return sorted(vals, key=str)
+
+
+def _factorize(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.int64), pd.Index(s.cat.categories)
+    codes, uniq = pd.factorize(s)
+    return np.asarray(codes, dtype=np.int64), pd.Index(uniq)
+
+
+def _category_indicators(s: pd.Series, levels: list) -> tuple[list[np.ndarray], np.ndarray]:
+    """One 0/1 float array per level (a level absent from the data gives zeros), and validity."""
+    if not isinstance(s.dtype, pd.CategoricalDtype) and (
+        pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
+    ):  # numbers: compare directly, no hashing
+        raw = _raw_float(s)
+        valid = np.isfinite(raw)
+        out = []
+        for lv in levels:
+            try:
+                level = float(lv)
+            except (TypeError, ValueError):
+                out.append(np.zeros(len(s)))
+                continue
+            out.append(raw == level)  # bool; NaN never equals a level
+        return out, valid
+    codes, uniq = _factorize(s)
+    valid = codes >= 0
+    out = []
+    for lv in levels:
+        hit = np.flatnonzero(uniq == lv) if len(uniq) else np.array([], dtype=int)
+        out.append((codes == hit[0]).astype(float) if hit.size else np.zeros(len(s)))
+    return out, valid
+
+
+def _check_columns(frame: pd.DataFrame, cols: Sequence[str]) -> None:
+    problems = [
+        Problem(
+            "unknown-column",
+            f"variable '{c}' is not in the data",
+            Location(field=c),
+            expected="a column of the frame",
+            got="no such column",
+            hint=did_you_mean(c, [str(x) for x in frame.columns]),
+        )
+        for c in cols
+        if c not in frame.columns
+    ]
+    if problems:
+        raise EstimationError(problems)
+
+
+def estimate(
+    frame: pd.DataFrame,
+    design: Design | PreparedDesign,
+    variables: str | Sequence[str],
+    statistic: str = "mean",
+    *,
+    by: str | Sequence[str] | None = None,
+    denominator: str | None = None,
+    ci_method: str | None = None,
+    level: float = 0.95,
+    df: float | None = None,
+    na_rm: bool = True,
+    by_na: str = "group",
+    complete: bool = True,
+    categories: Sequence | Mapping[str, Sequence] | None = None,
+    category: Any = None,
+    quantiles: float | Sequence[float] = 0.5,
+    quantile_rule: str = "school",
+    p01: str = "fallback",
+    nchs_truncation: bool = False,
+) -> pd.DataFrame:
+    """Design-based estimates with SE, CI, df, design effects and counts, by domain.
+
+    Args:
+        frame: one row per respondent (rows are never dropped: domains are zero-weighted).
+        design: a :class:`~survey_toolkit.Design` or a prepared design for this frame.
+        variables: column name(s). Non-numeric columns give one row per category.
+        statistic: ``mean``, ``proportion`` (every category, or ``category=``), ``total``, ``ratio``
+            (``variables`` over ``denominator``) or ``quantile`` (``quantiles=``, ``quantile_rule=``).
+        by: domain column(s); every combination is a domain (see ``complete`` and ``by_na``).
+        ci_method: proportions: ``xlogit`` (default), ``logit``, ``korn-graubard`` (``beta``),
+            ``wilson``, ``wald``, ``asin``. Other statistics: Wald with t (``wald``); quantiles use a
+            Wald interval for the CDF, inverted (Woodruff).
+        level: confidence level.
+        df: override the per-domain design df (e.g. ``float('inf')`` for R ``confint`` parity).
+        na_rm: item missingness as a domain (rows with a missing value are out of the domain); with
+            ``False`` a domain with missing values gets NaN and the flag ``missing_values``.
+        by_na: ``"group"`` (missing by-values form their own NaN group) or ``"drop"``.
+        complete: keep every combination of by levels, with zero rows for empty ones.
+        categories: the levels of categorical variables (a list, or a dict per variable); default
+            the categorical dtype's categories or the sorted observed values.
+        category: report only this category (or list of categories) of a proportion.
+        quantiles, quantile_rule: probabilities and rule (``school`` default, ``math``, ``hf7``).
+        p01: ``"fallback"``: p = 0 or 1 gets the NCHS Korn-Graubard interval and a flag;
+            ``"nan"``: NaN limits like R.
+        nchs_truncation: cap Korn-Graubard's effective n at n (NCHS rule).
+
+    Returns:
+        A DataFrame with one row per variable x category x domain and the columns of
+        :data:`COLUMNS` (by columns after ``category``).
+    """
+    if statistic not in STATISTICS:
+        raise EstimationError(
+            Problem(
+                "unknown-statistic",
+                f"statistic '{statistic}' is not known",
+                expected=", ".join(STATISTICS),
+                got=str(statistic),
+                hint=did_you_mean(str(statistic), STATISTICS),
+            )
+        )
+    if p01 not in ("fallback", "nan"):
+        raise ValueError("p01 must be 'fallback' or 'nan'")
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    _check_columns(frame, variables + ([denominator] if denominator else []))
+    if statistic == "ratio" and denominator is None:
+        raise EstimationError(
+            Problem(
+                "missing-denominator",
+                "statistic 'ratio' needs denominator=<column>",
+                hint="estimate(frame, design, 'api.stu', 'ratio', denominator='enroll')",
+            )
+        )
+    prep = prepare_design(frame, design)
+    part, table = make_partition(frame, by, by_na=by_na, complete=complete)
+    ctx = _Ctx(prep, part)
+    chunks = []
+    for var in variables:
+        if statistic == "quantile":
+            chunks += _quantile_chunks(ctx, frame, var, quantiles, quantile_rule, level, df, na_rm)
+            continue
+        for label, res, kind, stat in _variable_results(
+            ctx, frame, var, statistic, denominator, categories, category
+        ):
+            chunks.append(
+                _finish(
+                    ctx,
+                    var if statistic != "ratio" else f"{var}/{denominator}",
+                    label,
+                    res,
+                    kind,
+                    stat,
+                    ci_method,
+                    level,
+                    df,
+                    na_rm,
+                    p01,
+                    nchs_truncation,
+                )
+            )
+    return _assemble(chunks, table, by)
+
+
+def _variable_results(ctx, frame, var, statistic, denominator, categories, category):
+    s = frame[var]
+    if statistic == "ratio":
+        y, vy = _numeric(frame, var)
+        x, vx = _numeric(frame, denominator)
+        _require_numeric(s, var)
+        base = _base(ctx, vy & vx)
+        yield None, _ratio_result(ctx, base, y, x, total=False), "continuous", "ratio"
+        return
+    categorical = statistic == "proportion" or _is_categorical(s)
+    if not categorical:
+        y, valid = _numeric(frame, var)
+        base = _base(ctx, valid)
+        yield None, _ratio_result(ctx, base, y, None, total=statistic == "total"), "continuous", statistic
+        return
+    cats = categories.get(var) if isinstance(categories, Mapping) else categories
+    if category is not None:
+        levels = list(category) if isinstance(category, (list, tuple)) else [category]
+    else:
+        levels = _levels(s, cats)
+    indicators, valid = _category_indicators(s, levels)
+    base = _base(ctx, valid)
+    stat = "total" if statistic == "total" else "proportion"
+    for lv, y in zip(levels, indicators, strict=True):
+        yield lv, _ratio_result(ctx, base, y, None, total=stat == "total", binary=True), "proportion", stat
+
+
+def _require_numeric(s: pd.Series, var: str) -> None:
+    if _is_categorical(s):
+        raise EstimationError(
+            Problem(
+                "not-numeric",
+                f"variable '{var}' is not numeric",
+                Location(field=var),
+                expected="numbers",
+                got=str(s.dtype),
+                hint="ratios and quantiles need numeric columns",
+            )
+        )
+
+
+def _finish(ctx, var, label, res: Result, kind, stat, ci_method, level, df_override, na_rm, p01, nchs):
+    """Interval, design effects and flags for one variable x category over all domains."""
+    D = ctx.D
+    est = res.estimate.astype(float).copy()
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.maximum(res.var, 0.0))
+    dfv = res.df.copy() if df_override is None else np.full(D, float(df_override))
+    flags = [np.full(D, "", dtype=object)]
+    empty = res.n == 0
+    if not na_rm:
+        miss = res.n_missing > 0
+        est[miss] = np.nan
+        se[miss] = np.nan
+        flags.append(np.where(miss, "missing_values", ""))
+    deff_wor, deff_wr = _design_effects(res, ctx.prep.design.population_scale)
+    est[empty] = np.nan
+    se[empty] = np.nan
+    flags.append(np.where(empty, "empty_domain", ""))
+    flags.append(np.where(~empty & ~(dfv > 0), "df_nonpositive", ""))
+    n_eff = np.full(D, np.nan)
+    if kind == "proportion" and stat == "proportion":
+        lo, hi, methods, n_eff, edge = _proportion_interval(est, se, dfv, res.n, ci_method, level, nchs, p01)
+        if edge.any():
+            deff_wr = np.where(edge, np.nan, deff_wr)
+            deff_wor = np.where(edge, np.nan, deff_wor)
+            flags.append(np.where(edge, "p01_fallback", ""))
+            if p01 == "fallback":
+                warnings.warn(
+                    f"{int(edge.sum())} proportion(s) of exactly 0 or 1 in '{var}': NCHS Korn-Graubard "
+                    "interval used (flag p01_fallback)",
+                    stacklevel=3,
+                )
+    else:
+        if ci_method not in (None, "wald", "mean"):
+            raise ValueError(f"ci_method {ci_method!r} applies to proportions only; means, totals, ratios and "
+                             "quantiles use 'wald' (t on the domain df)")
+        lo, hi = wald_ci(est, se, dfv, level)
+        methods = np.where(np.isinf(dfv), "wald-normal", "wald-t")
+    bad_df = ~(dfv > 0)
+    lo, hi = np.where(bad_df, np.nan, lo), np.where(bad_df, np.nan, hi)
+    flags.append(np.where(res.dom_lonely > 0, "domain_lonely_psu", ""))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = se / np.abs(est)
+    return pd.DataFrame(
+        {
+            "variable": var,
+            "category": [label] * D,
+            "statistic": stat,
+            "estimate": est,
+            "se": se,
+            "ci_low": lo,
+            "ci_high": hi,
+            "level": level,
+            "ci_method": methods,
+            "df": dfv,
+            "deff_wor": deff_wor,
+            "deff_wr": deff_wr,
+            "cv": cv,
+            "n": res.n,
+            "n_weighted": res.n_weighted,
+            "n_missing": res.n_missing,
+            "n_eff": n_eff,
+            "domain_lonely_strata": res.dom_lonely,
+            "flag": _join_flags(flags),
+        }
+    )
+
+
+def _design_effects(res: Result, population_scale: bool) -> tuple[np.ndarray, np.ndarray]:
+    """deff_wor (NaN unless the weights are population-scale and n < N) and deff_wr (statistics.md §7)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff_wr = res.var / res.vsrs
+        frac = res.n / res.n_weighted
+        deff_wor = np.where(frac < 1, res.var / ((1 - frac) * res.vsrs), np.nan)
+    if not population_scale:
+        deff_wor = np.full(deff_wr.shape, np.nan)
+    return deff_wor, deff_wr
+
+
+def _proportion_interval(est, se, dfv, n, ci_method, level, nchs, p01):
+    """Interval, method labels, n_eff and the p = 0/1 cells (which get the NCHS fallback or NaN)."""
+    method = canonical_method(ci_method or "xlogit")
+    lo, hi = proportion_ci(est, se, dfv, n, method, level, nchs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = est * (1 - est) / se**2
+    edge = np.isfinite(est) & ((est <= 0) | (est >= 1) | (se == 0))
+    n_eff = np.where(edge, np.nan, n_eff)
+    if p01 == "fallback":
+        flo, fhi = p01_interval(est, dfv, n, level)
+        lo, hi = np.where(edge, flo, lo), np.where(edge, fhi, hi)
+    else:
+        lo, hi = np.where(edge, np.nan, lo), np.where(edge, np.nan, hi)
+    methods = np.where(edge & (p01 == "fallback"), "korn-graubard-nchs (p=0/1 fallback)", method)
+    return lo, hi, methods, n_eff, edge
+
+
+def _join_flags(flags: list[np.ndarray]) -> np.ndarray:
+    out = flags[0].astype(object)
+    for f in flags[1:]:
+        f = np.asarray(f, dtype=object)
+        out = np.where(f == "", out, np.where(out == "", f, out + ";" + f))
+    return out
+
+
+def _assemble(chunks: list[pd.DataFrame], table: pd.DataFrame, by) -> pd.DataFrame:
+    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    frames = []
+    for chunk in chunks:
+        chunk = chunk.reset_index(drop=True)
+        for col in by_cols:
+            chunk.insert(chunk.columns.get_loc("statistic"), col, table[col].to_numpy())
+        frames.append(chunk)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
+    for col in by_cols:
+        if isinstance(table[col].dtype, pd.CategoricalDtype):
+            out[col] = pd.Categorical(
+                out[col], categories=table[col].cat.categories, ordered=table[col].cat.ordered
+            )
+    return out
+
+
+def _quantile_chunks(ctx: _Ctx, frame, var, quantiles, rule, level, df_override, na_rm):
+    """Quantiles with Woodruff intervals (statistics.md §10.2).
+
+    F-hat = design-based mean of 1[x <= q-hat] in the domain, with its SE; the Wald interval
+    F-hat -/+ t_df SE is mapped back through the same quantile rule; SE = (upper - lower) / (2 t_df).
+    """
+    if rule not in QUANTILE_RULES:
+        raise ValueError(f"quantile_rule {rule!r} is not one of {QUANTILE_RULES}")
+    _require_numeric(frame[var], var)
+    probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
+    x, valid = _numeric(frame, var)
+    base = _base(ctx, valid)
+    points = quantile_points(x, ctx.w, ctx.part, base.active)
+    dfv = base.df if df_override is None else np.full(ctx.D, float(df_override))
+    t = t_quantile(dfv, level)
+    chunks = []
+    for p in probs:
+        q = points.quantile(np.full(ctx.D, float(p)), rule)
+        qd = np.where(np.isfinite(q), q, np.inf)[np.maximum(ctx.part.dom, 0)]
+        ind = (x <= qd).astype(float)
+        res = _ratio_result(ctx, base, ind, None, total=False, binary=True)
+        se_f = np.sqrt(np.maximum(res.var, 0.0))
+        f_hat = res.estimate  # Woodruff: interval for F(q) at the estimate, centred at F-hat(q-hat)
+        lo_p, hi_p = f_hat - t * se_f, f_hat + t * se_f
+        lo = points.quantile(lo_p, rule)
+        hi = points.quantile(hi_p, rule)
+        lo = np.where((lo_p < 0) | ~np.isfinite(lo_p), np.nan, lo)
+        hi = np.where((hi_p > 1) | ~np.isfinite(hi_p), np.nan, hi)
+        se = (hi - lo) / (2 * t)
+        res_q = Result(
+            q, se**2, dfv, base.n, base.nw, ctx.n_all - base.n, np.full(ctx.D, np.nan), res.dom_lonely
+        )
+        chunk = _finish(
+            ctx, var, f"{p:g}", res_q, "continuous", "quantile", None, level, df_override, na_rm, "nan", False
+        )
+        chunk["ci_low"], chunk["ci_high"] = np.where(base.n > 0, lo, np.nan), np.where(base.n > 0, hi, np.nan)
+        chunk["ci_method"] = f"woodruff ({rule})"
+        chunks.append(chunk)
+    return chunks

@@ -1,0 +1,27 @@
+"""``survey-toolkit compute``: every indicator by round and location, reporting rules applied.
+
+Python equivalent: ``survey_toolkit.pipeline.run(project, until="compute")``.
+"""
+
+from __future__ import annotations
+
+from . import app, handle_errors
+from .run import OutputOpt, ProjectArg, run_until
+
+
+@app.command("compute")
+@handle_errors
+def compute(project: ProjectArg, output: OutputOpt = None) -> None:
+    """Weight every round and estimate every indicator by round, location and disaggregation.
+
+    Writes results.csv (one row per indicator x round x location or group, with the estimate, its
+    standard error and confidence interval, bases, and the suppression and caution flags) besides the
+    files of the weight command.
+
+    Python: [cyan]survey_toolkit.pipeline.run(PROJECT, until="compute")[/]
+
+    Example:
+
+        survey-toolkit compute examples/demo --output /tmp/results
+    """
+    run_until(project, "compute", output)

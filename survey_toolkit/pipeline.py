@@ -1,0 +1,1021 @@
+"""The round-by-round workflow of a project file, one small public function per step.
+
+Each step takes and returns plain objects, so a notebook can stop anywhere and look at pandas
+tables; :func:`run` chains them (``until=`` stops early) and returns a :class:`RunResult`::
+
+    validate_inputs(project)                      -> Inputs (instrument, indicators, margins, frame)
+    load_rounds(project, inputs)                  -> {round id: SurveyData} (renames applied, survey_round set)
+    check_rounds(data, project)                   -> Checked (cleaned data, quality reports, exclusion log)
+    weight_rounds(cleaned, project, inputs)       -> {round id: Weighted} (base weights, calibration, design)
+    compute_results(weighted, project, inputs)    -> tidy compute() table, rounds x (national, admin1, admin2)
+    reporting_table(results, project, inputs)     -> the reporting table, disclosure rules applied
+    compare(table, project)                       -> comparisons (latest vs previous and vs baseline, FDR)
+    write_outputs(table, comparisons, meta, project) -> files written (HTML, Excel, tidy, charts)
+
+Rounds are weighted and estimated one at a time (independent cross-sections, each calibrated to the
+margins), then stacked with a ``survey_round`` column. Every exclusion is logged; nothing is dropped
+silently. Mistakes in the inputs are collected and raised together (``SpecError`` for the project,
+instrument and indicators; ``LoadError``/``WeightError``/... from the steps). The library never prints:
+pass ``progress=callback(step, done, total)`` to follow long steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .comparison import compare_rounds
+from .compute import compute
+from .design import Design
+from .disclosure import apply_rules
+from .errors import (
+    DataError,
+    Location,
+    Problem,
+    Severity,
+    SpecError,
+    SurveyToolkitError,
+    ValidationReport,
+    did_you_mean,
+)
+from .instrument import Instrument, read_instrument
+from .io.base import SurveyData
+from .io.load import load
+from .project import Project, Round, load_project
+from .quality import QualityReport, apply_exclusions, check_quality
+from .report import ReportMeta, render_report
+from .report.adapt import from_compute, labels_from_indicators
+from .report.tidy import write_csv
+from .spec.loader import check_indicators
+from .spec.model import IndicatorSpec
+from .weighting import Margins, TrimBounds, Weighted, base_weights, post_stratify, rake, read_margins, trim
+
+__all__ = [
+    "STEPS",
+    "ROUND_COLUMN",
+    "WEIGHT_COLUMN",
+    "Progress",
+    "Inputs",
+    "Checked",
+    "RunResult",
+    "validate_inputs",
+    "validate_project",
+    "load_rounds",
+    "combine",
+    "apply_renames",
+    "check_rounds",
+    "weight_rounds",
+    "weight_summary",
+    "weights_table",
+    "compute_results",
+    "reporting_table",
+    "compare",
+    "report_meta",
+    "write_outputs",
+    "run",
+    "scaffold",
+    "standard_files",
+]
+
+STEPS = ("validate", "load", "quality", "weight", "compute", "compare", "report")
+"""The steps of :func:`run`, in order (``until=`` takes one of them)."""
+
+ROUND_COLUMN = "survey_round"
+"""The column holding the project's round id in every loaded round."""
+
+WEIGHT_COLUMN = "final_weight"
+
+Progress = Callable[[str, int, int], None]
+"""``progress(step, done, total)``: called before and after each unit of work of a long step."""
+
+
+def _noop(step: str, done: int, total: int) -> None:
+    return None
+
+
+def _as_project(project: Project | str | Path) -> Project:
+    return project if isinstance(project, Project) else load_project(project)
+
+
+# ---------------------------------------------------------------------------------------------- validate
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """The checked inputs of a project: the form(s), the indicators, the margins and the sample frame."""
+
+    instrument: Instrument
+    indicators: IndicatorSpec
+    margins: Margins | None = None
+    sample_frame: pd.DataFrame | None = None
+    round_instruments: Mapping[str, Instrument] = field(default_factory=lambda: MappingProxyType({}))
+    problems: ValidationReport = field(default_factory=ValidationReport)
+
+
+def _read_form(path: Path) -> tuple[Instrument | None, list[Problem]]:
+    try:
+        return read_instrument(path), []
+    except SurveyToolkitError as exc:
+        return None, list(exc.problems)
+
+
+def _frame_problems(project: Project, frame: pd.DataFrame) -> list[Problem]:
+    base = project.design.base_weights
+    assert base is not None
+    wanted = {"stratum": base.stratum, "population": base.population, "fpc": base.fpc}
+    columns = [str(c) for c in frame.columns]
+    problems = []
+    for key, column in [*wanted.items(), *(("sample", c) for c in base.sample)]:
+        if column is not None and column not in columns:
+            problems.append(
+                Problem(
+                    "unknown-column",
+                    f"design.base_weights.{key} names the column '{column}', which the sample frame "
+                    f"{base.sample_frame.name} does not have",
+                    project.locate("design", "base_weights", key),
+                    expected=", ".join(columns),
+                    got=column,
+                    hint=did_you_mean(column, columns) or "use a column of the sample frame",
+                )
+            )
+    return problems
+
+
+def _read_frame(project: Project) -> tuple[pd.DataFrame | None, list[Problem]]:
+    base = project.design.base_weights
+    if base is None:
+        return None, []
+    try:
+        frame = pd.read_csv(base.sample_frame, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        return None, [
+            Problem("cannot-read", f"cannot read the sample frame: {type(exc).__name__}",
+                    Location(file=str(base.sample_frame)), hint="save it as a UTF-8 CSV file")  # fmt: skip
+        ]
+    return frame, _frame_problems(project, frame)
+
+
+def _column_checks(project: Project, form: Instrument) -> list[Problem]:
+    """Columns named by the project (design, locations) must be questions of the form."""
+    names = set(form.names)
+    problems = []
+    checks = _data_columns(project)
+    for column, path in checks:
+        if column not in names:
+            problems.append(
+                Problem(
+                    "unknown-question",
+                    f"'{column}' is not a question of the form {project.instrument.name}; "
+                    "it must then be a column of every export",
+                    project.locate(*path),
+                    severity=Severity.WARNING,
+                    got=column,
+                    hint=did_you_mean(column, sorted(names)) or "use a question name of the form",
+                )
+            )
+    return problems
+
+
+def _data_columns(project: Project) -> list[tuple[str, tuple]]:
+    """The columns the project reads from the data, with their key path in the project file."""
+    design = project.design
+    out: list[tuple[str | None, tuple]] = [(design.psu, ("design", "psu")), (design.weights, ("design", "weights"))]
+    if design.base_weights is not None:
+        out.append((design.base_weights.eligible, ("design", "base_weights", "eligible")))
+    if design.strata_from:
+        out += [(c, ("design", "strata_from", i)) for i, c in enumerate(design.strata_from)]
+    else:
+        out.append((design.strata, ("design", "strata")))
+    if design.fpc and not (design.base_weights and design.base_weights.fpc):
+        out.append((design.fpc, ("design", "fpc")))
+    out += [(c, ("locations", "levels", i)) for i, c in enumerate(project.locations.levels)]
+    return [(c, path) for c, path in out if c is not None]
+
+
+def _with_data_columns(data: SurveyData, project: Project, round_: Round) -> tuple[SurveyData, list[Problem]]:
+    """Bring the design and location columns kept aside by the loader (``extra``) into the frame."""
+    frame = data.frame
+    extra = data.extra if data.extra is not None else pd.DataFrame(index=frame.index)
+    problems = []
+    for column, path in _data_columns(project):
+        if column in frame.columns:
+            continue
+        if column in extra.columns and len(extra) == len(frame):
+            frame = frame.assign(**{column: extra[column].to_numpy()})
+            continue
+        problems.append(
+            Problem(
+                "column-not-in-data",
+                f"round {round_.id}: the column '{column}' is in neither the form's questions nor the export",
+                project.locate(*path),
+                got=column,
+                hint=did_you_mean(column, [str(c) for c in [*frame.columns, *extra.columns]])
+                or f"check the name, or add the column to {round_.files[0].name}",
+            )
+        )
+    return dataclasses.replace(data, frame=frame), problems
+
+
+def _indicator_checks(project: Project, spec: IndicatorSpec) -> list[Problem]:
+    wanted = project.report.indicators or ()
+    return [
+        Problem(
+            "unknown-indicator",
+            f"report.indicators names '{ident}', which is not in {project.indicators.name}",
+            project.locate("report", "indicators", i),
+            got=ident,
+            hint=did_you_mean(ident, spec.ids),
+        )
+        for i, ident in enumerate(wanted)
+        if ident not in spec.ids
+    ]
+
+
+def validate_inputs(project: Project | str | Path) -> Inputs:
+    """Check the project, its form(s), indicators, margins and sample frame; raise once with every problem.
+
+    Raises:
+        SpecError: every error found, each located (project file line, indicators line, form sheet...).
+    """
+    project = _as_project(project)
+    problems: list[Problem] = []
+    form, form_problems = _read_form(project.instrument)
+    problems += form_problems
+    round_forms = {}
+    for r in project.rounds:
+        if r.instrument is not None:
+            rf, rf_problems = _read_form(r.instrument)
+            problems += rf_problems
+            if rf is not None:
+                round_forms[r.id] = rf
+    checked = check_indicators(project.indicators, form) if form is not None else None
+    if checked is not None:
+        problems += list(checked.report)
+    elif form is None:
+        problems.append(
+            Problem("indicators-not-checked", "the indicators were not checked: the form cannot be read",
+                    Location(file=str(project.indicators)), severity=Severity.WARNING)  # fmt: skip
+        )
+    margins = None
+    if project.weighting.margins is not None and project.weighting.method != "none":
+        try:
+            margins = read_margins(project.weighting.margins)
+        except SurveyToolkitError as exc:
+            problems += list(exc.problems)
+    frame, frame_problems = _read_frame(project)
+    problems += frame_problems
+    if form is not None:
+        problems += _column_checks(project, form)
+    if checked is not None and checked.spec is not None:
+        problems += _indicator_checks(project, checked.spec)
+    report = ValidationReport.of(problems)
+    report.raise_if_errors(SpecError)
+    assert form is not None and checked is not None and checked.spec is not None
+    return Inputs(form, checked.spec, margins, frame, MappingProxyType(round_forms), report)
+
+
+def validate_project(
+    path: str | Path, *, data: bool = False, progress: Progress | None = None
+) -> tuple[Project | None, ValidationReport]:
+    """Check a project and return every problem; never raises for user mistakes.
+
+    Without ``data``: the project file, the form(s), the indicators, the margins and the sample frame.
+    With ``data``: also load every round, run the data-quality checks and compute the weights
+    (nothing is written), adding their problems and one summary warning per quality check.
+    """
+    from .project import check_project
+
+    project, report = check_project(path)
+    if project is None:
+        return None, report + _form_and_indicator_problems(path)
+    try:
+        inputs = validate_inputs(project)
+    except SurveyToolkitError as exc:
+        return project, report + exc.problems
+    if not data:
+        return project, report + inputs.problems
+    try:
+        result = run(project, until="weight", write=False, progress=progress)
+    except SurveyToolkitError as exc:
+        return project, report + inputs.problems + exc.problems
+    quality = [p for rep in (result.checked.reports.values() if result.checked else ()) for p in rep.problems]
+    data_problems = [p for p in result.problems if p not in inputs.problems and p.code != "rows-excluded"]
+    return project, report + inputs.problems + data_problems + quality
+
+
+def _form_and_indicator_problems(path: str | Path) -> list[Problem]:
+    """When the project file has errors, still check its form and indicators if their paths are good."""
+    from .project import project_path
+    from .spec.yamlsource import read_yaml
+
+    file = project_path(path)
+    parsed = read_yaml(file) if file.is_file() else None
+    raw = parsed.data if parsed is not None and isinstance(parsed.data, dict) else {}
+    paths = {}
+    for key in ("instrument", "indicators"):
+        value = raw.get(key)
+        candidate = file.parent / value if isinstance(value, str) and value else None
+        if candidate is not None and candidate.is_file():
+            paths[key] = candidate
+    if "indicators" not in paths:
+        return []
+    checked = check_indicators(paths["indicators"], paths.get("instrument"))
+    return list(checked.report)
+
+
+# ------------------------------------------------------------------------------------------------- load
+
+
+def _recode(series: pd.Series, mapping: Mapping[str, str], multiple: bool) -> pd.Series:
+    text = series.astype("string")
+    if multiple:
+        distinct = text.dropna().unique()  # one translation per distinct answer, not per row
+        table = {a: " ".join(mapping.get(c, c) for c in str(a).split(" ")) for a in distinct}
+        return text.map(table).astype("string")
+    out = text.replace(dict(mapping))
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = [mapping.get(str(c), str(c)) for c in series.cat.categories]
+        categories = list(dict.fromkeys(categories + sorted(set(out.dropna()) - set(categories))))
+        return pd.Categorical(out, categories=categories)  # type: ignore[return-value]
+    return out
+
+
+def apply_renames(data: SurveyData, round_: Round) -> SurveyData:
+    """Rename the questions and recode the choices of a round collected with an older form version.
+
+    ``round_.rename_questions`` maps old names to the project's names (columns found in ``frame`` or,
+    when the old name is not a question of the form used to load, in ``extra``); select_multiple
+    dummies ``old/<code>`` follow. ``round_.rename_choices`` maps, per question, old codes to new ones
+    (select_one values, select_multiple answers and their ``q/<code>`` dummies).
+    """
+    frame = data.frame
+    extra = data.extra
+    renames: dict[str, str] = {}
+    for old, new in round_.rename_questions.items():
+        renames[old] = new
+        renames.update({c: new + c[len(old) :] for c in frame.columns if str(c).startswith(old + "/")})
+    frame = frame.rename(columns=renames)
+    moved = [old for old in round_.rename_questions if old not in data.frame.columns and extra is not None
+             and old in extra.columns]  # fmt: skip
+    if moved and extra is not None:
+        frame = frame.assign(**{round_.rename_questions[o]: extra[o].astype("string") for o in moved})
+    for question, mapping in round_.rename_choices.items():
+        if question not in frame.columns:
+            continue
+        meta = data.variables.get(question)
+        multiple = meta is not None and meta.type == "select_multiple"
+        frame[question] = _recode(frame[question], mapping, multiple)
+        dummies = {f"{question}/{o}": f"{question}/{n}" for o, n in mapping.items()}
+        frame = frame.rename(columns={k: v for k, v in dummies.items() if k in frame.columns and v not in frame})
+    return dataclasses.replace(data, frame=frame)
+
+
+def _load_round(round_: Round, form: Instrument, project: Project) -> SurveyData:
+    parts = [load(path, instrument=form) for path in round_.files]
+    data = parts[0]
+    if len(parts) > 1:
+        frame = pd.concat([p.frame for p in parts], ignore_index=True)
+        problems = ValidationReport(tuple(q for p in parts for q in p.problems))
+        data = dataclasses.replace(data, frame=frame, problems=problems, source=str(round_.files[0]))
+    data = apply_renames(data, round_)
+    data, problems = _with_data_columns(data, project, round_)
+    if problems:
+        raise DataError(problems)
+    frame = data.frame.assign(**{ROUND_COLUMN: pd.array([round_.id] * len(data.frame), dtype="string")})
+    return dataclasses.replace(data, frame=frame.reset_index(drop=True))
+
+
+def load_rounds(
+    project: Project, inputs: Inputs, *, progress: Progress | None = None
+) -> dict[str, SurveyData]:
+    """Load every round's exports with its form, apply its renames and set ``survey_round``.
+
+    Load errors of every round are collected and raised together.
+    """
+    progress = progress or _noop
+    out: dict[str, SurveyData] = {}
+    problems: list[Problem] = []
+    error_type: type[SurveyToolkitError] | None = None
+    for i, r in enumerate(project.rounds):
+        progress("load", i, len(project.rounds))
+        try:
+            out[r.id] = _load_round(r, inputs.round_instruments.get(r.id, inputs.instrument), project)
+        except SurveyToolkitError as exc:
+            problems += exc.problems
+            error_type = error_type or type(exc)
+    progress("load", len(project.rounds), len(project.rounds))
+    if error_type is not None:
+        raise error_type(problems)
+    return out
+
+
+def combine(data: Mapping[str, SurveyData]) -> pd.DataFrame:
+    """The rounds' frames stacked (rows keep their ``survey_round``)."""
+    return pd.concat([d.frame for d in data.values()], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------- quality
+
+
+@dataclass(frozen=True, eq=False)
+class Checked:
+    """The data after the quality checks: kept rows per round, the reports, and the exclusion log."""
+
+    data: Mapping[str, SurveyData]
+    reports: Mapping[str, QualityReport]
+    exclusions: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """One row per round x check: ``round``, ``check``, ``severity``, ``action``, ``count``."""
+        parts = [rep.summary.assign(round=rid) for rid, rep in self.reports.items()]
+        if not parts:
+            return pd.DataFrame(columns=["round", "check", "severity", "action", "count"])
+        table = pd.concat(parts, ignore_index=True)
+        return table[["round", "check", "severity", "action", "count"]]
+
+
+def _quality_options(project: Project) -> dict[str, Any]:
+    q = project.quality
+    options = {"min_duration": q.min_duration, "min_age": q.min_age, "exclude": q.exclude}
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def check_rounds(
+    data: Mapping[str, SurveyData], project: Project, *, progress: Progress | None = None
+) -> Checked:
+    """Run the data-quality checks on each round and remove the excluded records (all logged)."""
+    progress = progress or _noop
+    kept, reports, logs = {}, {}, []
+    for i, (rid, d) in enumerate(data.items()):
+        progress("quality", i, len(data))
+        report = check_quality(d, **_quality_options(project))
+        clean, log = apply_exclusions(d, report)
+        kept[rid] = dataclasses.replace(clean, frame=clean.frame.reset_index(drop=True))
+        reports[rid] = report
+        logs.append(log.assign(round=rid))
+    progress("quality", len(data), len(data))
+    exclusions = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame()
+    if not exclusions.empty:
+        exclusions = exclusions[["round", "record_id", "source_file", "source_row", "reasons"]]
+        exclusions["source_file"] = exclusions["source_file"].map(lambda s: Path(str(s)).name)
+    return Checked(MappingProxyType(kept), MappingProxyType(reports), exclusions)
+
+
+# ----------------------------------------------------------------------------------------------- weight
+
+
+def _with_design_columns(frame: pd.DataFrame, project: Project, sample_frame: pd.DataFrame | None) -> pd.DataFrame:
+    design = project.design
+    out = frame.copy()
+    if design.strata and design.strata_from:
+        parts = [out[c].astype("string") for c in design.strata_from]
+        joined = parts[0]
+        for p in parts[1:]:
+            joined = joined + design.strata_separator + p
+        out[design.strata] = joined
+    base = design.base_weights
+    if base is not None and base.fpc and sample_frame is not None and design.strata:
+        sizes = dict(zip(sample_frame[base.stratum], pd.to_numeric(sample_frame[base.fpc], errors="coerce"), strict=False))
+        out[base.fpc] = out[design.strata].map(sizes).astype("Float64")
+    return out
+
+
+def _design(project: Project, weights: str) -> Design:
+    d = project.design
+    fpc = d.fpc or (d.base_weights.fpc if d.base_weights else None)
+    options: dict[str, Any] = {"weights": weights, "strata": d.strata, "psu": d.psu, "fpc": fpc}
+    if d.lonely_psu is not None:
+        options["lonely_psu"] = d.lonely_psu
+    return Design(**options)
+
+
+def _base(data: SurveyData, project: Project, sample_frame: pd.DataFrame | None) -> Weighted:
+    design = project.design
+    base = design.base_weights
+    if base is not None and sample_frame is not None:
+        population = pd.to_numeric(sample_frame[base.population], errors="coerce")
+        sample = np.prod([pd.to_numeric(sample_frame[c], errors="coerce") for c in base.sample], axis=0)
+        keys = sample_frame[base.stratum]
+        return base_weights(
+            data,
+            stratum=design.strata,
+            stratum_population=dict(zip(keys, population, strict=False)),
+            stratum_sample=dict(zip(keys, sample, strict=False)),
+            eligible=base.eligible,
+            eligible_cap=base.eligible_cap,
+            by=[design.strata] if design.strata else (),
+        )
+    # an existing weight column (or equal weights) as the design weights: w = 1 / (1 / w)
+    frame = data.frame
+    weights = pd.to_numeric(frame[design.weights], errors="coerce") if design.weights else 1.0
+    prepared = dataclasses.replace(data, frame=frame.assign(_inclusion_probability=1.0 / weights))
+    return base_weights(prepared, probability="_inclusion_probability")
+
+
+def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> Weighted:
+    settings = project.weighting
+    design = _design(project, start.weight)
+    bounds = None
+    if settings.trim_upper is not None or settings.trim_lower is not None:
+        bounds = TrimBounds(upper=settings.trim_upper, lower=settings.trim_lower,
+                            relative_to=settings.trim_relative_to or "absolute")  # fmt: skip
+    if settings.method == "none" or margins is None:
+        if bounds is None:
+            return dataclasses.replace(start, design=design)
+        lo, hi = bounds.lower, bounds.upper
+        out = trim(start, design, upper=hi, lower=lo, relative_to=bounds.relative_to)
+        return out if out.design is not None else dataclasses.replace(out, design=_design(project, out.weight))
+    if settings.method == "post_stratify":
+        if bounds is not None:
+            start = trim(start, design, upper=bounds.upper, lower=bounds.lower, relative_to=bounds.relative_to)
+        return post_stratify(start, margins, design)
+    return rake(start, margins, design, trim=bounds)
+
+
+def _final(weighted: Weighted, project: Project) -> Weighted:
+    """Copy the last weight into ``final_weight`` so every round's design reads the same column."""
+    frame = weighted.frame.assign(**{WEIGHT_COLUMN: weighted.frame[weighted.weight].astype(float)})
+    data = weighted.data
+    data = dataclasses.replace(data, frame=frame) if isinstance(data, SurveyData) else frame
+    design = weighted.design if weighted.design is not None else _design(project, weighted.weight)
+    design = design.replace(weights=WEIGHT_COLUMN) if hasattr(design, "replace") else design
+    return dataclasses.replace(weighted, data=data, weight=WEIGHT_COLUMN, design=design)
+
+
+def weight_rounds(
+    data: Mapping[str, SurveyData], project: Project, inputs: Inputs, *, progress: Progress | None = None
+) -> dict[str, Weighted]:
+    """Base weights, then calibration to the margins (with trimming), round by round.
+
+    Each result's ``frame`` has the ``final_weight`` column and its ``design`` (strata, PSU, fpc, the
+    calibration for the standard errors). Problems of every round are raised together.
+    """
+    progress = progress or _noop
+    out: dict[str, Weighted] = {}
+    problems: list[Problem] = []
+    error_type: type[SurveyToolkitError] | None = None
+    for i, (rid, d) in enumerate(data.items()):
+        progress("weight", i, len(data))
+        prepared = dataclasses.replace(d, frame=_with_design_columns(d.frame, project, inputs.sample_frame))
+        try:
+            out[rid] = _final(_calibrate(_base(prepared, project, inputs.sample_frame), project, inputs.margins), project)
+        except SurveyToolkitError as exc:
+            where = f"round {rid}"
+            problems += [dataclasses.replace(p, message=f"{where}: {p.message}") for p in exc.problems]
+            error_type = error_type or type(exc)
+    progress("weight", len(data), len(data))
+    if error_type is not None:
+        raise error_type(problems)
+    return out
+
+
+def weight_summary(weighted: Mapping[str, Weighted]) -> pd.DataFrame:
+    """One row per round x weighting step: n, Σw, Kish deff, ESS, min, max, convergence."""
+    parts = [w.summary().assign(round=rid) for rid, w in weighted.items()]
+    if not parts:
+        return pd.DataFrame()
+    table = pd.concat(parts, ignore_index=True)
+    keep = [c for c in ("round", "step", "weight", "n", "sum_w", "deff_kish", "ess", "min", "max",
+                        "convergence_converged", "convergence_iterations") if c in table.columns]  # fmt: skip
+    return table[keep]
+
+
+def weights_table(weighted: Mapping[str, Weighted]) -> pd.DataFrame:
+    """Record id, round and every weight column of each respondent (to join back to the data)."""
+    parts = []
+    for rid, w in weighted.items():
+        frame = w.frame
+        cols = ["_record_id", *dict.fromkeys(r.weight for r in w.history), WEIGHT_COLUMN]
+        cols = [c for c in dict.fromkeys(cols) if c in frame.columns]
+        parts.append(frame[cols].assign(round=rid))
+    table = pd.concat(parts, ignore_index=True)
+    return table[["round", *[c for c in table.columns if c != "round"]]]
+
+
+# ---------------------------------------------------------------------------------------------- compute
+
+
+def _levels(project: Project) -> list[str]:
+    return list(project.locations.levels)
+
+
+def compute_results(
+    weighted: Mapping[str, Weighted],
+    project: Project,
+    inputs: Inputs,
+    *,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Every indicator by round x location (overall, then each location level) and disaggregations.
+
+    Disaggregations (the indicators' ``disaggregations``) are estimated for the overall rows only
+    (``report.disaggregate: false`` turns them off). Returns the stacked :func:`~survey_toolkit.compute`
+    tables.
+    """
+    progress = progress or _noop
+    ids = list(project.report.indicators) if project.report.indicators else None
+    calls = [([ROUND_COLUMN], project.report.disaggregate)]
+    calls += [([ROUND_COLUMN, level], False) for level in _levels(project)]
+    total = len(weighted) * len(calls)
+    chunks = []
+    done = 0
+    for w in weighted.values():
+        for by, disaggregate in calls:
+            progress("compute", done, total)
+            chunks.append(compute(w.data, inputs.indicators, w.design, by=by, disaggregate=disaggregate, ids=ids))
+            done += 1
+    progress("compute", total, total)
+    return pd.concat(chunks, ignore_index=True)
+
+
+def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs) -> pd.DataFrame:
+    """The compute tables reshaped for reporting (``round``, ``location``...) with the rules applied."""
+    levels = list(reversed(_levels(project)))  # finest first
+    languages = project.report.languages
+    table = from_compute(results, round_column=ROUND_COLUMN, location_columns=levels,
+                         indicators=inputs.indicators, languages=languages)  # fmt: skip
+    dates = {r.id: r.date.isoformat() for r in project.rounds if r.date is not None}
+    if len(dates) == len(project.rounds):
+        table["round_date"] = table["round"].map(dates)
+    return apply_rules(table, project.report.rules)
+
+
+def compare(table: pd.DataFrame, project: Project) -> pd.DataFrame:
+    """Latest round against the previous one and the baseline, with FDR control across every test."""
+    options: dict[str, Any] = {"rounds": _compare_rounds(table, project)}
+    if project.report.alpha is not None:
+        options["alpha"] = project.report.alpha
+    if project.report.fdr is not None:
+        options["fdr"] = project.report.fdr
+    keep = table["round"].isin(options["rounds"])
+    return compare_rounds(table[keep], **options)
+
+
+def _time_order(project: Project) -> list[str]:
+    """Every round, oldest first: ``report.compare`` when it lists them all, else by date (file order)."""
+    compare_ids = list(project.report.compare or ())
+    if set(compare_ids) == set(project.round_ids):
+        return compare_ids
+    if all(r.date is not None for r in project.rounds):
+        return [r.id for r in sorted(project.rounds, key=lambda r: r.date)]
+    return list(project.round_ids)
+
+
+def _compare_rounds(table: pd.DataFrame, project: Project) -> list[str]:
+    present = set(table["round"].astype(str))
+    wanted = list(project.report.compare) if project.report.compare else _time_order(project)
+    return [r for r in wanted if r in present]
+
+
+# ----------------------------------------------------------------------------------------------- report
+
+
+def _location_names(project: Project, inputs: Inputs, lang: str) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for level in _levels(project):
+        choices = inputs.instrument.choices_for(level) if level in inputs.instrument else None
+        if choices is not None:
+            names.update({str(k): str(v) for k, v in choices.labels(lang).items()})
+    names.update(project.locations.names)
+    return names
+
+
+def _design_text(project: Project) -> dict[str, str]:
+    d = project.design
+    parts_en = [f"Strata: {d.strata}" if d.strata else "No strata",
+                f"PSU: {d.psu}" if d.psu else "no clustering"]  # fmt: skip
+    parts_fr = [f"Strates : {d.strata}" if d.strata else "Pas de strates",
+                f"UPE : {d.psu}" if d.psu else "pas de grappes"]  # fmt: skip
+    if d.base_weights is not None:
+        b = d.base_weights
+        sample = " x ".join(b.sample)
+        elig = f" x {b.eligible}" if b.eligible else ""
+        parts_en.append(f"design weight {b.population} / ({sample}){elig} from {b.sample_frame.name}")
+        parts_fr.append(f"poids de sondage {b.population} / ({sample}){elig} d'après {b.sample_frame.name}")
+    w = project.weighting
+    if w.method != "none" and w.margins is not None:
+        trim_txt = f", trimmed at {w.trim_upper:g} x {w.trim_relative_to or 'absolute'}" if w.trim_upper else ""
+        parts_en.append(f"weights calibrated ({w.method}) to {w.margins.name}{trim_txt}, round by round")
+        parts_fr.append(f"pondérations calées ({w.method}) sur {w.margins.name}, vague par vague")
+    parts_en.append("Taylor-linearised standard errors; rounds are independent samples")
+    parts_fr.append("erreurs types par linéarisation de Taylor ; vagues indépendantes")
+    return {"en": "; ".join(parts_en) + ".", "fr": "; ".join(parts_fr) + "."}
+
+
+def _exclusion_summary(checked: Checked | None) -> pd.DataFrame | None:
+    if checked is None:
+        return None
+    summary = checked.summary()
+    return summary[summary["action"] == "excluded"][["round", "check", "count"]].reset_index(drop=True)
+
+
+def report_meta(
+    project: Project,
+    inputs: Inputs,
+    *,
+    checked: Checked | None = None,
+    weighted: Mapping[str, Weighted] | None = None,
+    generated_at: datetime | None = None,
+) -> ReportMeta:
+    """Titles, names, labels and the methodology annex of the report, from the project and the steps."""
+    languages = project.report.languages or inputs.indicators.languages
+    lang = languages[0] if languages else "en"
+    info = labels_from_indicators(inputs.indicators, languages)
+    options: dict[str, Any] = {}
+    if project.report.alpha is not None:
+        options["alpha"] = project.report.alpha
+    options["fdr"] = project.report.fdr if project.report.fdr is not None else options.get("alpha", 0.05)
+    title = dict(project.report.title or project.title or {})
+    return ReportMeta(
+        title=MappingProxyType(title),
+        location_names=MappingProxyType(_location_names(project, inputs, lang)),
+        indicator_labels=MappingProxyType(info["labels"]),
+        indicator_definitions=MappingProxyType(info["definitions"]),
+        round_labels=MappingProxyType({r.id: r.label_in(lang) for r in project.rounds}),
+        design=MappingProxyType(_design_text(project)),
+        weight_diagnostics=weight_summary(weighted).round(3) if weighted else None,
+        exclusions=_exclusion_summary(checked),
+        rules=project.report.rules,
+        rounds=tuple(_time_order(project)),
+        generated_at=generated_at,
+        **options,
+    )
+
+
+def write_outputs(
+    table: pd.DataFrame, comparisons: pd.DataFrame | None, meta: ReportMeta, project: Project
+) -> list[Path]:
+    """The HTML report, the Excel workbook, the tidy tables and the chart files, written atomically."""
+    options: dict[str, Any] = {}
+    if project.report.languages:
+        options["languages"] = project.report.languages
+    if project.report.chart_formats:
+        options["chart_formats"] = project.report.chart_formats
+    if project.report.parquet is not None:
+        options["parquet"] = project.report.parquet
+    files = render_report(table, project.report.output, comparisons=comparisons, meta=meta, **options)
+    return [p for kind in ("html", "excel", "tidy", "charts") for p in files.get(kind, [])]
+
+
+def _write_step_tables(
+    project: Project, checked: Checked | None, weighted: Mapping[str, Weighted] | None
+) -> list[Path]:
+    out = project.report.output
+    files = []
+    if checked is not None:
+        files.append(write_csv(out / "quality.csv", _quality_issues(checked)))
+        files.append(write_csv(out / "exclusions.csv", checked.exclusions))
+    if weighted:
+        files.append(write_csv(out / "weights.csv", weights_table(weighted)))
+        files.append(write_csv(out / "weight_diagnostics.csv", weight_summary(weighted)))
+    return files
+
+
+def _quality_issues(checked: Checked) -> pd.DataFrame:
+    parts = [rep.issues.assign(round=rid) for rid, rep in checked.reports.items()]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["round"])
+    table = table.drop(columns=[c for c in ("frame_index",) if c in table.columns])
+    return table[["round", *[c for c in table.columns if c != "round"]]]
+
+
+# -------------------------------------------------------------------------------------------------- run
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """What :func:`run` produced, step by step (None for steps not run), and every file written."""
+
+    project: Project
+    inputs: Inputs
+    data: Mapping[str, SurveyData] | None = None
+    checked: Checked | None = None
+    weighted: Mapping[str, Weighted] | None = None
+    results: pd.DataFrame | None = None
+    table: pd.DataFrame | None = None
+    comparisons: pd.DataFrame | None = None
+    files: tuple[Path, ...] = ()
+    problems: ValidationReport = field(default_factory=ValidationReport)
+
+    @property
+    def frame(self) -> pd.DataFrame | None:
+        """The analysed respondents of every round, stacked, with their ``final_weight``."""
+        if self.weighted:
+            return pd.concat([w.frame for w in self.weighted.values()], ignore_index=True)
+        if self.checked is not None:
+            return combine(self.checked.data)
+        return combine(self.data) if self.data else None
+
+
+def _warnings(inputs: Inputs, data: Mapping[str, SurveyData] | None, checked: Checked | None,
+              weighted: Mapping[str, Weighted] | None) -> ValidationReport:  # fmt: skip
+    problems = list(inputs.problems)
+    for d in (checked.data if checked is not None else data or {}).values():
+        problems += list(d.problems)
+    for w in (weighted or {}).values():
+        for rep in w.history:
+            problems += list(rep.problems)
+    return ValidationReport.of(p for p in problems if not p.is_error)
+
+
+def run(
+    project: Project | str | Path,
+    *,
+    until: str = "report",
+    progress: Progress | None = None,
+    generated_at: datetime | None = None,
+    write: bool = True,
+) -> RunResult:
+    """Run the workflow of a project up to the step ``until`` (one of :data:`STEPS`).
+
+    Writes into the project's output folder (when ``write``): ``quality.csv`` and ``exclusions.csv``
+    after ``quality``; ``weights.csv`` and ``weight_diagnostics.csv`` after ``weight``; ``results.csv``
+    after ``compute``; ``comparisons.csv`` after ``compare``; and, after ``report``, the HTML reports,
+    workbooks, tidy tables (CSV, Parquet) and charts. ``generated_at`` is the timestamp shown in the
+    HTML report (None: none, so two runs give identical files).
+
+    Raises:
+        SpecError, InstrumentError, LoadError, DataError, WeightError, DesignError, EstimationError:
+            every problem of the failing step, located.
+    """
+    if until not in STEPS:
+        raise ValueError(f"until must be one of {STEPS}, got {until!r}")
+    stop = STEPS.index(until)
+    project = _as_project(project)
+    progress = progress or _noop
+    inputs = validate_inputs(project)
+    result = RunResult(project, inputs, problems=inputs.problems)
+    if stop < STEPS.index("load"):
+        return result
+    data = load_rounds(project, inputs, progress=progress)
+    checked = check_rounds(data, project, progress=progress) if stop >= STEPS.index("quality") else None
+    weighted = None
+    if checked is not None and stop >= STEPS.index("weight"):
+        weighted = weight_rounds(checked.data, project, inputs, progress=progress)
+    files: list[Path] = []
+    if write and stop >= STEPS.index("quality"):
+        files += _write_step_tables(project, checked, weighted)
+    results = table = comparisons = None
+    if weighted is not None and stop >= STEPS.index("compute"):
+        results = compute_results(weighted, project, inputs, progress=progress)
+        table = reporting_table(results, project, inputs)
+    if table is not None and stop >= STEPS.index("compare"):
+        progress("compare", 0, 1)
+        comparisons = compare(table, project)
+        progress("compare", 1, 1)
+    if write and table is not None:
+        if stop == STEPS.index("report"):
+            progress("report", 0, 1)
+            meta = report_meta(project, inputs, checked=checked, weighted=weighted, generated_at=generated_at)
+            files += write_outputs(table, comparisons, meta, project)
+            progress("report", 1, 1)
+        else:
+            files.append(write_csv(project.report.output / "results.csv", table))
+            if comparisons is not None:
+                files.append(write_csv(project.report.output / "comparisons.csv", comparisons))
+    return dataclasses.replace(
+        result,
+        data=MappingProxyType(data),
+        checked=checked,
+        weighted=MappingProxyType(weighted) if weighted is not None else None,
+        results=results,
+        table=table,
+        comparisons=comparisons,
+        files=tuple(files),
+        problems=_warnings(inputs, data, checked, weighted),
+    )
+
+
+# ------------------------------------------------------------------------------------------------ init
+
+_TEMPLATE = """\
+# Project file of a community safety perception survey. Reference: docs/project-file.md.
+# Paths are relative to this file's folder. Check it with:  survey-toolkit validate <this folder>
+# then produce the report with:                              survey-toolkit run <this folder>
+version: 1
+
+title:
+  en: Community safety perception survey
+  fr: Enquête de perception de la sécurité communautaire
+
+instrument: cssp_core.xlsx          # the XLSForm the data were collected with
+indicators: indicators.yaml         # the indicators to compute
+
+# One entry per round, oldest first. Put each round's export(s) in this folder: KoBo XLSX/CSV,
+# ODK Central zip/CSV, SPSS .sav, Stata .dta or CSV.
+rounds:
+  - id: R1
+    label: {en: Round 1, fr: Vague 1}
+    date: 2025-11-15
+    files: [round1.xlsx]
+  # - id: R2
+  #   label: {en: Round 2, fr: Vague 2}
+  #   date: 2026-05-15
+  #   files: [round2.zip]
+  #   instrument: cssp_core_v2.xlsx   # only if this round used another version of the form
+  #   rename:                          # questions or choice codes renamed between form versions
+  #     questions: {b1_safe_night: b1_safe_dark}      # old name: name in the project's form
+  #     choices: {d1_trust_police: {"5": "4"}}          # question: {old code: new code}
+
+# The sampling design. Strata are built from the data as <admin2>-<area_type>; PSUs are the clusters.
+design:
+  strata: stratum
+  strata_from: [admin2, area_type]
+  psu: cluster_id
+  lonely_psu: adjust                # what a stratum with one PSU does: fail, remove, certainty, adjust, average
+  # weights: my_weight              # use an existing weight column instead of base_weights
+  base_weights:                     # design weight = population / (product of sample) x eligible
+    sample_frame: sample_frame.csv  # one row per stratum
+    stratum: stratum
+    population: households
+    sample: [psu_sampled, households_per_psu]
+    eligible: hh_adults             # one adult interviewed per household
+    fpc: psu_total                  # PSUs in the stratum's frame (finite population correction)
+
+# Calibration of each round to census margins (CSV: variable, category, population).
+weighting:
+  margins: census_margins.csv
+  method: rake                      # rake, post_stratify or none
+  trim: {upper: 5, relative_to: median}
+
+# quality:                          # data-quality checks (defaults in docs/data-quality.md)
+#   min_duration: 10                # minutes; shorter interviews are flagged
+#   min_age: 18
+#   exclude: [duplicate-record-id, duplicate-submission-id, no-consent, under-age]
+
+locations:
+  levels: [admin1, admin2]          # coarsest first; display names come from the form's choices
+  # names: {R01: North Region}     # override a display name
+
+report:
+  languages: [en, fr]
+  output: output                    # folder for the report, workbook, tables and charts
+  significance: 0.05
+  # compare: [R1, R2, R3]           # rounds in time order, baseline first, latest last
+  # indicators: [sdg_16_1_4, police_trust]   # only these indicators
+  # suppression:                    # reporting rules (defaults: domain reference section 7.2)
+  #   min_n: 30                     # unweighted base below this: not published
+  #   caution_n: 50                 # below this: shown in parentheses
+  #   max_ci_width: 30              # CI width in percentage points: not published at or above
+"""
+
+
+def standard_files() -> dict[str, Path]:
+    """The standard instrument (``cssp_core.xlsx``) and indicators (``indicators.yaml``) shipped with the toolkit.
+
+    Looked up in the package's ``data`` folder, then in the source checkout (``instruments/``, the
+    repository root).
+    """
+    here = Path(__file__).resolve().parent
+    candidates = {
+        "instrument": [here / "data" / "cssp_core.xlsx", here.parent / "instruments" / "cssp_core.xlsx"],
+        "indicators": [here / "data" / "indicators.yaml", here.parent / "indicators.yaml"],
+    }
+    found = {}
+    for kind, paths in candidates.items():
+        path = next((p for p in paths if p.is_file()), None)
+        if path is None:
+            raise SpecError(
+                Problem("standard-file-missing", f"the standard {kind} is not installed",
+                        Location(file=str(paths[0])), hint="reinstall survey-toolkit")  # fmt: skip
+            )
+        found[kind] = path
+    return found
+
+
+def scaffold(directory: str | Path, *, overwrite: bool = False) -> list[Path]:
+    """Create a project folder: the standard form and indicators and a commented ``survey.yaml``.
+
+    Raises:
+        SpecError: a file would be overwritten (without ``overwrite``) or a path is not a folder.
+    """
+    from .report._common import atomic_write_bytes
+
+    folder = Path(directory)
+    sources = standard_files()
+    targets = {
+        folder / "cssp_core.xlsx": sources["instrument"].read_bytes(),
+        folder / "indicators.yaml": sources["indicators"].read_bytes(),
+        folder / "survey.yaml": _TEMPLATE.encode("utf-8"),
+    }
+    problems = []
+    if folder.exists() and not folder.is_dir():
+        problems.append(Problem("not-a-folder", f"'{folder}' exists and is not a folder", Location(file=str(folder)),
+                                hint="choose another name"))  # fmt: skip
+    problems += [
+        Problem("file-exists", f"'{path.name}' already exists in {folder}", Location(file=str(path)),
+                hint="use --force to overwrite it, or choose an empty folder")  # fmt: skip
+        for path in targets
+        if path.exists() and not overwrite
+    ]
+    if problems:
+        raise SpecError(problems)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [atomic_write_bytes(path, content) for path, content in targets.items()]

@@ -1,0 +1,741 @@
+"""The project file (``survey.yaml``): everything a round-by-round analysis needs, in one place.
+
+:func:`load_project` reads the file with the located-YAML machinery of the indicators spec
+(:mod:`survey_toolkit.spec.yamlsource`), checks its structure (types, required keys, unknown keys
+with a "did you mean" hint, files that do not exist, duplicate round ids) and returns a frozen
+:class:`Project`; every problem is reported at ``file:line:column`` and raised together in a
+:class:`~survey_toolkit.errors.SpecError`. :func:`check_project` returns the problems instead of raising.
+
+Relative paths in the file are relative to the folder holding it. The format is documented in
+``docs/project-file.md``; numeric defaults are not repeated here: a key left out means "use the library
+default" (:class:`~survey_toolkit.disclosure.ReportingRules`, :func:`~survey_toolkit.quality.check_quality`,
+:class:`~survey_toolkit.design.Design`).
+
+Example:
+    >>> project = load_project("examples/demo/survey.yaml")     # doctest: +SKIP
+    >>> [r.id for r in project.rounds]                          # doctest: +SKIP
+    ['R1', 'R2', 'R3']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .disclosure import ReportingRules
+from .errors import Location, Problem, SpecError, ValidationReport, did_you_mean
+from .spec.yamlsource import SourceMap, read_yaml
+
+__all__ = [
+    "PROJECT_FILE",
+    "Project",
+    "Round",
+    "DesignSettings",
+    "BaseWeightSettings",
+    "WeightingSettings",
+    "QualitySettings",
+    "LocationSettings",
+    "ReportSettings",
+    "load_project",
+    "check_project",
+    "project_path",
+]
+
+PROJECT_FILE = "survey.yaml"
+"""The project file's name when a folder is given."""
+
+WEIGHTING_METHODS = ("rake", "post_stratify", "none")
+LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
+CHART_FORMATS = ("png", "svg")
+
+
+def _frozen(mapping: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Round:
+    """One survey round: its id, label, date, export files and the renames of its form version."""
+
+    id: str
+    label: Mapping[str, str]
+    files: tuple[Path, ...]
+    date: _dt.date | None = None
+    instrument: Path | None = None
+    """The XLSForm this round was collected with, when it differs from the project's."""
+    rename_questions: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    """old question name -> the project's question name."""
+    rename_choices: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _frozen(None))
+    """question -> {old code -> the project's code}."""
+    location: Location = field(default_factory=Location, compare=False)
+
+    def label_in(self, lang: str) -> str:
+        """The round's label in ``lang`` (falls back to English, then to the id)."""
+        return self.label.get(lang) or self.label.get("en") or next(iter(self.label.values()), self.id)
+
+
+@dataclass(frozen=True)
+class BaseWeightSettings:
+    """Design weights from the sample plan: ``w = population_h / prod(sample_h) x eligible``."""
+
+    sample_frame: Path
+    stratum: str = "stratum"
+    """The stratum id column of the sample frame (matched with the data's stratum column)."""
+    population: str = "households"
+    """Sample-frame column: the stratum's population size (N_h)."""
+    sample: tuple[str, ...] = ("psu_sampled", "households_per_psu")
+    """Sample-frame columns multiplied into the stratum's sample size (n_h)."""
+    eligible: str | None = None
+    """Data column: eligible adults in the household (one adult interviewed per household)."""
+    eligible_cap: int | None = None
+    fpc: str | None = None
+    """Sample-frame column with the number of PSUs in the stratum's frame (finite population correction)."""
+
+
+@dataclass(frozen=True)
+class DesignSettings:
+    """The sampling design: which columns hold strata, PSUs and weights, and how to build them."""
+
+    strata: str | None = None
+    psu: str | None = None
+    weights: str | None = None
+    """An existing weight column; when None, weights come from ``base_weights`` (or are all 1)."""
+    fpc: str | None = None
+    strata_from: tuple[str, ...] = ()
+    """Build the ``strata`` column by joining these columns with ``strata_separator``."""
+    strata_separator: str = "-"
+    lonely_psu: str | None = None
+    base_weights: BaseWeightSettings | None = None
+
+
+@dataclass(frozen=True)
+class WeightingSettings:
+    """Calibration of each round to population margins, with optional trimming."""
+
+    margins: Path | None = None
+    method: str = "rake"
+    trim_upper: float | None = None
+    trim_lower: float | None = None
+    trim_relative_to: str | None = None
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """Overrides of the data-quality checks (None: the library defaults)."""
+
+    min_duration: float | None = None
+    min_age: float | None = None
+    exclude: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LocationSettings:
+    """The location hierarchy, coarsest first (``admin1``, ``admin2``), and display names by code."""
+
+    levels: tuple[str, ...] = ()
+    names: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What the outputs show and where they go."""
+
+    output: Path
+    title: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    languages: tuple[str, ...] | None = None
+    alpha: float | None = None
+    fdr: float | None = None
+    compare: tuple[str, ...] | None = None
+    """Rounds in time order, latest last (None: every round, by date)."""
+    rules: ReportingRules = field(default_factory=ReportingRules)
+    indicators: tuple[str, ...] | None = None
+    disaggregate: bool = True
+    chart_formats: tuple[str, ...] | None = None
+    parquet: bool | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Project:
+    """A checked project file: paths are absolute, rounds in file order."""
+
+    path: Path
+    instrument: Path
+    indicators: Path
+    rounds: tuple[Round, ...]
+    design: DesignSettings
+    weighting: WeightingSettings
+    quality: QualitySettings
+    locations: LocationSettings
+    report: ReportSettings
+    title: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    source: SourceMap | None = None
+
+    @property
+    def root(self) -> Path:
+        """The folder holding the project file (relative paths start here)."""
+        return self.path.parent
+
+    @property
+    def round_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rounds)
+
+    def round(self, round_id: str) -> Round:
+        """The round with this id (KeyError when absent)."""
+        for r in self.rounds:
+            if r.id == round_id:
+                return r
+        raise KeyError(round_id)
+
+    def locate(self, *path: Any) -> Location:
+        """The file:line:column of a key path of the project file (e.g. ``"rounds", 0, "files"``)."""
+        if self.source is None:
+            return Location(file=str(self.path), path=tuple(path))
+        return self.source.locate(tuple(path))
+
+    def with_rounds(self, round_ids: tuple[str, ...] | list[str]) -> Project:
+        """A copy keeping only these rounds (in the project's order)."""
+        keep = set(round_ids)
+        return dataclasses.replace(self, rounds=tuple(r for r in self.rounds if r.id in keep))
+
+
+# ----------------------------------------------------------------------------------------------------
+# structure checking
+
+
+_TOP = {
+    "version": "int",
+    "title": "text",
+    "instrument": "file",
+    "indicators": "file",
+    "rounds": "list",
+    "design": "mapping",
+    "weighting": "mapping",
+    "quality": "mapping",
+    "locations": "mapping",
+    "report": "mapping",
+}
+_REQUIRED_TOP = ("instrument", "indicators", "rounds")
+_ROUND = {
+    "id": "str",
+    "label": "text",
+    "date": "date",
+    "files": "files",
+    "instrument": "file",
+    "rename": "mapping",
+}
+_RENAME = {"questions": "str_map", "choices": "mapping"}
+_DESIGN = {
+    "strata": "str",
+    "psu": "str",
+    "weights": "str",
+    "fpc": "str",
+    "strata_from": "str_list",
+    "strata_separator": "str",
+    "lonely_psu": "str",
+    "base_weights": "mapping",
+}
+_BASE = {
+    "sample_frame": "file",
+    "stratum": "str",
+    "population": "str",
+    "sample": "str_list",
+    "eligible": "str",
+    "eligible_cap": "int",
+    "fpc": "str",
+}
+_WEIGHTING = {"margins": "file", "method": "str", "trim": "mapping"}
+_TRIM = {"upper": "number", "lower": "number", "relative_to": "str"}
+_QUALITY = {"min_duration": "number", "min_age": "number", "exclude": "str_list"}
+_LOCATIONS = {"levels": "str_list", "names": "str_map"}
+_REPORT = {
+    "title": "text",
+    "languages": "str_list",
+    "output": "str",
+    "significance": "number",
+    "fdr": "number",
+    "compare": "str_list",
+    "suppression": "mapping",
+    "indicators": "str_list",
+    "disaggregate": "bool",
+    "charts": "str_list",
+    "parquet": "bool",
+}
+_RULE_FIELDS = {f.name: f for f in dataclasses.fields(ReportingRules)}
+
+_KIND_TEXT = {
+    "int": "a whole number",
+    "number": "a number",
+    "bool": "true or false",
+    "str": "a text value",
+    "text": "a text, or a mapping of language code to text",
+    "file": "the path of a file",
+    "files": "a file path or a list of file paths",
+    "list": "a list",
+    "mapping": "a mapping of keys to values",
+    "str_list": "a list of text values",
+    "str_map": "a mapping of text to text",
+    "date": "a date (YYYY-MM-DD)",
+}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text '{value}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+class _Ctx:
+    """Collects problems while walking the plain data, resolving paths against the project folder."""
+
+    def __init__(self, source: SourceMap, root: Path) -> None:
+        self.source = source
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def add(self, code: str, message: str, path: tuple, *, key: bool = False, **kw: Any) -> None:
+        self.problems.append(Problem(code, message, self.source.locate(path, key=key), **kw))
+
+    def keys(self, data: Any, allowed: Mapping[str, str], path: tuple, what: str) -> dict:
+        """``data`` as a dict (problem when it is not one); unknown keys reported with a close match."""
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.add("wrong-type", f"{what} must be a mapping", path, expected="key: value lines",
+                     got=_type_name(data))  # fmt: skip
+            return {}
+        for key in data:
+            if key not in allowed:
+                self.add(
+                    "unknown-key",
+                    f"unknown key '{key}' in {what}",
+                    (*path, key),
+                    key=True,
+                    expected=", ".join(allowed),
+                    got=str(key),
+                    hint=did_you_mean(str(key), allowed) or "remove it or check the spelling",
+                )
+        return {k: v for k, v in data.items() if k in allowed}
+
+    def value(self, data: dict, key: str, kind: str, path: tuple) -> Any:
+        """The checked value of ``data[key]`` (None when absent or wrong; problems recorded)."""
+        if key not in data or data[key] is None:
+            return None
+        value = data[key]
+        where = (*path, key)
+        checker = _CHECKERS[kind]
+        ok, out = checker(self, value, where)
+        if not ok:
+            self.add("wrong-type", f"'{key}' must be {_KIND_TEXT[kind]}", where,
+                     expected=_KIND_TEXT[kind], got=_type_name(value))  # fmt: skip
+            return None
+        return out
+
+    def require(self, data: dict, key: str, path: tuple, what: str) -> bool:
+        if data.get(key) is None:
+            self.add("missing-key", f"{what} has no '{key}'", path, key=True, expected=f"a '{key}:' line", got="none",
+                     hint=f"add '{key}:' ({_KIND_TEXT.get(_ALL_KINDS.get(key, 'str'), 'a value')})")  # fmt: skip
+            return False
+        return True
+
+    def file(self, value: Any, where: tuple) -> tuple[bool, Path | None]:
+        if not isinstance(value, str) or not value.strip():
+            return False, None
+        path = (self.root / value).resolve() if not Path(value).is_absolute() else Path(value)
+        if not path.is_file():
+            near = _near_files(path)
+            self.add(
+                "missing-file",
+                f"the file '{value}' does not exist" + (" (it is a folder)" if path.is_dir() else ""),
+                where,
+                expected=f"a file relative to {self.root}",
+                got=str(path),
+                hint=did_you_mean(path.name, near) or "check the path; it is relative to the project file's folder",
+            )
+            return True, None
+        return True, path
+
+
+def _near_files(path: Path) -> list[str]:
+    try:
+        return sorted(p.name for p in path.parent.iterdir()) if path.parent.is_dir() else []
+    except OSError:
+        return []
+
+
+def _check_int(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    return (isinstance(v, int) and not isinstance(v, bool)), v
+
+
+def _check_number(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+    return ok, float(v) if ok else None
+
+
+def _check_bool(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    return isinstance(v, bool), v
+
+
+def _check_str(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+        return False, None
+    return True, str(v)
+
+
+def _check_text(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return True, _frozen({"en": str(v)})
+    if isinstance(v, dict) and v and all(isinstance(x, (str, int, float)) for x in v.values()):
+        return True, _frozen({str(k): str(x) for k, x in v.items()})
+    return False, None
+
+
+def _check_files(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    items = [v] if isinstance(v, str) else v
+    if not isinstance(items, list) or not items or not all(isinstance(x, str) for x in items):
+        return False, None
+    paths = []
+    for i, item in enumerate(items):
+        _, path = ctx.file(item, where if isinstance(v, str) else (*where, i))
+        paths.append(path)
+    return True, tuple(paths)
+
+
+def _check_file(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    return ctx.file(v, where)
+
+
+def _check_list(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    return isinstance(v, list), v
+
+
+def _check_mapping(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    return isinstance(v, dict), v
+
+
+def _check_str_list(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    items = [v] if isinstance(v, str) else v
+    if not isinstance(items, list) or not all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in items):
+        return False, None
+    return True, tuple(str(x) for x in items)
+
+
+def _check_str_map(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    if not isinstance(v, dict) or not all(isinstance(x, (str, int, float)) for x in v.values()):
+        return False, None
+    return True, _frozen({str(k): str(x) for k, x in v.items()})
+
+
+def _check_date(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    if isinstance(v, _dt.datetime):
+        return True, v.date()
+    if isinstance(v, _dt.date):
+        return True, v
+    if isinstance(v, str):
+        try:
+            return True, _dt.date.fromisoformat(v)
+        except ValueError:
+            return False, None
+    return False, None
+
+
+_CHECKERS: dict[str, Callable[[_Ctx, Any, tuple], tuple[bool, Any]]] = {
+    "int": _check_int,
+    "number": _check_number,
+    "bool": _check_bool,
+    "str": _check_str,
+    "text": _check_text,
+    "file": _check_file,
+    "files": _check_files,
+    "list": _check_list,
+    "mapping": _check_mapping,
+    "str_list": _check_str_list,
+    "str_map": _check_str_map,
+    "date": _check_date,
+}
+_ALL_KINDS = {**_REPORT, **_BASE, **_DESIGN, **_ROUND, **_TOP}
+
+
+def _choice(ctx: _Ctx, value: str | None, allowed: tuple[str, ...], where: tuple, what: str) -> str | None:
+    if value is None or value in allowed:
+        return value
+    ctx.add("bad-value", f"{what} '{value}' is not known", where, expected=", ".join(allowed), got=value,
+            hint=did_you_mean(value, allowed) or f"use one of: {', '.join(allowed)}")  # fmt: skip
+    return None
+
+
+def _rename(ctx: _Ctx, data: Any, path: tuple) -> tuple[Mapping, Mapping]:
+    raw = ctx.keys(data, _RENAME, path, "rename")
+    questions = ctx.value(raw, "questions", "str_map", path) or _frozen(None)
+    choices_raw = ctx.value(raw, "choices", "mapping", path) or {}
+    choices = {}
+    for question, codes in choices_raw.items():
+        ok, mapping = _check_str_map(ctx, codes, (*path, "choices", question))
+        if not ok:
+            ctx.add("wrong-type", f"the choice renames of '{question}' must map old codes to new codes",
+                    (*path, "choices", question), expected="old_code: new_code lines", got=_type_name(codes))  # fmt: skip
+            continue
+        choices[str(question)] = mapping
+    return questions, _frozen(choices)
+
+
+def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
+    if not isinstance(data, list) or not data:
+        ctx.add("no-rounds", "'rounds' must list at least one round", ("rounds",), key=True,
+                expected="a list of rounds, each with 'id' and 'files'",
+                got="an empty list" if data == [] else _type_name(data),
+                hint="add '- id: R1' and '  files: [round1.xlsx]' under 'rounds:'")  # fmt: skip
+        return ()
+    rounds: list[Round] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(data):
+        path = ("rounds", i)
+        raw = ctx.keys(item, _ROUND, path, f"round {i + 1}")
+        if not isinstance(item, dict):
+            continue
+        ok = ctx.require(raw, "id", path, f"round {i + 1}") & ctx.require(raw, "files", path, f"round {i + 1}")
+        rid = ctx.value(raw, "id", "str", path)
+        if rid is not None and rid in seen:
+            ctx.add("duplicate-round", f"round id '{rid}' is used twice (first by round {seen[rid] + 1})",
+                    (*path, "id"), expected="a different id per round", got=rid)  # fmt: skip
+            ok = False
+        elif rid is not None:
+            seen[rid] = i
+        files = ctx.value(raw, "files", "files", path)
+        label = ctx.value(raw, "label", "text", path)
+        date = ctx.value(raw, "date", "date", path)
+        round_form = ctx.value(raw, "instrument", "file", path)
+        questions, choices = _rename(ctx, raw.get("rename"), (*path, "rename"))
+        if ok and rid is not None and files and all(f is not None for f in files):
+            rounds.append(
+                Round(
+                    id=rid,
+                    label=label or _frozen({"en": rid}),
+                    files=files,
+                    date=date,
+                    instrument=round_form,
+                    rename_questions=questions,
+                    rename_choices=choices,
+                    location=ctx.source.locate(path),
+                )
+            )
+    return tuple(rounds)
+
+
+def _design(ctx: _Ctx, data: Any) -> DesignSettings:
+    path = ("design",)
+    raw = ctx.keys(data, _DESIGN, path, "design")
+    base = None
+    if raw.get("base_weights") is not None:
+        bpath = (*path, "base_weights")
+        braw = ctx.keys(raw["base_weights"], _BASE, bpath, "design.base_weights")
+        ctx.require(braw, "sample_frame", bpath, "design.base_weights")
+        frame = ctx.value(braw, "sample_frame", "file", bpath)
+        given = {
+            k: ctx.value(braw, k, _BASE[k], bpath)
+            for k in ("stratum", "population", "sample", "eligible", "eligible_cap", "fpc")
+        }
+        if frame is not None:
+            base = BaseWeightSettings(frame, **{k: v for k, v in given.items() if v is not None})
+    lonely = _choice(ctx, ctx.value(raw, "lonely_psu", "str", path), LONELY_PSU, (*path, "lonely_psu"),
+                     "lonely_psu")  # fmt: skip
+    strata_from = ctx.value(raw, "strata_from", "str_list", path) or ()
+    strata = ctx.value(raw, "strata", "str", path)
+    if strata_from and strata is None:
+        ctx.add("missing-key", "design has 'strata_from' but no 'strata' column name to build", path, key=True,
+                hint="add 'strata: stratum' (the name of the column to build)")  # fmt: skip
+    return DesignSettings(
+        strata=strata,
+        psu=ctx.value(raw, "psu", "str", path),
+        weights=ctx.value(raw, "weights", "str", path),
+        fpc=ctx.value(raw, "fpc", "str", path),
+        strata_from=strata_from,
+        strata_separator=ctx.value(raw, "strata_separator", "str", path) or "-",
+        lonely_psu=lonely,
+        base_weights=base,
+    )
+
+
+def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
+    path = ("weighting",)
+    raw = ctx.keys(data, _WEIGHTING, path, "weighting")
+    method = _choice(ctx, ctx.value(raw, "method", "str", path), WEIGHTING_METHODS, (*path, "method"), "method")
+    margins = ctx.value(raw, "margins", "file", path)
+    if method in ("rake", "post_stratify") and "margins" not in raw:
+        ctx.add("missing-key", f"weighting method '{method}' needs 'margins'", path, key=True,
+                hint="add 'margins: census_margins.csv' or set 'method: none'")  # fmt: skip
+    traw = ctx.keys(raw.get("trim"), _TRIM, (*path, "trim"), "weighting.trim")
+    relative = _choice(ctx, ctx.value(traw, "relative_to", "str", (*path, "trim")), ("absolute", "median"),
+                       (*path, "trim", "relative_to"), "relative_to")  # fmt: skip
+    return WeightingSettings(
+        margins=margins,
+        method=method or ("rake" if "margins" in raw else "none"),
+        trim_upper=ctx.value(traw, "upper", "number", (*path, "trim")),
+        trim_lower=ctx.value(traw, "lower", "number", (*path, "trim")),
+        trim_relative_to=relative,
+    )
+
+
+def _rules(ctx: _Ctx, data: Any, path: tuple) -> ReportingRules:
+    if data is None:
+        return ReportingRules()
+    if not isinstance(data, dict):
+        ctx.add("wrong-type", "'suppression' must be a mapping of rule to threshold", path,
+                expected="min_n: 30 ...", got=_type_name(data))  # fmt: skip
+        return ReportingRules()
+    allowed = [n for n in _RULE_FIELDS if n not in ("blank_columns", "percent_units", "total_label")]
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        where = (*path, key)
+        if key not in allowed:
+            ctx.add("unknown-key", f"unknown suppression rule '{key}'", where, key=True,
+                    expected=", ".join(allowed), got=str(key), hint=did_you_mean(str(key), allowed))  # fmt: skip
+            continue
+        default = getattr(ReportingRules(), key)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif key == "percent_scale":
+            ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+        else:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+            if ok and isinstance(default, int):
+                ok = float(value).is_integer()
+                value = int(value) if ok else value
+        if not ok:
+            ctx.add("wrong-type", f"suppression rule '{key}' must be {_KIND_TEXT['bool' if isinstance(default, bool) else 'number']}",
+                    where, got=_type_name(value), expected=f"like the default, {default}")  # fmt: skip
+            continue
+        values[key] = value
+    return ReportingRules(**values)
+
+
+def _report(ctx: _Ctx, data: Any) -> ReportSettings:
+    path = ("report",)
+    raw = ctx.keys(data, _REPORT, path, "report")
+    get = {k: ctx.value(raw, k, kind, path) for k, kind in _REPORT.items() if k not in ("suppression",)}
+    alpha = get["significance"]
+    for key in ("significance", "fdr"):
+        if get[key] is not None and not 0 < get[key] < 1:
+            ctx.add("bad-value", f"'{key}' must be between 0 and 1", (*path, key), expected="e.g. 0.05",
+                    got=str(get[key]))  # fmt: skip
+    charts = get["charts"]
+    for i, fmt in enumerate(charts or ()):
+        _choice(ctx, fmt, CHART_FORMATS, (*path, "charts", i), "chart format")
+    output = ctx.root / (get["output"] or "output")
+    return ReportSettings(
+        output=output,
+        title=get["title"] or _frozen(None),
+        languages=get["languages"],
+        alpha=alpha,
+        fdr=get["fdr"],
+        compare=get["compare"],
+        rules=_rules(ctx, raw.get("suppression"), (*path, "suppression")),
+        indicators=get["indicators"],
+        disaggregate=True if get["disaggregate"] is None else get["disaggregate"],
+        chart_formats=charts,
+        parquet=get["parquet"],
+    )
+
+
+def _cross_checks(ctx: _Ctx, rounds: tuple[Round, ...], report: ReportSettings) -> None:
+    ids = [r.id for r in rounds]
+    for i, rid in enumerate(report.compare or ()):
+        if rid not in ids:
+            ctx.add("unknown-round", f"report.compare names round '{rid}', which is not in 'rounds'",
+                    ("report", "compare", i), expected=", ".join(ids), got=rid,
+                    hint=did_you_mean(rid, ids) or f"use round ids from 'rounds': {', '.join(ids)}")  # fmt: skip
+
+
+def project_path(path: str | Path) -> Path:
+    """The project file: ``path`` itself, or ``path/survey.yaml`` when ``path`` is a folder."""
+    p = Path(path)
+    return p / PROJECT_FILE if p.is_dir() else p
+
+
+def check_project(path: str | Path) -> tuple[Project | None, ValidationReport]:
+    """Read and check a project file; return the project (None when it has errors) and every problem.
+
+    ``path`` is the file or the folder holding ``survey.yaml``. Never raises for user mistakes.
+    """
+    file = project_path(path)
+    if not file.is_file():
+        problem = Problem(
+            "missing-file",
+            f"no project file at '{file}'",
+            Location(file=str(file)),
+            hint="run 'survey-toolkit init DIR' to create one, or give the path of your survey.yaml",
+        )
+        return None, ValidationReport((problem,))
+    parsed = read_yaml(file)
+    if parsed.problems and parsed.data is None:
+        return None, ValidationReport(parsed.problems)
+    ctx = _Ctx(parsed.source, file.resolve().parent)
+    ctx.problems += parsed.problems
+    raw = ctx.keys(parsed.data, _TOP, (), "the project file")
+    if parsed.data is not None and not isinstance(parsed.data, dict):
+        return None, ValidationReport.of(ctx.problems)
+    for key in _REQUIRED_TOP:
+        ctx.require(raw, key, (), "the project file")
+    version = ctx.value(raw, "version", "int", ())
+    if version is not None and version != 1:
+        ctx.add("bad-value", f"project file version {version} is not supported", ("version",),
+                expected="1", got=str(version))  # fmt: skip
+    instrument = ctx.value(raw, "instrument", "file", ())
+    indicators = ctx.value(raw, "indicators", "file", ())
+    rounds = _rounds(ctx, raw.get("rounds")) if "rounds" in raw else ()
+    design = _design(ctx, raw.get("design"))
+    weighting = _weighting(ctx, raw.get("weighting"))
+    qraw = ctx.keys(raw.get("quality"), _QUALITY, ("quality",), "quality")
+    quality = QualitySettings(**{k: ctx.value(qraw, k, kind, ("quality",)) for k, kind in _QUALITY.items()})
+    lraw = ctx.keys(raw.get("locations"), _LOCATIONS, ("locations",), "locations")
+    locations = LocationSettings(
+        levels=ctx.value(lraw, "levels", "str_list", ("locations",)) or (),
+        names=ctx.value(lraw, "names", "str_map", ("locations",)) or _frozen(None),
+    )
+    report = _report(ctx, raw.get("report"))
+    title = ctx.value(raw, "title", "text", ())
+    _cross_checks(ctx, rounds, report)
+    ordered = sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
+    problems = ValidationReport.of(ordered)
+    if not problems.ok or instrument is None or indicators is None:
+        return None, problems
+    project = Project(
+        path=file.resolve(),
+        instrument=instrument,
+        indicators=indicators,
+        rounds=rounds,
+        design=design,
+        weighting=weighting,
+        quality=quality,
+        locations=locations,
+        report=report,
+        title=title or report.title,
+        source=parsed.source,
+    )
+    return project, problems
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and check a project file (or a folder holding ``survey.yaml``); raise on any error.
+
+    Raises:
+        SpecError: every problem of the file, each at file:line:column, with a hint.
+    """
+    project, report = check_project(path)
+    report.raise_if_errors(SpecError)
+    assert project is not None
+    return project

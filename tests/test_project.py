@@ -1,0 +1,172 @@
+"""The project file: the demo loads; every mistake is located at file:line:column with a hint."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from survey_toolkit.errors import SpecError
+from survey_toolkit.project import Project, check_project, load_project, project_path
+from tests.conftest import ROOT
+
+DEMO = ROOT / "examples" / "demo"
+BROKEN = ROOT / "tests" / "data" / "project"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    """A project file in tmp_path whose instrument/indicators/exports point at the repository's files."""
+    head = (
+        f"instrument: {ROOT / 'instruments' / 'cssp_core.xlsx'}\n"
+        f"indicators: {ROOT / 'indicators.yaml'}\n"
+        "rounds:\n"
+        "  - id: R1\n"
+        f"    files: [{DEMO / 'round1_kobo.xlsx'}]\n"
+    )
+    path = tmp_path / "survey.yaml"
+    path.write_text(head + text, encoding="utf-8")
+    return path
+
+
+def _problems(path: Path) -> list:
+    project, report = check_project(path)
+    assert project is None
+    return list(report)
+
+
+def test_demo_project_loads_with_absolute_paths_and_overrides():
+    project = load_project(DEMO)
+    assert isinstance(project, Project)
+    assert project.path == (DEMO / "survey.yaml").resolve()
+    assert project.round_ids == ("R1", "R2", "R3")
+    r1 = project.round("R1")
+    assert r1.files == ((DEMO / "round1_kobo.xlsx").resolve(),)
+    assert r1.date == dt.date(2025, 11, 15)
+    assert r1.label_in("fr") == "Vague 1 (nov. 2025)"
+    assert project.instrument.is_file() and project.indicators.is_file()
+    assert project.design.strata_from == ("admin2", "area_type")
+    assert project.design.base_weights is not None
+    assert project.design.base_weights.sample == ("psu_sampled", "households_per_psu")
+    assert project.weighting.method == "rake" and project.weighting.trim_upper == 5.0
+    assert project.locations.levels == ("admin1", "admin2")
+    assert project.report.output == DEMO.resolve() / "output"
+    assert project.report.compare == ("R1", "R2", "R3")
+    assert project.report.rules.min_n == 30 and project.report.rules.caution_n == 50
+
+
+def test_folder_or_file_and_frozen():
+    assert project_path(DEMO) == DEMO / "survey.yaml"
+    assert project_path(DEMO / "survey.yaml") == DEMO / "survey.yaml"
+    project = load_project(DEMO / "survey.yaml")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        project.rounds = ()  # type: ignore[misc]
+    assert project.with_rounds(["R3"]).round_ids == ("R3",)
+
+
+def test_defaults_when_sections_are_left_out(tmp_path):
+    project = load_project(_write(tmp_path, ""))
+    assert project.weighting.method == "none"
+    assert project.report.languages is None and project.report.alpha is None  # library defaults
+    assert project.report.rules == type(project.report.rules)()
+    assert project.report.output == tmp_path.resolve() / "output"
+    assert project.round("R1").label == {"en": "R1"}
+
+
+def test_suppression_thresholds_override_reporting_rules(tmp_path):
+    path = _write(tmp_path, "report:\n  suppression:\n    min_n: 25\n    max_ci_width: 40\n    sensitive_admin2: true\n")
+    rules = load_project(path).report.rules
+    assert (rules.min_n, rules.max_ci_width, rules.sensitive_admin2) == (25, 40.0, True)
+    assert rules.caution_n == 50  # untouched
+
+
+def test_unknown_keys_are_located_with_did_you_mean():
+    problems = _problems(BROKEN / "unknown_key.yaml")
+    assert [(p.code, p.location.line, p.location.column) for p in problems] == [
+        ("unknown-key", 7, 1),
+        ("unknown-key", 10, 3),
+    ]
+    assert problems[0].hint == "did you mean 'design'?"
+    assert problems[1].hint == "did you mean 'strata'?"
+    assert problems[0].location.file.endswith("unknown_key.yaml")
+
+
+def test_missing_files_are_located_with_close_names():
+    problems = _problems(BROKEN / "missing_file.yaml")
+    assert [(p.code, p.location.line) for p in problems] == [("missing-file", 2), ("missing-file", 6)]
+    assert "cssp_cor.xlsx" in problems[0].message and problems[0].hint == "did you mean 'cssp_core.xlsx'?"
+    assert problems[1].location.column == 54  # the second file of the list
+    assert "round1_kobo.xlsx" in problems[1].hint
+
+
+def test_bad_rounds_are_all_reported():
+    problems = _problems(BROKEN / "bad_round.yaml")
+    codes = [(p.code, p.location.line) for p in problems]
+    assert ("missing-key", 5) in codes  # no id
+    assert ("wrong-type", 8) in codes  # date
+    assert ("duplicate-round", 10) in codes
+    assert ("unknown-round", 13) in codes  # compare: R1 (has no id) and R3
+    date = next(p for p in problems if p.location.line == 8)
+    assert date.got == "the text '15 May 2026'" and "YYYY-MM-DD" in date.expected
+
+
+def test_wrong_types_and_values(tmp_path):
+    problems = _problems(BROKEN / "wrong_types.yaml")
+    by_line = {p.location.line: p for p in problems}
+    assert by_line[9].code == "bad-value" and by_line[9].hint == "did you mean 'rake'?"
+    assert by_line[11].code == "wrong-type" and "number" in by_line[11].message
+    assert by_line[12].code == "wrong-type" and "languages" in by_line[12].message
+    assert by_line[14].code == "unknown-key" and by_line[14].hint == "did you mean 'min_n'?"
+    lines = [p.location.line for p in problems]
+    assert lines == sorted(lines)
+
+
+def test_syntax_error_is_located():
+    (problem,) = _problems(BROKEN / "syntax_error.yaml")
+    assert problem.code == "yaml-syntax" and problem.location.line == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line"),
+    [
+        ("report:\n  significance: 1.5\n", "bad-value", 7),
+        ("report:\n  compare: [R1, R9]\n", "unknown-round", 7),
+        ("weighting:\n  method: rake\n", "missing-key", 6),
+        ("design:\n  lonely_psu: ajust\n", "bad-value", 7),
+        ("design:\n  base_weights:\n    stratum: s\n", "missing-key", 7),
+        ("quality:\n  min_age: eighteen\n", "wrong-type", 7),
+        ("version: 2\n", "bad-value", 6),
+        ("report:\n  charts: [gif]\n", "bad-value", 7),
+        ("rounds_extra: 1\n", "unknown-key", 6),
+    ],
+)
+def test_each_mistake_gives_one_located_problem(tmp_path, text, code, line):
+    problems = _problems(_write(tmp_path, text))
+    assert [(p.code, p.location.line) for p in problems] == [(code, line)]
+    assert all(p.location.file == str(tmp_path / "survey.yaml") for p in problems)
+
+
+def test_required_keys_and_empty_rounds(tmp_path):
+    path = tmp_path / "survey.yaml"
+    path.write_text("version: 1\nrounds: []\n", encoding="utf-8")
+    codes = sorted(p.code for p in _problems(path))
+    assert codes == ["missing-key", "missing-key", "no-rounds"]  # instrument, indicators; rounds empty
+
+
+def test_no_project_file(tmp_path):
+    problems = _problems(tmp_path)
+    assert problems[0].code == "missing-file" and "init" in problems[0].hint
+    with pytest.raises(SpecError) as err:
+        load_project(tmp_path / "nothing.yaml")
+    assert err.value.problems[0].code == "missing-file"
+
+
+def test_renames_are_read(tmp_path):
+    path = _write(
+        tmp_path,
+        "    rename:\n      questions: {b1_safe_night: b1_safe_dark}\n      choices: {d1_trust_police: {5: 4}}\n",
+    )
+    r1 = load_project(path).round("R1")
+    assert dict(r1.rename_questions) == {"b1_safe_night": "b1_safe_dark"}
+    assert dict(r1.rename_choices["d1_trust_police"]) == {"5": "4"}

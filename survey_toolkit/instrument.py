@@ -823,10 +823,22 @@ def _check_file(path: Path, source: str) -> None:
                 Location(file=source),
                 expected=", ".join(SUPPORTED_EXTENSIONS),
                 got=path.suffix or "(no extension)",
-                hint="save the XLSForm as .xlsx (File > Save as in Excel, or download it as XLS from KoBo)",
+                hint=_format_hint(path),
             )
         )
     _check_container(path, source)
+
+
+def _format_hint(path: Path) -> str:
+    """What to do with a form file survey_toolkit cannot read, by its kind."""
+    suffix = path.suffix.lower()
+    if suffix in (".xml", ".json", ".odkbuild"):
+        return (
+            f"a {suffix} file is a form compiled from (or built instead of) an XLSForm; survey_toolkit reads the "
+            "XLSForm itself: download it as .xlsx (KoBo: Form > Download XLS; ODK Central: the form's Versions "
+            "tab > Download XLSForm) and pass that"
+        )
+    return "save the XLSForm as .xlsx (File > Save as in Excel, or download it as XLS from KoBo)"
 
 
 def _check_container(path: Path, source: str) -> None:

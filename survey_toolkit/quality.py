@@ -16,7 +16,7 @@ code                          default    what
 ``duplicate-row``             flagged    every answer identical to an earlier row
 ``no-consent``                excluded   consent not "yes" (2 / no) or missing
 ``under-age``                 excluded   age below ``min_age`` (18)
-``too-short``                 flagged    interview shorter than ``min_duration`` minutes
+``too-short``                 flagged    consenting interview shorter than ``min_duration`` min
 ``bad-duration``              flagged    interview ends before it starts
 ``value-not-in-choices``      flagged    a select answer that is not a code of its choice list
 ``constraint-violated``       flagged    an answer that breaks the question's constraint
@@ -300,18 +300,31 @@ def _duplicates(ctx: _Context, id_columns: Sequence[str]) -> list[pd.DataFrame |
         seen.append(ids.astype("string"))
         dup = ids.notna() & ids.duplicated(keep="first")
         check = "duplicate-submission-id" if column in _SUBMISSION_ID_COLUMNS else "duplicate-record-id"
-        out.append(
-            ctx.issues(
-                dup, check, f"id in '{column}' already seen on an earlier row; the first row is kept", column
-            )
-        )
+        first = _first_row(ctx.frame, ids.astype("string"), dup)
+        msg = f"same id in '{column}' as row {{value}}, which is kept; this copy is a duplicate submission"
+        out.append(ctx.issues(dup, check, msg, column, first, show_value=False))
     answers = [c for c in ctx.frame.columns if not str(c).startswith("_")]
     if answers:
         # one 64-bit hash per row (collisions ~2**-64), then duplicated(): 3x faster than frame.duplicated
-        same = pd.util.hash_pandas_object(ctx.frame[answers], index=False).duplicated(keep="first")
-        msg = "every answer is identical to an earlier row (possible duplicate submission)"
-        out.append(ctx.issues(same, "duplicate-row", msg))
+        hashes = pd.util.hash_pandas_object(ctx.frame[answers], index=False)
+        same = hashes.duplicated(keep="first")
+        first = _first_row(ctx.frame, pd.Series(hashes.to_numpy(), index=ctx.frame.index), same)
+        msg = (
+            "every answer is identical to row {value} (possibly the same interview submitted twice): "
+            "check with the field team"
+        )
+        out.append(ctx.issues(same, "duplicate-row", msg, value=first, show_value=False))
     return out
+
+
+def _first_row(frame: pd.DataFrame, keys: pd.Series, dup: pd.Series) -> pd.Series | None:
+    """Per row, the source row of the first row sharing its key (``_source_row``, else the frame index)."""
+    if not bool(np.asarray(dup.fillna(False), dtype=bool).any()):
+        return None
+    rows = (
+        frame["_source_row"] if "_source_row" in frame.columns else pd.Series(frame.index, index=frame.index)
+    )
+    return rows.groupby(keys.to_numpy(), sort=False, dropna=False).transform("first")
 
 
 def _id_series(ctx: _Context, column: str) -> pd.Series | None:
@@ -333,9 +346,21 @@ def _consent(ctx: _Context, consent_question: str | None) -> list[pd.DataFrame |
     codes = choices.codes if choices else ()
     yes = next((c for c in _YES_CODES if c in codes), "1")
     answer = _canonical(ctx.frame[q.name])
-    bad = answer.isna() | (answer != yes)
+    bad = _no_consent(ctx, consent_question)
     msg = f"consent is '{{value}}' (only '{yes}' = yes is consent)"
     return [ctx.issues(bad, "no-consent", msg, q.name, answer)]
+
+
+def _no_consent(ctx: _Context, consent_question: str | None) -> pd.Series:
+    """True for the rows without consent (False everywhere when the form has no consent question)."""
+    q = ctx.question(consent_question) if consent_question else None
+    if q is None or q.name not in ctx.frame.columns:
+        return pd.Series(False, index=ctx.frame.index)
+    choices = ctx.instrument.choices_for(q)
+    codes = choices.codes if choices else ()
+    yes = next((c for c in _YES_CODES if c in codes), "1")
+    answer = _canonical(ctx.frame[q.name])
+    return (answer.isna() | (answer != yes)).astype(bool)
 
 
 def _age(ctx: _Context, age_question: str | None, min_age: float) -> list[pd.DataFrame | None]:
@@ -360,7 +385,11 @@ def _utc(frame: pd.DataFrame, column: str) -> pd.Series:
     return t
 
 
-def _duration(ctx: _Context, min_duration: float | None) -> list[pd.DataFrame | None]:
+def _duration(
+    ctx: _Context, min_duration: float | None, no_consent: pd.Series | None = None
+) -> list[pd.DataFrame | None]:
+    """Too-short and negative interviews; rows without consent are not checked for being short
+    (a refusal takes two minutes by nature, and ``no-consent`` already lists them)."""
     if min_duration is None:
         return []
     if not {"start", "end"} <= set(ctx.frame.columns):
@@ -370,11 +399,13 @@ def _duration(ctx: _Context, min_duration: float | None) -> list[pd.DataFrame | 
         return [_not_checked("interview duration", f"the column '{empty[0]}' is empty in the export")]
     minutes = ((_utc(ctx.frame, "end") - _utc(ctx.frame, "start")).dt.total_seconds() / 60.0).round(1)
     short = (minutes >= 0) & (minutes < min_duration)
+    if no_consent is not None:
+        short &= ~no_consent
     return [
         ctx.issues(
             short,
             "too-short",
-            f"interview lasted {{value}} min, less than {min_duration:g} min",
+            f"interview lasted {{value}} min, less than {min_duration:g} min: check it with the field team",
             "start",
             minutes,
         ),
@@ -466,13 +497,20 @@ def _constraints(ctx: _Context) -> list[pd.DataFrame | None]:
         current = frame[q.name]
         broken = ok.eq(False).fillna(False) & current.notna()
         where = {"table": table, "frame": frame}
+        says = _constraint_message(q)
         if q.type in _SAFE_VALUE_TYPES:
-            msg = f"'{q.name}' = '{{value}}' breaks the constraint '{q.constraint}'"
+            msg = f"'{q.name}' = '{{value}}' breaks the constraint '{q.constraint}'{says}"
             out.append(ctx.issues(broken, "constraint-violated", msg, q.name, current, **where))
         else:  # free text: never shown
-            msg = f"the answer to '{q.name}' breaks the constraint '{q.constraint}'"
+            msg = f"the answer to '{q.name}' breaks the constraint '{q.constraint}'{says}"
             out.append(ctx.issues(broken, "constraint-violated", msg, q.name, **where))
     return out
+
+
+def _constraint_message(q: Question) -> str:
+    """`` (the form says: ...)`` from the question's constraint message, in its first language."""
+    messages = [str(m).strip() for m in (q.constraint_message or {}).values() if m and str(m).strip()]
+    return f" (the form says: {messages[0]})" if messages else ""
 
 
 def _versions(ctx: _Context) -> list[pd.DataFrame | None]:
@@ -524,14 +562,15 @@ def _spellings(instrument: Instrument) -> set[str]:
     return names
 
 
-_MISSING_CODES = frozenset({"questions-missing-from-export", "questions-not-in-export"})
+#: The loaders' code (every reader) for form questions absent from the export.
+_MISSING_CODE = "questions-missing-from-export"
 
 
 def _reported_missing(data: SurveyData) -> set[str]:
     """Questions the loader found missing from the export (it keeps them as empty columns)."""
     found: set[str] = set()
     for p in data.problems:
-        if p.code in _MISSING_CODES and p.got:
+        if p.code == _MISSING_CODE and p.got:
             found.update(n.strip() for n in p.got.split(","))
     return found
 
@@ -587,7 +626,8 @@ def check_quality(
         data: the loaded round (``survey_toolkit.load``); its ``instrument`` is used unless
             ``instrument`` is given. Checks that need the form are skipped without one.
         min_duration: interviews shorter than this many minutes (``end - start``) are flagged;
-            None turns the check off.
+            None turns the check off. Rows without consent are not checked (a refusal is short by
+            nature and ``no-consent`` already lists them).
         min_age: respondents younger than this are ``under-age``.
         age_question: the age question; default the first of :data:`AGE_QUESTIONS` in the form.
         consent_question: the consent question (checked only when the form has it); None: off.
@@ -607,7 +647,7 @@ def check_quality(
         *_duplicates(ctx, id_columns),
         *_consent(ctx, consent_question),
         *_age(ctx, age_question, min_age),
-        *_duration(ctx, min_duration),
+        *_duration(ctx, min_duration, _no_consent(ctx, consent_question)),
         *_choices(ctx),
         *_constraints(ctx),
         *_versions(ctx),

@@ -167,3 +167,20 @@ def test_help_names_the_python_equivalent():
     result = runner.invoke(cli.app, ["inspect", "--help"])
     assert result.exit_code == 0
     assert "check_quality" in result.stdout and "Example" in result.stdout
+
+
+def test_the_form_given_as_the_export_says_to_pass_it_as_the_instrument(tmp_path, form_file):
+    out = tmp_path / "findings.csv"
+    result = runner.invoke(cli.app, ["inspect", str(form_file), "-i", str(form_file), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "form-not-data" in result.stderr and "XLSForm" in result.stderr and "--instrument" in result.stderr
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_a_ragged_csv_names_its_line_in_plain_words(tmp_path, form_file):
+    export = tmp_path / "export.csv"
+    export.write_text("consent,a2_age\n1,34\n1,40,oops\n", encoding="utf-8")
+    result = runner.invoke(cli.app, ["inspect", str(export), "-i", str(form_file)])
+    assert result.exit_code == 1
+    text = " ".join(result.stderr.split())
+    assert "line 3 has 3 fields" in text and "C error" not in text and "tokenizing" not in text

@@ -354,6 +354,20 @@ def test_unsupported_extension(tmp_path):
     assert problem.got == ".json" and ".xlsx" in problem.expected
 
 
+def test_an_xform_as_instrument_asks_for_the_xlsform(tmp_path):
+    path = tmp_path / "form.xml"
+    path.write_text("<h:html/>")
+    with pytest.raises(InstrumentError) as exc:
+        read_instrument(path)
+    problem = only_problem(exc)
+    assert problem.code == "unsupported-instrument-format"
+    assert "XLSForm itself" in problem.hint and "Download XLS" in problem.hint
+    (tmp_path / "form.txt").write_text("x")
+    with pytest.raises(InstrumentError) as exc:
+        read_instrument(tmp_path / "form.txt")
+    assert "Save as" in only_problem(exc).hint
+
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [

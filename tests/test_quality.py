@@ -115,6 +115,12 @@ def test_duplicate_record_and_submission_ids_keep_the_first_row():
     assert set(dup["action"]) == {"excluded"}
     sub = findings(report, "duplicate-submission-id")
     assert sub["frame_index"].tolist() == [4] and sub["column"].tolist() == ["_submission_id"]
+    assert (
+        dup["message"].tolist()
+        == ["same id in '_record_id' as row 2, which is kept; this copy is a duplicate submission"] * 2
+    )
+    assert "as row 5, which is kept" in sub["message"].iloc[0]
+    assert dup["value"].isna().all()
 
 
 def test_identical_id_columns_are_reported_once():
@@ -140,6 +146,21 @@ def test_fully_identical_rows_are_flagged_not_excluded():
     same = findings(report, "duplicate-row")
     assert same["frame_index"].tolist() == [3] and same["action"].tolist() == ["flagged"]
     assert same["record_id"].tolist() == ["uuid:3"]
+    assert same["message"].iloc[0].startswith("every answer is identical to row 3 ")
+
+
+def test_a_broken_constraint_quotes_the_form_s_constraint_message():
+    form = instrument_from_sheets(
+        [{"type": "integer", "name": "a2_age", "label": "Age", "constraint": ". >= 18",
+          "constraint_message": "Only adults (18+) are interviewed"}]
+    )  # fmt: skip
+    f = pd.DataFrame({"a2_age": pd.array([30, 12], dtype="Int64"), "_record_id": ["a", "b"]})
+    report = check_quality(SurveyData(frame=f, instrument=form), min_duration=None, exclude=())
+    (message,) = findings(report, "constraint-violated")["message"]
+    assert (
+        message
+        == "'a2_age' = '12' breaks the constraint '. >= 18' (the form says: Only adults (18+) are interviewed)"
+    )
 
 
 # ------------------------------------------------------------------------------ consent and age
@@ -198,11 +219,25 @@ def test_short_and_negative_interviews():
     report = check_quality(data(f), min_duration=15)
     short = findings(report, "too-short")
     assert short["frame_index"].tolist() == [0, 3, 4, 5]
-    assert short["message"].iloc[0] == "interview lasted 5.0 min, less than 15 min"
+    assert (
+        short["message"].iloc[0] == "interview lasted 5.0 min, less than 15 min: check it with the field team"
+    )
     assert set(short["action"]) == {"flagged"}
     bad = findings(report, "bad-duration")
     assert bad["frame_index"].tolist() == [2] and bad["value"].tolist() == ["-10.0"]
     assert findings(check_quality(data(f), min_duration=None), "too-short").empty
+
+
+def test_short_interviews_without_consent_are_not_flagged_as_too_short():
+    f = frame(
+        end=pd.to_datetime(["2024-05-01 10:03"] * 3 + ["2024-05-01 10:30"] * 3),
+        consent=categorical(["2", None, "1", "2", "1", "1"], "yesno"),
+    )
+    report = check_quality(data(f), min_duration=10)
+    assert findings(report, "too-short")["frame_index"].tolist() == [2]  # rows 0, 1 refused: excluded anyway
+    assert findings(report, "no-consent")["frame_index"].tolist() == [0, 1, 3]
+    no_consent_check = check_quality(data(f), min_duration=10, consent_question=None)
+    assert findings(no_consent_check, "too-short")["frame_index"].tolist() == [0, 1, 2]
 
 
 def test_duration_uses_utc_offsets_when_the_loader_kept_them():

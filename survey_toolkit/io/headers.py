@@ -26,6 +26,7 @@ __all__ = [
     "question_kind",
     "is_core_question",
     "table_questions",
+    "silent_fields",
     "repeat_names",
     "match_headers",
     "normalise_header",
@@ -141,12 +142,32 @@ def table_questions(instrument: Instrument, table: str | None = None) -> list[Qu
     return out
 
 
+def silent_fields(instrument: Instrument, table: str | None = None) -> list[Question]:
+    """Form fields of one table that exports may carry but that hold no answer for the tidy frame.
+
+    ``note`` questions (ODK Central writes an empty column for each) and pyxform's ``meta`` system
+    fields (``meta/audit``, ``meta-instanceName``...) that are not platform metadata columns. Their
+    headers are matched (every spelling: ``meta/audit``, ``meta-audit``, ``audit``) so that they are
+    never reported as columns unknown to the instrument.
+    """
+    repeats = frozenset(repeat_names(instrument))
+    return [
+        q
+        for q in instrument.questions
+        if (question_kind(q) == "note" or is_system_question(q)) and _innermost_repeat(q, repeats) == table
+    ]
+
+
+#: Roles of targets that are form fields without answers: matched, never typed nor reported.
+SILENT_ROLES = frozenset({"note", "system"})
+
+
 @dataclass(frozen=True)
 class Target:
     """What one header holds: a question's value, one choice dummy, a GPS part or a media URL."""
 
     question: str  # the question's column name in the tidy frame
-    role: str  # "value" | "choice" | "geo" | "media_url"
+    role: str  # "value" | "choice" | "geo" | "media_url" | "note" | "system" (see SILENT_ROLES)
     part: str | None = None  # choice code or GPS part
 
     def describe(self) -> str:
@@ -173,7 +194,12 @@ class HeaderMatch:
 
     @property
     def matched_questions(self) -> set[str]:
-        return {t.question for t in self.mapping.values() if t.role != "media_url"}
+        return {t.question for t in self.mapping.values() if t.role == "value" or t.role in ("choice", "geo")}
+
+    @property
+    def silent(self) -> tuple[str, ...]:
+        """Headers of note and ``meta`` system fields (no answers: dropped or kept aside, never unknown)."""
+        return tuple(h for h, t in self.mapping.items() if t.role in SILENT_ROLES)
 
 
 def column_names(questions: Sequence[Question]) -> dict[int, str]:
@@ -276,6 +302,7 @@ def _candidate_table(
     table: str | None,
     language: str | None,
     separators: Sequence[str],
+    silent: Sequence[Question] = (),
 ) -> dict[str, dict[Target, int]]:
     group_labels = _group_labels(instrument)
     names = column_names(questions)
@@ -287,6 +314,18 @@ def _candidate_table(
             slot = out.setdefault(header, {})
             if prio < slot.get(target, 99):
                 slot[target] = prio
+    for q in silent:  # notes and meta fields: after the questions, which win any clash
+        role = "note" if question_kind(q) == "note" else "system"
+        for header, target, prio in _candidates_for(
+            q, "/".join(q.full_path), table, instrument, language, group_labels, separators
+        ):
+            if target.role != "value":
+                continue
+            slot = out.setdefault(header, {})
+            if slot and min(slot.values()) < 50:
+                continue
+            silent_target = Target(target.question, role)
+            slot[silent_target] = min(slot.get(silent_target, 99), prio + 50)
     return out
 
 
@@ -344,11 +383,16 @@ def match_headers(
     questions = table_questions(instrument, table)
     seps = list(_GROUP_SEPARATORS) + ([group_sep] if group_sep and group_sep not in _GROUP_SEPARATORS else [])
     heads = [h for h in headers if h not in reserved_set]
-    xml = _candidate_table(instrument, questions, table, None, seps)
+    silent = silent_fields(instrument, table)
+    xml = _candidate_table(instrument, questions, table, None, seps, silent)
     best_mode: tuple[int, str | None, dict[str, dict[Target, int]]] = (-1, None, xml)
     scores = {}
     for language in (None, *instrument.languages):
-        cand = xml if language is None else _candidate_table(instrument, questions, table, language, seps)
+        cand = (
+            xml
+            if language is None
+            else _candidate_table(instrument, questions, table, language, seps, silent)
+        )
         score = sum(1 for h in heads if h in cand or str(h).strip() in cand)
         scores[language] = score
         if score > best_mode[0]:
@@ -379,7 +423,8 @@ def match_headers(
 
     duplicates: dict[Target, list[str]] = {}
     for h, t in mapping.items():
-        duplicates.setdefault(t, []).append(h)
+        if t.role not in SILENT_ROLES:
+            duplicates.setdefault(t, []).append(h)
     dups = {t: tuple(hs) for t, hs in duplicates.items() if len(hs) > 1}
     unmatched = tuple(h for h in headers if h not in mapping and h not in ambiguous)
     return HeaderMatch(

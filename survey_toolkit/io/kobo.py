@@ -192,6 +192,7 @@ def kobo_links(
                     Location(file=source, sheet=table.sheet),
                     severity=Severity.WARNING,
                     expected="_parent_index matching the parent's _index, or _submission__uuid",
+                    got=f"{unlinked} row(s) with no matching parent",
                     count=unlinked,
                     hint="export the XLSX again without removing the _index / _parent_index columns",
                 )

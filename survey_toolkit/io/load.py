@@ -16,6 +16,7 @@ tab, ``|``) is sniffed; an HXL ``#tag`` row under the header is skipped. Every f
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import replace
@@ -98,6 +99,7 @@ def detect_format(path: str | Path) -> str:
                 "the zip archive holds no CSV table and no workbook",
                 Location(file=source),
                 expected="an ODK Central submissions .zip, a KoBo .xlsx",
+                got="a zip archive without .csv files or a workbook",
                 hint="pass the export file itself (KoBo XLSX/CSV, ODK Central CSV/zip, .sav, .dta, .parquet)",
             )
         )
@@ -136,12 +138,25 @@ def detect_format(path: str | Path) -> str:
                 hint="the file is damaged: download the export again",
             )
         )
+    if suffix in (".rda", ".rdata", ".rds"):
+        raise LoadError(
+            Problem(
+                "unknown-layout",
+                f"'{p.name}' is an R data file, which survey_toolkit does not read",
+                Location(file=source),
+                expected="KoBo XLSX/CSV, ODK Central CSV/zip, SPSS .sav/.zsav/.por, Stata .dta, CSV or Parquet",
+                got="an R data file",
+                hint="write the data frame from R as CSV (write.csv(df, 'data.csv', row.names = FALSE)) or as "
+                "SPSS/Stata with haven::write_sav / haven::write_dta, or load the platform's original export",
+            )
+        )
     raise LoadError(
         Problem(
             "unknown-layout",
             f"the format of '{p.name}' is not recognised",
             Location(file=source),
             expected="KoBo XLSX/CSV, ODK Central CSV/zip, SPSS .sav/.zsav/.por, Stata .dta, CSV or Parquet",
+            got="binary content of none of these formats",
             hint="export the data in one of these formats",
         )
     )
@@ -160,8 +175,9 @@ def read_export(
     fmt = detect_format(p)
     if fmt == "xlsx":
         raw = read_kobo_xlsx(p, source)
+        _reject_xlsform(raw, source)
         if not looks_like_kobo(list(raw.main.frame.columns)):
-            raw = replace(raw, platform="generic", source_format="xlsx")
+            raw = _generic_workbook(replace(raw, platform="generic", source_format="xlsx"))
         return raw
     if fmt == "odk-zip":
         raw = read_central_zip(p, source, encoding)
@@ -181,15 +197,108 @@ def read_export(
     return fmt
 
 
+#: Columns through which a repeat sheet links to its parent (``survey_toolkit.io.kobo.kobo_links``).
+_LINK_COLUMNS = frozenset(
+    {"_parent_index", "_submission__uuid", "_submission_meta/rootUuid", "PARENT_KEY", "uuid"}
+)
+
+
+def _generic_workbook(raw: RawExport) -> RawExport:
+    """A workbook that is not a KoBo export: sheets without repeat links are other tables, not repeats.
+
+    They are left out (with one info naming them) instead of being reported as unlinked repeat rows.
+    """
+    linked = [bool(_LINK_COLUMNS.intersection(map(str, t.frame.columns))) for t in raw.children]
+    repeats = tuple(t for t, ok in zip(raw.children, linked, strict=True) if ok)
+    skipped = [str(t.sheet) for t, ok in zip(raw.children, linked, strict=True) if not ok]
+    if not skipped:
+        return raw
+    info = Problem(
+        "sheets-not-read",
+        f"only the first sheet '{raw.main.sheet}' was read; {len(skipped)} other sheet(s) have no link to it "
+        "and are not repeat tables: "
+        + ", ".join(repr(s) for s in skipped[:10])
+        + (" ..." if len(skipped) > 10 else ""),
+        Location(file=raw.source_file, sheet=skipped[0]),
+        severity=Severity.INFO,
+        expected="repeat sheets with _parent_index / _submission__uuid (KoBo) or PARENT_KEY (ODK Central)",
+        got=", ".join(skipped),
+        hint="if the data are on another sheet, move that sheet first (or save it as its own .xlsx/.csv)",
+    )
+    return replace(raw, children=repeats, problems=(*raw.problems, info))
+
+
+_FORM_HINT = (
+    "this is the form, not the data: pass it as the instrument (CLI --instrument FORM.xlsx, Python "
+    "instrument='FORM.xlsx') and give the data export (KoBo XLSX/CSV, ODK Central CSV/zip, .sav, .dta) as the file "
+    "to load"
+)
+
+
+def _reject_xlsform(raw: RawExport, source: str) -> None:
+    """An XLSForm (a ``survey`` sheet with ``type`` and ``name`` columns) is the form, not an export."""
+    tables = [raw.main, *raw.children]
+    sheets = {str(t.sheet or "").strip().lower(): t for t in tables}
+    survey = sheets.get("survey")
+    if survey is None:
+        return
+    headers = {str(h).strip().lower() for h in survey.frame.columns}
+    if not {"type", "name"} <= headers:
+        return
+    found = [name for name in ("survey", "choices", "settings") if name in sheets]
+    raise LoadError(
+        Problem(
+            "form-not-data",
+            "the file is an XLSForm (the form definition, with sheets "
+            + ", ".join(f"'{n}'" for n in found)
+            + "), not an export of submissions",
+            Location(file=source, sheet=survey.sheet),
+            expected="a data export with one row per submission",
+            got="an XLSForm: sheets " + ", ".join(found),
+            hint=_FORM_HINT,
+        )
+    )
+
+
+def _looks_like_xform(text: str) -> bool:
+    head = text.lstrip()[:4000]
+    return "<h:html" in head or "http://www.w3.org/2002/xforms" in head or "<model" in head
+
+
 def _reject_markup(text: str, source: str) -> None:
     """XML (an XForm, an HTML error page) and JSON (an API response) are not tables: say so plainly."""
     head = text.lstrip()[:1]
+    if head == "<" and _looks_like_xform(text):
+        raise LoadError(
+            Problem(
+                "form-not-data",
+                "the file is an XForm (the form definition compiled from an XLSForm), not an export of "
+                "submissions",
+                Location(file=source),
+                expected="a data export with one row per submission",
+                got="an XForm (.xml)",
+                hint=_FORM_HINT + "; the instrument must be the XLSForm .xlsx the XForm was built from",
+            )
+        )
     if head == "<":
         what, hint = (
-            "XML (an XForm form definition or a web page)",
-            (
-                "pass the data export (KoBo XLSX/CSV, ODK Central CSV zip); the form goes to instrument= as an XLSForm"
-            ),
+            "XML or HTML (a web page, perhaps a login or error page saved instead of the export)",
+            "download the export again from KoBo / ODK Central (CSV, XLSX or the submissions .zip)",
+        )
+    elif source.lower().endswith(".odkbuild") or (
+        head == "{" and re.search(r'"type"\s*:\s*"survey"', text[:2000]) and '"children"' in text
+    ):
+        raise LoadError(
+            Problem(
+                "form-not-data",
+                "the file is a form definition (pyxform's JSON of an XLSForm, or an ODK Build form), not an "
+                "export of submissions",
+                Location(file=source),
+                expected="a data export with one row per submission",
+                got="a JSON form definition",
+                hint=_FORM_HINT
+                + "; the instrument must be an XLSForm .xlsx (export one from the form builder)",
+            )
         )
     elif head in ("{", "["):
         what, hint = "JSON (an API response)", "download the CSV or XLSX export instead of the API's JSON"
@@ -299,6 +408,7 @@ def tidy_export(
                     Location(file=raw.source_file, sheet=table.sheet),
                     severity=Severity.WARNING,
                     expected=", ".join(repeats) or "no repeat",
+                    got=str(table.name),
                     hint="check that the export and the XLSForm are the same form",
                 )
             )

@@ -712,6 +712,7 @@ def _user_missing_problems(
                 message,
                 Location(file=str(path), field=entries[0][0] if len(entries) == 1 else None),
                 severity,
+                expected="column=number of values declared missing by the file",
                 got=", ".join(f"{c}={n}" for c, _, n in entries),
                 count=total,
                 hint=hint,
@@ -733,8 +734,10 @@ def _marker_problems(path: Path, entries: Sequence[tuple[str, int]]) -> list[Pro
             f"were read as missing in {len(entries)} column(s): {listing}",
             Location(file=str(path), field=entries[0][0] if len(entries) == 1 else None),
             Severity.INFO,
+            expected="column=number of 'not answered' markers",
             got=", ".join(f"{c}={n}" for c, n in entries),
             count=total,
+            hint="nothing to do: Survey Solutions writes these markers for questions not answered",
         )
     ]
 
@@ -1226,8 +1229,8 @@ def _check_share(path: Path, instrument: Instrument, prepared: _Prepared, min_ma
                 Location(file=str(path)),
                 expected=f"at least {min_match:.0%} of the questions of '{instrument.form_id}'",
                 got=", ".join(others),
-                hint="load it with the XLSForm it was collected with, or without an instrument "
-                "to see its variables",
+                hint="load it with the XLSForm it was collected with (--instrument / instrument=); to list "
+                "its variables, load it without an instrument in Python: survey_toolkit.load(path)",
             )
         )
 

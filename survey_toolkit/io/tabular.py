@@ -31,7 +31,7 @@ from ..errors import LoadError, Location, Problem, Severity, ValidationReport
 from ..instrument import Instrument
 from .base import SurveyData, VariableMeta
 from .spss import _KIND_NAMES, check_input_file, sniff_file_kind
-from .textfile import sniff_delimiter
+from .textfile import parse_problem, sniff_delimiter
 
 __all__ = [
     "read_csv_plain",
@@ -214,15 +214,7 @@ def read_csv_frame(
             skip_blank_lines=True,
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise LoadError(
-            Problem(
-                "bad-csv",
-                f"'{p.name}' cannot be parsed as CSV with delimiter {sep!r}",
-                Location(file=str(p)),
-                got=str(exc).splitlines()[0],
-                hint="check the quoting of the reported line, or pass delimiter=",
-            )
-        ) from None
+        raise LoadError(parse_problem(str(exc), str(p), sep, len(header), code="bad-csv")) from None
     frame.columns = [str(c).strip() or f"unnamed_{i}" for i, c in enumerate(header, start=1)]
     if frame.empty:
         problems.append(
@@ -264,6 +256,7 @@ def read_parquet_frame(path: str | Path) -> pd.DataFrame:
                 "corrupt-file",
                 f"'{p.name}' looks like a Parquet file but cannot be read: it is truncated or corrupt",
                 Location(file=str(p)),
+                expected="a complete Parquet file",
                 got=str(exc).splitlines()[0],
                 hint="write or download the file again",
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,6 +122,63 @@ def read_header(text: str, delimiter: str) -> list[str]:
         return []
 
 
+_FIELDS_ERROR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def parse_problem(
+    detail: str, source: str, delimiter: str, n_header: int, code: str = "unreadable-file"
+) -> Problem:
+    """pandas' parser message (``Error tokenizing data. C error: ...``) in plain language: which line,
+    how many fields, what to do."""
+    sep = f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))} ('{delimiter}')"
+    m = _FIELDS_ERROR.search(detail)
+    if m:
+        expected, line, saw = (int(g) for g in m.groups())
+        if n_header <= 1:
+            message = (
+                f"line {line} has {saw} fields but the header line has only one column: the file does not look "
+                f"like a {sep}-separated table"
+            )
+            hint = "pass the CSV/XLSX export itself (not an API response or a copied web page), or set delimiter="
+        else:
+            message = (
+                f"line {line} has {saw} fields separated by {sep}, but the header has {expected} columns"
+            )
+            hint = (
+                f"open the file at line {line}: a value probably contains an unquoted {delimiter} or a line break; "
+                "re-export the file from the platform rather than editing it by hand"
+            )
+        return Problem(
+            code,
+            message,
+            Location(file=source, line=line),
+            expected=f"{expected} fields on every line",
+            got=f"{saw} fields",
+            hint=hint,
+        )
+    if "EOF inside string" in detail or "EOF while" in detail:
+        start = re.search(r"starting at row (\d+)", detail)
+        line = int(start.group(1)) + 1 if start else None
+        return Problem(
+            code,
+            "a quoted value is never closed: the file ends inside quotes"
+            + (f" opened on line {line}" if line else ""),
+            Location(file=source, line=line),
+            expected="every opening quote closed on the same value",
+            got="an unclosed quote",
+            hint="the file was cut short or edited by hand: download the export again",
+        )
+    return Problem(
+        code,
+        f"the file cannot be read as a {sep}-separated table ({detail.splitlines()[0] if detail else 'parser error'})",
+        Location(file=source),
+        expected=f"a {sep}-separated table with a header row",
+        got="text the CSV reader cannot split into rows",
+        hint="re-export the file from the platform, or pass delimiter= when it uses another separator",
+    )
+
+
 def read_delimited(text: str, source: str, delimiter: str | None = None) -> DelimitedText:
     """Parse delimited ``text`` into string cells (``""`` for empty), checking the header."""
     if not text.strip():
@@ -143,14 +201,7 @@ def read_delimited(text: str, source: str, delimiter: str | None = None) -> Deli
             engine="c",
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise LoadError(
-            Problem(
-                "unreadable-file",
-                f"the file cannot be parsed as '{delim}'-separated text: {str(exc).splitlines()[0]}",
-                Location(file=source),
-                hint="check that every row has the same number of fields as the header, or re-export the file",
-            )
-        ) from None
+        raise LoadError(parse_problem(str(exc), source, delim, len(header))) from None
     rows = pd.Series(np.arange(2, len(frame) + 2), index=frame.index)
     hxl = len(frame) > 0 and hxl_row(frame.iloc[0].tolist())
     if hxl:

@@ -36,6 +36,7 @@ from ..errors import LoadError, Location, Problem, Severity, ValidationReport, d
 from ..instrument import Instrument, Question
 from .base import CHILD_METADATA_COLUMNS, METADATA_COLUMNS, SurveyData, VariableMeta
 from .headers import (
+    SILENT_ROLES,
     HeaderMatch,
     column_names,
     is_core_question,
@@ -198,10 +199,25 @@ _KOBO_REVIEW = {
 }
 
 
+def _review_status(val: pd.Series) -> pd.Series:
+    """KoBo's validation statuses spelled the standard way, computed on the distinct values only."""
+    codes, uniques = pd.factorize(val, use_na_sentinel=True)
+    if not len(uniques):  # all missing: nothing to translate (the usual case)
+        return val.astype("string")
+    named = [_KOBO_REVIEW.get(str(u).lower(), u) for u in uniques]  # a handful of statuses
+    lookup = pd.array([*named, None], dtype="string")
+    return pd.Series(lookup[codes], index=val.index, dtype="string")
+
+
 def canonical_uuid(s: pd.Series) -> pd.Series:
     """Prefix bare uuids with ``uuid:`` (KoBo ``_uuid`` -> the instanceID / rootUuid spelling)."""
-    text, _ = to_text(s)
+    return _uuid_prefixed(to_text(s)[0])
+
+
+def _uuid_prefixed(text: pd.Series) -> pd.Series:
     bare = text.notna() & ~text.str.startswith("uuid:", na=False)
+    if not bare.any():
+        return text
     return text.where(~bare, "uuid:" + text)
 
 
@@ -215,7 +231,7 @@ def _first_present(
             continue
         values, _ = to_text(raw[column])
         if prefix is not None:
-            values = canonical_uuid(raw[column])
+            values = _uuid_prefixed(values)
         used.append(column)
         out = values if out is None else out.fillna(values)
         if not id_like or out.notna().all():
@@ -266,8 +282,7 @@ def build_metadata(
         used += u
         val = pd.Series(pd.NA, index=index, dtype="string") if val is None else val
         if key == "_review_status":
-            low = val.str.lower()
-            val = low.map(_KOBO_REVIEW).fillna(val).astype("string")
+            val = _review_status(val)
         meta[key] = val.astype("string")
     meta["_source_file"] = pd.Series(source_file, index=index, dtype="string")
     meta["_source_format"] = pd.Series(source_format, index=index, dtype="string")
@@ -308,8 +323,43 @@ def _bad_problem(code: str, what: str, header: str, bad: pd.Series, rows: pd.Ser
         Location(file=ctx["file"], sheet=ctx.get("sheet"), row=first, field=header),
         severity=Severity.WARNING,
         expected=what,
+        got=f"{int(bad.sum())} other value(s), first at row {first}",
         count=int(bad.sum()),
         hint="check the column in the export (first bad cell at the row given)",
+    )
+
+
+def _unknown_codes_problem(
+    header: str,
+    list_name: str | None,
+    codes: Sequence[str],
+    unknown: Sequence[str],
+    bad: pd.Series,
+    rows: pd.Series,
+    ctx: dict,
+    multiple: bool = False,
+) -> Problem:
+    """Codes outside the choice list: which codes, how many rows, the first row, and what to do."""
+    mask = bad.fillna(False).to_numpy(dtype=bool)
+    n_rows = int(mask.sum())
+    first = int(rows[mask].iloc[0]) if n_rows else None
+    shown = ", ".join(repr(u) for u in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+    where = f" ({n_rows} row(s), first at row {first})" if n_rows else ""
+    kept = (
+        "the answers are kept in the raw column, with no true/false column for those codes"
+        if multiple
+        else "the values are kept as extra categories"
+    )
+    return Problem(
+        "value-not-in-choices",
+        f"column '{header}' has code(s) {shown} that are not in the choice list '{list_name}'{where}",
+        Location(file=ctx["file"], sheet=ctx.get("sheet"), row=first, field=header),
+        severity=Severity.WARNING,
+        expected="one of " + ", ".join(codes[:12]) + (" ..." if len(codes) > 12 else ""),
+        got=", ".join(unknown[:5]),
+        hint=f"{kept}; correct the value(s) with the field team (survey-toolkit inspect lists every row), or "
+        f"add the code to the list '{list_name}' if it is a valid answer",
+        count=n_rows or len(unknown),
     )
 
 
@@ -359,17 +409,8 @@ def _type_question(
             )  # select_one_from_file: codes live elsewhere
             if unknown and not external:
                 problems.append(
-                    Problem(
-                        "value-not-in-choices",
-                        f"column '{value_header}' has {len(unknown)} value(s) that are not codes of the "
-                        f"list '{q.list_name}': {', '.join(map(repr, unknown[:5]))}"
-                        + (" ..." if len(unknown) > 5 else ""),
-                        Location(file=ctx["file"], sheet=ctx.get("sheet"), field=value_header),
-                        severity=Severity.WARNING,
-                        expected=", ".join(codes[:10]),
-                        got=", ".join(unknown[:5]),
-                        hint="they are kept as extra categories; add them to the form's choices or recode them",
-                        count=len(unknown),
+                    _unknown_codes_problem(
+                        value_header, q.list_name, codes, unknown, s.isin(unknown), rows, ctx
                     )
                 )
         out[column] = s
@@ -404,18 +445,17 @@ def _type_question(
             out[f"{column}/{code}"] = flags[code]
             meta(f"{column}/{code}", "select_multiple", True)
         if unknown:
+            tokens = sorted(unknown)
+            padded = " " + raw_s.fillna("") + " "
+            hit = np.zeros(len(raw_s), dtype=bool)
+            for token in tokens[:20]:  # the unknown codes (a few), not the rows
+                hit |= padded.str.contains(f" {token} ", regex=False).to_numpy(dtype=bool)
             problems.append(
-                Problem(
-                    "value-not-in-choices",
-                    f"column '{value_header}' has answers with {len(unknown)} code(s) that are not in the list "
-                    f"'{q.list_name}': {', '.join(sorted(map(repr, unknown))[:5])}",
-                    Location(file=ctx["file"], sheet=ctx.get("sheet"), field=value_header),
-                    severity=Severity.WARNING,
-                    got=", ".join(sorted(unknown)[:5]),
-                    hint="they are kept in the raw column but have no boolean column; add them to the form",
-                    count=len(unknown),
+                _unknown_codes_problem(
+                    value_header or column, q.list_name, codes, tokens, pd.Series(hit, index=index), rows, ctx,
+                    multiple=True,
                 )
-            )
+            )  # fmt: skip
         if bad.any():
             problems.append(_bad_problem("bad-value", "0/1 or True/False", column, bad, rows, ctx))
     elif kind == "geopoint":
@@ -492,6 +532,12 @@ def _header_problems(match: HeaderMatch, ctx: dict) -> list[Problem]:
     return problems
 
 
+def _filled_notes(raw: pd.DataFrame, match: HeaderMatch) -> set[str]:
+    """Headers of note fields that hold something (notes are empty: those are kept in ``extra``)."""
+    notes = [h for h, t in match.mapping.items() if t.role == "note"]
+    return {h for h in notes if not blank_mask(raw[h]).all()}
+
+
 def tidy_table(
     raw: pd.DataFrame,
     instrument: Instrument,
@@ -550,7 +596,7 @@ def tidy_table(
     variables: dict[str, VariableMeta] = {}
     by_question: dict[str, dict[tuple[str, str | None], str]] = {}
     for header, target in match.mapping.items():
-        if target.role == "media_url":
+        if target.role == "media_url" or target.role in SILENT_ROLES:
             continue
         slot = by_question.setdefault(target.question, {})
         slot.setdefault((target.role, target.part), header)
@@ -572,12 +618,15 @@ def tidy_table(
                 + (" ..." if len(missing) > 20 else ""),
                 Location(file=source_file, sheet=sheet),
                 severity=Severity.WARNING,
+                expected=f"a column for each of the {len(wanted)} questions of the instrument",
                 got=", ".join(missing),
-                hint="they are kept as empty columns; export 'all versions' / deletedFields, or check the form version",
+                hint="they are kept as empty columns; check that the export was made with this version of the form, "
+                "and export all versions (KoBo 'Include all versions', ODK Central deletedFields=true)",
                 count=len(missing),
             )
         )
-    used = set(match.mapping) - {h for h, t in match.mapping.items() if t.role == "media_url"}
+    aside = {h for h, t in match.mapping.items() if t.role in ("media_url", "system")}
+    used = set(match.mapping) - aside - _filled_notes(raw, match)
     dup_headers = {h for hs in match.duplicates.values() for h in hs[1:]}
     extra_cols = [h for h in headers if h not in used or h in dup_headers]
     unknown = [
@@ -585,7 +634,7 @@ def tidy_table(
         for h in extra_cols
         if not _is_platform_column(h, platform)
         and h not in meta_set
-        and not (match.mapping.get(h) is not None and match.mapping[h].role == "media_url")
+        and h not in match.mapping
         and h not in dup_headers
     ]
     if unknown:
@@ -598,8 +647,11 @@ def tidy_table(
                 + (" ..." if len(unknown) > 20 else ""),
                 Location(file=source_file, sheet=sheet, field=unknown[0]),
                 severity=Severity.WARNING,
+                expected="only columns of the instrument's questions and the platform's metadata",
                 got=", ".join(unknown),
-                hint=(hint + " " if hint else "") + "they are kept in SurveyData.extra",
+                hint=(hint + "; " if hint else "")
+                + "they are kept in SurveyData.extra; if they are questions, load the export with the form version "
+                "that has them",
                 count=len(unknown),
             )
         )
@@ -729,8 +781,15 @@ def tidy_frame(
                 + ", ".join(f"{v} ({n} rows)" for v, n in versions.head(10).items()),
                 Location(file=source_file, sheet=sheet),
                 severity=Severity.INFO,
+                expected="one form version"
+                + (
+                    f" ('{instrument.version}', the instrument's)"
+                    if instrument is not None and instrument.version
+                    else ""
+                ),
                 got=", ".join(map(str, versions.index)),
-                hint="_form_version tells the rows apart; questions renamed between versions appear as separate columns",
+                hint="the rows are kept and _form_version tells them apart; check that the older version asked the "
+                "same questions (a question renamed between versions appears as two half-empty columns)",
                 count=int(versions.sum()),
             )
         )

@@ -220,7 +220,14 @@ def to_select_one(
         return loose.get(_loose_label(c), c)
 
     code_set = set(codes)
-    fcodes, decoded = _on_uniques(s, decode)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # already coded (SPSS value labels): decode the categories
+        fcodes = s.cat.codes.to_numpy()
+        decoded = [decode(u) for u in s.cat.categories]
+        for i, d in enumerate(decoded):  # a category nobody answered is not an unknown value
+            if d is not None and d not in code_set and not (fcodes == i).any():
+                decoded[i] = None
+    else:
+        fcodes, decoded = _on_uniques(s, decode)
     unknown = sorted({d for d in decoded if d is not None and d not in code_set})
     categories = list(codes) + unknown
     position = {c: i for i, c in enumerate(categories)}

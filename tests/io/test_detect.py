@@ -182,7 +182,8 @@ def test_nothing_is_written_next_to_the_input(tmp_path, perception):
 
 
 @pytest.mark.parametrize(
-    ("name", "text"), [("form.xml", "<?xml version='1.0'?>\n<h:html/>\n"), ("api.json", '[{"age": 34}]\n')]
+    ("name", "text"),
+    [("page.html", "<!DOCTYPE html>\n<html><body>Login</body></html>\n"), ("api.json", '[{"age": 34}]\n')],
 )
 def test_xml_and_json_files_are_not_mistaken_for_csv(tmp_path, name, text):
     path = tmp_path / name
@@ -190,6 +191,65 @@ def test_xml_and_json_files_are_not_mistaken_for_csv(tmp_path, name, text):
     with pytest.raises(LoadError) as err:
         st.load(path)
     assert _codes(err) == ["unknown-layout"]
+    assert "download" in err.value.problems[0].hint
+
+
+def _assert_form_hint(err: pytest.ExceptionInfo) -> None:
+    (problem,) = err.value.problems
+    assert problem.code == "form-not-data"
+    assert "--instrument" in problem.hint and "instrument=" in problem.hint
+
+
+def test_an_xform_is_named_as_the_form_with_the_instrument_hint(tmp_path):
+    path = tmp_path / "form.xml"
+    path.write_text("<?xml version='1.0'?>\n<h:html xmlns:h='http://www.w3.org/1999/xhtml'/>\n", "utf-8")
+    with pytest.raises(LoadError) as err:
+        st.load(path)
+    _assert_form_hint(err)
+    assert "XForm" in err.value.problems[0].message
+
+
+def test_shared_xform_is_rejected_as_a_form(shared):
+    with pytest.raises(LoadError) as err:
+        st.load(shared("exports", "perception_survey.xml"))
+    _assert_form_hint(err)
+
+
+def test_an_xlsform_is_not_loaded_as_data(shared):
+    path = shared("exports", "perception_survey.xlsx")
+    with pytest.raises(LoadError) as err:
+        st.load(path)
+    _assert_form_hint(err)
+    problem = err.value.problems[0]
+    assert "XLSForm" in problem.message and "'survey'" in problem.message and "'choices'" in problem.message
+    assert problem.location.file == str(path) and problem.location.sheet == "survey"
+
+
+def test_an_xlsform_is_refused_even_with_an_instrument(tmp_path, perception):
+    import openpyxl
+
+    path = tmp_path / "form.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "survey"
+    wb.active.append(["type", "name", "label"])
+    wb.active.append(["integer", "age", "Age"])
+    wb.create_sheet("choices").append(["list_name", "name", "label"])
+    wb.save(path)
+    with pytest.raises(LoadError) as err:
+        st.load(path, perception)
+    _assert_form_hint(err)
+
+
+def test_a_data_sheet_named_survey_is_still_data(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "data.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "survey"
+    wb.active.append(["age", "name_of_village"])
+    wb.active.append([34, "x"])
+    wb.save(path)
+    assert len(st.load(path).frame) == 1
 
 
 def test_workbook_trailing_formatted_rows_and_blank_columns_are_ignored(tmp_path):
@@ -205,3 +265,87 @@ def test_workbook_trailing_formatted_rows_and_blank_columns_are_ignored(tmp_path
     data = st.load(path)
     assert len(data.frame) == 1
     assert not [c for c in data.extra.columns if c.startswith("unnamed")]
+
+
+def test_a_row_with_too_many_fields_names_the_line_in_plain_words(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("age,feels_safe,services\n34,yes,health\n51,no,water,extra\n", encoding="utf-8")
+    with pytest.raises(LoadError) as err:
+        st.load(path)
+    (p,) = err.value.problems
+    assert p.code == "unreadable-file" and p.location.line == 3 and p.location.file == str(path)
+    assert p.message == "line 3 has 4 fields separated by comma (','), but the header has 3 columns"
+    assert "Error tokenizing" not in str(err.value) and "C error" not in str(err.value)
+    assert "line 3" in p.hint and p.expected == "3 fields on every line" and p.got == "4 fields"
+
+
+def test_an_unclosed_quote_is_explained(tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('age,feels_safe\n34,"yes\n51,no\n', encoding="utf-8")
+    with pytest.raises(LoadError) as err:
+        st.load(path)
+    (p,) = err.value.problems
+    assert "never closed" in p.message and p.location.line == 2 and "EOF" not in str(err.value)
+
+
+def test_text_that_is_not_a_table_is_named_so(shared):
+    path = shared("exports", "central_odata_example.txt")
+    with pytest.raises(LoadError) as err:
+        st.load(path)
+    (p,) = err.value.problems
+    assert "does not look like a comma (',')-separated table" in p.message and "C error" not in p.message
+
+
+def test_plain_csv_parse_errors_are_translated_too():
+    from survey_toolkit.io.textfile import parse_problem
+
+    p = parse_problem(
+        "Error tokenizing data. C error: Expected 2 fields in line 7, saw 3\n", "x.csv", ";", 2, "bad-csv"
+    )
+    assert p.code == "bad-csv" and p.location.line == 7 and "semicolon (';')" in p.message
+    other = parse_problem("something else", "x.csv", ",", 2)
+    assert other.expected and other.got and other.hint
+
+
+def test_a_pyxform_json_form_is_named_as_a_form(shared):
+    with pytest.raises(LoadError) as err:
+        st.load(shared("exports", "perception_survey.pyxform.json"))
+    _assert_form_hint(err)
+
+
+def test_other_sheets_of_a_plain_workbook_are_not_unlinked_repeats(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "plain.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "data"
+    wb.active.append(["age", "village", "_index"])
+    wb.active.append([34, "x", 1])
+    wb.create_sheet("lookup").append(["code", "label"])
+    wb["lookup"].append([1, "Yes"])
+    members = wb.create_sheet("members")
+    members.append(["member_age", "_parent_index"])
+    members.append([9, 1])
+    wb.save(path)
+    data = st.load(path)
+    assert "unlinked-repeat-rows" not in [p.code for p in data.problems]
+    codes = {p.code: p for p in data.problems}
+    assert codes["sheets-not-read"].got == "lookup" and codes["sheets-not-read"].location.sheet == "lookup"
+    assert list(data.children) == ["members"]
+
+
+def test_r_data_files_get_an_r_hint(tmp_path):
+    path = tmp_path / "survey.rda"
+    path.write_bytes(b"RDX2\nX\n\x00\x00\x00\x02" + bytes(range(256)))
+    with pytest.raises(LoadError) as err:
+        st.load(path)
+    (p,) = err.value.problems
+    assert p.code == "unknown-layout" and "R data file" in p.message and "write.csv" in p.hint
+
+
+def test_an_odk_build_form_is_named_as_a_form(tmp_path):
+    path = tmp_path / "form.odkbuild"
+    path.write_text('{"title": "Flora", "controls": []}', encoding="utf-8")
+    with pytest.raises(LoadError) as err:
+        st.load(path)
+    _assert_form_hint(err)

@@ -4,21 +4,31 @@ located message: never a traceback (issue 2, "How it will be checked")."""
 from __future__ import annotations
 
 import pytest
-
-import survey_toolkit as st
 from conftest import FIXTURES
 
-FILES = sorted(
-    p
-    for folder in ("exports", "real")
-    for p in (FIXTURES / folder).rglob("*")
-    if p.is_file() and p.suffix.lower() != ".md"
-) if FIXTURES.exists() else []
+import survey_toolkit as st
+
+FILES = (
+    sorted(
+        p
+        for folder in ("exports", "real")
+        for p in (FIXTURES / folder).rglob("*")
+        if p.is_file() and p.suffix.lower() != ".md"
+    )
+    if FIXTURES.exists()
+    else []
+)
 
 # (export, its form) pairs from the real folder: the loader must map them to the instrument.
 PAIRS = [
-    ("real/kobo_xlsx_export_kobocruncher/data.xlsx", "real/kobo_xlsx_export_kobocruncher/sample_xlsform.xlsx"),
-    ("real/kobo_xlsx_export_kobocruncher/data_likert.xlsx", "real/kobo_xlsx_export_kobocruncher/form_likert.xlsx"),
+    (
+        "real/kobo_xlsx_export_kobocruncher/data.xlsx",
+        "real/kobo_xlsx_export_kobocruncher/sample_xlsform.xlsx",
+    ),
+    (
+        "real/kobo_xlsx_export_kobocruncher/data_likert.xlsx",
+        "real/kobo_xlsx_export_kobocruncher/form_likert.xlsx",
+    ),
     (
         "real/reach_humind_msna2024_tool/dummy_raw_data.xlsx",
         "real/reach_humind_msna2024_tool/REACH_2024_MSNA-kobo-tool_draft_v11.xlsx",
@@ -49,7 +59,9 @@ def test_real_exports_map_to_their_forms(shared, export, form):
     # questions outside repeats belong in the main frame (meta fields such as instanceID feed _record_id)
     names = {q.name for q in instrument.leaves if q.repeat is None and q.path[:1] != ("meta",)}
     missing = names - set(data.frame.columns)
-    assert len(missing) <= 0.05 * len(names), f"{len(missing)} of {len(names)} questions not found: {sorted(missing)}"
+    assert len(missing) <= 0.05 * len(names), (
+        f"{len(missing)} of {len(names)} questions not found: {sorted(missing)}"
+    )
     for repeat in instrument.repeats:
         if repeat.name in data.children:
             assert "_record_id" in data.children[repeat.name].columns

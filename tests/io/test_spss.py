@@ -148,7 +148,7 @@ def test_stata_survey_solutions_layout(shared):
     # services__2/__3 carry no label: matched by position, with a warning
     assert any(p.code == "dummies-mapped-by-position" for p in data.problems.warnings)
     assert "interview__id" in data.extra.columns
-    assert not any(p.code == "columns-not-in-form" for p in data.problems)
+    assert not any(p.code == "columns-not-in-instrument" for p in data.problems)
 
 
 def test_stata_roster_file_links_to_its_parent(shared):
@@ -160,7 +160,7 @@ def test_stata_roster_file_links_to_its_parent(shared):
         "5b3c8288289646699580e16f5d1b6d1e/hh_member[1]",
         "5b3c8288289646699580e16f5d1b6d1e/hh_member[2]",
     ]
-    assert not any(p.code == "questions-not-in-export" for p in data.problems)
+    assert not any(p.code == "questions-missing-from-export" for p in data.problems)
 
 
 def test_roster_files_beside_the_main_file_become_children(shared):
@@ -688,3 +688,23 @@ def test_select_multiple_written_with_labels_in_any_language(tmp_path, shared):
     f = read_spss(_write_sav(tmp_path / "labels.sav", frame), _perception_instrument(shared)).frame
     assert _cats(f["services"]) == ["health water", "education", None, "water health"]
     assert f["services/water"].tolist()[:2] == [True, False]
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".dta"])
+def test_spss_and_stata_use_the_same_problem_codes_as_kobo_and_odk(tmp_path, suffix):
+    from survey_toolkit.quality import check_quality
+
+    frame = pd.DataFrame({"safe": [1.0, 2.0], "age": [30.0, 41.0], "remark": ["a", "b"]})  # no 'sex', 'note'
+    path = tmp_path / f"round{suffix}"
+    (pyreadstat.write_sav if suffix == ".sav" else pyreadstat.write_dta)(frame, str(path))
+    data = survey_toolkit.load(path, instrument=_coded_instrument())
+    codes = {p.code: p for p in data.problems}
+    assert codes["questions-missing-from-export"].got == "sex, note"
+    assert codes["columns-not-in-instrument"].got == "remark"
+    assert not {"questions-not-in-export", "columns-not-in-form"} & set(codes)
+    report = check_quality(data, min_duration=None)
+    assert set(report.issues.loc[report.issues["check"] == "question-not-in-export", "column"]) == {
+        "sex",
+        "note",
+    }
+    assert report.issues.loc[report.issues["check"] == "column-not-in-form", "column"].tolist() == ["remark"]

@@ -189,3 +189,50 @@ def test_vectorised_typing_is_linear_enough():
     )
     f = _tidy(raw, min_match=0.1).frame
     assert len(f) == n and f["modes/foot"].notna().sum() == (raw["sec-a/modes"] != "").sum()
+
+
+def test_select_one_from_a_categorical_column_decodes_only_observed_categories():
+    from survey_toolkit.io.values import to_select_one
+
+    raw = pd.Series(pd.Categorical(["1", None, "98", "1"], categories=["1", "2", "98", "97"]))
+    col, unknown = to_select_one(raw, ["1", "2", "98", "99"])
+    assert col.tolist()[0] == "1" and pd.isna(col.iloc[1]) and col.tolist()[2:] == ["98", "1"]
+    assert unknown == []  # '97' is a category nobody answered
+    col, unknown = to_select_one(pd.Series(pd.Categorical([1.0, 5.0])), ["1", "2"])
+    assert col.tolist() == ["1", "5"] and unknown == ["5"]
+
+
+def test_review_status_is_translated_on_distinct_values():
+    from survey_toolkit.io.tidy import build_metadata
+
+    raw = pd.DataFrame(
+        {"_uuid": ["a", "b", "c"], "_validation_status": ["validation_status_approved", "", "On Hold"]}
+    )
+    meta, _ = build_metadata(raw, platform="kobo", source_file="x.csv", source_format="kobo-csv")
+    assert (
+        meta["_review_status"].tolist()[0] == "approved" and meta["_review_status"].tolist()[2] == "on_hold"
+    )
+    assert pd.isna(meta["_review_status"].iloc[1]) and str(meta["_review_status"].dtype) == "string"
+    empty, _ = build_metadata(
+        raw.assign(_validation_status=None), platform="kobo", source_file="x", source_format="k"
+    )
+    assert empty["_review_status"].isna().all()
+
+
+def test_codes_outside_the_list_name_the_rows_and_the_fix():
+    raw = pd.DataFrame(
+        {"sec-a/safe.night": ["1", "7", "2", "7"], "sec-a/modes": ["bus", "bus taxi", "", "car"]}
+    )
+    problems = [p for p in _tidy(raw, min_match=0.1).problems if p.code == "value-not-in-choices"]
+    many, one = sorted(problems, key=lambda p: p.location.field)
+    assert one.location.field == "sec-a/safe.night" and one.location.row == 3 and one.count == 2
+    assert "'7'" in one.message and "2 row(s), first at row 3" in one.message
+    assert one.expected.startswith("one of 1, 2, 98, 99") and one.got == "7"
+    assert "add the code to the list 'agree'" in one.hint
+    assert many.location.row == 3 and many.count == 1 and "'taxi'" in many.message
+
+
+def test_several_form_versions_say_what_was_expected():
+    raw = pd.DataFrame({"sec-a/safe.night": ["1", "2"], "n": ["1", "2"], "__version__": ["v1", "v2"]})
+    (p,) = [p for p in _tidy(raw, min_match=0.1).problems if p.code == "several-form-versions"]
+    assert p.expected.startswith("one form version") and p.got == "v1, v2" and "rows are kept" in p.hint

@@ -65,3 +65,17 @@ def test_module_entry_point_runs():
 def test_unknown_option_is_a_usage_error_with_code_2():
     proc = subprocess.run([sys.executable, "-m", "survey_toolkit", "--no-such-option"], capture_output=True, text=True)
     assert proc.returncode == 2
+
+
+def test_expected_and_found_are_printed_only_when_known():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from survey_toolkit.cli._render import render_problem
+
+    buffer = StringIO()
+    render_problem(Problem("bad-code", "code 7 is not in list 'yn'", expected="1, 2, 98, 99"), Console(file=buffer))
+    text = buffer.getvalue()
+    assert "expected: 1, 2, 98, 99" in text
+    assert "found" not in text and "None" not in text

@@ -42,8 +42,10 @@ def render_problem(problem: Problem, console: Console = err_console) -> None:
     console.print(f"{head}[{_STYLE[sev]}]{sev.value}[/][dim]\\[{problem.code}][/] {escape(problem.message)}")
     for line in _snippet(problem):
         console.print(escape(line), style="dim")
-    if problem.expected is not None or problem.got is not None:
-        console.print(f"  expected: {escape(str(problem.expected))}; found: {escape(str(problem.got))}")
+    halves = [f"{name}: {escape(str(value))}" for name, value in (("expected", problem.expected), ("found", problem.got))
+              if value is not None]  # fmt: skip
+    if halves:
+        console.print("  " + "; ".join(halves))
     if problem.hint:
         console.print(f"  [green]hint:[/] {escape(problem.hint)}")
 

@@ -1,6 +1,7 @@
 """Benchmark of the estimation engine (run on demand; not part of the test suite).
 
-    .venv/bin/python benchmarks/estimation.py [--rows 1000000] [--no-r] [--repeat 3]
+    .venv/bin/python benchmarks/estimation.py [--rows 1000000] [--repeat 5] [--no-r] [--r-indicators K]
+        [--svy-indicators K] [--samplics-indicators K] [--svy-timeout S] [--samplics-timeout S]
 
 Generates a stratified cluster sample of 1,000,000 respondents (20 strata, ~2,000 PSUs, 50 locations
 x 4 rounds, 20 binary indicators with 5% missing values) and times:
@@ -13,16 +14,32 @@ x 4 rounds, 20 binary indicators with 5% missing values) and times:
    (one call per indicator, because ``na.rm=TRUE`` on several variables at once drops the rows missing
    any of them) via Rscript on a written CSV, timing only the ``svyby`` calls inside R (``--no-r``
    skips it); the first SE is printed beside the engine's as a check;
-4. the ``svy`` and ``samplics`` Python packages when they are installed.
+4. ``svy`` (``Sample(...).estimation.prop([...], by=["location", "round"], drop_nulls=True)``: the
+   missing rows leave each indicator's estimate but stay in the design) on the first
+   ``--svy-indicators`` indicators (default 2; 0 skips);
+5. ``samplics`` (``TaylorEstimator(PopParam.prop).estimate(..., domain=<location x round>,
+   remove_nan=True)``, one call per indicator) on the first ``--samplics-indicators`` indicators
+   (default 2; 0 skips). ``remove_nan`` physically drops the rows missing the indicator (the SE is
+   unchanged as long as every PSU keeps a row, which the harness checks and reports), and the CI uses
+   the whole design's df rather than the domain's, so only the SEs are expected to agree.
 
-Prints the timings, their ratios measured in the same run and the peak resident memory. It also
-checks that the engine's SEs equal the numpy floor's.
+The svy and samplics harnesses each run in a child process (the same data, regenerated from the same
+seed) under a timeout (``--svy-timeout`` / ``--samplics-timeout``, seconds), so that a slow or
+memory-hungry package neither stalls the run nor inflates the engine's peak memory. Only the
+package's own work is timed (design object, estimation, results table), not the pandas -> polars
+conversion. Times on a subset of indicators are scaled linearly to 20 for the ratios.
+
+Prints the timings, their ratios measured in the same run and the peak resident memory (of this
+process, which runs the engine, and of each child). It also checks that the engine's SEs equal the
+numpy floor's and each package's.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import importlib.util
+import json
 import resource
 import shutil
 import subprocess
@@ -126,13 +143,165 @@ def time_r(frame: pd.DataFrame, k: int) -> tuple[float | None, str]:
     return float(seconds[0]), f"first SE {first[0] if first else '?'}"
 
 
+DOMAIN_COLS = ["location", "round"]
+
+
+def _domain_index(frame: pd.DataFrame) -> pd.MultiIndex:
+    """All location x round domains in the engine's output order."""
+    return pd.MultiIndex.from_product([np.unique(frame[c]) for c in DOMAIN_COLS], names=DOMAIN_COLS)
+
+
+def run_svy(frame: pd.DataFrame, indicators: list[str]) -> dict:
+    """``svy``: proportions by location x round through the public API; returns seconds, SEs, CIs."""
+    import polars as pl
+    import svy
+
+    data = pl.from_pandas(frame[["stratum", "psu", "w", *DOMAIN_COLS, *indicators]])  # NaN -> null
+    t0 = time.perf_counter()
+    sample = svy.Sample(data, svy.Design(stratum="stratum", psu="psu", wgt="w"))
+    results = sample.estimation.prop(indicators, by=DOMAIN_COLS, drop_nulls=True)
+    tables = [r.to_polars() for r in results]
+    seconds = time.perf_counter() - t0
+    index = _domain_index(frame)
+    se, low = [], []
+    for var, table in zip(indicators, tables, strict=True):
+        ones = table.filter(pl.col(var) == 1.0).to_pandas().set_index(DOMAIN_COLS).reindex(index)
+        se.append(ones["se"].tolist())
+        low.append(ones["lci"].tolist())
+    note = "drop_nulls=True: missing rows leave the estimate, stay in the design; CI logit on domain df"
+    return {"seconds": seconds, "se": se, "ci_low": low, "note": note}
+
+
+def run_samplics(frame: pd.DataFrame, indicators: list[str]) -> dict:
+    """``samplics``: one ``TaylorEstimator`` per indicator with a location x round ``domain``."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # "samplics is archived"
+        from samplics import PopParam, TaylorEstimator
+
+    index = _domain_index(frame)
+    cols = {c: frame[c].to_numpy() for c in ["stratum", "psu", "w", *DOMAIN_COLS]}
+    all_psus = np.unique(cols["psu"]).size
+    t0 = time.perf_counter()
+    domain = cols["location"] * N_ROUNDS + cols["round"] - 1
+    tables = []
+    for var in indicators:
+        est = TaylorEstimator(PopParam.prop)
+        est.estimate(
+            y=frame[var].to_numpy(),
+            samp_weight=cols["w"],
+            stratum=cols["stratum"],
+            psu=cols["psu"],
+            domain=domain,
+            remove_nan=True,
+        )
+        tables.append(est.to_dataframe())
+    seconds = time.perf_counter() - t0
+    codes = index.get_level_values(0).to_numpy() * N_ROUNDS + index.get_level_values(1).to_numpy() - 1
+    se, low, lost = [], [], 0
+    for var, table in zip(indicators, tables, strict=True):
+        ones = table[table["_level"] == 1.0].set_index("_domain").reindex(codes)
+        se.append(ones["_stderror"].tolist())
+        low.append(ones["_lci"].tolist())
+        lost += all_psus - np.unique(cols["psu"][~np.isnan(frame[var].to_numpy())]).size
+    note = (
+        f"remove_nan=True drops the rows missing the indicator ({lost} PSU(s) lost entirely, so the "
+        "SE is "
+        + ("unchanged" if lost == 0 else "NOT the full-design one")
+        + "); CI logit on the whole design's df, not the domain's"
+    )
+    return {"seconds": seconds, "se": se, "ci_low": low, "note": note}
+
+
+HARNESSES = {"svy": run_svy, "samplics": run_samplics}
+
+
+def harness_child(name: str, rows: int, k: int) -> None:
+    """Child-process entry: regenerate the data, run one package, print one JSON line."""
+    frame = generate(rows)
+    result = HARNESSES[name](frame, [f"i{i + 1}" for i in range(k)])
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("HARNESS_RESULT " + json.dumps(result))
+
+
+def time_package(name: str, rows: int, k: int, timeout: float) -> tuple[dict | None, str]:
+    """Run one package's harness in a child process under ``timeout`` seconds."""
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--harness",
+        name,
+        "--rows",
+        str(rows),
+        "--harness-indicators",
+        str(k),
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {timeout:.0f} s (data generation included)"
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("HARNESS_RESULT ")]
+    if proc.returncode != 0 or not lines:
+        return None, f"failed (exit {proc.returncode}): " + proc.stderr.strip()[-300:]
+    return json.loads(lines[-1].removeprefix("HARNESS_RESULT ")), ""
+
+
+def report_package(name: str, args: argparse.Namespace, out: pd.DataFrame, t_engine: float) -> None:
+    """Time one package on its subset of indicators and print the line (with the SE check)."""
+    k = min(getattr(args, f"{name}_indicators"), N_IND)
+    label = f"{name:<24}:"
+    if k <= 0:
+        print(f"{label} skipped (--{name}-indicators 0)")
+        return
+    if importlib.util.find_spec(name) is None:
+        print(f"{label} not installed")
+        return
+    timeout = getattr(args, f"{name}_timeout")
+    res, why = time_package(name, args.rows, k, timeout)
+    if res is None:
+        print(
+            f"{label} not timed: {why}; so roughly > {timeout / k * N_IND / t_engine:.0f}x the engine "
+            "(scaled to 20 indicators)"
+        )
+        return
+    se = np.array(res["se"], dtype=float)
+    low = np.array(res["ci_low"], dtype=float)
+    eng = out[out["variable"].isin([f"i{i + 1}" for i in range(k)])]
+    eng_se = eng["se"].to_numpy().reshape(k, -1)
+    eng_low = eng["ci_low"].to_numpy().reshape(k, -1)
+    se_diff = float(np.nanmax(np.abs(se - eng_se) / eng_se))
+    ci_diff = float(np.nanmax(np.abs(low - eng_low)))
+    scale = N_IND / k
+    print(
+        f"{label} {res['seconds']:7.3f} s for {k} indicators (first SE {se[0, 0]:.10g}, engine "
+        f"{eng_se[0, 0]:.10g}; max rel. SE diff {se_diff:.1e}, max abs. CI-low diff {ci_diff:.1e}); "
+        f"{name} / engine = {res['seconds'] * scale / t_engine:.1f}x (scaled to 20 indicators); "
+        f"child peak memory {res['peak_mb']:,.0f} MB"
+    )
+    print(f"{'':<24}  ({name} {importlib.metadata.version(name)}) {res['note']}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-r", action="store_true", help="skip the R svyby timing")
     ap.add_argument("--r-indicators", type=int, default=N_IND, help="indicators in the R run")
+    ap.add_argument("--svy-indicators", type=int, default=2, help="indicators in the svy run (0 skips)")
+    ap.add_argument(
+        "--samplics-indicators", type=int, default=2, help="indicators in the samplics run (0 skips)"
+    )
+    ap.add_argument("--svy-timeout", type=float, default=900, help="seconds before the svy run is stopped")
+    ap.add_argument(
+        "--samplics-timeout", type=float, default=900, help="seconds before the samplics run is stopped"
+    )
+    ap.add_argument("--harness", choices=sorted(HARNESSES), help=argparse.SUPPRESS)
+    ap.add_argument("--harness-indicators", type=int, default=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.harness:
+        harness_child(args.harness, args.rows, args.harness_indicators)
+        return
 
     t0 = time.perf_counter()
     frame = generate(args.rows)
@@ -153,7 +322,9 @@ def main() -> None:
         t_floor = min(t_floor, t)
     se = out["se"].to_numpy().reshape(N_IND, -1)
     max_rel = float(np.nanmax(np.abs(se - floor) / floor))
-    print(f"rows out: {len(out):,} (20 indicators x {se.shape[1]} domains); max rel. SE diff vs floor {max_rel:.1e}")
+    print(
+        f"rows out: {len(out):,} (20 indicators x {se.shape[1]} domains); max rel. SE diff vs floor {max_rel:.1e}"
+    )
     print(f"survey_toolkit.estimate : {t_engine:7.3f} s  (of which design.prepare {t_prep:.3f} s)")
     print(f"numpy floor (SEs only)  : {t_floor:7.3f} s  -> engine / floor = {t_engine / t_floor:.2f}x")
 
@@ -165,15 +336,14 @@ def main() -> None:
         else:
             scale = N_IND / args.r_indicators
             note += f", engine {float(out['se'].iloc[0]):.7g}"
-            print(f"R survey svyby          : {t_r:7.3f} s for {args.r_indicators} indicators ({note}); "
-                  f"R / engine = {t_r * scale / t_engine:.1f}x (scaled to 20 indicators)")
+            print(
+                f"R survey svyby          : {t_r:7.3f} s for {args.r_indicators} indicators ({note}); "
+                f"R / engine = {t_r * scale / t_engine:.1f}x (scaled to 20 indicators)"
+            )
     for pkg in ("svy", "samplics"):
-        if importlib.util.find_spec(pkg) is None:
-            print(f"{pkg:<24}: not installed")
-        else:
-            print(f"{pkg:<24}: installed, but no timing harness here (see the README of this benchmark)")
+        report_package(pkg, args, out, t_engine)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak resident memory    : {peak:,.0f} MB")
+    print(f"peak resident memory    : {peak:,.0f} MB (this process; svy and samplics ran in children)")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,15 @@ When rows carry no ``df`` the Normal distribution is used. If rounds share PSUs 
 the covariance must come from a pooled design instead (the estimation engine); this module does
 not apply then.
 
-Multiple testing: the p-values of **all** comparisons of one call (every indicator, group and
-comparison) are adjusted together with the Benjamini-Hochberg procedure (:func:`fdr_bh`); the
-table shows both ``significant`` (unadjusted p < alpha) and ``significant_fdr`` (q < fdr). The
+Multiple testing: p-values are adjusted with the Benjamini-Hochberg procedure (:func:`fdr_bh`)
+within **families** of related tests (``fdr_families="standard"``, the default; see
+:func:`fdr_family`): one family per comparison (vs previous / vs baseline) x kind of estimate
+(``headline``: the indicator's own estimate; ``category``: one answer category of a distribution;
+``breakdown``: a sub-group such as sex or age group) x geographic level (``national``, ``admin1``,
+``admin2``...). So the headline changes of every indicator by district form one family, and the
+hundreds of sub-group and answer-category tests do not dilute it. ``fdr_families="all"`` adjusts
+every test of the call together (the most conservative choice). The family is in ``fdr_family``;
+the table shows both ``significant`` (unadjusted p < alpha) and ``significant_fdr`` (q < fdr). The
 plain-language ``interpretation`` uses the adjusted flag and the indicator's ``direction``
 (``higher_is_better`` / ``higher_is_worse``, also spelt ``higher_better`` / ``higher_worse``;
 anything else, e.g. ``neutral``, has no direction): ``improved``, ``worsened``, ``increased``/``decreased``
@@ -56,8 +62,13 @@ __all__ = [
     "compare_rounds",
     "round_difference",
     "fdr_bh",
+    "fdr_family",
+    "FDR_FAMILIES",
     "round_order",
 ]
+
+FDR_FAMILIES = ("standard", "all")
+"""Ways to group tests for false discovery rate control (see :func:`fdr_family`)."""
 
 DF_METHODS = ("satterthwaite", "min", "normal")
 """Ways to choose the degrees of freedom of a change between independent rounds."""
@@ -213,6 +224,7 @@ def compare_rounds(
     fdr: float | None = None,
     rules: ReportingRules | None = None,
     group_columns: Sequence[str] | None = None,
+    fdr_families: str = "standard",
 ) -> pd.DataFrame:
     """Compare the latest round with the previous round and with the baseline.
 
@@ -226,17 +238,21 @@ def compare_rounds(
         fdr: false discovery rate for the adjusted flag (default ``alpha``).
         rules: reporting rules applied first when ``results`` has no ``suppressed`` column.
         group_columns: grouping columns (default: the recognised ones present).
+        fdr_families: ``"standard"`` (Benjamini-Hochberg within each family of :func:`fdr_family`)
+            or ``"all"`` (one family holding every test).
 
     Returns:
         One row per indicator x group x comparison (``previous`` and, when there are three rounds
         or more, ``baseline``; with two rounds the previous round is the baseline) with
         ``round_from``, ``round_to``, ``estimate_from``, ``estimate_to``, ``change``, ``se``,
-        ``df``, ``ci_low``, ``ci_high``, ``t``, ``p_value``, ``q_value``, ``significant``,
-        ``significant_fdr``, ``interpretation``, ``interpretation_unadjusted``, ``suppressed``,
+        ``df``, ``ci_low``, ``ci_high``, ``t``, ``p_value``, ``fdr_family``, ``q_value``,
+        ``significant``, ``significant_fdr``, ``interpretation``, ``interpretation_unadjusted``, ``suppressed``,
         ``suppression_reason``, plus the descriptive columns of the latest round's rows.
     """
     if df_method not in DF_METHODS:
         raise ValueError(f"df_method must be one of {DF_METHODS}, got {df_method!r}")
+    if fdr_families not in FDR_FAMILIES:
+        raise ValueError(f"fdr_families must be one of {FDR_FAMILIES}, got {fdr_families!r}")
     table = results if "suppressed" in results.columns else apply_rules(results, rules)
     _check_compare_columns(table)
     order = round_order(table, rounds)
@@ -248,7 +264,49 @@ def compare_rounds(
         return _empty_result(table, keys)
     parts = [_pair_frame(table, keys, a, b, label) for label, a, b in pairs]
     out = pd.concat(parts, ignore_index=True)
+    groups = [k for k in keys if k not in ("indicator_id", "location_level", "location_parent")]
+    out["fdr_family"] = fdr_family(out, groups) if fdr_families == "standard" else "all"
     return _finish(out, df_method, level, alpha, alpha if fdr is None else fdr)
+
+
+def fdr_family(comparisons: pd.DataFrame, group_columns: Sequence[str] | None = None) -> pd.Series:
+    """The false discovery rate family of each comparison: ``<comparison>:<kind>:<level>``.
+
+    ``kind`` is ``breakdown`` when a grouping column other than ``location`` holds a sub-group
+    (not missing, not ``"All"``), else ``category`` when the row is one answer category of a
+    distribution (``category`` not missing), else ``headline``. ``level`` is ``location_level``
+    (``national`` when the column is missing or empty). Families keep the headline change of each
+    indicator by location, the question programme managers ask, from being diluted by the many
+    sub-group and answer-category tests, while every test stays inside a family.
+
+    >>> c = pd.DataFrame({"comparison": ["previous", "baseline", "previous"],
+    ...                   "location_level": ["admin2", "admin2", "national"],
+    ...                   "category": [None, None, "1"], "location": ["D1", "D1", "All"]})
+    >>> fdr_family(c).tolist()
+    ['previous:headline:admin2', 'baseline:headline:admin2', 'previous:category:national']
+    """
+    index = comparisons.index
+    cols = group_columns_of(comparisons) if group_columns is None else list(group_columns)
+    sub = pd.Series(False, index=index)
+    for col in (c for c in cols if c != "location" and c in comparisons.columns):
+        value = comparisons[col].astype("string")
+        sub |= (value.notna() & (value != "All")).fillna(False).astype(bool)
+    has_cat = (
+        comparisons["category"].notna()
+        if "category" in comparisons.columns
+        else pd.Series(False, index=index)
+    )
+    kind = pd.Series(
+        np.select([sub.to_numpy(), has_cat.to_numpy()], ["breakdown", "category"], "headline"), index=index
+    )
+    level = (
+        comparisons["location_level"].astype("string").fillna("national")
+        if "location_level" in comparisons.columns
+        else pd.Series("national", index=index, dtype="string")
+    )
+    level = level.mask(level == "", "national")
+    comparison = comparisons.get("comparison", pd.Series("all", index=index)).astype("string")
+    return (comparison + ":" + kind + ":" + level).astype(object)
 
 
 def _check_compare_columns(table: pd.DataFrame) -> None:
@@ -343,7 +401,8 @@ def _finish(out: pd.DataFrame, df_method: str, level: float, alpha: float, fdr: 
     suppressed = (supp_from | supp_to).to_numpy()
     for name, values in diff.items():
         out[name] = np.where(suppressed, np.nan, values)
-    out["q_value"] = fdr_bh(out["p_value"].to_numpy())
+    family = out["fdr_family"] if "fdr_family" in out.columns else pd.Series("all", index=out.index)
+    out["q_value"] = out["p_value"].groupby(family.to_numpy(), sort=False).transform(fdr_bh)
     out["significant"] = (out["p_value"] < alpha).to_numpy()
     out["significant_fdr"] = (out["q_value"] < fdr).to_numpy()
     out["suppressed"] = suppressed
@@ -389,6 +448,6 @@ def _empty_result(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         "se",
         "df",
     ]
-    cols += ["ci_low", "ci_high", "t", "p_value", "q_value", "significant", "significant_fdr"]
+    cols += ["ci_low", "ci_high", "t", "p_value", "fdr_family", "q_value", "significant", "significant_fdr"]
     cols += ["suppressed", "suppression_reason", "interpretation", "interpretation_unadjusted"]
     return pd.DataFrame(columns=cols)

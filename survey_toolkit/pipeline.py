@@ -35,7 +35,7 @@ import pandas as pd
 from .comparison import compare_rounds
 from .compute import compute
 from .design import Design
-from .disclosure import apply_rules
+from .disclosure import DEFAULT_GROUP_COLUMNS, apply_rules
 from .errors import (
     DataError,
     Location,
@@ -44,15 +44,16 @@ from .errors import (
     SpecError,
     SurveyToolkitError,
     ValidationReport,
+    WeightError,
     did_you_mean,
 )
 from .instrument import Instrument, read_instrument
 from .io.base import SurveyData
 from .io.load import load
-from .project import Project, Round, load_project
+from .project import Project, Round, load_project, output_problems
 from .quality import QualityReport, apply_exclusions, check_quality
 from .report import ReportMeta, render_report
-from .report.adapt import from_compute, labels_from_indicators
+from .report.adapt import from_compute, group_labels_from_instrument, labels_from_indicators
 from .report.tidy import write_csv
 from .spec.loader import check_indicators
 from .spec.model import IndicatorSpec
@@ -379,7 +380,7 @@ def apply_renames(data: SurveyData, round_: Round) -> SurveyData:
 
 
 def _load_round(round_: Round, form: Instrument, project: Project) -> SurveyData:
-    parts = [load(path, instrument=form) for path in round_.files]
+    parts = [load(path, instrument=form, **round_.load_options) for path in round_.files]
     data = parts[0]
     if len(parts) > 1:
         frame = pd.concat([p.frame for p in parts], ignore_index=True)
@@ -494,13 +495,48 @@ def _design(project: Project, weights: str) -> Design:
     options: dict[str, Any] = {"weights": weights, "strata": d.strata, "psu": d.psu, "fpc": fpc}
     if d.lonely_psu is not None:
         options["lonely_psu"] = d.lonely_psu
+    if d.nest:
+        options["nest"] = True
     return Design(**options)
+
+
+def _strata_not_in_frame(frame: pd.DataFrame, project: Project, sample_frame: pd.DataFrame) -> list[Problem]:
+    """One problem naming the sample-frame file and the data's strata it has no row for."""
+    from .codes import canonical_code
+    from .weighting._common import canonical_codes
+
+    base, strata = project.design.base_weights, project.design.strata
+    if base is None or not strata or strata not in frame.columns:
+        return []
+    codes, labels = canonical_codes(frame[strata])
+    known = {canonical_code(v) for v in sample_frame[base.stratum].unique()}
+    absent = [i for i, label in enumerate(labels) if label not in known]
+    if not absent:
+        return []
+    names = [labels[i] for i in absent]
+    shown = ", ".join(f"'{n}'" for n in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    columns = ", ".join([base.stratum, base.population, *base.sample])
+    return [
+        Problem(
+            "stratum-not-in-sample-frame",
+            f"the sample frame {base.sample_frame.name} has no row for stratum {shown} "
+            f"({int(np.isin(codes, absent).sum())} respondent(s))",
+            Location(file=str(base.sample_frame)),
+            expected=f"one row per stratum of the data, by its '{base.stratum}' column",
+            got=f"{len(known)} strata in {base.sample_frame.name}",
+            hint=f"add a row for each of these strata to {base.sample_frame.name} ({columns}), "
+            "or correct the stratum codes in the data",
+        )
+    ]
 
 
 def _base(data: SurveyData, project: Project, sample_frame: pd.DataFrame | None) -> Weighted:
     design = project.design
     base = design.base_weights
     if base is not None and sample_frame is not None:
+        absent = _strata_not_in_frame(data.frame, project, sample_frame)
+        if absent:
+            raise WeightError(absent)
         population = pd.to_numeric(sample_frame[base.population], errors="coerce")
         sample = np.prod([pd.to_numeric(sample_frame[c], errors="coerce") for c in base.sample], axis=0)
         keys = sample_frame[base.stratum]
@@ -536,7 +572,7 @@ def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> We
     if settings.method == "post_stratify":
         if bounds is not None:
             start = trim(start, design, upper=bounds.upper, lower=bounds.lower, relative_to=bounds.relative_to)
-        return post_stratify(start, margins, design)
+        return post_stratify(start, margins, design, partial=settings.partial)
     return rake(start, margins, design, trim=bounds)
 
 
@@ -641,7 +677,8 @@ def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs) -> 
     levels = list(reversed(_levels(project)))  # finest first
     languages = project.report.languages
     table = from_compute(results, round_column=ROUND_COLUMN, location_columns=levels,
-                         indicators=inputs.indicators, languages=languages)  # fmt: skip
+                         indicators=inputs.indicators, languages=languages,
+                         instrument=inputs.instrument)  # fmt: skip
     dates = {r.id: r.date.isoformat() for r in project.rounds if r.date is not None}
     if len(dates) == len(project.rounds):
         table["round_date"] = table["round"].map(dates)
@@ -717,6 +754,14 @@ def _exclusion_summary(checked: Checked | None) -> pd.DataFrame | None:
     return summary[summary["action"] == "excluded"][["round", "check", "count"]].reset_index(drop=True)
 
 
+def _names_by_language(names: Callable[[str], dict[str, str]], languages: Any, first: str) -> dict[str, str]:
+    """Names in the first language under their codes, and in every language under ``<code>:<lang>``."""
+    out = dict(names(first))
+    for code in languages or ():
+        out.update({f"{k}:{code}": v for k, v in names(code).items()})
+    return out
+
+
 def report_meta(
     project: Project,
     inputs: Inputs,
@@ -734,12 +779,19 @@ def report_meta(
         options["alpha"] = project.report.alpha
     options["fdr"] = project.report.fdr if project.report.fdr is not None else options.get("alpha", 0.05)
     title = dict(project.report.title or project.title or {})
+    groups = {g for ind in inputs.indicators.indicators for g in (getattr(ind, "disaggregations", None) or ())}
+    groups = sorted(groups | (set(DEFAULT_GROUP_COLUMNS) - {"location"}))
+    group_labels = {f"{col}:{code}": names for code in languages or ("en",)
+                    for col, names in group_labels_from_instrument(inputs.instrument, groups, code).items()}  # fmt: skip
     return ReportMeta(
+        group_labels=MappingProxyType(group_labels),
         title=MappingProxyType(title),
-        location_names=MappingProxyType(_location_names(project, inputs, lang)),
+        location_names=MappingProxyType(_names_by_language(lambda code: _location_names(project, inputs, code),
+                                                           languages, lang)),  # fmt: skip
         indicator_labels=MappingProxyType(info["labels"]),
         indicator_definitions=MappingProxyType(info["definitions"]),
-        round_labels=MappingProxyType({r.id: r.label_in(lang) for r in project.rounds}),
+        round_labels=MappingProxyType(_names_by_language(lambda code: {r.id: r.label_in(code) for r in project.rounds},
+                                                         languages, lang)),  # fmt: skip
         design=MappingProxyType(_design_text(project)),
         weight_diagnostics=weight_summary(weighted).round(3) if weighted else None,
         exclusions=_exclusion_summary(checked),
@@ -849,6 +901,8 @@ def run(
         raise ValueError(f"until must be one of {STEPS}, got {until!r}")
     stop = STEPS.index(until)
     project = _as_project(project)
+    if write:  # never write over an input file, even for a project changed after load_project
+        ValidationReport.of(output_problems(project)).raise_if_errors(SpecError)
     progress = progress or _noop
     inputs = validate_inputs(project)
     result = RunResult(project, inputs, problems=inputs.problems)

@@ -116,11 +116,63 @@ def test_latest_vs_previous_and_baseline():
     assert out["label_en"].eq("Trust the police").all()  # descriptive columns carried over
 
 
-def test_fdr_across_all_tests_of_the_run():
-    out = compare_rounds(three_rounds())
+def test_fdr_all_adjusts_every_test_of_the_run_together():
+    out = compare_rounds(three_rounds(), fdr_families="all")
+    assert out["fdr_family"].eq("all").all()
     np.testing.assert_allclose(out["q_value"], stats.false_discovery_control(out["p_value"]))
     assert (out["significant"] == (out["p_value"] < 0.05)).all()
     assert (out["significant_fdr"] == (out["q_value"] < 0.05)).all()
+
+
+def families_table() -> pd.DataFrame:
+    """Headline rows by location level, a sub-group breakdown and the categories of a distribution."""
+    rows = []
+    for rnd, shift in (("R1", 0.0), ("R2", 1.0), ("R3", 9.0)):
+        rows.append(res(rnd, 50 + shift, 2.0, location="All", location_level="national"))
+        for d in ("D1", "D2"):
+            rows.append(res(rnd, 40 + shift, 3.0, location=d, location_level="admin2"))
+        for sex in ("1", "2"):
+            rows.append(res(rnd, 50 + shift / 3, 2.0, location="All", location_level="national", a1_sex=sex))
+        for cat in ("1", "2", "3"):
+            rows.append(res(rnd, 30 + shift / 3, 2.0, location="All", location_level="national", category=cat,
+                            indicator=f"dist[{cat}]"))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_fdr_families_per_comparison_kind_and_level():
+    out = compare_rounds(families_table())
+    keys = out[["comparison", "location"]].assign(
+        sex=out["a1_sex"].astype("string").fillna(""), cat=out["category"].astype("string").fillna("")
+    )
+    fam = dict(zip(keys.itertuples(index=False, name=None), out["fdr_family"], strict=True))
+    assert fam[("previous", "All", "", "")] == "previous:headline:national"
+    assert fam[("baseline", "D1", "", "")] == "baseline:headline:admin2"
+    assert fam[("previous", "All", "1", "")] == "previous:breakdown:national"
+    assert fam[("baseline", "All", "", "2")] == "baseline:category:national"
+    for _, part in out.groupby("fdr_family"):  # BH within each family, both flags kept
+        np.testing.assert_allclose(part["q_value"], stats.false_discovery_control(part["p_value"]))
+    assert (out["significant_fdr"] == (out["q_value"] < 0.05)).all()
+    assert (out["significant"] == (out["p_value"] < 0.05)).all()
+    # a family of one is not adjusted: the national headline keeps q == p
+    one = out[out["fdr_family"] == "baseline:headline:national"]
+    assert len(one) == 1 and one["q_value"].iloc[0] == pytest.approx(one["p_value"].iloc[0])
+
+
+def test_families_are_less_diluted_than_one_global_family():
+    table = families_table()
+    nulls = [res(r, 50.0, 2.0, location="All", location_level="national", category=f"c{i}",
+                 indicator=f"null[{i}]") for i in range(40) for r in ("R1", "R2", "R3")]  # fmt: skip
+    table = pd.concat([table, pd.DataFrame(nulls)], ignore_index=True)
+    fam = compare_rounds(table)
+    glob = compare_rounds(table, fdr_families="all")
+    key = (fam["comparison"] == "baseline") & (fam["location"] == "D1")
+    assert fam.loc[key, "q_value"].iloc[0] < glob.loc[key, "q_value"].iloc[0]
+    assert (fam["p_value"].to_numpy() == glob["p_value"].to_numpy()).all()
+
+
+def test_bad_fdr_families():
+    with pytest.raises(ValueError, match="fdr_families"):
+        compare_rounds(three_rounds(), fdr_families="per-test")
 
 
 def test_adjusted_and_unadjusted_flags_can_differ():

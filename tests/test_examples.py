@@ -408,7 +408,7 @@ def test_sample_design_frame_and_census_are_consistent(rounds):
     for rnd, df in rounds.items():
         assert 550 <= len(df) <= 650, rnd
         per_cluster = df.groupby("cluster_id").size()
-        assert per_cluster.between(10, 13).all(), rnd  # 10-12 interviews, +1 for a planted duplicate
+        assert per_cluster.between(6, 8).all(), rnd  # 6-7 interviews, +1 for a planted duplicate
         clusters = df.drop_duplicates("cluster_id")
         strata = clusters["admin2"].astype(str) + "-" + codes(clusters["area_type"]).astype(str)
         assert strata.value_counts().sort_index().to_dict() == frame.set_index("stratum")["psu_sampled"].to_dict()
@@ -419,7 +419,7 @@ def test_sample_design_frame_and_census_are_consistent(rounds):
 
 def test_design_weights_from_the_plan_reproduce_the_population(rounds):
     """w = households / (psu_sampled x households_per_psu) x hh_adults sums to about the adult population
-    (a little less: 10-12 of the 12 selected households are interviewed, before any non-response adjustment)."""
+    (a little less: 6-7 of the 7 selected households are interviewed, before any non-response adjustment)."""
     frame = pd.read_csv(DEMO / "sample_frame.csv", dtype={"area_type": str}).set_index("stratum")
     household_weight = frame["households"] / (frame["psu_sampled"] * frame["households_per_psu"])
     for rnd, df in rounds.items():

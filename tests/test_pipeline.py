@@ -214,7 +214,7 @@ def test_rounds_are_loaded_with_survey_round_and_exclusions_logged(weighted_r1):
     kept = checked.data["R1"].frame
     assert len(kept) == len(data.frame) - len(checked.exclusions)
     reasons = checked.exclusions["reasons"].tolist()
-    assert reasons.count("no-consent") == 9 and "under-age" in reasons and "duplicate-record-id" in reasons
+    assert reasons.count("no-consent") == 17 and "under-age" in reasons and "duplicate-record-id" in reasons
     summary = checked.summary()
     assert set(summary.columns) == {"round", "check", "severity", "action", "count"}
 
@@ -268,7 +268,9 @@ def test_compute_and_compare_on_a_reduced_project(tmp_path):
     assert table.loc[table["suppressed"], "estimate"].isna().all()  # no output can leak a suppressed value
     comps = result.comparisons
     assert set(comps["round_from"]) == {"R1"} and set(comps["round_to"]) == {"R3"}
-    assert {"change", "p_value", "q_value", "significant_fdr"} <= set(comps.columns)
+    assert {"change", "p_value", "q_value", "significant_fdr", "fdr_family"} <= set(comps.columns)
+    assert set(comps["fdr_family"]) <= {f"previous:{k}:{lv}" for k in ("headline", "category", "breakdown")
+                                        for lv in ("national", "admin1", "admin2")}  # fmt: skip
     names = sorted(p.name for p in result.files)
     assert names == ["comparisons.csv", "exclusions.csv", "quality.csv", "results.csv", "weight_diagnostics.csv",
                      "weights.csv"]  # fmt: skip
@@ -296,6 +298,16 @@ def test_smoke_run_writes_the_report_workbook_and_tidy_table(tmp_path):
     assert not [c for c in cells if c.data_type == "f"]  # no formula, even from '=1+1'
     assert any("Northern Region" in str(c.value) for c in cells)
     assert not list(out.glob("**/*.tmp")) and not list(out.glob("**/.*"))  # atomic writes left nothing
+
+
+def test_report_meta_names_breakdown_codes_per_language(weighted_r1):
+    meta = pipeline.report_meta(weighted_r1.project, weighted_r1.inputs)
+    assert meta.group_labels["a1_sex:en"]["2"] == "Female" and meta.group_labels["area_type:en"]["1"] == "Urban"
+    assert {key.split(":")[1] for key in meta.group_labels} == {"en"}  # the project's languages only
+    both = dataclasses.replace(weighted_r1.project, report=dataclasses.replace(weighted_r1.project.report,
+                                                                              languages=("en", "fr")))  # fmt: skip
+    meta = pipeline.report_meta(both, weighted_r1.inputs)
+    assert meta.group_labels["a1_sex:fr"]["2"] == "Femme" and meta.group_labels["area_type:fr"]["1"] == "Urbain"
 
 
 def test_run_rejects_an_unknown_step(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import tempfile
@@ -52,6 +53,7 @@ I18N: dict[str, dict[str, str]] = {
         "no_findings": "No statistically significant change after false discovery rate control.",
         "indicators": "Indicators",
         "heatmap": "Change by location and indicator",
+        "since": "Since {round}",
         "heatmap_note": "Colour: green improved, red worsened, blue changed (no direction), grey no significant "
         "change (after false discovery rate control); white: not published. Numbers: change since {from_round}.",
         "methodology": "Methodology",
@@ -83,6 +85,8 @@ I18N: dict[str, dict[str, str]] = {
         "decreased": "decreased",
         "no significant change": "no significant change",
         "finding": "{label} {word} in {location}: {old} in {r_from} → {new} in {r_to} ({change}).",
+        "finding_also": "Also significant since {r_from} ({change}).",
+        "by_answer": "by answer",
         "latest_value": "{label}: {value} ({location}, {round}).",
         "points": "points",
         "no_data": "No data.",
@@ -99,7 +103,10 @@ I18N: dict[str, dict[str, str]] = {
         "rule_cell": "Sensitive indicators: fewer than {k} respondents in the numerator: not published, with "
         "further cells hidden so that the value cannot be derived.",
         "rule_change": "Changes between rounds: independent samples, SE = √(SE₁² + SE₂²), t test; "
-        "significance after Benjamini–Hochberg false discovery rate control across all comparisons.",
+        "significance after Benjamini–Hochberg false discovery rate control within families of tests: "
+        "the headline estimates of every indicator at one geographic level, for one comparison (since the "
+        "previous round, since the baseline), form a family; sub-groups and answer categories form their "
+        "own families. Changes significant before adjustment only are marked †.",
     },
     "fr": {
         "report_title": "Enquête de perception sur la sécurité communautaire",
@@ -114,6 +121,7 @@ I18N: dict[str, dict[str, str]] = {
         "no_findings": "Aucun changement statistiquement significatif après contrôle du taux de fausses découvertes.",
         "indicators": "Indicateurs",
         "heatmap": "Évolution par localité et par indicateur",
+        "since": "Depuis {round}",
         "heatmap_note": "Couleur : vert amélioration, rouge détérioration, bleu changement (sans sens), gris pas de "
         "changement significatif (après contrôle du taux de fausses découvertes) ; blanc : non publié. "
         "Nombres : évolution depuis {from_round}.",
@@ -146,6 +154,8 @@ I18N: dict[str, dict[str, str]] = {
         "decreased": "a diminué",
         "no significant change": "pas de changement significatif",
         "finding": "{label} — {word} à {location} : {old} en {r_from} → {new} en {r_to} ({change}).",
+        "finding_also": "Également significatif depuis {r_from} ({change}).",
+        "by_answer": "par réponse",
         "latest_value": "{label} : {value} ({location}, {round}).",
         "points": "points",
         "no_data": "Pas de données.",
@@ -163,8 +173,11 @@ I18N: dict[str, dict[str, str]] = {
         "rule_cell": "Indicateurs sensibles : moins de {k} répondants au numérateur : non publié, et d'autres "
         "cellules masquées pour que la valeur ne puisse pas être déduite.",
         "rule_change": "Évolutions entre vagues : échantillons indépendants, ET = √(ET₁² + ET₂²), test t ; "
-        "significativité après contrôle du taux de fausses découvertes (Benjamini–Hochberg) sur toutes les "
-        "comparaisons.",
+        "significativité après contrôle du taux de fausses découvertes (Benjamini–Hochberg) par famille de "
+        "tests : les estimations principales de tous les indicateurs à un niveau géographique, pour une "
+        "comparaison (depuis la vague précédente, depuis la référence), forment une famille ; sous-groupes et "
+        "modalités de réponse forment leurs propres familles. Les évolutions significatives avant ajustement "
+        "seulement sont marquées †.",
     },
 }
 
@@ -212,7 +225,7 @@ def group_name(meta: ReportMeta, column: str, lang: str) -> str:
 
 def group_value(meta: ReportMeta, column: str, value: Any, lang: str) -> str:
     """Display text of a disaggregation value (its code when no label is known)."""
-    given = meta.group_labels.get(column, {})
+    given = meta.group_labels.get(f"{column}:{lang}") or meta.group_labels.get(column, {})
     if str(value) in given:
         return str(given[str(value)])
     return str(GROUP_VALUES.get(lang, GROUP_VALUES["en"]).get(column, {}).get(str(value), value))
@@ -255,7 +268,8 @@ class ReportMeta:
     group_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Display name of each disaggregation column (``a1_sex`` -> ``Sex``)."""
     group_labels: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
-    """Display name of each value of a disaggregation column (``{"a1_sex": {"1": "Male"}}``)."""
+    """Display name of each value of a disaggregation column (``{"a1_sex": {"1": "Male"}}``); a key
+    ``"<column>:<lang>"`` (``"a1_sex:fr"``) gives the names in one language and wins over ``"<column>"``."""
     design: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Plain-text description of the sampling design, per language."""
     sample_sizes: pd.DataFrame | None = None
@@ -266,6 +280,19 @@ class ReportMeta:
     alpha: float = 0.05
     fdr: float = 0.05
     generated_at: datetime | None = None
+
+    def for_language(self, lang: str) -> ReportMeta:
+        """This meta with the names of ``lang``: keys ``"<code>:<lang>"`` of ``location_names`` and
+        ``round_labels`` (``"R1:fr"``) replace the plain ones (``"R1"``) for that language."""
+        suffix = f":{lang}"
+
+        def pick(names: Mapping[str, str]) -> Mapping[str, str]:
+            local = {k[: -len(suffix)]: v for k, v in names.items() if k.endswith(suffix)}
+            return MappingProxyType({**names, **local}) if local else names
+
+        return dataclasses.replace(
+            self, location_names=pick(self.location_names), round_labels=pick(self.round_labels)
+        )
 
 
 def t(lang: str, key: str, **kw: Any) -> str:

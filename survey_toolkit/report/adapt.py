@@ -14,7 +14,7 @@ the round comparisons and the report writers work on one shape (``docs/reports.m
   on rows that are not broken down by it);
 - ``indicator_id``: distribution/shares categories become their own series, ``<id>[<code>]``, with
   ``base_indicator_id`` keeping the id;
-- ``label_<lang>``, ``direction`` (and ``definition_<lang>``) from the indicators, when given.
+- ``label_<lang>``, ``direction``, ``variant_of`` (and ``definition_<lang>``) from the indicators, when given.
 
 Calls in a pipeline, e.g. national, admin1 and admin2 rows from three ``compute`` calls::
 
@@ -176,6 +176,8 @@ def _attach_indicators(
         definition = base.map({k: v.get(lang) for k, v in info["definitions"].items()})
         out[f"definition_{lang}"] = definition.astype(object)
     out["direction"] = base.map(info["direction"])
+    variants = {ind.id: ind.variant_of for ind in indicators.indicators if getattr(ind, "variant_of", None)}
+    out["variant_of"] = base.map(variants).astype(object)
     return out
 
 

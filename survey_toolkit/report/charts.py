@@ -57,6 +57,7 @@ __all__ = [
     "figure_bytes",
     "save_charts",
     "build_charts",
+    "chart_plan",
     "chart_stem",
 ]
 
@@ -152,11 +153,24 @@ def trend_chart(
     locations: Sequence[str] | None = None,
 ) -> Figure:
     """Estimates across rounds with 95% CI bands, one line per location (overall in black)."""
-    meta = meta or ReportMeta()
+    meta = (meta or ReportMeta()).for_language(lang)
     results = prepare_results(results, meta.rules)
     rows = _indicator_rows(results, indicator)
     order = rounds_of(results, meta)
     scale = _scale(rows, percent_factor(results))
+    title = indicator_label(results, meta, indicator, lang)
+    return _draw_trend(rows, order, scale, title, meta, lang, locations)
+
+
+def _draw_trend(
+    rows: pd.DataFrame,
+    order: list[str],
+    scale: float,
+    label: str,
+    meta: ReportMeta,
+    lang: str,
+    locations: Sequence[str] | None = None,
+) -> Figure:
     fig = Figure(figsize=(7.0, 3.6), dpi=100)
     with _style():
         ax = fig.add_subplot()
@@ -192,7 +206,7 @@ def trend_chart(
         ax.set_xticks(x, [str(meta.round_labels.get(r, r)) for r in order])
         ax.set_xlim(-0.3, max(len(order) - 0.7, 0.3))
         ax.set_ylabel(_axis_label(rows, lang))
-        title = textwrap.shorten(indicator_label(results, meta, indicator, lang), 150, placeholder="…")
+        title = textwrap.shorten(label, 150, placeholder="…")
         title = textwrap.fill(title, 70)
         ax.set_title(title, loc="left", fontsize=10)
         names = [location_name(meta, loc, lang) for loc in locs]
@@ -213,12 +227,15 @@ def location_bars(
     lang: str = "en",
 ) -> Figure:
     """Horizontal bars of one round's estimates by location with 95% CI whiskers; '—' if suppressed."""
-    meta = meta or ReportMeta()
+    meta = (meta or ReportMeta()).for_language(lang)
     results = prepare_results(results, meta.rules)
     rows = _indicator_rows(results, indicator)
     rnd = round if round is not None else rounds_of(results, meta)[-1]
+    return _draw_bars(rows, str(rnd), _scale(rows, percent_factor(results)), meta, lang)
+
+
+def _draw_bars(rows: pd.DataFrame, rnd: str, scale: float, meta: ReportMeta, lang: str) -> Figure:
     rows = rows[rows["round"].astype(str) == str(rnd)]
-    scale = _scale(rows, percent_factor(results))
     locs = _locations(rows, meta)
     fig = Figure(figsize=(7.0, 0.45 * max(len(locs), 1) + 1.1), dpi=100)
     with _style():
@@ -268,6 +285,8 @@ def _heatmap_matrix(
     if "location" not in comp.columns:
         comp = comp.assign(location="All")
     comp = comp[_headline_rows(comp)]
+    if "category" in comp.columns:  # one row per indicator; answer categories are in the tables
+        comp = comp[comp["category"].isna()]
     inds = [str(i) for i in pd.unique(comp["indicator_id"].astype(str))]
     locs = _locations(comp, meta)
     return inds, locs, comp
@@ -283,27 +302,32 @@ def change_heatmap(
 ) -> Figure:
     """Indicator x location grid of the change, coloured by direction and significance (after FDR).
 
-    Rows are indicators, columns locations (overall first). Cell text is the change (``*`` when
+    Rows are indicators (headline estimates; answer categories of a distribution are left out), columns
+    locations (overall first). Cell text is the change (``*`` when
     significant after false discovery rate control); suppressed changes are white with a dash.
     """
-    meta = meta or ReportMeta()
+    meta = (meta or ReportMeta()).for_language(lang)
     inds, locs, comp = _heatmap_matrix(comparisons, comparison, meta, lang, results)
     labels_from = results if results is not None else comparisons
     factor = percent_factor(results) if results is not None else 1.0
     codes, text = _heatmap_cells(comp, inds, locs, factor, lang)
     longest = max((len(_short(location_name(meta, loc, lang), 24)) for loc in locs), default=4)
-    loc_in = min(0.3 + 0.04 * longest, 1.4)
-    height = 0.38 * max(len(inds), 1) + loc_in + 0.2
-    fig = Figure(figsize=(min(3.6 + 0.85 * max(len(locs), 1), 16.0), height), dpi=100)
+    loc_in = min(0.3 + 0.05 * longest, 1.5)
+    height = 0.3 * max(len(inds), 1) + loc_in + 0.2
+    ind_in = min(0.25 + 0.066 * max((len(_short(indicator_label(labels_from, meta, i, lang), 56)) for i in inds),
+                                    default=4), 4.2)  # fmt: skip
+    fig = Figure(figsize=(min(ind_in + 0.3 + 0.62 * max(len(locs), 1), 16.0), height), dpi=100)
     with _style():
         ax = fig.add_subplot()
         cmap = ListedColormap([CHANGE_COLOURS[k] for k in HEAT_KEYS])
         ax.imshow(codes, cmap=cmap, vmin=-0.5, vmax=len(HEAT_KEYS) - 0.5, aspect="auto")
         for (i, j), value in np.ndenumerate(text):
             dark = HEAT_KEYS[codes[i, j]] in ("improved", "worsened", "increased", "decreased")
-            ax.text(j, i, value, ha="center", va="center", fontsize=8, color="#ffffff" if dark else "#222222")
+            ax.text(
+                j, i, value, ha="center", va="center", fontsize=7.5, color="#ffffff" if dark else "#222222"
+            )
         ax.set_yticks(
-            np.arange(len(inds)), [_short(indicator_label(labels_from, meta, i, lang)) for i in inds]
+            np.arange(len(inds)), [_short(indicator_label(labels_from, meta, i, lang), 56) for i in inds]
         )
         ax.set_xticks(
             np.arange(len(locs)),
@@ -318,10 +342,7 @@ def change_heatmap(
         ax.tick_params(which="both", length=0, labelsize=8)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ind_in = 0.25 + 0.068 * max(
-            (len(_short(indicator_label(labels_from, meta, i, lang))) for i in inds), default=4
-        )
-        _margins(fig, left=min(ind_in, 3.2), right=0.15, top=0.15, bottom=loc_in)
+        _margins(fig, left=ind_in, right=0.15, top=0.15, bottom=loc_in)
     return fig
 
 
@@ -399,17 +420,69 @@ def build_charts(
     meta: ReportMeta | None = None,
     lang: str = "en",
 ) -> dict[str, Figure]:
-    """Every chart of a report by file stem: ``<id>_trend``, ``<id>_locations``, ``change_heatmap``."""
+    """The charts of a report by file stem: ``<id>_trend``, ``<id>_locations``, ``change_heatmap``.
+
+    Only charts that show something are drawn (see :func:`chart_plan`): no charts for the single
+    answer categories of a distribution (their numbers are in the tables), no trend chart when no
+    estimate is published, no bar chart when no location (other than the total) is published in
+    the latest round. The results are split by indicator once, so each figure works on a small frame.
+    """
+    meta = (meta or ReportMeta()).for_language(lang)
+    results = prepare_results(results, meta.rules)
+    order = rounds_of(results, meta)
+    factor = percent_factor(results)
+    figures: dict[str, Figure] = {}
+    plan = chart_plan(results, meta)
+    heads = results[_headline_rows(results)]
+    if "location" not in heads.columns:
+        heads = heads.assign(location="All")
+    by_ind = dict(list(heads.groupby(heads["indicator_id"].astype(str), sort=False)))
+    for ind, kinds in plan.items():
+        rows = by_ind[ind]
+        stem = chart_stem(ind)
+        scale = _scale(rows, factor)
+        if "trend" in kinds:
+            label = indicator_label(rows, meta, ind, lang)
+            figures[f"{stem}_trend"] = _draw_trend(rows, order, scale, label, meta, lang)
+        if "locations" in kinds:
+            figures[f"{stem}_locations"] = _draw_bars(rows, order[-1], scale, meta, lang)
+    if comparisons is not None and len(comparisons):
+        kinds = set(comparisons["comparison"].astype(str))
+        for kind, stem in (("previous", "change_heatmap"), ("baseline", "change_heatmap_baseline")):
+            if kind in kinds:
+                figures[stem] = change_heatmap(
+                    comparisons, comparison=kind, results=results, meta=meta, lang=lang
+                )
+    return figures
+
+
+def chart_plan(results: pd.DataFrame, meta: ReportMeta | None = None) -> dict[str, tuple[str, ...]]:
+    """Which charts each indicator gets: ``("trend", "locations")``, one of them, or none (left out).
+
+    Rows of one answer category of a distribution (``category`` set) get no chart; ``trend`` needs
+    one published estimate (headline rows, any location and round); ``locations`` needs a
+    location other than the total published in the latest round.
+    """
     meta = meta or ReportMeta()
     results = prepare_results(results, meta.rules)
-    figures: dict[str, Figure] = {}
-    for ind in indicator_ids(results):
-        stem = chart_stem(ind)
-        figures[f"{stem}_trend"] = trend_chart(results, ind, meta=meta, lang=lang)
-        figures[f"{stem}_locations"] = location_bars(results, ind, meta=meta, lang=lang)
-    if comparisons is not None and len(comparisons):
-        figures["change_heatmap"] = change_heatmap(comparisons, results=results, meta=meta, lang=lang)
-    return figures
+    heads = results[_headline_rows(results)]
+    if "category" in heads.columns:
+        heads = heads[heads["category"].isna()]
+    if "location" not in heads.columns:
+        heads = heads.assign(location="All")
+    order = rounds_of(results, meta)
+    published = pd.to_numeric(heads["estimate"], errors="coerce").notna()
+    ind = heads["indicator_id"].astype(str)
+    any_pub = published.groupby(ind, sort=False).any()
+    latest = published & (heads["round"].astype(str) == str(order[-1])) & ~_is_total(heads["location"], meta)
+    n_locs = heads.loc[latest, "location"].astype("string").groupby(ind[latest]).nunique()
+    plan: dict[str, tuple[str, ...]] = {}
+    for name in indicator_ids(heads):
+        kinds = ("trend",) if bool(any_pub.get(name, False)) else ()
+        kinds += ("locations",) if int(n_locs.get(name, 0)) >= 1 else ()
+        if kinds:
+            plan[name] = kinds
+    return plan
 
 
 def save_charts(

@@ -80,6 +80,7 @@ _HEADERS = {
         "change": "Change",
         "p_value": "p-value",
         "q_value": "q-value (FDR)",
+        "fdr_family": "FDR family",
         "interpretation": "Interpretation",
         "latest": "Latest",
         "summary": "Summary",
@@ -113,6 +114,7 @@ _HEADERS = {
         "change": "Évolution",
         "p_value": "valeur p",
         "q_value": "valeur q (FDR)",
+        "fdr_family": "Famille FDR",
         "interpretation": "Interprétation",
         "latest": "Dernière",
         "summary": "Synthèse",
@@ -203,7 +205,7 @@ def write_excel(
     indicator (every round x location x group row), ``Changes`` (every comparison with p- and
     q-values), ``Notes`` (reporting rules, reason codes, design, definitions).
     """
-    meta = meta or ReportMeta()
+    meta = (meta or ReportMeta()).for_language(lang)
     results = prepare_results(results, meta.rules)
     if comparisons is None:
         comparisons = compare_rounds(results, rounds=meta.rounds, alpha=meta.alpha, fdr=meta.fdr)
@@ -239,11 +241,10 @@ def write_excel(
             order,
             factor,
         )
+        by_ind = dict(list(results.groupby(results["indicator_id"].astype(str), sort=False)))
         for ind in indicator_ids(results):
             ws = wb.add_worksheet(sheet_name(ind, taken))
-            _indicator_sheet(
-                w, ws, results[results["indicator_id"].astype(str) == ind], meta, lang, order, factor
-            )
+            _indicator_sheet(w, ws, by_ind[ind], meta, lang, order, factor)
         _changes_sheet(
             w,
             wb.add_worksheet(sheet_name(_h(lang, "changes"), taken)),
@@ -417,12 +418,16 @@ def _changes_sheet(
         _h(lang, "q_value"),
         _h(lang, "interpretation"),
         _h(lang, "status"),
+        _h(lang, "fdr_family"),
     ]
-    w.header(ws, 0, headers, [40, 26, *([14] * len(groups)), 12, 9, 9, 10, 10, 10, 9, 8, 10, 13, 26, 40])
+    w.header(ws, 0, headers, [40, 26, *([14] * len(groups)), 12, 9, 9, 10, 10, 10, 9, 8, 10, 13, 26, 40, 28])
+    labels = (
+        {ind: indicator_label(results, meta, ind, lang) for ind in indicator_ids(comp)} if len(comp) else {}
+    )
     for i, row in enumerate(comp.to_dict("records")):
         r = 1 + i
         unit = row.get("unit", "")
-        w.text(ws, r, 0, indicator_label(results, meta, str(row["indicator_id"]), lang))
+        w.text(ws, r, 0, labels[str(row["indicator_id"])])
         w.text(ws, r, 1, location_name(meta, row.get("location", meta.rules.total_label), lang))
         for c, g in enumerate(groups, start=2):
             w.text(ws, r, c, "" if is_missing(row.get(g)) else group_value(meta, g, row[g], lang))
@@ -444,6 +449,7 @@ def _changes_sheet(
             c + 11,
             f"{_h(lang, 'suppressed')}: {reason}" if row.get("suppressed") else _h(lang, "published"),
         )
+        w.text(ws, r, c + 12, "" if is_missing(row.get("fdr_family")) else str(row["fdr_family"]))
     if len(comp):
         ws.autofilter(0, 0, len(comp), len(headers) - 1)
 

@@ -62,16 +62,20 @@ from .charts import (
     _headline_rows,
     _locations,
     change_heatmap,
+    chart_plan,
     chart_stem,
     figure_bytes,
     location_bars,
     trend_chart,
 )
 
-__all__ = ["render_html", "write_html", "environment", "MAX_FINDINGS"]
+__all__ = ["render_html", "write_html", "environment", "MAX_FINDINGS", "MAX_FINDINGS_PER_LOCATION"]
 
-MAX_FINDINGS = 12
+MAX_FINDINGS = 20
 """Most significant changes listed under key findings."""
+
+MAX_FINDINGS_PER_LOCATION = 4
+"""Most key findings for one location (so every location with a real change gets a line)."""
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -106,7 +110,7 @@ def render_html(
         lang: ``"en"`` or ``"fr"`` (labels fall back to English, then to the ids).
         svgs: chart SVGs already drawn, by stem (see :func:`~survey_toolkit.report.charts.build_charts`).
     """
-    meta = meta or ReportMeta()
+    meta = (meta or ReportMeta()).for_language(lang)
     results = prepare_results(results, meta.rules)
     if comparisons is None:
         comparisons = compare_rounds(results, rounds=meta.rounds, alpha=meta.alpha, fdr=meta.fdr)
@@ -157,21 +161,35 @@ def build_context(
     factor = percent_factor(results)
     title = meta.title.get(lang) or meta.title.get("en") or t(lang, "report_title")
     inds = indicator_ids(results)
+    plan = chart_plan(results, meta)
+    res_by = _split(results)
+    comp_by = _split(comparisons) if len(comparisons) else {}
     sections = [
-        _indicator_section(results, comparisons, meta, lang, ind, order, factor, charts) for ind in inds
+        _indicator_section(
+            res_by[ind], comp_by.get(ind, comparisons.iloc[:0]), meta, lang, ind, order, factor, charts, plan
+        )
+        for ind in inds
     ]
-    heat = None
-    if len(comparisons):
-        first = comparisons[comparisons["comparison"] == "previous"]
-        r_from = round_name(meta, first["round_from"].iloc[0]) if len(first) else ""
-        heat = {
-            "img": charts.uri(
-                "change_heatmap", lambda: change_heatmap(comparisons, results=results, meta=meta, lang=lang)
-            ),
-            "note": t(lang, "heatmap_note", from_round=r_from),
-        }
+    heat = []
+    for kind, stem in (("previous", "change_heatmap"), ("baseline", "change_heatmap_baseline")):
+        part = comparisons[comparisons["comparison"] == kind] if len(comparisons) else comparisons
+        if not len(part):
+            continue
+        r_from = round_name(meta, part["round_from"].iloc[0])
+        heat.append(
+            {
+                "img": charts.uri(
+                    stem,
+                    lambda kind=kind: change_heatmap(
+                        comparisons, comparison=kind, results=results, meta=meta, lang=lang
+                    ),
+                ),
+                "title": t(lang, "since", round=r_from),
+                "note": t(lang, "heatmap_note", from_round=r_from),
+            }
+        )
     toc = [{"anchor": "findings", "text": t(lang, "key_findings")}]
-    toc += [{"anchor": s["anchor"], "text": s["title"]} for s in sections]
+    toc += _toc_entries(results, meta, lang, inds, sections)
     toc += [{"anchor": "heatmap", "text": t(lang, "heatmap")}] if heat else []
     toc += [{"anchor": "methodology", "text": t(lang, "methodology")}]
     generated = None
@@ -194,6 +212,40 @@ def build_context(
     }
 
 
+def _toc_entries(
+    results: pd.DataFrame, meta: ReportMeta, lang: str, inds: list[str], sections: list[dict]
+) -> list[dict]:
+    """One contents line per indicator; the answer categories of a distribution share one line.
+
+    The shared line links to the first category's section and reads the distribution's own label.
+    """
+    if "category" not in results.columns or "base_indicator_id" not in results.columns:
+        return [{"anchor": s["anchor"], "text": s["title"]} for s in sections]
+    first = results.drop_duplicates("indicator_id").set_index(
+        results.drop_duplicates("indicator_id")["indicator_id"].astype(str)
+    )
+    out, seen = [], set()
+    for ind, sec in zip(inds, sections, strict=True):
+        row = first.loc[ind]
+        if is_missing(row["category"]):
+            out.append({"anchor": sec["anchor"], "text": sec["title"]})
+            continue
+        base = str(row["base_indicator_id"])
+        if base in seen:
+            continue
+        seen.add(base)
+        label = indicator_label(results, meta, base, lang) if base in meta.indicator_labels else base
+        if base in inds:  # the headline has its own line; its categories (e.g. don't know) need none
+            continue
+        out.append({"anchor": sec["anchor"], "text": f"{label} — {t(lang, 'by_answer')}"})
+    return out
+
+
+def _split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of each indicator, split once (filtering the whole table per indicator is slow)."""
+    return {str(k): v for k, v in frame.groupby(frame["indicator_id"].astype(str), sort=False)}
+
+
 def _texts(lang: str) -> dict[str, str]:
     keys = ("contents", "key_findings", "no_findings", "heatmap", "methodology", "sample_sizes", "design")
     keys += ("weights", "exclusions", "definitions", "rules", "at_a_glance")
@@ -213,46 +265,90 @@ def _change_text(value: Any, unit: Any, factor: float, lang: str) -> str:
     return f"{text} {t(lang, 'points')}" if unit_suffix(unit, lang) else text
 
 
+def _finding_rows(comp: pd.DataFrame, meta: ReportMeta) -> pd.DataFrame:
+    """The significant headline changes worth a sentence, one per indicator x location.
+
+    Kept: significant after FDR control, published, no sub-group breakdown, not one answer category
+    of a distribution, not a toolkit variant of another indicator (``variant_of``: its change is on
+    its own page). For each indicator x location the change since the baseline is preferred (the
+    programme's question), else the change since the previous round; ``also`` holds the other
+    comparison's row when it is significant too. Order: overall first, then by geographic level and
+    location, the largest changes first; at most :data:`MAX_FINDINGS_PER_LOCATION` per location and
+    :data:`MAX_FINDINGS` in all.
+    """
+    if not len(comp):
+        return comp
+    sig = comp[comp["significant_fdr"].fillna(False).astype(bool) & ~comp["suppressed"].astype(bool)]
+    sig = sig[_headline_rows(sig)]
+    for col in ("category", "variant_of"):
+        if col in sig.columns:
+            sig = sig[sig[col].isna() | (sig[col].astype("string") == "").fillna(False).astype(bool)]
+    loc = sig["location"] if "location" in sig.columns else pd.Series(pd.NA, index=sig.index)
+    overall = loc.isna() | (loc.astype("string") == meta.rules.total_label).fillna(False).astype(bool)
+    level = (
+        sig["location_level"].astype("string") if "location_level" in sig.columns else loc.astype("string")
+    )
+    levels = {v: i for i, v in enumerate(pd.unique(level.fillna("")))}
+    sig = sig.assign(
+        _abs=(sig["t"] if "t" in sig.columns else sig["change"]).abs(),
+        _cmp=(sig["comparison"] != "baseline").astype(int),
+        _all=(~overall).astype(int),
+        _lvl=level.fillna("").map(levels).astype(int),
+        _loc=loc.astype("string").fillna("\x00"),
+    )
+    sig = sig.sort_values(["_cmp", "_abs"], ascending=[True, False], kind="stable")
+    first = sig.drop_duplicates(["indicator_id", "_loc"])
+    second = sig[sig.duplicated(["indicator_id", "_loc"])].drop_duplicates(["indicator_id", "_loc"])
+    first = first.sort_values(
+        ["_all", "_lvl", "_loc", "_abs"], ascending=[True, True, True, False], kind="stable"
+    )
+    first = first.assign(_rank=first.groupby("_loc", sort=False).cumcount())
+    first = first[first["_rank"] < MAX_FINDINGS_PER_LOCATION]
+    # every location's strongest change first, then the second ones...: the cap never drops a location
+    keep = first.sort_values(["_rank", "_all", "_lvl", "_loc"], kind="stable").head(MAX_FINDINGS).index
+    first = first.loc[first.index.isin(keep)]
+    also = dict(
+        zip(zip(second["indicator_id"], second["_loc"], strict=True), second.to_dict("records"), strict=True)
+    )
+    return first.assign(also=[also.get(k) for k in zip(first["indicator_id"], first["_loc"], strict=True)])
+
+
 def _findings(
     results: pd.DataFrame, comp: pd.DataFrame, meta: ReportMeta, lang: str, factor: float
 ) -> list[dict]:
-    if not len(comp):
+    """Key findings grouped by location: ``[{"location": name, "items": [{cls, badge, text}]}]``."""
+    rows = _finding_rows(comp, meta)
+    if not len(rows):
         return []
-    sig = comp[comp["significant_fdr"].fillna(False).astype(bool) & ~comp["suppressed"].astype(bool)]
-    sig = sig[_headline_rows(sig)]
-    loc = sig["location"] if "location" in sig.columns else pd.Series(pd.NA, index=sig.index)
-    overall = loc.isna() | (loc.astype("string") == meta.rules.total_label).fillna(False).astype(bool)
-    sig = sig.assign(
-        _abs=sig["change"].abs(),
-        _cmp=(sig["comparison"] != "previous").astype(int),
-        _all=(~overall).astype(int),
-        _loc=loc.astype("string").fillna("\x00"),
-    )
-    sig = sig.sort_values(["_cmp", "_all", "_abs"], ascending=[True, True, False], kind="stable")
-    sig = sig.drop_duplicates(["indicator_id", "_loc"]).head(MAX_FINDINGS)
-    sig = sig.sort_values(["_all", "_cmp", "_abs"], ascending=[True, True, False], kind="stable")
     out = []
-    for row in sig.to_dict("records"):
+    for row in rows.to_dict("records"):
         unit = row.get("unit", "")
         word = str(row["interpretation"])
-        out.append(
-            {
-                "cls": word.replace(" ", "-"),
-                "badge": t(lang, word),
-                "text": t(
-                    lang,
-                    "finding",
-                    label=indicator_label(results, meta, str(row["indicator_id"]), lang),
-                    word=t(lang, word),
-                    location=location_name(meta, row.get("location"), lang),
-                    old=_value_text(row["estimate_from"], unit, factor, lang),
-                    new=_value_text(row["estimate_to"], unit, factor, lang),
-                    r_from=round_name(meta, row["round_from"]),
-                    r_to=round_name(meta, row["round_to"]),
-                    change=_change_text(row["change"], unit, factor, lang),
-                ),
-            }
+        text = t(
+            lang,
+            "finding",
+            label=indicator_label(results, meta, str(row["indicator_id"]), lang),
+            word=t(lang, word),
+            location=location_name(meta, row.get("location"), lang),
+            old=_value_text(row["estimate_from"], unit, factor, lang),
+            new=_value_text(row["estimate_to"], unit, factor, lang),
+            r_from=round_name(meta, row["round_from"]),
+            r_to=round_name(meta, row["round_to"]),
+            change=_change_text(row["change"], unit, factor, lang),
         )
+        other = row.get("also")
+        if other:
+            text += " " + t(
+                lang,
+                "finding_also",
+                r_from=round_name(meta, other["round_from"]),
+                change=_change_text(other["change"], unit, factor, lang),
+            )
+        item = {"cls": word.replace(" ", "-"), "badge": t(lang, word), "text": text}
+        place = location_name(meta, row.get("location"), lang)
+        if not out or out[-1]["location"] != place:
+            out.append({"location": place, "items": []})
+        out[-1]["items"].append(item)
     return out
 
 
@@ -306,14 +402,20 @@ def _indicator_section(
     order: list[str],
     factor: float,
     charts: _Charts,
+    plan: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict:
+    """One indicator's section; ``results`` and ``comp`` may hold this indicator's rows only."""
     rows = results[results["indicator_id"].astype(str) == ind]
-    head = rows[_headline_rows(rows)]
+    headline = _headline_rows(rows)
+    head = rows[headline]
     if "location" not in head.columns:
         head = head.assign(location=meta.rules.total_label)
     icomp = comp[comp["indicator_id"].astype(str) == ind] if len(comp) else comp
+    icomp = icomp[_headline_rows(icomp)] if len(icomp) else icomp
+    kinds = plan.get(ind, ()) if plan is not None else ("trend", "locations")
+    stem = chart_stem(ind)
     table, notes = _round_table(head, icomp, meta, lang, order, factor)
-    breakdown, more = _breakdown_table(rows, meta, lang, order[-1], factor)
+    breakdown, more = _breakdown_table(rows, meta, lang, order[-1], factor, headline)
     label = indicator_label(results, meta, ind, lang)
     sensitive = (
         bool(rows["sensitive"].fillna(False).astype(bool).any()) if "sensitive" in rows.columns else False
@@ -323,13 +425,13 @@ def _indicator_section(
         "title": label,
         "definition": indicator_definition(meta, ind, lang, results),
         "sensitive_note": t(lang, "sensitive_note") if sensitive else "",
-        "trend_img": charts.uri(
-            f"{chart_stem(ind)}_trend", lambda: trend_chart(results, ind, meta=meta, lang=lang)
-        ),
+        "trend_img": charts.uri(f"{stem}_trend", lambda: trend_chart(results, ind, meta=meta, lang=lang))
+        if "trend" in kinds
+        else "",
         "trend_alt": t(lang, "trend"),
-        "bars_img": charts.uri(
-            f"{chart_stem(ind)}_locations", lambda: location_bars(results, ind, meta=meta, lang=lang)
-        ),
+        "bars_img": charts.uri(f"{stem}_locations", lambda: location_bars(results, ind, meta=meta, lang=lang))
+        if "locations" in kinds
+        else "",
         "bars_alt": t(lang, "bars", round=round_name(meta, order[-1])),
         "table": table,
         "breakdown": breakdown,
@@ -362,9 +464,18 @@ def _change_cell(row: dict | None, factor: float, lang: str) -> dict:
     }
 
 
+_CELL_COLUMNS = ("estimate", "ci_low", "ci_high", "n", "unit", "suppressed", "suppression_reason", "caution",
+                 "flags", "change", "significant", "significant_fdr", "interpretation")  # fmt: skip
+"""The columns a table cell reads (converting only these to dicts is much faster)."""
+
+
+def _records(frame: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[dict]:
+    return frame[[c for c in (*_CELL_COLUMNS, *extra) if c in frame.columns]].to_dict("records")
+
+
 def _lookup(frame: pd.DataFrame, key_col: str) -> dict[str, dict]:
     keys = frame[key_col].astype("string").fillna("\x00")
-    return dict(zip(keys, frame.to_dict("records"), strict=True))
+    return dict(zip(keys, _records(frame), strict=True))
 
 
 def _round_table(
@@ -372,12 +483,12 @@ def _round_table(
 ) -> tuple[dict, dict[str, set]]:
     notes: dict[str, set] = {"suppressed": set(), "flags": set()}
     locs = _locations(head, meta)
-    by_round = {r: _lookup(head[head["round"].astype(str) == r], "location") for r in order}
+    rounds = head["round"].astype(str)
+    by_round = {r: _lookup(head[rounds == r], "location") for r in order}
     comps = {}
     for kind in ("previous", "baseline"):
         part = comp[comp["comparison"] == kind] if len(comp) else comp
-        if len(part):
-            part = part[_headline_rows(part)]
+        if len(part):  # ``comp`` holds headline rows only (see _indicator_section)
             comps[kind] = (_lookup(part, "location"), str(part["round_from"].iloc[0]))
     headers = [t(lang, "location")]
     for r in order:
@@ -402,15 +513,22 @@ def _round_table(
 
 
 def _breakdown_table(
-    rows: pd.DataFrame, meta: ReportMeta, lang: str, latest: str, factor: float
+    rows: pd.DataFrame,
+    meta: ReportMeta,
+    lang: str,
+    latest: str,
+    factor: float,
+    headline: pd.Series | None = None,
 ) -> tuple[dict | None, dict[str, set]]:
     """Latest round by disaggregation, long form: location, breakdown, group, estimate, CI, n.
 
-    Groups nobody belongs to (unweighted base 0) are left out.
+    Groups nobody belongs to (unweighted base 0) are left out. ``headline``: the rows without a
+    breakdown, when already known.
     """
     notes: dict[str, set] = {"suppressed": set(), "flags": set()}
     groups = [g for g in group_columns_of(rows) if g != "location"]
-    sub = rows[(rows["round"].astype(str) == latest) & ~_headline_rows(rows)]
+    headline = _headline_rows(rows) if headline is None else headline
+    sub = rows[(rows["round"].astype(str) == latest) & ~headline]
     if "n" in sub.columns:
         sub = sub[pd.to_numeric(sub["n"], errors="coerce").fillna(0) > 0]
     if not groups or not len(sub):
@@ -424,7 +542,7 @@ def _breakdown_table(
     ]
     headers.append(t(lang, "n"))
     body = []
-    for row in sub.to_dict("records"):
+    for row in _records(sub, ("location", *groups)):
         dims = [g for g in groups if not is_missing(row.get(g))]
         cells = [{"text": location_name(meta, row.get("location"), lang), "cls": ""}]
         cells.append({"text": " × ".join(group_name(meta, g, lang) for g in dims), "cls": ""})

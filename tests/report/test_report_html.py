@@ -59,9 +59,12 @@ def test_autoescape_and_strict_undefined():
 def test_structure_and_key_findings(html_en):
     for anchor in ("findings", "ind-trust_police", "ind-tf_harassment", "ind-csi", "heatmap", "methodology"):
         assert f'id="{anchor}"' in html_en
+    # the change since the baseline is the headline; the one since the previous round is added when significant
     assert (
-        "Trust the police somewhat or a lot improved in All locations: 42.0% in R2 → 55.0% in R3" in html_en
+        "Trust the police somewhat or a lot improved in All locations: 40.0% in R1 → 55.0% in R3 (+15.0 points)."
+        " Also significant since R2 (+13.0 points)." in html_en
     )
+    assert "improved in Hillcrest: 38.5% in R1 → 53.5% in R3" in html_en
     assert html_en.count('<p class="generated">') == 1 and "2026-01-02T03:04:05+00:00" in html_en
 
 

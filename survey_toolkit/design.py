@@ -630,8 +630,8 @@ def _psu_nesting(frame, cl_codes, cl_uniq, st_codes, st_uniq, design, record_col
                 loc,
                 expected="each PSU in exactly one stratum",
                 got=f"strata {', '.join(strata)}",
-                hint="if PSU ids restart within each stratum, use Design(..., nest=True); "
-                "otherwise fix the PSU or stratum codes",
+                hint="if PSU ids restart within each stratum, add 'nest: true' to the design section of "
+                "survey.yaml (Python: Design(..., nest=True)); otherwise fix the PSU or stratum codes",
                 count=int(bad.size),
             )
         )

@@ -502,8 +502,7 @@ def _design(project: Project, weights: str) -> Design:
 
 def _strata_not_in_frame(frame: pd.DataFrame, project: Project, sample_frame: pd.DataFrame) -> list[Problem]:
     """One problem naming the sample-frame file and the data's strata it has no row for."""
-    from .codes import canonical_code
-    from .weighting._common import canonical_codes
+    from .weighting._common import canonical_code, canonical_codes
 
     base, strata = project.design.base_weights, project.design.strata
     if base is None or not strata or strata not in frame.columns:

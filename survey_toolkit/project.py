@@ -2,7 +2,8 @@
 
 :func:`load_project` reads the file with the located-YAML machinery of the indicators spec
 (:mod:`survey_toolkit.spec.yamlsource`), checks its structure (types, required keys, unknown keys
-with a "did you mean" hint, files that do not exist, duplicate round ids) and returns a frozen
+with a "did you mean" hint, files that do not exist, duplicate round ids, an output folder that is a file
+or would overwrite an input file: :func:`output_problems`) and returns a frozen
 :class:`Project`; every problem is reported at ``file:line:column`` and raised together in a
 :class:`~survey_toolkit.errors.SpecError`. :func:`check_project` returns the problems instead of raising.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,8 @@ __all__ = [
     "load_project",
     "check_project",
     "project_path",
+    "output_problems",
+    "OUTPUT_FILES",
 ]
 
 PROJECT_FILE = "survey.yaml"
@@ -52,6 +56,21 @@ PROJECT_FILE = "survey.yaml"
 WEIGHTING_METHODS = ("rake", "post_stratify", "none")
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
 CHART_FORMATS = ("png", "svg")
+
+OUTPUT_FILES = (
+    "quality.csv",
+    "exclusions.csv",
+    "weights.csv",
+    "weight_diagnostics.csv",
+    "results.csv",
+    "comparisons.csv",
+    "results.parquet",
+    "comparisons.parquet",
+    "report.*.html",
+    "results.*.xlsx",
+    "charts/*",
+)
+"""The files the workflow writes into the output folder (glob patterns, relative to it)."""
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:
@@ -72,7 +91,17 @@ class Round:
     """old question name -> the project's question name."""
     rename_choices: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _frozen(None))
     """question -> {old code -> the project's code}."""
+    encoding: str | None = None
+    """The text encoding of the round's CSV exports (``cp1252``, ``latin-1``); None: detected."""
+    delimiter: str | None = None
+    """The field delimiter of the round's CSV exports; None: detected."""
     location: Location = field(default_factory=Location, compare=False)
+
+    @property
+    def load_options(self) -> dict[str, str]:
+        """The keyword arguments of :func:`survey_toolkit.load` this round sets (encoding, delimiter)."""
+        options = {"encoding": self.encoding, "delimiter": self.delimiter}
+        return {k: v for k, v in options.items() if v is not None}
 
     def label_in(self, lang: str) -> str:
         """The round's label in ``lang`` (falls back to English, then to the id)."""
@@ -111,6 +140,8 @@ class DesignSettings:
     strata_separator: str = "-"
     lonely_psu: str | None = None
     base_weights: BaseWeightSettings | None = None
+    nest: bool = False
+    """PSU ids restart within each stratum (``Design(..., nest=True)``)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +153,8 @@ class WeightingSettings:
     trim_upper: float | None = None
     trim_lower: float | None = None
     trim_relative_to: str | None = None
+    partial: bool = False
+    """Post-stratification only: drop population cells without respondents (a warning, not an error)."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +260,8 @@ _ROUND = {
     "files": "files",
     "instrument": "file",
     "rename": "mapping",
+    "encoding": "str",
+    "delimiter": "str",
 }
 _RENAME = {"questions": "str_map", "choices": "mapping"}
 _DESIGN = {
@@ -238,6 +273,7 @@ _DESIGN = {
     "strata_separator": "str",
     "lonely_psu": "str",
     "base_weights": "mapping",
+    "nest": "bool",
 }
 _BASE = {
     "sample_frame": "file",
@@ -248,7 +284,7 @@ _BASE = {
     "eligible_cap": "int",
     "fpc": "str",
 }
-_WEIGHTING = {"margins": "file", "method": "str", "trim": "mapping"}
+_WEIGHTING = {"margins": "file", "method": "str", "trim": "mapping", "partial": "bool"}
 _TRIM = {"upper": "number", "lower": "number", "relative_to": "str"}
 _QUALITY = {"min_duration": "number", "min_age": "number", "exclude": "str_list"}
 _LOCATIONS = {"levels": "str_list", "names": "str_map"}
@@ -306,6 +342,8 @@ class _Ctx:
         self.source = source
         self.root = root
         self.problems: list[Problem] = []
+        self.round_ids: list[str] = []
+        """Every round id the file declares, even of rounds with other mistakes."""
 
     def add(self, code: str, message: str, path: tuple, *, key: bool = False, **kw: Any) -> None:
         self.problems.append(Problem(code, message, self.source.locate(path, key=key), **kw))
@@ -356,11 +394,24 @@ class _Ctx:
         if not isinstance(value, str) or not value.strip():
             return False, None
         path = (self.root / value).resolve() if not Path(value).is_absolute() else Path(value)
+        if path.is_dir():
+            inside = _near_files(path / "x")[:3]
+            self.add(
+                "not-a-file",
+                f"'{value}' is a folder, not a file",
+                where,
+                expected="the path of a file",
+                got=f"the folder {path}",
+                hint="name a file inside it"
+                + (f", e.g. '{value.rstrip('/')}/{inside[0]}'" if inside else "")
+                + ", or remove the folder of that name",
+            )
+            return True, None
         if not path.is_file():
-            near = _near_files(path)
+            near = [n for n in _near_files(path) if n != path.name]
             self.add(
                 "missing-file",
-                f"the file '{value}' does not exist" + (" (it is a folder)" if path.is_dir() else ""),
+                f"the file '{value}' does not exist",
                 where,
                 expected=f"a file relative to {self.root}",
                 got=str(path),
@@ -515,11 +566,15 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
             ok = False
         elif rid is not None:
             seen[rid] = i
+        if rid is not None:
+            ctx.round_ids.append(rid)
         files = ctx.value(raw, "files", "files", path)
         label = ctx.value(raw, "label", "text", path)
         date = ctx.value(raw, "date", "date", path)
         round_form = ctx.value(raw, "instrument", "file", path)
         questions, choices = _rename(ctx, raw.get("rename"), (*path, "rename"))
+        encoding = _encoding(ctx, ctx.value(raw, "encoding", "str", path), (*path, "encoding"))
+        delimiter = _delimiter(ctx, ctx.value(raw, "delimiter", "str", path), (*path, "delimiter"))
         if ok and rid is not None and files and all(f is not None for f in files):
             rounds.append(
                 Round(
@@ -530,10 +585,40 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
                     instrument=round_form,
                     rename_questions=questions,
                     rename_choices=choices,
+                    encoding=encoding,
+                    delimiter=delimiter,
                     location=ctx.source.locate(path),
                 )
             )
     return tuple(rounds)
+
+
+def _encoding(ctx: _Ctx, value: str | None, where: tuple) -> str | None:
+    """A text encoding Python knows (``cp1252``, ``latin-1``, ``utf-8``), else a problem."""
+    if value is None:
+        return None
+    import codecs
+
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        known = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16", "cp1256", "iso-8859-15")
+        ctx.add("bad-value", f"unknown text encoding '{value}'", where, expected=", ".join(known), got=value,
+                hint=did_you_mean(value, known) or "use an encoding name such as cp1252 or latin-1")  # fmt: skip
+        return None
+    return value
+
+
+def _delimiter(ctx: _Ctx, value: str | None, where: tuple) -> str | None:
+    """One delimiter character (``\\t`` written as ``tab`` or ``"\\t"``), else a problem."""
+    if value is None:
+        return None
+    value = {"tab": "\t", "\\t": "\t"}.get(value, value)
+    if len(value) != 1:
+        ctx.add("bad-value", f"the delimiter must be one character, got '{value}'", where,
+                expected="',', ';', '|' or tab", got=value, hint="write e.g. delimiter: ';' (quoted)")  # fmt: skip
+        return None
+    return value
 
 
 def _design(ctx: _Ctx, data: Any) -> DesignSettings:
@@ -567,6 +652,7 @@ def _design(ctx: _Ctx, data: Any) -> DesignSettings:
         strata_separator=ctx.value(raw, "strata_separator", "str", path) or "-",
         lonely_psu=lonely,
         base_weights=base,
+        nest=bool(ctx.value(raw, "nest", "bool", path)),
     )
 
 
@@ -581,9 +667,16 @@ def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
     traw = ctx.keys(raw.get("trim"), _TRIM, (*path, "trim"), "weighting.trim")
     relative = _choice(ctx, ctx.value(traw, "relative_to", "str", (*path, "trim")), ("absolute", "median"),
                        (*path, "trim", "relative_to"), "relative_to")  # fmt: skip
+    method = method or ("rake" if "margins" in raw else "none")
+    partial = bool(ctx.value(raw, "partial", "bool", path))
+    if partial and method != "post_stratify":
+        ctx.add("bad-value", f"'partial' applies to post-stratification only, not to method '{method}'",
+                (*path, "partial"), expected="method: post_stratify", got=method,
+                hint="remove 'partial: true', or set 'method: post_stratify'")  # fmt: skip
     return WeightingSettings(
         margins=margins,
-        method=method or ("rake" if "margins" in raw else "none"),
+        method=method,
+        partial=partial,
         trim_upper=ctx.value(traw, "upper", "number", (*path, "trim")),
         trim_lower=ctx.value(traw, "lower", "number", (*path, "trim")),
         trim_relative_to=relative,
@@ -651,8 +744,8 @@ def _report(ctx: _Ctx, data: Any) -> ReportSettings:
     )
 
 
-def _cross_checks(ctx: _Ctx, rounds: tuple[Round, ...], report: ReportSettings) -> None:
-    ids = [r.id for r in rounds]
+def _cross_checks(ctx: _Ctx, report: ReportSettings) -> None:
+    ids = list(dict.fromkeys(ctx.round_ids))
     for i, rid in enumerate(report.compare or ()):
         if rid not in ids:
             ctx.add("unknown-round", f"report.compare names round '{rid}', which is not in 'rounds'",
@@ -708,7 +801,7 @@ def check_project(path: str | Path) -> tuple[Project | None, ValidationReport]:
     )
     report = _report(ctx, raw.get("report"))
     title = ctx.value(raw, "title", "text", ())
-    _cross_checks(ctx, rounds, report)
+    _cross_checks(ctx, report)
     ordered = sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
     problems = ValidationReport.of(ordered)
     if not problems.ok or instrument is None or indicators is None:
@@ -726,7 +819,85 @@ def check_project(path: str | Path) -> tuple[Project | None, ValidationReport]:
         title=title or report.title,
         source=parsed.source,
     )
+    collisions = output_problems(project)
+    if collisions:
+        return None, ValidationReport.of(sorted([*problems, *collisions], key=_line_order))
     return project, problems
+
+
+def _line_order(problem: Problem) -> tuple[int, int]:
+    return problem.location.line or 0, problem.location.column or 0
+
+
+def _inputs(project: Project) -> list[tuple[Path, str, Location]]:
+    """Every input file of the project: its path, what it is, and where the project file names it."""
+    out: list[tuple[Path, str, Location]] = [
+        (project.path, "the project file", Location(file=str(project.path))),
+        (project.instrument, "instrument", project.locate("instrument")),
+        (project.indicators, "indicators", project.locate("indicators")),
+    ]
+    for r in project.rounds:
+        at = r.location.path or ("rounds",)
+        out += [(f, f"round {r.id} files", project.locate(*at, "files", j)) for j, f in enumerate(r.files)]
+        if r.instrument is not None:
+            out.append((r.instrument, f"round {r.id} instrument", project.locate(*at, "instrument")))
+    base = project.design.base_weights
+    if base is not None:
+        out.append((base.sample_frame, "design.base_weights.sample_frame",
+                    project.locate("design", "base_weights", "sample_frame")))  # fmt: skip
+    if project.weighting.margins is not None:
+        out.append((project.weighting.margins, "weighting.margins", project.locate("weighting", "margins")))
+    return out
+
+
+def _output_location(project: Project) -> Location:
+    if project.source is not None and ("report", "output") in project.source.values:
+        return project.locate("report", "output")
+    return Location(file=str(project.path), path=("report", "output"))
+
+
+def output_problems(project: Project, output: Path | None = None) -> list[Problem]:
+    """Problems of the output folder: it is an existing file, or a file written there is an input.
+
+    ``output`` replaces ``project.report.output`` (the CLI's ``--output``). Paths are compared resolved,
+    so ``output: .`` next to a sample frame named ``weights.csv`` is caught before anything is written.
+    """
+    folder = Path(output if output is not None else project.report.output).resolve()
+    where = _output_location(project) if output is None else Location(file=str(folder))
+    change = "set report.output in survey.yaml (or pass --output) to a folder of its own, e.g. 'output'"
+    blocking = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    if blocking.exists() and not blocking.is_dir():
+        what = "is an existing file" if blocking == folder else f"is inside '{blocking.name}', which is a file"
+        return [
+            Problem("output-not-a-folder", f"the output folder '{folder.name}' {what}, not a folder",
+                    where, expected="a folder (created when missing)", got=f"the file {blocking}",
+                    hint=change)  # fmt: skip
+        ]
+    problems = []
+    for path, what, location in _inputs(project):
+        resolved = path.resolve()
+        if resolved == folder:
+            problems.append(Problem("output-is-input", f"the output folder is the input file '{path.name}' ({what})",
+                                    where, got=str(resolved), hint=change))  # fmt: skip
+            continue
+        try:
+            relative = resolved.relative_to(folder).as_posix()
+        except ValueError:
+            continue
+        clash = next((pat for pat in OUTPUT_FILES if fnmatch.fnmatch(relative, pat)), None)
+        if clash is not None:
+            problems.append(
+                Problem(
+                    "output-overwrites-input",
+                    f"the workflow would write '{relative}' into the output folder {folder}, "
+                    f"over the input file of {what}",
+                    location,
+                    expected=f"no input file named like an output ({', '.join(OUTPUT_FILES)})",
+                    got=str(resolved),
+                    hint=f"{change}, or rename the input file",
+                )
+            )
+    return problems
 
 
 def load_project(path: str | Path) -> Project:

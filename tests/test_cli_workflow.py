@@ -133,3 +133,102 @@ def test_run_on_the_demo_project_writes_the_report_workbook_and_tidy_table(tmp_p
 def test_help_texts_end_with_an_example(command):
     text = _docs.help_text([command])
     assert "Example:" in text and "survey-toolkit " + command in text.split("Example:")[-1]
+
+
+# ---------------------------------------------------------------------------------------------------
+# review findings: outputs never overwrite inputs, file-system errors, errors that name the right file
+
+
+def _with_frame_named(tmp_path, name: str, output: str):
+    """The reduced project with its sample frame copied to ``tmp_path/name`` and ``report.output``."""
+    path = reduced_project(tmp_path)
+    frame = tmp_path / name
+    frame.write_bytes((DEMO / "sample_frame.csv").read_bytes())
+    text = path.read_text(encoding="utf-8").replace(str(DEMO / "sample_frame.csv"), name)
+    path.write_text(text.replace("  output: out\n", f"  output: {output}\n"), encoding="utf-8")
+    return path, frame
+
+
+@pytest.mark.parametrize("command", ["validate", "weight", "run"])
+def test_an_output_over_an_input_is_refused_and_the_input_kept(tmp_path, command):
+    path, frame = _with_frame_named(tmp_path, "weights.csv", ".")
+    before = frame.read_bytes()
+    result = _invoke(command, path)
+    assert result.exit_code == 1, result.output
+    assert "error[output-overwrites-input]" in result.stderr and "sample_frame: weights.csv" in result.stderr
+    assert frame.read_bytes() == before and not (tmp_path / "quality.csv").exists()
+
+
+def test_output_option_over_an_input_is_refused(tmp_path):
+    path, frame = _with_frame_named(tmp_path, "weights.csv", "out")
+    before = frame.read_bytes()
+    result = _invoke("weight", path, "--output", tmp_path)
+    assert result.exit_code == 1, result.output
+    assert "error[output-overwrites-input]" in result.stderr and "internal error" not in result.output
+    assert frame.read_bytes() == before and not (tmp_path / "quality.csv").exists()
+
+
+def test_output_folder_that_is_a_file_is_a_located_problem(tmp_path):
+    path = reduced_project(tmp_path)
+    (tmp_path / "out").write_text("not a folder", encoding="utf-8")
+    result = _invoke("weight", path)
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output
+    assert "survey.yaml:" in result.stderr and "error[output-not-a-folder]" in result.stderr
+
+
+def test_a_write_refused_by_the_file_system_names_the_file(tmp_path, monkeypatch):
+    from survey_toolkit.cli import run as run_cmd
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "out" / "weights.csv"))
+
+    monkeypatch.setattr(run_cmd, "run_pipeline", refuse)
+    result = _invoke("weight", reduced_project(tmp_path))
+    assert result.exit_code == 1 and "internal error" not in result.output
+    assert "error[permission-denied]" in result.stderr and "weights.csv" in result.stderr
+
+
+def test_missing_round_file_is_one_error_without_follow_on(tmp_path):
+    result = _invoke("validate", BROKEN / "missing_round_file.yaml", "--no-data")
+    assert result.exit_code == 1
+    assert "round2_centrl.zip" in result.stderr and "unknown-round" not in result.stderr
+    assert "1 error(s)" in result.stderr
+
+
+def test_a_stratum_missing_from_the_sample_frame_names_the_file_and_what_to_add(tmp_path):
+    path, frame = _with_frame_named(tmp_path, "plan.csv", "out")
+    lines = frame.read_text(encoding="utf-8").splitlines(keepends=True)
+    frame.write_text("".join(line for line in lines if not line.startswith("R01D01-1,")), encoding="utf-8")
+    result = _invoke("validate", path)
+    assert result.exit_code == 1, result.output
+    assert "error[stratum-not-in-sample-frame]" in result.stderr and "'R01D01-1'" in result.stderr
+    assert str(frame) in result.stderr and "add a row" in result.stderr
+    assert "did you mean" not in result.stderr and "1 error(s)" in result.stderr
+
+
+def test_margin_problems_name_the_export_of_the_row(tmp_path):
+    path = reduced_project(tmp_path)
+    margins = tmp_path / "margins.csv"
+    margins.write_text((DEMO / "census_margins.csv").read_text(encoding="utf-8").replace("admin1,R02,", "admin1,R9,"),
+                       encoding="utf-8")  # fmt: skip
+    text = path.read_text(encoding="utf-8").replace(str(DEMO / "census_margins.csv"), "margins.csv")
+    path.write_text(text, encoding="utf-8")
+    result = _invoke("validate", path)
+    assert result.exit_code == 1, result.output
+    line = next(x for x in result.stderr.splitlines() if "error[category-not-in-margins]" in x)
+    assert line.startswith(str(DEMO / "round1_kobo.xlsx") + ": row ")
+    assert "partial: true" in result.stderr and "partial=True" in result.stderr
+
+
+def test_inspect_reads_a_cp1252_csv_with_the_encoding_option(tmp_path):
+    import pandas as pd
+
+    export = tmp_path / "round1.csv"
+    frame = pd.read_excel(DEMO / "round1_kobo.xlsx", engine="calamine", dtype=str, nrows=30)
+    frame.assign(enumerator_id="Agnès").to_csv(export, index=False, encoding="cp1252")
+    form = ROOT / "instruments" / "cssp_core.xlsx"
+    failed = _invoke("inspect", export, "-i", form, "-f", "csv")
+    assert failed.exit_code == 1 and "--encoding cp1252" in failed.stderr and "encoding: cp1252" in failed.stderr
+    ok = _invoke("inspect", export, "-i", form, "-f", "csv", "--encoding", "cp1252")
+    assert ok.exit_code == 0, ok.output

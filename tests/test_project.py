@@ -170,3 +170,177 @@ def test_renames_are_read(tmp_path):
     r1 = load_project(path).round("R1")
     assert dict(r1.rename_questions) == {"b1_safe_night": "b1_safe_dark"}
     assert dict(r1.rename_choices["d1_trust_police"]) == {"5": "4"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# review findings: outputs over inputs, options a CLI user can set, no misleading follow-on errors
+
+
+def _frame_project(tmp_path: Path, frame_name: str, output: str) -> tuple[Path, Path]:
+    """A project whose sample frame is copied to ``tmp_path/frame_name``, writing into ``output``."""
+    frame = tmp_path / frame_name
+    frame.write_bytes((DEMO / "sample_frame.csv").read_bytes())
+    path = _write(
+        tmp_path,
+        f"design:\n  strata: stratum\n  base_weights:\n    sample_frame: {frame_name}\nreport:\n  output: {output}\n",
+    )
+    return path, frame
+
+
+@pytest.mark.parametrize("name", ["weights.csv", "quality.csv", "report.en.html", "results.fr.xlsx"])
+def test_an_output_file_named_like_an_input_is_a_located_error(tmp_path, name):
+    path, frame = _frame_project(tmp_path, name, ".")
+    (problem,) = _problems(path)
+    assert problem.code == "output-overwrites-input"
+    assert (problem.location.line, problem.location.column) == (9, 19)  # the sample_frame value
+    assert name in problem.message and "report.output" in problem.hint
+    assert problem.got == str(frame.resolve())
+
+
+def test_an_input_elsewhere_with_an_output_name_is_fine(tmp_path):
+    path, _ = _frame_project(tmp_path, "weights.csv", "output")
+    assert load_project(path).design.base_weights.sample_frame.name == "weights.csv"
+
+
+def test_output_folder_that_is_an_existing_file_is_located(tmp_path):
+    (tmp_path / "outfile").write_text("x", encoding="utf-8")
+    (problem,) = _problems(_write(tmp_path, "report:\n  output: outfile\n"))
+    assert problem.code == "output-not-a-folder"
+    assert (problem.location.line, problem.location.column) == (7, 11)
+    assert "outfile" in problem.message and "folder" in problem.hint
+
+
+def test_output_problems_with_another_folder_and_the_write_guard(tmp_path):
+    from survey_toolkit import pipeline
+    from survey_toolkit.project import output_problems
+
+    path, frame = _frame_project(tmp_path, "weights.csv", "output")
+    project = load_project(path)
+    assert output_problems(project) == []
+    (problem,) = output_problems(project, tmp_path)  # as with --output <the project folder>
+    assert problem.code == "output-overwrites-input"
+    before = frame.read_bytes()
+    moved = dataclasses.replace(project, report=dataclasses.replace(project.report, output=tmp_path))
+    with pytest.raises(SpecError) as err:  # the library refuses before reading or writing anything
+        pipeline.run(moved, until="weight")
+    assert err.value.problems[0].code == "output-overwrites-input"
+    assert frame.read_bytes() == before
+    assert pipeline.run(moved, until="validate", write=False).inputs is not None  # nothing written: allowed
+
+
+def test_missing_round_file_gives_no_follow_on_unknown_round():
+    problems = _problems(BROKEN / "missing_round_file.yaml")
+    assert [(p.code, p.location.line) for p in problems] == [("missing-file", 8)]
+    assert problems[0].hint == "did you mean 'round2_central.zip'?"
+
+
+def test_a_folder_instead_of_a_file_says_so_without_did_you_mean_itself(tmp_path):
+    folder = tmp_path / "round1.xlsx"
+    folder.mkdir()
+    (folder / "export.xlsx").write_bytes(b"")
+    path = _write(tmp_path, "  - id: R2\n    files: [round1.xlsx]\n")
+    (problem,) = _problems(path)
+    assert problem.code == "not-a-file" and "is a folder" in problem.message
+    assert "did you mean" not in (problem.hint or "")
+    assert "round1.xlsx/export.xlsx" in problem.hint
+
+
+def test_round_encoding_delimiter_design_nest_and_partial_are_read(tmp_path):
+    path = _write(
+        tmp_path,
+        "    encoding: cp1252\n    delimiter: ';'\n"
+        "design:\n  nest: true\n"
+        f"weighting:\n  margins: {DEMO / 'census_margins.csv'}\n  method: post_stratify\n  partial: true\n",
+    )
+    project = load_project(path)
+    assert project.round("R1").load_options == {"encoding": "cp1252", "delimiter": ";"}
+    assert project.design.nest is True and project.weighting.partial is True
+    defaults = load_project(_write(tmp_path, ""))
+    assert defaults.round("R1").load_options == {}
+    assert defaults.design.nest is False and defaults.weighting.partial is False
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line", "hint"),
+    [
+        ("    encoding: cp1525\n", "bad-value", 6, "did you mean 'cp1256'?"),
+        ("    delimiter: ';;'\n", "bad-value", 6, "delimiter: ';'"),
+        ("design:\n  nest: yes please\n", "wrong-type", 7, None),
+        (f"weighting:\n  margins: {DEMO / 'census_margins.csv'}\n  partial: true\n", "bad-value", 8,
+         "method: post_stratify"),
+    ],
+)
+def test_bad_load_and_design_options_are_located(tmp_path, text, code, line, hint):
+    (problem,) = _problems(_write(tmp_path, text))
+    assert (problem.code, problem.location.line) == (code, line)
+    if hint is not None:
+        assert hint in problem.hint
+
+
+def test_project_settings_reach_the_library_calls(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from survey_toolkit import pipeline
+
+    path = _write(
+        tmp_path,
+        "design:\n  nest: true\n"
+        f"weighting:\n  margins: {DEMO / 'census_margins.csv'}\n  method: post_stratify\n  partial: true\n",
+    )
+    project = load_project(path)
+    assert pipeline._design(project, "w").nest is True
+    seen = {}
+    monkeypatch.setattr(pipeline, "post_stratify", lambda *a, **kw: seen.update(kw) or "done")
+    assert pipeline._calibrate(SimpleNamespace(weight="w"), project, object()) == "done"
+    assert seen == {"partial": True}
+
+
+@pytest.fixture(scope="module")
+def cp1252_export(tmp_path_factory) -> Path:
+    """40 demo respondents as a KoBo CSV saved in cp1252, with an accented enumerator name."""
+    import pandas as pd
+
+    frame = pd.read_excel(DEMO / "round1_kobo.xlsx", engine="calamine", dtype=str, nrows=40)
+    frame["enumerator_id"] = "Agnès"
+    path = tmp_path_factory.mktemp("cp1252") / "round1.csv"
+    frame.to_csv(path, index=False, encoding="cp1252")
+    return path
+
+
+def test_a_cp1252_round_loads_with_the_encoding_key(tmp_path, cp1252_export):
+    from survey_toolkit import pipeline
+    from survey_toolkit.errors import LoadError
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    project = load_project(_write(plain, "").parent)
+    project = dataclasses.replace(project, rounds=(dataclasses.replace(project.rounds[0], files=(cp1252_export,)),))
+    with pytest.raises(LoadError) as err:
+        pipeline.run(project, until="load", write=False)
+    hint = err.value.problems[0].hint
+    assert "encoding: cp1252" in hint and "--encoding cp1252" in hint
+    path = _write(tmp_path, "    encoding: cp1252\n").read_text(encoding="utf-8")
+    path = path.replace(str(DEMO / "round1_kobo.xlsx"), str(cp1252_export))
+    (tmp_path / "survey.yaml").write_text(path, encoding="utf-8")
+    result = pipeline.run(tmp_path, until="load", write=False)
+    assert len(result.data["R1"].frame) == 40
+
+
+def test_output_folder_inside_a_file_is_located(tmp_path):
+    from survey_toolkit.project import output_problems
+
+    (tmp_path / "outfile").write_text("x", encoding="utf-8")
+    (problem,) = _problems(_write(tmp_path, "report:\n  output: outfile/tables\n"))
+    assert problem.code == "output-not-a-folder" and "inside 'outfile'" in problem.message
+    project = load_project(_write(tmp_path, ""))
+    (problem,) = output_problems(project, tmp_path / "outfile" / "x")  # --output under a file
+    assert problem.location.file == str((tmp_path / "outfile" / "x").resolve())
+
+
+def test_a_round_export_named_like_an_output_is_located_at_its_file(tmp_path):
+    export = tmp_path / "results.csv"
+    export.write_bytes(b"x")
+    path = _write(tmp_path, "  - id: R2\n    files: [results.csv]\nreport:\n  output: .\n")
+    (problem,) = _problems(path)
+    assert problem.code == "output-overwrites-input" and "round R2" in problem.message
+    assert (problem.location.line, problem.location.column) == (7, 13)

@@ -1,13 +1,15 @@
 """The ``survey-toolkit`` command line: a thin adapter over the library.
 
 Each command parses its options, makes one library call and hands the result to ``_render``.
-Errors about user input (:class:`~survey_toolkit.errors.SurveyToolkitError`) are rendered as located
+Errors about user input (:class:`~survey_toolkit.errors.SurveyToolkitError`) and of the file system
+(:class:`OSError`: no permission, disk full, a file where a folder is needed) are rendered as located
 problems and exit with code 1; usage errors exit with code 2 (click's default); any other exception
 is a bug and prints a short message (the traceback only with ``--debug``).
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from collections.abc import Callable
@@ -16,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from .. import __version__
-from ..errors import SurveyToolkitError
+from ..errors import Location, Problem, SurveyToolkitError
 from ._render import err_console, render_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,8 +54,37 @@ def _root(
     _state["debug"] = debug
 
 
+_OTHER_FOLDER = "or write somewhere else with --output (or report.output in survey.yaml)"
+_OS_TEXT: tuple[tuple[type[OSError], str, str, str], ...] = (
+    (PermissionError, "permission-denied", "permission denied for '{name}'",
+     "check that you may write there (and that the file is not open in Excel), " + _OTHER_FOLDER),
+    (FileExistsError, "file-exists", "'{name}' already exists and is not a folder",
+     "rename or remove that file, " + _OTHER_FOLDER),
+    (IsADirectoryError, "is-a-folder", "'{name}' is a folder where a file was expected",
+     "rename or remove that folder, or give the path of a file"),
+    (NotADirectoryError, "not-a-folder", "a part of the path '{name}' is a file, not a folder",
+     "rename or remove that file, " + _OTHER_FOLDER),
+    (FileNotFoundError, "file-not-found", "'{name}' does not exist",
+     "check the path (relative paths start at the project file's folder)"),
+)  # fmt: skip
+
+
+def os_problem(exc: OSError) -> Problem:
+    """A located problem for an error of the file system (no permission, disk full, a file in the way)."""
+    name = exc.filename if exc.filename is not None else "(unknown file)"
+    location = Location(file=str(exc.filename)) if exc.filename is not None else Location()
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return Problem("disk-full", f"no space left on the device while writing '{name}'", location,
+                       got=exc.strerror, hint="free some disk space, " + _OTHER_FOLDER)  # fmt: skip
+    for kind, code, message, hint in _OS_TEXT:
+        if isinstance(exc, kind):
+            return Problem(code, message.format(name=name), location, got=exc.strerror, hint=hint)
+    return Problem("cannot-access-file", f"cannot read or write '{name}': {exc.strerror or type(exc).__name__}",
+                   location, got=exc.strerror, hint="check the path and its permissions, " + _OTHER_FOLDER)  # fmt: skip
+
+
 def handle_errors(fn: F) -> F:
-    """Decorator for commands: SurveyToolkitError -> rendered problems, exit 1; bugs -> short message."""
+    """Decorator for commands: SurveyToolkitError and OSError -> rendered problems, exit 1; bugs -> short message."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -65,6 +96,11 @@ def handle_errors(fn: F) -> F:
             if _state["debug"]:
                 err_console.print_exception(show_locals=False)
             render_problems(exc.problems)
+            raise typer.Exit(1) from None
+        except OSError as exc:  # the file system refused: say which file and what to do, not "a bug"
+            if _state["debug"]:
+                err_console.print_exception(show_locals=False)
+            render_problems([os_problem(exc)])
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err_console.print("Interrupted.")

@@ -15,10 +15,10 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..errors import ValidationReport
+from ..errors import SpecError, ValidationReport
 from ..pipeline import RunResult
 from ..pipeline import run as run_pipeline
-from ..project import Project, load_project
+from ..project import Project, load_project, output_problems
 from . import app, handle_errors
 from ._render import err_console, render_written
 
@@ -43,9 +43,14 @@ OutputOpt = Annotated[
 
 
 def with_output(project: Project, output: Path | None) -> Project:
-    """The project with another output folder (from ``--output``)."""
+    """The project with another output folder (from ``--output``).
+
+    Raises:
+        SpecError: the folder is an existing file, or an output file would overwrite an input file.
+    """
     if output is None:
         return project
+    ValidationReport.of(output_problems(project, output)).raise_if_errors(SpecError)
     return dataclasses.replace(project, report=dataclasses.replace(project.report, output=output.resolve()))
 
 

@@ -69,7 +69,8 @@ def _sizes(
                     Location(field=key_name),
                     expected=f"a value for each {key_name} in the data",
                     got=f"values for {describe_codes(sorted(given))}",
-                    hint=_close(absent, list(given)) or f"add them to the {what} mapping",
+                    hint=f"add the {what} of each {key_name} listed (a row of the sample frame)"
+                    + (f"; or, if a code is mistyped: {close}" if (close := _close(absent, list(given))) else ""),
                 )
             ]
         return np.array([given[lab] for lab in labels], dtype=float), []

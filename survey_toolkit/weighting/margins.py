@@ -363,6 +363,14 @@ def resolve_totals(
     return targets, problems, total
 
 
+def _data_location(frame: pd.DataFrame, positions: np.ndarray, column: str, source: str | None) -> Location:
+    """The first row's location, naming the export it came from (the loader's ``_source_file``)."""
+    if source is None and len(positions) and "_source_file" in frame.columns:
+        value = frame["_source_file"].iloc[int(positions[0])]
+        source = None if pd.isna(value) else str(value)
+    return row_location(frame, positions, column, source)
+
+
 def match_margins(
     frame: pd.DataFrame,
     margins: Margins,
@@ -413,7 +421,7 @@ def match_margins(
                 Problem(
                     "missing-margin-value",
                     f"'{var}' is missing for {len(missing)} weighted respondent(s)",
-                    row_location(frame, missing, var, source),
+                    _data_location(frame, missing, var, source),
                     count=len(missing),
                     expected=f"one of {describe_codes(margin.categories)}",
                     hint="impute the value, add a category for it to the margins, or set the weight to 0",
@@ -444,7 +452,7 @@ def match_margins(
                     "category-not-in-margins",
                     f"'{var}' categories {describe_codes(not_in_margins)} are in the sample ({n_rows} row(s)) "
                     f"but not in the margins",
-                    row_location(frame, where, var, source),
+                    _data_location(frame, where, var, source),
                     count=n_rows,
                     expected=f"categories {describe_codes(margin_cats)}",
                     got=describe_codes(not_in_margins),
@@ -457,7 +465,8 @@ def match_margins(
                 or _close_hint(not_in_sample, list(in_sample))
                 or (
                     "collapse the category with a neighbour in the data and the margins"
-                    + ("" if partial else ", or pass partial=True to drop it (post-stratification only)")
+                    + ("" if partial else ", or drop it: with 'method: post_stratify', add 'partial: true' to the "
+                       "weighting section of survey.yaml (Python: post_stratify(..., partial=True))")
                 )
             )
             problem = Problem(

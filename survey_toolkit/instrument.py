@@ -36,6 +36,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .codes import canonical_code
 from .errors import (
     InstrumentError,
     Location,
@@ -63,31 +64,6 @@ SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 
 def _frozen(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
-
-
-_FLOAT_INT = re.compile(r"^[+-]?\d+\.0+$")
-
-
-def canonical_code(value: Any) -> str | None:
-    """A choice code as a canonical string: ``1``, ``1.0``, ``"1.0"`` and ``" 1 "`` all give ``"1"``.
-
-    Missing values (None, NaN, empty text) give None; other text is only stripped.
-
-    >>> canonical_code(1.0), canonical_code("98"), canonical_code(" yes "), canonical_code(float("nan"))
-    ('1', '98', 'yes', None)
-    """
-    if value is None or value is True or value is False:
-        return None if value is None else str(value)
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value).strip()
-    if not text or text.lower() in {"nan", "<na>"}:
-        return None
-    if _FLOAT_INT.match(text):
-        return text.split(".", 1)[0].lstrip("+")
-    return text
 
 
 def _pick_label(labels: Mapping[str, str], language: str | None, fallback: str) -> str:

@@ -42,8 +42,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .codes import canonical_code, display_value, looks_like_code
 from .errors import Location, Problem, Severity, ValidationReport
-from .instrument import Instrument, Question, canonical_code
+from .instrument import Instrument, Question
 from .io.base import SurveyData
 
 __all__ = [
@@ -199,24 +200,33 @@ def _issues(
     *,
     show_value: bool = True,
     severity: Severity = Severity.WARNING,
+    metadata_value: bool = False,
 ) -> pd.DataFrame | None:
     """The issue rows for the records of ``frame`` where ``mask`` is True (None when there are none).
 
     ``message`` may hold ``{value}``, filled with the record's value; ``show_value=False`` keeps the
     value out of the ``value`` column (it is still used in the message only when it is safe).
+    Answers are shown only when they look like a choice code or a plausible number (else
+    ``<text, N characters>``); ``metadata_value=True`` shows platform metadata (form version) as is.
     """
     keep = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
     if not keep.any():
         return None
     meta = frame[[c for c in _META if c in frame.columns]][keep]
-    shown = None if value is None else pd.Series(value).loc[keep].astype("string")
+    picked = None if value is None else pd.Series(value).loc[keep]
+    if picked is None:
+        shown = None
+    elif metadata_value:
+        shown = picked.astype("string")
+    else:
+        shown = _per_distinct(picked, _display).astype("string")
     out = pd.DataFrame(
         {
             "check": check,
             "severity": severity.value,
             "action": action,
             "record_id": meta["_record_id"].astype("object") if "_record_id" in meta else None,
-            "source_file": meta["_source_file"].astype("object") if "_source_file" in meta else None,
+            "source_file": _base_names(meta["_source_file"]) if "_source_file" in meta else None,
             "source_row": meta["_source_row"].astype("object") if "_source_row" in meta else None,
             "frame_index": meta.index.to_numpy(),
             "column": column,
@@ -281,7 +291,7 @@ class _Context:
         )
         if found is not None and table is not None:
             found["table"] = table
-            found["source_file"] = found["source_file"].fillna(self.data.source)
+            found["source_file"] = _base_names(found["source_file"].fillna(self.data.source))
         return found
 
 
@@ -302,7 +312,7 @@ def _duplicates(ctx: _Context, id_columns: Sequence[str]) -> list[pd.DataFrame |
         check = "duplicate-submission-id" if column in _SUBMISSION_ID_COLUMNS else "duplicate-record-id"
         first = _first_row(ctx.frame, ids.astype("string"), dup)
         msg = f"same id in '{column}' as row {{value}}, which is kept; this copy is a duplicate submission"
-        out.append(ctx.issues(dup, check, msg, column, first, show_value=False))
+        out.append(ctx.issues(dup, check, msg, column, first, show_value=False, metadata_value=True))
     answers = [c for c in ctx.frame.columns if not str(c).startswith("_")]
     if answers:
         # one 64-bit hash per row (collisions ~2**-64), then duplicated(): 3x faster than frame.duplicated
@@ -313,7 +323,7 @@ def _duplicates(ctx: _Context, id_columns: Sequence[str]) -> list[pd.DataFrame |
             "every answer is identical to row {value} (possibly the same interview submitted twice): "
             "check with the field team"
         )
-        out.append(ctx.issues(same, "duplicate-row", msg, value=first, show_value=False))
+        out.append(ctx.issues(same, "duplicate-row", msg, value=first, show_value=False, metadata_value=True))
     return out
 
 
@@ -408,9 +418,15 @@ def _duration(
             f"interview lasted {{value}} min, less than {min_duration:g} min: check it with the field team",
             "start",
             minutes,
+            metadata_value=True,  # a computed duration, not an answer
         ),
         ctx.issues(
-            minutes < 0, "bad-duration", "interview ends before it starts ({value} min)", "start", minutes
+            minutes < 0,
+            "bad-duration",
+            "interview ends before it starts ({value} min)",
+            "start",
+            minutes,
+            metadata_value=True,
         ),
     ]
 
@@ -432,6 +448,20 @@ def _per_distinct(values: pd.Series, func: Callable[[Any], str | None]) -> pd.Se
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = pd.array([func(u) for u in uniques] + [None], dtype="string")  # distinct values only
     return pd.Series(mapped[codes], index=values.index)
+
+
+def _display(value: Any) -> str | None:
+    """A finding's value as it may be shown: code-like tokens as they are, anything else hidden.
+
+    Space-separated codes (select_multiple) are shown when every token looks like a code; names,
+    phone numbers, dates and other text become ``<text, N characters>`` (never the text itself).
+    """
+    if canonical_code(value) is None:
+        return None
+    tokens = str(value).split() if isinstance(value, str) else []
+    if len(tokens) > 1 and all(looks_like_code(t) for t in tokens):
+        return " ".join(tokens)
+    return display_value(value)
 
 
 def _canonical(values: pd.Series) -> pd.Series:
@@ -525,7 +555,7 @@ def _versions(ctx: _Context) -> list[pd.DataFrame | None]:
     listing = ", ".join(f"'{v}' ({n})" for v, n in counts.items())
     msg = f"collected with form version '{{value}}', not '{reference}' (versions: {listing})"
     other = version.notna() & (version != reference)
-    return [ctx.issues(other, "several-form-versions", msg, "_form_version", version)]
+    return [ctx.issues(other, "several-form-versions", msg, "_form_version", version, metadata_value=True)]
 
 
 def _coverage(ctx: _Context) -> list[pd.DataFrame | None]:
@@ -580,11 +610,19 @@ def _is_metadata_column(name: str) -> bool:
     return name.startswith(("_", "X_")) or lower in _PLATFORM_METADATA_LOWER or name.endswith("_URL")
 
 
+def _base_names(paths: pd.Series) -> pd.Series:
+    """File base names (no folders): outputs never carry machine paths. NA stays missing."""
+    text = paths.astype("string").str.replace(r"^.*[\\/]", "", regex=True)
+    return text.astype("object").where(text.notna(), None)
+
+
 def _by_source(frame: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in ("_source_file", "survey_round", "round") if c in frame.columns]
     if not keys:
         return pd.DataFrame({"rows": [len(frame)]})
     groups = frame[keys].astype("string").fillna("(none)")
+    if "_source_file" in groups:
+        groups["_source_file"] = _base_names(groups["_source_file"]).astype("string")
     rows = groups.value_counts(sort=False).rename("rows")
     main = issues[issues["table"].isna()]  # findings in repeat tables index the child rows
     flagged_idx = main.loc[main["action"] == "flagged", "frame_index"].dropna().unique()

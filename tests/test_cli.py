@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -79,3 +81,55 @@ def test_expected_and_found_are_printed_only_when_known():
     text = buffer.getvalue()
     assert "expected: 1, 2, 98, 99" in text
     assert "found" not in text and "None" not in text
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "words"),
+    [
+        (PermissionError(errno.EACCES, "Permission denied", "/data/out/weights.csv"), "permission-denied",
+         "permission denied"),
+        (FileExistsError(errno.EEXIST, "File exists", "/data/outfile"), "file-exists", "already exists"),
+        (IsADirectoryError(errno.EISDIR, "Is a directory", "/data/out/results.csv"), "is-a-folder", "is a folder"),
+        (NotADirectoryError(errno.ENOTDIR, "Not a directory", "/data/outfile/x.csv"), "not-a-folder",
+         "is a file, not a folder"),
+        (FileNotFoundError(errno.ENOENT, "No such file or directory", "/data/gone.csv"), "file-not-found",
+         "does not exist"),
+        (OSError(errno.ENOSPC, "No space left on device", "/data/out/report.en.html"), "disk-full", "no space left"),
+        (OSError(errno.EIO, "Input/output error", "/data/out/x.csv"), "cannot-access-file", "cannot read or write"),
+    ],
+)
+def test_file_system_errors_are_rendered_problems_not_bugs(exc, code, words):
+    def boom() -> None:
+        raise exc
+
+    result = runner.invoke(_app_with(boom), ["boom"])
+    assert result.exit_code == 1
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    assert f"error[{code}]" in result.output and words in result.output
+    assert exc.filename in result.output and "hint:" in result.output
+    problem = cli.os_problem(exc)
+    assert problem.location.file == exc.filename and problem.hint
+
+
+def test_file_system_error_without_a_file_name():
+    problem = cli.os_problem(PermissionError(errno.EACCES, "Permission denied"))
+    assert problem.code == "permission-denied" and problem.location.file is None
+
+
+def test_files_written_summary_groups_chart_folders():
+    from pathlib import Path
+
+    from survey_toolkit.cli._render import summarise_written
+
+    charts = [Path(f"out/charts/en/c{i}.{ext}") for i in range(5) for ext in ("png", "svg")]
+    lines = summarise_written([Path("out/report.en.html"), *charts, Path("out/results.csv")])
+    assert lines == ["out/report.en.html", "out/charts/en/ (10 files: .png, .svg)", "out/results.csv"]
+
+
+def test_files_written_summary_names_every_non_chart_file():
+    from pathlib import Path
+
+    from survey_toolkit.cli._render import summarise_written
+
+    files = [Path(f"out/table{i}.csv") for i in range(10)]
+    assert summarise_written(files) == [str(f) for f in files]

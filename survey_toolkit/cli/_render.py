@@ -19,10 +19,17 @@ out_console = Console(highlight=False, soft_wrap=True)
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+#: Only spec/config files are quoted back: a data file's line is a respondent's row (privacy).
+SNIPPET_SUFFIXES: frozenset[str] = frozenset({".yaml", ".yml"})
+
+
 def _snippet(problem: Problem) -> list[str]:
-    """The offending line of a text file with a caret under the column, strictyaml style."""
+    """The offending line of a YAML spec/config file with a caret under the column, strictyaml style.
+
+    Data files (CSV, exports) are never re-read: their lines hold respondents' answers.
+    """
     loc = problem.location
-    if not (loc.file and loc.line):
+    if not (loc.file and loc.line) or Path(loc.file).suffix.lower() not in SNIPPET_SUFFIXES:
         return []
     try:
         lines = Path(loc.file).read_text(encoding="utf-8", errors="replace").splitlines()
@@ -60,11 +67,37 @@ def render_problems(problems: Iterable[Problem], console: Console = err_console)
         console.print(f"[bold]{n_err} error(s), {n_warn} warning(s)[/]")
 
 
+CHART_SUFFIXES: frozenset[str] = frozenset({".png", ".svg", ".pdf"})
+
+
+def summarise_written(paths: Iterable[Path], *, max_per_folder: int = 6) -> list[str]:
+    """One line per file, except chart files: a folder of many charts gets one line.
+
+    >>> summarise_written([Path("out/a.csv")] + [Path(f"out/charts/c{i}.svg") for i in range(9)])
+    ['out/a.csv', 'out/charts/ (9 files: .svg)']
+    """
+    paths = [Path(p) for p in paths]
+    charts: dict[Path, list[Path]] = {}
+    for path in paths:
+        if path.suffix.lower() in CHART_SUFFIXES:
+            charts.setdefault(path.parent, []).append(path)
+    lines, seen = [], set()
+    for path in paths:
+        group = charts.get(path.parent, []) if path.suffix.lower() in CHART_SUFFIXES else []
+        if len(group) <= max_per_folder:
+            lines.append(str(path))
+        elif path.parent not in seen:
+            seen.add(path.parent)
+            kinds = ", ".join(sorted({p.suffix.lower() for p in group}))
+            lines.append(f"{path.parent}/ ({len(group)} files: {kinds})")
+    return lines
+
+
 def render_written(paths: Iterable[Path], console: Console = err_console) -> None:
-    """The closing summary naming every file written."""
-    paths = list(paths)
-    if not paths:
+    """The closing summary naming every file written (folders of many charts as one line each)."""
+    lines = summarise_written(paths)
+    if not lines:
         return
     console.print("[bold green]Files written:[/]")
-    for p in paths:
-        console.print(f"  {escape(str(p))}")
+    for line in lines:
+        console.print(f"  {escape(line)}")

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..report.tidy import excel_safe_text
 from . import app, handle_errors
 from ._render import err_console, render_problems, render_written
 
@@ -60,7 +61,7 @@ def _table(frame: pd.DataFrame, title: str, columns: tuple[str, ...] | None = No
 def _detail_text(issues: pd.DataFrame, fmt: DetailFormat) -> str:
     """The findings in the requested format, as text."""
     if fmt is DetailFormat.csv:
-        return issues.to_csv(index=False, lineterminator="\n")
+        return excel_safe_text(issues).to_csv(index=False, lineterminator="\n")
     if fmt is DetailFormat.json:
         return issues.to_json(orient="records", force_ascii=False, indent=2) + "\n"
     buffer = io.StringIO()
@@ -125,6 +126,12 @@ def inspect(
             "--output", "-o", dir_okay=False, help="Write the findings to this file instead of stdout."
         ),
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding", help="Text encoding of a CSV export (cp1252, latin-1...); default: detected."
+        ),
+    ] = None,
 ) -> None:
     """Load EXPORT with its form and check its data quality: duplicates, consent, age, duration, codes outside the choice lists, constraints, missing or extra columns, form versions.
 
@@ -141,7 +148,7 @@ def inspect(
     from ..quality import check_quality
 
     form = read_instrument(instrument)
-    data = survey_io.load(export, instrument=form)
+    data = survey_io.load(export, instrument=form, **({"encoding": encoding} if encoding else {}))
     options = {} if min_duration is None else {"min_duration": min_duration}
     report = check_quality(data, **options)
     if len(data.problems):

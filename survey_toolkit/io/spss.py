@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..codes import canonical_code
 from ..errors import LoadError, Location, Problem, Severity, ValidationReport, did_you_mean
 from ..instrument import Instrument, Question
 from .base import SurveyData, VariableMeta
@@ -357,20 +358,6 @@ def _readstat_problem(path: Path, kind: str, encoding: str | None, exc: Exceptio
 
 # --------------------------------------------------------------------------------------------------
 # codes and labels
-
-
-def canonical_code(value: Any) -> str:
-    """A choice code as its canonical string: ``1.0`` -> ``"1"``, ``2.5`` -> ``"2.5"``, ``" a "`` -> ``"a"``."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(int(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        if f.is_integer():
-            return str(int(f))
-        return repr(f)
-    return str(value).strip()
 
 
 def _normalise_label(text: Any) -> str:

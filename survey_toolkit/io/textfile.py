@@ -52,7 +52,9 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> str:
                 Location(file=source, line=line),
                 expected=enc.replace("-sig", ""),
                 got="bytes that are not " + enc.replace("-sig", ""),
-                hint=f"pass the file's encoding, e.g. load(..., encoding='{suggestion}'), or re-save it as UTF-8",
+                hint=f"give the file's encoding: add 'encoding: {suggestion}' to the round in survey.yaml, "
+                f"pass --encoding {suggestion} to survey-toolkit inspect, or load(..., encoding='{suggestion}') "
+                "in Python; or re-save the file as UTF-8",
             )
         ) from None
     if encoding and encoding.lower().replace("_", "-") in ("utf-8", "utf8") and text.startswith("\ufeff"):

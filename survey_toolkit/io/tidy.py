@@ -32,6 +32,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from ..codes import display_value
 from ..errors import LoadError, Location, Problem, Severity, ValidationReport, did_you_mean
 from ..instrument import Instrument, Question
 from .base import CHILD_METADATA_COLUMNS, METADATA_COLUMNS, SurveyData, VariableMeta
@@ -343,12 +344,13 @@ def _unknown_codes_problem(
     mask = bad.fillna(False).to_numpy(dtype=bool)
     n_rows = int(mask.sum())
     first = int(rows[mask].iloc[0]) if n_rows else None
-    shown = ", ".join(repr(u) for u in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+    safe = [display_value(u) for u in unknown[:5]]  # a few distinct values; free text is never shown
+    shown = ", ".join(f"'{u}'" for u in safe) + (" ..." if len(unknown) > 5 else "")
     where = f" ({n_rows} row(s), first at row {first})" if n_rows else ""
     kept = (
         "the answers are kept in the raw column, with no true/false column for those codes"
         if multiple
-        else "the values are kept as extra categories"
+        else "the values are kept in the column but are invalid answers for every indicator (treated as missing)"
     )
     return Problem(
         "value-not-in-choices",
@@ -356,7 +358,7 @@ def _unknown_codes_problem(
         Location(file=ctx["file"], sheet=ctx.get("sheet"), row=first, field=header),
         severity=Severity.WARNING,
         expected="one of " + ", ".join(codes[:12]) + (" ..." if len(codes) > 12 else ""),
-        got=", ".join(unknown[:5]),
+        got=", ".join(safe),
         hint=f"{kept}; correct the value(s) with the field team (survey-toolkit inspect lists every row), or "
         f"add the code to the list '{list_name}' if it is a valid answer",
         count=n_rows or len(unknown),

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..codes import canonical_code
+
 __all__ = [
     "blank_mask",
     "canonical_code",
@@ -32,7 +34,6 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 _BLANKS = frozenset({"", "nan", "NaN", "None", "NaT", "n/a", "N/A", "<NA>", "nat"})
 _BLANK_LIST = [*_BLANKS, " ", "  ", "\t"]
-_INT_FLOAT = re.compile(r"^(-?\d+)\.0+$")
 _TRUE = frozenset({"1", "true", "yes", "y", "t", "selected"})
 _FALSE = frozenset({"0", "false", "no", "n", "f", "not selected"})
 _OFFSET = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
@@ -43,25 +44,6 @@ def blank_mask(s: pd.Series) -> pd.Series:
     if s.dtype.kind in "fiucbmM":
         return s.isna()
     return s.isna() | s.isin(_BLANK_LIST)
-
-
-def canonical_code(value: object) -> str | None:
-    """A choice code as the form spells it: ``1.0`` -> ``"1"``, ``" yes "`` -> ``"yes"``, blank -> None."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return "1" if value else "0"
-    if isinstance(value, float | np.floating):
-        if np.isnan(value):
-            return None
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    text = str(value).strip()
-    if text in _BLANKS:
-        return None
-    m = _INT_FLOAT.match(text)
-    return m.group(1) if m else text
 
 
 def _on_uniques(s: pd.Series, fn) -> tuple[np.ndarray, list]:

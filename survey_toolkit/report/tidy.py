@@ -35,7 +35,18 @@ def excel_safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         series = out[col]
-        if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        if isinstance(series.dtype, pd.CategoricalDtype):  # escape the categories, keep the dtype
+            cats = series.cat.categories
+            risky_cats = pd.Series(cats, dtype=object).map(is_formula_like).astype(bool).to_numpy()
+            if risky_cats.any():
+                renamed = [f"'{c}" if r else c for c, r in zip(cats, risky_cats, strict=True)]
+                if len(set(renamed)) == len(renamed):
+                    out[col] = series.cat.rename_categories(renamed)
+                else:  # an escaped category would clash with an existing one: plain text instead
+                    text = series.astype(object)
+                    risky = text.map(is_formula_like).astype(bool)
+                    out[col] = text.where(~risky, "'" + text.astype("string"))
+        elif series.dtype == object or isinstance(series.dtype, pd.StringDtype):
             risky = series.map(is_formula_like).astype(bool)
             if risky.any():
                 out[col] = series.astype(object).where(~risky, "'" + series.astype("string"))

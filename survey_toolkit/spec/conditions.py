@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..codes import canonical_code
 from ..errors import did_you_mean
 
 __all__ = [
@@ -91,15 +92,6 @@ class ConditionSyntaxError(ValueError):
         self.message = message
         self.offset = offset
         self.hint = hint
-
-
-def canonical_code(value: object) -> str:
-    """The canonical string form of a choice code: ``1``, ``1.0`` and ``'1'`` all give ``'1'``."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 # ---------------------------------------------------------------- tokens
@@ -470,6 +462,7 @@ class Columns:
     kinds: Mapping[str, str] = field(default_factory=dict)
     dk_codes: tuple[str, ...] = DEFAULT_DK_CODES
     refused_codes: tuple[str, ...] = DEFAULT_REFUSED_CODES
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     _inferred: dict = field(default_factory=dict, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -511,7 +504,7 @@ class Columns:
         """The answer as canonical code strings (``<NA>`` when unanswered)."""
         return self._cached(("codes", q), lambda: self._codes(q))
 
-    def _codes(self, q: str) -> pd.Series:
+    def _raw_codes(self, q: str) -> pd.Series:
         col = self.column(q)
         if isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype(object)
@@ -520,11 +513,30 @@ class Columns:
             out = out.str.replace(r"\.0$", "", regex=True)
         return out.mask(out == "", pd.NA)
 
+    def _codes(self, q: str) -> pd.Series:
+        out = self._raw_codes(q)
+        return out.mask(self.invalid(q), pd.NA)
+
+    def invalid(self, q: str) -> pd.Series:
+        """True where a select_one answer is outside the question's choice list (``choices``).
+
+        Such answers (free text typed into a select question) are invalid: :meth:`codes` gives
+        ``<NA>`` for them, so every condition and indicator treats them as missing answers.
+        """
+        return self._cached(("invalid", q), lambda: self._invalid(q))
+
+    def _invalid(self, q: str) -> pd.Series:
+        allowed = self.choices.get(q)
+        if allowed is None or self.kind(q) != "select_one" or q not in self.frame.columns:
+            return pd.Series(False, index=self.frame.index)
+        raw = self._raw_codes(q)
+        return (raw.notna() & ~raw.isin(list(allowed))).fillna(False).astype(bool)
+
     def numbers(self, q: str) -> pd.Series:
         return self._cached(("numbers", q), lambda: self._numbers(q))
 
     def _numbers(self, q: str) -> pd.Series:
-        col = self.column(q)
+        col = self.codes(q) if q in self.choices else self.column(q)
         if isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype(object)
         return pd.to_numeric(col, errors="coerce").astype("Float64")
@@ -683,7 +695,8 @@ def evaluate(
     >>> evaluate("q in [1, 2]", df).tolist()
     [True, True, <NA>, False]
     """
-    cols = Columns(frame, dict(kinds or {}), tuple(dk_codes), tuple(refused_codes))
+    choices = getattr(kinds, "choices", None) or {}
+    cols = Columns(frame, dict(kinds or {}), tuple(dk_codes), tuple(refused_codes), choices)
     return evaluate_on(condition, cols)
 
 

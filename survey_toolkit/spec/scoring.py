@@ -13,7 +13,10 @@ Rules (documented in ``docs/indicators.md``):
   holds a don't-know/refused code: ``counted`` keeps them (as "no"), ``excluded`` removes them,
   ``own_share`` keeps them and also reports their share as category ``dk_refused``.
 - **mean / median** — numeric question, or select_one mapped through ``scores`` (unscored codes,
-  e.g. 98/99, are missing); base = universe, ``where`` and a value present.
+  e.g. 98/99, are missing); base = universe, ``where`` and a value present. On a numeric
+  question (and both questions of a **ratio**) a value equal to a DK/refused code
+  (``defaults.dk_codes`` + ``defaults.refused_codes`` read as numbers, 98 and 99) leaves the base
+  and counts in ``dk_share``, unless ``dk_refused: counted`` keeps it as a number.
 - **distribution / shares** — one 0/1 column per code; DK/RF categories and respondents answering
   DK/RF leave the base under ``excluded``.
 - **index** — items rescaled to 0-1 (question items by ``range``, reversed if asked; condition items
@@ -26,7 +29,7 @@ Rules (documented in ``docs/indicators.md``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -34,7 +37,7 @@ import pandas as pd
 from .conditions import Columns, Condition, evaluate_on, parse_condition
 from .model import Indicator, IndicatorSpec
 
-__all__ = ["Scored", "score", "score_all"]
+__all__ = ["Scored", "score", "score_all", "numeric_dk_codes"]
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,16 @@ class Scored:
     missing: pd.Series | None = None  # bool: universe rows left out because an answer was missing
     dk_refused: pd.Series | None = None  # bool: DK/RF respondents of the base (before exclusion)
     extra: Mapping[str, object] = field(default_factory=dict)
+    invalid: pd.Series | None = None  # bool: universe rows with an answer outside a choice list
 
     @property
     def n_missing(self) -> int:
         return 0 if self.missing is None else int(self.missing.sum())
+
+    @property
+    def n_invalid(self) -> int:
+        """Universe respondents whose answer to a question of the indicator is not in its choice list."""
+        return 0 if self.invalid is None else int(self.invalid.sum())
 
 
 class _Ctx:
@@ -60,7 +69,10 @@ class _Ctx:
         self.spec = spec
         self.frame = frame
         self.kinds = dict(kinds)
-        self.cols = Columns(frame, self.kinds, spec.defaults.dk_codes, spec.defaults.refused_codes)
+        self.choices: Mapping[str, tuple[str, ...]] = getattr(kinds, "choices", None) or {}
+        self.cols = Columns(
+            frame, self.kinds, spec.defaults.dk_codes, spec.defaults.refused_codes, self.choices
+        )
         self.cache: dict[str, Scored] = {}
         self._dk: dict[str, pd.Series] = {}
 
@@ -104,14 +116,52 @@ def _scored_values(ctx: _Ctx, ind: Indicator) -> pd.Series:
     return ctx.cols.numbers(q)
 
 
+def numeric_dk_codes(spec: IndicatorSpec) -> tuple[float, ...]:
+    """The DK/refused codes of numeric items: ``defaults.dk_codes`` + ``refused_codes`` read as numbers."""
+    out = []
+    for code in (*spec.defaults.dk_codes, *spec.defaults.refused_codes):
+        number = pd.to_numeric(pd.Series([code]), errors="coerce").iloc[0]
+        if pd.notna(number):
+            out.append(float(number))
+    return tuple(out)
+
+
+def _numeric_dk(ctx: _Ctx, ind: Indicator, values: pd.Series) -> pd.Series:
+    """Rows whose numeric value is a DK/refused code, when the rule excludes them (else all False).
+
+    Applies to numeric items only (not to ``scores``, which already leave 98/99 unscored): under
+    ``dk_refused: counted`` the codes stay as numbers (use it when 98/99 are real values, e.g.
+    ages); otherwise (``excluded``; ``own_share`` cannot apply to a mean and is rejected by
+    validation when set on the indicator) they leave the base and count in ``dk_share``.
+    """
+    none = pd.Series(False, index=ctx.frame.index)
+    if ind.dk_refused == "counted":
+        return none
+    codes = numeric_dk_codes(ctx.spec)
+    if not codes:
+        return none
+    return values.isin(codes).fillna(False).astype(bool)
+
+
 def _mean(ctx: _Ctx, ind: Indicator) -> Scored:
     base = ctx.true(ind.universe) & ctx.true(ind.where)
     values = _scored_values(ctx, ind)
+    dk = pd.Series(False, index=ctx.frame.index)
+    if not ind.scores:
+        dk = _numeric_dk(ctx, ind, values)
+        values = values.mask(dk, pd.NA)
     answered = ctx.cols.answered(ind.question).fillna(False).astype(bool)
     domain = base & values.notna().astype(bool)
     missing = base & ~values.notna().astype(bool) & ~answered
     frame = pd.DataFrame({"value": values.astype(float).fillna(0.0)}, index=ctx.frame.index)
-    return Scored(ind, domain, frame, statistic="median" if ind.type == "median" else "mean", missing=missing)
+    return Scored(
+        ind,
+        domain,
+        frame,
+        statistic="median" if ind.type == "median" else "mean",
+        missing=missing,
+        dk_refused=None if ind.scores else base & dk,
+    )
 
 
 def _categories(ctx: _Ctx, ind: Indicator, codes: list[str]) -> Scored:
@@ -137,6 +187,8 @@ def _codes_of(ctx: _Ctx, ind: Indicator) -> list[str]:
     if ctx.cols.kind(q) == "select_multiple":
         prefix = q + "/"
         return [str(c)[len(prefix) :] for c in ctx.frame.columns if str(c).startswith(prefix)]
+    if q in ctx.choices:  # the form's list only: values outside it are never categories
+        return list(ctx.choices[q])
     col = ctx.frame[q]
     if isinstance(col.dtype, pd.CategoricalDtype):
         return [str(c) for c in col.cat.categories]
@@ -147,11 +199,18 @@ def _ratio(ctx: _Ctx, ind: Indicator) -> Scored:
     base = ctx.true(ind.universe) & ctx.true(ind.where)
     num = ctx.cols.numbers(ind.numerator_question)
     den = ctx.cols.numbers(ind.denominator_question)
+    dk = _numeric_dk(ctx, ind, num) | _numeric_dk(ctx, ind, den)
     ok = num.notna().astype(bool) & den.notna().astype(bool)
-    domain = base & ok
+    domain = base & ok & ~dk
     values = pd.DataFrame({"value": num.astype(float).fillna(0.0)}, index=ctx.frame.index)
     return Scored(
-        ind, domain, values, statistic="ratio", denominator=den.astype(float).fillna(0.0), missing=base & ~ok
+        ind,
+        domain,
+        values,
+        statistic="ratio",
+        denominator=den.astype(float).fillna(0.0),
+        missing=base & ~ok,
+        dk_refused=base & dk & ok if ind.dk_refused != "counted" else None,
     )
 
 
@@ -233,6 +292,15 @@ _BY_TYPE = {
 }
 
 
+def _invalid_any(ctx: _Ctx, ind: Indicator) -> pd.Series | None:
+    """Universe rows answering a question of ``ind`` outside its choice list (None when none can)."""
+    questions = sorted(q for q in ind.questions() if q in ctx.choices and q in ctx.frame.columns)
+    if not questions:
+        return None
+    hit = np.logical_or.reduce([ctx.cols.invalid(q).to_numpy(dtype=bool) for q in questions])
+    return pd.Series(hit, index=ctx.frame.index) & ctx.true(ind.universe)
+
+
 def _score(ctx: _Ctx, ind: Indicator) -> Scored:
     if ind.id in ctx.cache:
         return ctx.cache[ind.id]
@@ -240,6 +308,9 @@ def _score(ctx: _Ctx, ind: Indicator) -> Scored:
         out = _categories(ctx, ind, _codes_of(ctx, ind))
     else:
         out = _BY_TYPE[ind.type](ctx, ind)
+    invalid = _invalid_any(ctx, ind)
+    if invalid is not None:
+        out = replace(out, invalid=invalid)
     ctx.cache[ind.id] = out
     return out
 

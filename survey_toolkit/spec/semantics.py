@@ -8,7 +8,8 @@ correctly, means and medians of a select_one declare scores, disaggregation colu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 from ..errors import Location, Problem, Severity, did_you_mean
 from ..instrument import Instrument, Question
@@ -16,7 +17,7 @@ from .conditions import Call, Compare, Condition, InList, IsMissing, Literal, Re
 from .model import Indicator, IndicatorSpec
 from .yamlsource import SourceMap
 
-__all__ = ["check_references", "check_against_instrument", "question_kind", "instrument_kinds"]
+__all__ = ["check_references", "check_against_instrument", "question_kind", "instrument_kinds", "QuestionKinds"]
 
 _NUMERIC = {"integer", "decimal", "range"}
 _SELECT = {"select_one", "select_multiple"}
@@ -37,10 +38,31 @@ def question_kind(q: Question) -> str:
     return "text"
 
 
-def instrument_kinds(instrument: Instrument) -> dict[str, str]:
-    """question name -> evaluator kind, for the questions whose kind is certain."""
+class QuestionKinds(dict):
+    """question name -> evaluator kind, plus ``choices``: question -> the codes of its choice list.
+
+    Scoring reads ``choices`` so that an indicator's categories come only from the form, and an
+    answer outside the list (free text typed into a select question) is an invalid answer.
+    """
+
+    def __init__(self, kinds: Mapping[str, str], choices: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        super().__init__(kinds)
+        self.choices: Mapping[str, tuple[str, ...]] = MappingProxyType(dict(choices or {}))
+
+
+def instrument_kinds(instrument: Instrument) -> QuestionKinds:
+    """question name -> evaluator kind, for the questions whose kind is certain (a dict).
+
+    The result's ``choices`` attribute maps each select question with a choice list in the form to
+    the list's codes.
+    """
     kinds = {q.name: question_kind(q) for q in instrument.questions}
-    return {k: v for k, v in kinds.items() if v != "calculate"}
+    choices = {}
+    for q in instrument.questions:  # per question, never per row
+        cl = instrument.choices_for(q) if kinds[q.name] in ("select_one", "select_multiple") else None
+        if cl is not None:
+            choices[q.name] = tuple(cl.codes)
+    return QuestionKinds({k: v for k, v in kinds.items() if v != "calculate"}, choices)
 
 
 class _Checker:
@@ -390,6 +412,30 @@ def _check_question_field(
         )
 
 
+def _check_numeric_dk_rule(chk: _Checker, form: _Form, ind: Indicator) -> None:
+    """``dk_refused: own_share`` set on a mean/median/ratio of numeric questions cannot apply: an error.
+
+    (A mean has no category to hold the share.) Inherited from ``defaults`` it is read as
+    ``excluded`` for these indicators, so a spec-wide default never blocks them.
+    """
+    if ind.type not in ("mean", "median", "ratio") or ind.scores or ind.dk_refused != "own_share":
+        return
+    stated = _has(chk, ind, "dk_refused") or ind.dk_refused != chk.spec.defaults.dk_refused
+    names = [ind.question] if ind.type != "ratio" else [ind.numerator_question, ind.denominator_question]
+    numeric = [n for n in names if n in form.questions and form.kind(n) == "numeric"]
+    if not (stated and numeric):
+        return
+    chk.add(
+        "dk-refused-not-applicable",
+        f"dk_refused: own_share cannot apply to the {ind.type} '{ind.id}' of the numeric question "
+        f"'{numeric[0]}': a {ind.type} has no category to report the share in",
+        chk.at(ind, "dk_refused"),
+        expected="excluded (DK/refused codes leave the base; dk_share reports them) or counted (they stay as numbers)",
+        got="own_share",
+        hint="use dk_refused: excluded (the default), or counted when 98/99 are real values of the question",
+    )
+
+
 def _check_indicator(chk: _Checker, form: _Form, ind: Indicator) -> None:
     base = ind.location.path
     for role, cond in ind.conditions().items():
@@ -423,6 +469,7 @@ def _check_indicator(chk: _Checker, form: _Form, ind: Indicator) -> None:
     elif ind.type == "ratio":
         for key in ("numerator_question", "denominator_question"):
             _check_question_field(chk, form, ind, key, getattr(ind, key), ("numeric",), "a numeric question")
+    _check_numeric_dk_rule(chk, form, ind)
     if ind.codes and ind.question in form.questions:
         lits = [Literal(c, 0) for c in ind.codes]
         codes = form.codes(ind.question) or ()

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..codes import canonical_code
 from ..errors import Location, Problem, Severity
 
-_INTEGRAL_TEXT = re.compile(r"^[+-]?\d+\.0*$")
 _NUMERIC_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 #: Frame columns that, when present (they are added by the loaders), locate a row in its source file.
@@ -25,32 +25,15 @@ SOURCE_ROW = "_source_row"
 RECORD_ID = "_record_id"
 
 
-def canonical_code(value: Any) -> str | None:
-    """The canonical string of one category code, or None when the value is missing.
-
-    >>> [canonical_code(v) for v in (1, 1.0, "1", " 1.0 ", "female", 2.5, None)]
-    ['1', '1', '1', '1', 'female', '2.5', None]
-    """
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return "1" if value else "0"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if float(value).is_integer():
-            return str(int(value))
-        return np.format_float_positional(float(value), trim="-")
-    text = str(value).strip()
-    if _INTEGRAL_TEXT.match(text):
-        return str(int(float(text)))
-    return text
-
-
 def canonical_codes(values: pd.Series | Sequence[Any]) -> tuple[np.ndarray, tuple[str, ...]]:
     """Integer codes (``-1`` = missing) and the canonical category strings of a column, vectorised.
 
-    The column is factorised first, so only its distinct values are converted.
+    The column is factorised first, so only its distinct values are converted
+    (:func:`survey_toolkit.codes.canonical_code` gives each its canonical string).
+
+    >>> codes, labels = canonical_codes(["2", 1.0, None, "1.0", "b"])
+    >>> codes.tolist(), labels
+    ([1, 0, -1, 0, 2], ('1', '2', 'b'))
     """
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)

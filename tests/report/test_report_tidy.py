@@ -70,3 +70,16 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
 def test_locations_fixture_has_risky_names():
     assert LOCATIONS[3].startswith("=")
+
+
+def test_excel_safe_text_escapes_categorical_columns():
+    from survey_toolkit.report.tidy import excel_safe_text
+
+    frame = pd.DataFrame(
+        {"location": pd.Categorical(['=HYPERLINK("http://x","a")', "ok", "ok"]), "s": ["=1+1", "x", "y"]}
+    )
+    out = excel_safe_text(frame)
+    assert isinstance(out["location"].dtype, pd.CategoricalDtype)
+    assert out["location"].tolist() == ['\'=HYPERLINK("http://x","a")', "ok", "ok"]
+    assert out["s"].tolist() == ["'=1+1", "x", "y"]
+    assert frame["location"].iloc[0].startswith("=")  # the input is not modified

@@ -6,8 +6,6 @@ Python equivalents: :func:`survey_toolkit.validate_indicators`,
 
 from __future__ import annotations
 
-import os
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +13,7 @@ from typing import Annotated
 import typer
 
 from ..errors import SpecError
+from ..report._common import atomic_write_bytes
 from . import app, handle_errors
 from ._render import err_console, render_problems, render_written
 
@@ -43,16 +42,8 @@ _FORM = typer.Option(
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write UTF-8 ``text`` to ``path`` atomically (the one mechanism of ``report._common``)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 @indicators_app.command("check")

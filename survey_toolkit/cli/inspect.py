@@ -6,8 +6,6 @@ Python equivalent: ``survey_toolkit.quality.check_quality(survey_toolkit.load(ex
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..report._common import atomic_write_bytes
 from ..report.tidy import excel_safe_text
 from . import app, handle_errors
 from ._render import err_console, render_problems, render_written
@@ -34,16 +33,8 @@ class DetailFormat(str, Enum):
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write UTF-8 ``text`` to ``path`` atomically (the one mechanism of ``report._common``)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _table(frame: pd.DataFrame, title: str, columns: tuple[str, ...] | None = None) -> Table:

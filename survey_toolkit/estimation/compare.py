@@ -28,7 +28,7 @@ from ..design import Design, PreparedDesign
 from ..errors import EstimationError, Location, Problem, did_you_mean
 from . import _engine
 from ._engine import Linear, Partition
-from .estimate import _check_columns, _numeric, prepare_design
+from .estimate import COLUMNS, _check_columns, _numeric, prepare_design
 from .intervals import t_quantile
 
 __all__ = ["compare", "compare_independent", "KINDS"]
@@ -223,10 +223,9 @@ def compare_independent(
         raise ValueError(f"kind={kind!r} is not one of {KINDS}")
     if df_rule not in ("satterthwaite", "min"):
         raise ValueError("df_rule must be 'satterthwaite' or 'min'")
-    stat_cols = set(a.columns) - {"variable", "category", "statistic"}
-    default_on = ["variable", "category", "statistic"] + [
-        c for c in a.columns if c in b.columns and c not in stat_cols | {"variable", "category", "statistic"}
-    ]
+    identity = ["variable", "category", "statistic"]
+    # the by columns are every column that is not an output column of estimate()
+    default_on = identity + [c for c in a.columns if c in b.columns and c not in COLUMNS]
     keys = list(on) if on is not None else [c for c in default_on if c in a.columns and c in b.columns]
     missing = [k for k in keys if k not in a.columns or k not in b.columns]
     if missing:

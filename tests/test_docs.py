@@ -27,3 +27,18 @@ def test_readme_starts_with_the_two_commands():
     assert "survey-toolkit" in block[0] and "pip install" in block[0]
     assert "pytest" in block[1]
     assert "pytest" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_commands_are_listed_in_workflow_order_whatever_the_import_order():
+    import importlib
+
+    import typer.main
+
+    from survey_toolkit import cli
+
+    importlib.import_module("survey_toolkit.cli.run")  # imported first, as a test might
+    cli._register_commands()
+    group = typer.main.get_command(cli.app)
+    names = group.list_commands(None)
+    assert names[:3] == ["init", "validate", "inspect"]
+    assert names.index("run") > names.index("report")

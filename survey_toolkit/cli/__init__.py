@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
 
 from .. import __version__
 from ..errors import Location, Problem, SurveyToolkitError
@@ -23,7 +24,21 @@ from ._render import err_console, render_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Commands in the order of a round's work; any other command follows, alphabetically.
+WORKFLOW_ORDER = ("init", "validate", "inspect", "weight", "compute", "compare", "report", "run", "indicators")
+
+
+class _WorkflowGroup(typer.core.TyperGroup):
+    """Lists commands in workflow order, whatever order their modules were imported in."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(WORKFLOW_ORDER)}
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+
 app = typer.Typer(
+    cls=_WorkflowGroup,
     name="survey-toolkit",
     help="Turn community safety perception survey exports into trustworthy, comparable indicators.",
     no_args_is_help=True,

@@ -31,7 +31,7 @@ from ..errors import LoadError, Location, Problem, Severity, ValidationReport
 from ..instrument import Instrument
 from .base import SurveyData, VariableMeta
 from .spss import _KIND_NAMES, check_input_file, sniff_file_kind
-from .textfile import parse_problem, sniff_delimiter
+from .textfile import decode, parse_problem, sniff_delimiter
 
 __all__ = [
     "read_csv_plain",
@@ -111,38 +111,6 @@ def _wrong_type(path: Path, expected: str, kind: str | None) -> LoadError:
     )
 
 
-def _decode(path: Path, data: bytes, encoding: str | None) -> str:
-    enc = encoding or "utf-8-sig"
-    try:
-        text = data.decode(enc)
-    except LookupError:
-        raise LoadError(
-            Problem(
-                "unknown-encoding",
-                f"encoding {enc!r} is not known to Python",
-                Location(file=str(path)),
-                hint="use a codec name such as 'utf-8', 'cp1252' or 'latin-1'",
-            )
-        ) from None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise LoadError(
-            Problem(
-                "wrong-encoding",
-                f"'{path.name}' is not valid {enc} text (byte 0x{data[exc.start]:02x})",
-                Location(file=str(path), line=line, column=column),
-                expected=f"{enc} text",
-                got=f"byte 0x{data[exc.start]:02x}",
-                hint='pass the file\'s encoding, e.g. encoding="cp1252" for files saved by '
-                'Excel on Windows, or encoding="latin-1"',
-            )
-        ) from None
-    if encoding and text.startswith("\ufeff"):
-        text = text[1:]
-    return text
-
-
 def _check_headers(path: Path, headers: Sequence[str]) -> list[Problem]:
     """Raise one LoadError listing every duplicated header; return warnings (blank headers)."""
     positions: dict[str, list[int]] = {}
@@ -187,10 +155,10 @@ def read_csv_frame(
     """
     p = Path(path)
     kind = sniff_file_kind(p)
-    if kind not in ("text", None) or (kind is None and b"\x00" in p.read_bytes()[:1024]):
-        raise _wrong_type(p, "a CSV text file", kind)
     data = p.read_bytes()
-    text = _decode(p, data, encoding)
+    if kind not in ("text", None) or (kind is None and b"\x00" in data[:1024]):
+        raise _wrong_type(p, "a CSV text file", kind)
+    text = decode(data, str(p), encoding)
     if not text.strip():
         raise LoadError(
             Problem(

@@ -219,7 +219,9 @@ class Stage:
     group the cluster belongs to: the stratum at stage 1, (parent cluster, stratum) below.
     ``n`` (per group) is the number of clusters; ``f`` (per group) the sampling fraction (0 = with
     replacement); ``mult`` (per group) the product of the sampling fractions of the stages above
-    (1 at stage 1, Bellhouse recursion).
+    (1 at stage 1, Bellhouse recursion). ``group_parent`` (per group) is the cluster of the stage
+    above that the group sits in (0 at stage 1: one root), and ``n_parents`` the number of such
+    clusters; ``lonely_psu="average"`` rescales per parent (R ``onestage`` runs per parent cluster).
     """
 
     cluster: np.ndarray
@@ -231,6 +233,8 @@ class Stage:
     mult: np.ndarray
     group_labels: tuple[str, ...] = ()
     has_fpc: bool = False
+    group_parent: np.ndarray | None = None
+    n_parents: int = 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -578,7 +582,8 @@ def _build_stage(design, frame, s, st_lab, cl_lab, fpc, parent: _Parent, record_
         f, fprobs = _fractions(frame, fpc, group, gfirst, n_per, design.fpc[s], s, record_col)
         problems += fprobs
     glabels = _group_labels(st_uniq, st_codes, gfirst, parent.labels, parent.cluster)
-    stage = Stage(cluster, int(cfirst.size), cluster_group, n_groups, n_per, f, mult, glabels, fpc is not None)
+    stage = Stage(cluster, int(cfirst.size), cluster_group, n_groups, n_per, f, mult, glabels, fpc is not None,
+                  parent.cluster[gfirst], int(parent.frac.size))
     child_labels: list[str] = []
     if not last:  # labels of this stage's clusters, for the groups of the next stage
         own = [str(cl_uniq[cl_codes[i]]) for i in cfirst] if cl_uniq is not None else [f"row {i + 2}" for i in cfirst]

@@ -172,12 +172,33 @@ def _stage_variance(
         centred = factor * (SS - 2 * centre * S + n * centre * centre)
         contrib = np.where(lone, coef * centred, contrib)
     elif policy == "average":
-        contrib = np.where(lone, 0.0, contrib)
-        n_ok = stage.n_groups - lone.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(n_ok > 0, stage.n_groups / np.maximum(n_ok, 1), np.nan)
-        return contrib.sum(axis=0) * scale, dom_lonely
+        present = sums[2] > 0 if members is not None else np.ones(S.shape, dtype=bool)
+        return _average(stage, np.where(lone, 0.0, contrib), present, lone & present), dom_lonely
     return contrib.sum(axis=0), dom_lonely
+
+
+def _average(stage: Stage, contrib: np.ndarray, present: np.ndarray, lonely: np.ndarray) -> np.ndarray:
+    """``lonely_psu="average"``: per parent cluster, the sum over its strata times H / H_ok.
+
+    H counts the strata of the parent that have domain members (every stratum on calibrated designs,
+    whose domains keep all rows, as R does), H_ok those of them that are not lonely. A parent whose
+    present strata are all lonely gives NaN (R: 0 * H / 0).
+    """
+    parent = stage.group_parent if stage.group_parent is not None else np.zeros(stage.n_groups, np.int64)
+
+    def by_parent(values: np.ndarray) -> np.ndarray:
+        if stage.n_parents == 1:
+            return values.sum(axis=0, keepdims=True)
+        out = np.zeros((stage.n_parents, values.shape[1]))
+        np.add.at(out, parent, values)
+        return out
+
+    total = by_parent(contrib)
+    H = by_parent(present.astype(float))
+    H_ok = H - by_parent(lonely.astype(float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = np.where(H > 0, total * H / H_ok, 0.0)
+    return scaled.sum(axis=0)
 
 
 def _calibration_terms(prep: PreparedDesign, part: Partition, lin: Linear):

@@ -55,7 +55,8 @@ COLUMNS = {
     "n_missing": "rows in the domain with non-zero weight and a missing value",
     "n_eff": "effective sample size p(1-p)/var (proportions)",
     "domain_lonely_strata": "strata with 2+ PSUs in the design but only one with domain members",
-    "flag": "';'-separated notes: empty_domain, p01_fallback, df_nonpositive, missing_values, ...",
+    "flag": "';'-separated notes: empty_domain, p01_fallback, df_nonpositive, missing_values, "
+    "se_undefined (e.g. lonely_psu='average' with only lonely strata in a domain), ...",
 }
 
 
@@ -451,6 +452,7 @@ def _finish(ctx, var, label, res: Result, kind, stat, ci_method, level, df_overr
     bad_df = ~(dfv > 0)
     lo, hi = np.where(bad_df, np.nan, lo), np.where(bad_df, np.nan, hi)
     flags.append(np.where(res.dom_lonely > 0, "domain_lonely_psu", ""))
+    flags.append(np.where(np.isfinite(est) & np.isnan(se), "se_undefined", ""))
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = se / np.abs(est)
     return pd.DataFrame(

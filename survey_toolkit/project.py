@@ -37,6 +37,7 @@ __all__ = [
     "PROJECT_FILE",
     "Project",
     "Round",
+    "RemoteSource",
     "DesignSettings",
     "BaseWeightSettings",
     "WeightingSettings",
@@ -77,6 +78,31 @@ def _frozen(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
 
+SERVERS = ("kobo", "central")
+
+
+@dataclass(frozen=True)
+class RemoteSource:
+    """Where ``survey-toolkit pull`` fetches a round from: a KoBoToolbox asset or an ODK Central form.
+
+    Credentials are never part of it: they come from environment variables (docs/project-file.md).
+    """
+
+    server: str
+    """``kobo`` or ``central``."""
+    url: str
+    """The server's address, e.g. ``https://kf.kobotoolbox.org`` or ``https://central.example.org``."""
+    folder: Path
+    """Where the pulled files go (default: ``<project>/<round id>/``)."""
+    asset: str | None = None
+    """KoBoToolbox: the asset uid (the form's id in its URL)."""
+    project: int | None = None
+    """ODK Central: the numeric project id."""
+    form: str | None = None
+    """ODK Central: the form id (xmlFormId)."""
+    location: Location = field(default_factory=Location, compare=False)
+
+
 @dataclass(frozen=True)
 class Round:
     """One survey round: its id, label, date, export files and the renames of its form version."""
@@ -95,6 +121,8 @@ class Round:
     """The text encoding of the round's CSV exports (``cp1252``, ``latin-1``); None: detected."""
     delimiter: str | None = None
     """The field delimiter of the round's CSV exports; None: detected."""
+    source: RemoteSource | None = None
+    """The server ``survey-toolkit pull`` fetches this round from (None: files are copied by hand)."""
     location: Location = field(default_factory=Location, compare=False)
 
     @property
@@ -262,7 +290,9 @@ _ROUND = {
     "rename": "mapping",
     "encoding": "str",
     "delimiter": "str",
+    "source": "mapping",
 }
+_SOURCE = {"server": "str", "url": "str", "asset": "str", "project": "int", "form": "str", "folder": "str"}
 _RENAME = {"questions": "str_map", "choices": "mapping"}
 _DESIGN = {
     "strata": "str",
@@ -344,6 +374,8 @@ class _Ctx:
         self.problems: list[Problem] = []
         self.round_ids: list[str] = []
         """Every round id the file declares, even of rounds with other mistakes."""
+        self.pulling = False
+        """True while ``pull`` reads the project: files a pull will write need not exist yet."""
 
     def add(self, code: str, message: str, path: tuple, *, key: bool = False, **kw: Any) -> None:
         self.problems.append(Problem(code, message, self.source.locate(path, key=key), **kw))
@@ -518,7 +550,7 @@ _CHECKERS: dict[str, Callable[[_Ctx, Any, tuple], tuple[bool, Any]]] = {
     "str_map": _check_str_map,
     "date": _check_date,
 }
-_ALL_KINDS = {**_REPORT, **_BASE, **_DESIGN, **_ROUND, **_TOP}
+_ALL_KINDS = {**_SOURCE, **_REPORT, **_BASE, **_DESIGN, **_ROUND, **_TOP}
 
 
 def _choice(ctx: _Ctx, value: str | None, allowed: tuple[str, ...], where: tuple, what: str) -> str | None:
@@ -558,7 +590,10 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
         raw = ctx.keys(item, _ROUND, path, f"round {i + 1}")
         if not isinstance(item, dict):
             continue
-        ok = ctx.require(raw, "id", path, f"round {i + 1}") & ctx.require(raw, "files", path, f"round {i + 1}")
+        has_source = isinstance(raw.get("source"), dict)
+        ok = ctx.require(raw, "id", path, f"round {i + 1}")
+        if not has_source:
+            ok &= ctx.require(raw, "files", path, f"round {i + 1}")
         rid = ctx.value(raw, "id", "str", path)
         if rid is not None and rid in seen:
             ctx.add("duplicate-round", f"round id '{rid}' is used twice (first by round {seen[rid] + 1})",
@@ -568,7 +603,11 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
             seen[rid] = i
         if rid is not None:
             ctx.round_ids.append(rid)
-        files = ctx.value(raw, "files", "files", path)
+        source = _source(ctx, raw.get("source"), (*path, "source"), rid) if has_source or "source" in raw else None
+        if source is not None:
+            files = _pulled_files(ctx, raw, source, path, rid)
+        else:
+            files = ctx.value(raw, "files", "files", path)
         label = ctx.value(raw, "label", "text", path)
         date = ctx.value(raw, "date", "date", path)
         round_form = ctx.value(raw, "instrument", "file", path)
@@ -587,10 +626,65 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
                     rename_choices=choices,
                     encoding=encoding,
                     delimiter=delimiter,
+                    source=source,
                     location=ctx.source.locate(path),
                 )
             )
     return tuple(rounds)
+
+
+def _source(ctx: _Ctx, data: Any, path: tuple, rid: str | None) -> RemoteSource | None:
+    """The round's server source; problems for a missing url, id or an unknown server."""
+    if not isinstance(data, dict):
+        ctx.value({"source": data}, "source", "mapping", path[:-1])
+        return None
+    raw = ctx.keys(data, _SOURCE, path, "source")
+    ok = ctx.require(raw, "server", path, "source") & ctx.require(raw, "url", path, "source")
+    server = _choice(ctx, ctx.value(raw, "server", "str", path), SERVERS, (*path, "server"), "server")
+    url = ctx.value(raw, "url", "str", path)
+    if url is not None and not url.lower().startswith(("https://", "http://")):
+        ctx.add("bad-value", "the server url must start with https://", (*path, "url"),
+                expected="e.g. https://kf.kobotoolbox.org", got=url)  # fmt: skip
+        ok = False
+    elif url is not None and ("@" in url.split("//", 1)[1].split("/", 1)[0] or "?" in url):
+        ctx.add("credentials-in-project", "the server url must not carry a user name, password or token",
+                (*path, "url"), expected="only the address, e.g. https://kf.kobotoolbox.org",
+                got="an address with credentials (not shown)",
+                hint="remove them from survey.yaml; set KOBO_TOKEN or ODK_CENTRAL_USERNAME/ODK_CENTRAL_PASSWORD "
+                "in the environment instead")  # fmt: skip
+        ok = False
+    needs = {"kobo": ("asset",), "central": ("project", "form")}.get(server or "", ())
+    for key in needs:
+        ok &= ctx.require(raw, key, path, f"a {server} source")
+    values = {k: ctx.value(raw, k, _SOURCE[k], path) for k in ("asset", "project", "form", "folder")}
+    folder_text = values.pop("folder") or rid or "round"
+    folder = (ctx.root / folder_text).resolve()
+    if not ok or server is None or url is None or any(values[k] is None for k in needs):
+        return None
+    return RemoteSource(server=server, url=url.rstrip("/"), folder=folder, location=ctx.source.locate(path), **values)
+
+
+def _pulled_files(ctx: _Ctx, raw: dict, source: RemoteSource, path: tuple, rid: str | None) -> tuple[Path, ...] | None:
+    """The files of a round pulled from a server: ``files`` when given, else the file pull writes.
+
+    Before the first pull they do not exist: a ``not-pulled`` problem says to run pull (``pull`` itself
+    reads the project with ``pulling=True`` and skips it)."""
+    from .pull.central import DATA_FILE as CENTRAL_FILE
+    from .pull.kobo import DATA_FILE as KOBO_FILE
+
+    given = raw.get("files")
+    names = [given] if isinstance(given, str) else given if isinstance(given, list) else None
+    if names is None:
+        names = [str(source.folder / (KOBO_FILE if source.server == "kobo" else CENTRAL_FILE))]
+    paths = tuple((ctx.root / n).resolve() if not Path(n).is_absolute() else Path(n) for n in names)
+    if not ctx.pulling:
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            ctx.add("not-pulled", f"round {rid} has not been pulled from its server yet",
+                    path, expected=str(missing[0]), got="no such file",
+                    hint=f"run 'survey-toolkit pull PROJECT --round {rid}' first")  # fmt: skip
+            return None
+    return paths
 
 
 def _encoding(ctx: _Ctx, value: str | None, where: tuple) -> str | None:
@@ -759,10 +853,12 @@ def project_path(path: str | Path) -> Path:
     return p / PROJECT_FILE if p.is_dir() else p
 
 
-def check_project(path: str | Path) -> tuple[Project | None, ValidationReport]:
+def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project | None, ValidationReport]:
     """Read and check a project file; return the project (None when it has errors) and every problem.
 
     ``path`` is the file or the folder holding ``survey.yaml``. Never raises for user mistakes.
+    ``pulling=True`` (used by :func:`survey_toolkit.pull.pull`) accepts rounds whose server files are
+    not pulled yet.
     """
     file = project_path(path)
     if not file.is_file():
@@ -777,6 +873,7 @@ def check_project(path: str | Path) -> tuple[Project | None, ValidationReport]:
     if parsed.problems and parsed.data is None:
         return None, ValidationReport(parsed.problems)
     ctx = _Ctx(parsed.source, file.resolve().parent)
+    ctx.pulling = pulling
     ctx.problems += parsed.problems
     raw = ctx.keys(parsed.data, _TOP, (), "the project file")
     if parsed.data is not None and not isinstance(parsed.data, dict):

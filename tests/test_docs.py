@@ -40,5 +40,5 @@ def test_commands_are_listed_in_workflow_order_whatever_the_import_order():
     cli._register_commands()
     group = typer.main.get_command(cli.app)
     names = group.list_commands(None)
-    assert names[:3] == ["init", "validate", "inspect"]
+    assert names[:4] == ["init", "pull", "validate", "inspect"]
     assert names.index("run") > names.index("report")

@@ -25,7 +25,7 @@ from ._render import err_console, render_problems
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Commands in the order of a round's work; any other command follows, alphabetically.
-WORKFLOW_ORDER = ("init", "validate", "inspect", "weight", "compute", "compare", "report", "run", "indicators")
+WORKFLOW_ORDER = ("init", "pull", "validate", "inspect", "weight", "compute", "compare", "report", "run", "indicators", "doctor")
 
 
 class _WorkflowGroup(typer.core.TyperGroup):

@@ -671,8 +671,9 @@ def compute_results(
     return pd.concat(chunks, ignore_index=True)
 
 
-def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs) -> pd.DataFrame:
-    """The compute tables reshaped for reporting (``round``, ``location``...) with the rules applied."""
+def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs, *, rules: bool = True) -> pd.DataFrame:
+    """The compute tables reshaped for reporting (``round``, ``location``...) with the rules applied
+    (``rules=False``: before the disclosure rules, for internal use such as planning)."""
     levels = list(reversed(_levels(project)))  # finest first
     languages = project.report.languages
     table = from_compute(results, round_column=ROUND_COLUMN, location_columns=levels,
@@ -681,7 +682,7 @@ def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs) -> 
     dates = {r.id: r.date.isoformat() for r in project.rounds if r.date is not None}
     if len(dates) == len(project.rounds):
         table["round_date"] = table["round"].map(dates)
-    return apply_rules(table, project.report.rules)
+    return apply_rules(table, project.report.rules) if rules else table
 
 
 def compare(table: pd.DataFrame, project: Project) -> pd.DataFrame:

@@ -70,6 +70,9 @@ OUTPUT_FILES = (
     "report.*.html",
     "results.*.xlsx",
     "charts/*",
+    "plan.csv",
+    "plan.xlsx",
+    "plan.svg",
 )
 """The files the workflow writes into the output folder (glob patterns, relative to it)."""
 

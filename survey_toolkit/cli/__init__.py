@@ -23,9 +23,10 @@ from ..errors import Location, Problem, SurveyToolkitError
 from ._render import err_console, render_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]  # click's UsageError (vendored or not)
 
 #: Commands in the order of a round's work; any other command follows, alphabetically.
-WORKFLOW_ORDER = ("init", "pull", "validate", "inspect", "weight", "compute", "compare", "report", "run", "indicators", "doctor")
+WORKFLOW_ORDER = ("init", "pull", "validate", "inspect", "weight", "compute", "compare", "report", "run", "plan", "indicators", "doctor")
 
 
 class _WorkflowGroup(typer.core.TyperGroup):
@@ -105,7 +106,7 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit):
+        except (typer.Exit, typer.Abort, SystemExit, _UsageError):  # usage errors exit with 2
             raise
         except SurveyToolkitError as exc:
             if _state["debug"]:

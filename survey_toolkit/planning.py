@@ -186,7 +186,7 @@ def plan_project(
     plan.loc[sensitive, "flag"] = "suppressed_sensitive"
     names = {}
     if "label_en" in raw.columns:
-        names = dict(zip(raw["indicator_id"], raw["label_en"].astype("string").fillna(raw["indicator_id"])))
+        names = dict(zip(raw["indicator_id"], raw["label_en"].astype("string").fillna(raw["indicator_id"]), strict=True))
     plan.insert(1, "label", plan["indicator_id"].map(names).fillna(plan["indicator_id"]))
     files: list = []
     if write:

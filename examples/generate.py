@@ -18,6 +18,7 @@ proportional to households, 11 PSUs per district, 7 households per PSU, one adul
 - ``sample_frame.csv``    stratum sizes and numbers of PSUs for design weights and fpc;
 - ``census_margins.csv``  one-way population margins (variable, category, population);
 - ``census_cells.csv``    the sex x age group x region population table behind the margins.
+- ``district_covariates.csv`` households, adults and urban share per district (small-area covariates).
 
 The built-in true changes and the planted data-quality problems are listed in ``examples/README.md``
 and in :data:`PLANTED`. Byte-identical regeneration: the xlsx and zip carry fixed timestamps and the
@@ -55,7 +56,7 @@ TZ_HOURS = 3
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 FILES = ("round1_kobo.xlsx", "round2_central.zip", "round3_spss.sav", "sample_frame.csv",
-         "census_margins.csv", "census_cells.csv")
+         "census_margins.csv", "census_cells.csv", "district_covariates.csv")
 
 # ---------------------------------------------------------------------------------------------
 # Sample plan: (stratum, admin1, admin2, area_type, households, adults per household, PSUs sampled)
@@ -194,6 +195,16 @@ def census_cells(frame: pd.DataFrame) -> pd.DataFrame:
         for (sex, age, _), count in zip(shares, _apportion(int(adults), [s[2] for s in shares]), strict=True):
             rows.append({"admin1": admin1, "a1_sex": sex, "age_group": age, "population": count})
     return pd.DataFrame(rows)
+
+
+def district_covariates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per district (admin2), what a census gives: households, adults and the urban share of households
+    (the small-area model's covariates)."""
+    by = frame.groupby("admin2")
+    urban = frame[frame["area_type"].astype(str) == "1"].groupby("admin2")["households"].sum()
+    out = pd.DataFrame({"households": by["households"].sum(), "adults": by["adults"].sum()})
+    out["urban_share"] = (urban.reindex(out.index).fillna(0) / out["households"]).round(4)
+    return out.reset_index()
 
 
 def census_margins(cells: pd.DataFrame) -> pd.DataFrame:
@@ -877,6 +888,7 @@ def generate(out: Path) -> list[Path]:
     frame.to_csv(out / "sample_frame.csv", index=False, lineterminator="\n")
     census_margins(cells).to_csv(out / "census_margins.csv", index=False, lineterminator="\n")
     cells.to_csv(out / "census_cells.csv", index=False, lineterminator="\n")
+    district_covariates(frame).to_csv(out / "district_covariates.csv", index=False, lineterminator="\n")
     return [out / name for name in FILES]
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "Project",
     "Round",
     "RemoteSource",
+    "SmallAreaSettings",
     "DesignSettings",
     "BaseWeightSettings",
     "WeightingSettings",
@@ -73,6 +74,9 @@ OUTPUT_FILES = (
     "plan.csv",
     "plan.xlsx",
     "plan.svg",
+    "small_areas.csv",
+    "small_areas.xlsx",
+    "small_areas.svg",
 )
 """The files the workflow writes into the output folder (glob patterns, relative to it)."""
 
@@ -223,6 +227,22 @@ class ReportSettings:
     parquet: bool | None = None
 
 
+@dataclass(frozen=True)
+class SmallAreaSettings:
+    """Fay-Herriot small-area estimates by location (``survey-toolkit small-areas``)."""
+
+    covariates: Path
+    """A CSV with one row per location: the location code and numeric covariates (census, admin data)."""
+    level: str
+    """The location level modelled (a column of ``locations.levels``, e.g. ``admin2``)."""
+    location_column: str | None = None
+    """The covariates file's column holding the location code (default: the level's name)."""
+    use: tuple[str, ...] | None = None
+    """Covariate columns in the model (default: every other numeric column)."""
+    indicators: tuple[str, ...] | None = None
+    """Indicators modelled (default: every non-sensitive percentage or mean indicator)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Project:
     """A checked project file: paths are absolute, rounds in file order."""
@@ -238,6 +258,7 @@ class Project:
     report: ReportSettings
     title: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
     source: SourceMap | None = None
+    small_areas: SmallAreaSettings | None = None
 
     @property
     def root(self) -> Path:
@@ -282,7 +303,9 @@ _TOP = {
     "quality": "mapping",
     "locations": "mapping",
     "report": "mapping",
+    "small_areas": "mapping",
 }
+_SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list"}
 _REQUIRED_TOP = ("instrument", "indicators", "rounds")
 _ROUND = {
     "id": "str",
@@ -841,6 +864,24 @@ def _report(ctx: _Ctx, data: Any) -> ReportSettings:
     )
 
 
+def _small_areas(ctx: _Ctx, data: Any, locations: LocationSettings) -> SmallAreaSettings | None:
+    if data is None:
+        return None
+    path = ("small_areas",)
+    raw = ctx.keys(data, _SMALL_AREAS, path, "small_areas")
+    ok = ctx.require(raw, "covariates", path, "small_areas") & ctx.require(raw, "level", path, "small_areas")
+    values = {k: ctx.value(raw, k, kind, path) for k, kind in _SMALL_AREAS.items()}
+    level = values["level"]
+    if level is not None and level not in locations.levels:
+        ctx.add("bad-value", f"small_areas.level '{level}' is not a location level", (*path, "level"),
+                expected=", ".join(locations.levels) or "a level listed under locations.levels", got=level,
+                hint=did_you_mean(level, locations.levels) or "add it to locations.levels, or use one of them")  # fmt: skip
+        ok = False
+    if not ok or values["covariates"] is None or level is None:
+        return None
+    return SmallAreaSettings(**values)
+
+
 def _cross_checks(ctx: _Ctx, report: ReportSettings) -> None:
     ids = list(dict.fromkeys(ctx.round_ids))
     for i, rid in enumerate(report.compare or ()):
@@ -900,6 +941,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
         names=ctx.value(lraw, "names", "str_map", ("locations",)) or _frozen(None),
     )
     report = _report(ctx, raw.get("report"))
+    small_areas = _small_areas(ctx, raw.get("small_areas"), locations)
     title = ctx.value(raw, "title", "text", ())
     _cross_checks(ctx, report)
     ordered = sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
@@ -918,6 +960,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
         report=report,
         title=title or report.title,
         source=parsed.source,
+        small_areas=small_areas,
     )
     collisions = output_problems(project)
     if collisions:
@@ -947,6 +990,8 @@ def _inputs(project: Project) -> list[tuple[Path, str, Location]]:
                     project.locate("design", "base_weights", "sample_frame")))  # fmt: skip
     if project.weighting.margins is not None:
         out.append((project.weighting.margins, "weighting.margins", project.locate("weighting", "margins")))
+    if project.small_areas is not None:
+        out.append((project.small_areas.covariates, "small_areas.covariates", project.locate("small_areas", "covariates")))
     return out
 
 

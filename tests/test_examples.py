@@ -28,7 +28,7 @@ DEMO = ROOT / "examples" / "demo"
 INSTRUMENT = ROOT / "instruments" / "cssp_core.xlsx"
 KOBO, CENTRAL, SAV = DEMO / "round1_kobo.xlsx", DEMO / "round2_central.zip", DEMO / "round3_spss.sav"
 FILES = ("round1_kobo.xlsx", "round2_central.zip", "round3_spss.sav", "sample_frame.csv",
-         "census_margins.csv", "census_cells.csv")
+         "census_margins.csv", "census_cells.csv", "district_covariates.csv")
 
 
 def _load_generator():

@@ -39,6 +39,7 @@ __all__ = [
     "Round",
     "RemoteSource",
     "SmallAreaSettings",
+    "ShareSettings",
     "DesignSettings",
     "BaseWeightSettings",
     "WeightingSettings",
@@ -77,6 +78,7 @@ OUTPUT_FILES = (
     "small_areas.csv",
     "small_areas.xlsx",
     "small_areas.svg",
+    "shared/*",
 )
 """The files the workflow writes into the output folder (glob patterns, relative to it)."""
 
@@ -243,6 +245,19 @@ class SmallAreaSettings:
     """Indicators modelled (default: every non-sensitive percentage or mean indicator)."""
 
 
+@dataclass(frozen=True)
+class ShareSettings:
+    """How ``survey-toolkit share`` de-identifies the microdata for partners."""
+
+    quasi_identifiers: tuple[str, ...] | None = None
+    """Columns an outsider could know (location, sex, age...); default: those of ``sharing.DEFAULT_QUASI``."""
+    k: int = 5
+    coarsen: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    """column -> ``age_bands`` or the coarser column replacing it (``admin2: admin1``)."""
+    drop: tuple[str, ...] = ()
+    """More columns to drop besides the direct identifiers found from the form."""
+
+
 @dataclass(frozen=True, eq=False)
 class Project:
     """A checked project file: paths are absolute, rounds in file order."""
@@ -259,6 +274,7 @@ class Project:
     title: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
     source: SourceMap | None = None
     small_areas: SmallAreaSettings | None = None
+    share: ShareSettings | None = None
 
     @property
     def root(self) -> Path:
@@ -304,7 +320,9 @@ _TOP = {
     "locations": "mapping",
     "report": "mapping",
     "small_areas": "mapping",
+    "share": "mapping",
 }
+_SHARE = {"quasi_identifiers": "str_list", "k": "int", "coarsen": "str_map", "drop": "str_list"}
 _SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list"}
 _REQUIRED_TOP = ("instrument", "indicators", "rounds")
 _ROUND = {
@@ -882,6 +900,22 @@ def _small_areas(ctx: _Ctx, data: Any, locations: LocationSettings) -> SmallArea
     return SmallAreaSettings(**values)
 
 
+def _share(ctx: _Ctx, data: Any) -> ShareSettings | None:
+    if data is None:
+        return None
+    path = ("share",)
+    raw = ctx.keys(data, _SHARE, path, "share")
+    values = {k: ctx.value(raw, k, kind, path) for k, kind in _SHARE.items()}
+    if values["k"] is not None and values["k"] < 2:
+        ctx.add("bad-value", "share.k must be at least 2", (*path, "k"), expected="e.g. 5", got=str(values["k"]))
+        values["k"] = None
+    for col, rule in (values["coarsen"] or {}).items():
+        if not rule:
+            ctx.add("bad-value", f"share.coarsen.{col} has no rule", (*path, "coarsen", col),
+                    expected="age_bands or the name of a coarser column", got="nothing")  # fmt: skip
+    return ShareSettings(**{k: v for k, v in values.items() if v is not None})
+
+
 def _cross_checks(ctx: _Ctx, report: ReportSettings) -> None:
     ids = list(dict.fromkeys(ctx.round_ids))
     for i, rid in enumerate(report.compare or ()):
@@ -942,6 +976,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     )
     report = _report(ctx, raw.get("report"))
     small_areas = _small_areas(ctx, raw.get("small_areas"), locations)
+    share = _share(ctx, raw.get("share"))
     title = ctx.value(raw, "title", "text", ())
     _cross_checks(ctx, report)
     ordered = sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
@@ -961,6 +996,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
         title=title or report.title,
         source=parsed.source,
         small_areas=small_areas,
+        share=share,
     )
     collisions = output_problems(project)
     if collisions:

@@ -26,7 +26,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _UsageError: type[Exception] = typer.BadParameter.__mro__[1]  # click's UsageError (vendored or not)
 
 #: Commands in the order of a round's work; any other command follows, alphabetically.
-WORKFLOW_ORDER = ("init", "pull", "validate", "inspect", "weight", "compute", "compare", "report", "run", "plan", "small-areas", "indicators", "doctor")
+WORKFLOW_ORDER = ("init", "pull", "validate", "inspect", "weight", "compute", "compare", "report", "run", "plan", "small-areas", "share", "indicators", "doctor")
 
 
 class _WorkflowGroup(typer.core.TyperGroup):

@@ -189,6 +189,7 @@ def read_export(
         _reject_markup(text, source)
         parsed = read_delimited(text, source, delimiter)
         headers = list(parsed.frame.columns)
+        _reject_form_sheet(headers, source)
         if looks_like_central(headers):
             return read_central_csv(p, source, text, encoding)
         if looks_like_kobo(headers) or looks_like_kobo(list(unmangle_r_headers(parsed.frame).columns)):
@@ -258,6 +259,33 @@ def _reject_xlsform(raw: RawExport, source: str) -> None:
             hint=_FORM_HINT,
         )
     )
+
+
+#: Header sets of the sheets of an XLSForm saved as CSV files (``survey.csv``, ``choices.csv``...).
+_FORM_SHEET_HEADERS = {
+    "survey": ({"type", "name"}, {"label", "relevant", "required", "calculation", "appearance"}),
+    "choices": ({"list_name", "name"}, set()),
+    "settings": ({"form_id"}, {"form_title", "version", "default_language"}),
+}
+
+
+def _reject_form_sheet(headers: Sequence[str], source: str) -> None:
+    """A CSV holding one sheet of an XLSForm (survey, choices, settings) is part of the form, not data."""
+    names = {str(h).strip().lower().replace(" ", "_") for h in headers}
+    for sheet, (required, typical) in _FORM_SHEET_HEADERS.items():
+        if required <= names and (not typical or typical & names):
+            raise LoadError(
+                Problem(
+                    "form-not-data",
+                    f"the file is the '{sheet}' sheet of an XLSForm saved as CSV, not an export of submissions",
+                    Location(file=source, line=1),
+                    expected="a data export with one row per submission",
+                    got=f"XLSForm {sheet} columns: " + ", ".join(sorted(required | (typical & names))),
+                    hint=_FORM_HINT
+                    + "; a form kept as CSV sheets is read from its survey/choices/settings files "
+                    "(see docs/formats.md, 'Forms as CSV sheets')",
+                )
+            )
 
 
 def _looks_like_xform(text: str) -> bool:
@@ -526,7 +554,28 @@ def load(
             return min(
                 results, key=lambda d: sum(1 for q in d.problems if q.code == "questions-missing-from-export")
             )
-        return _delegate(raw, p, single, encoding, delimiter, min_match, usecols)
+        return _require_rows(_delegate(raw, p, single, encoding, delimiter, min_match, usecols))
     if many:
         single = _pick_instrument(raw, instruments, min_match)
-    return tidy_export(raw, single, id_column=id_column, group_sep=group_sep, min_match=min_match)
+    return _require_rows(
+        tidy_export(raw, single, id_column=id_column, group_sep=group_sep, min_match=min_match)
+    )
+
+
+def _require_rows(data: SurveyData) -> SurveyData:
+    """An export without a single submission is an error: nothing can be estimated from it, and a file
+    that is not a table at all (a README, a note saved as .txt) reads as a header without rows."""
+    if len(data.frame):
+        return data
+    source = data.source or ""
+    raise LoadError(
+        Problem(
+            "no-rows",
+            f"'{Path(source).name}' has no data rows: a header line and nothing under it",
+            Location(file=source, line=2),
+            expected="a header row and at least one submission",
+            got="a header only",
+            hint="export the data again once submissions are in (check the export's date or status filter), "
+            "and check that the file is the data export and not a note or a form sheet",
+        )
+    )

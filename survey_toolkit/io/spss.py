@@ -301,7 +301,35 @@ def _read_raw(path: Path, kind: str, encoding: str | None, usecols: Sequence[str
         raise LoadError(_encoding_problem(path, encoding, str(exc))) from None
     except Exception as exc:  # pyreadstat raises ReadstatError / PyreadstatError (plain Exceptions)
         raise LoadError(_readstat_problem(path, kind, encoding, exc)) from None
+    if kind == "dta":
+        frame = _stata_dates(frame, meta)
     return _Raw(frame, meta, path, kind, tuple(problems))
+
+
+_STATA_EPOCH = pd.Timestamp("1960-01-01")
+_STATA_DATE_UNITS = {"%tc": "ms", "%tC": "ms", "%td": "D", "%d": "D"}
+
+
+def _stata_dates(frame: pd.DataFrame, meta: Any) -> pd.DataFrame:
+    """Stata date/time variables pyreadstat left as numbers (display formats with a custom mask such as
+    ``%tcMon_dd,_CCYY_hh:MM:SS_AM``, as odkmeta writes): ms (``%tc``/``%tC``) or days (``%td``) since
+    1960-01-01, made datetimes. Values beyond pandas' range (years after 2262) stay numbers."""
+    formats = getattr(meta, "original_variable_types", None) or {}
+    converted = {}
+    for column, fmt in formats.items():
+        unit = next((u for prefix, u in _STATA_DATE_UNITS.items() if str(fmt).startswith(prefix)), None)
+        if unit is None or column not in frame.columns or not pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        values = frame[column].astype("float64")
+        finite = values.dropna()
+        limit = 9.2e15 if unit == "ms" else 1.0e5
+        if len(finite) and bool(finite.abs().gt(limit).any()):
+            continue
+        scale = 1.0 if unit == "ms" else 86_400_000.0
+        converted[column] = _STATA_EPOCH + pd.to_timedelta((values * scale).round(), unit="ms")
+    if not converted:
+        return frame
+    return frame.assign(**converted)
 
 
 def _check_usecols(path: Path, reader: Any, usecols: Sequence[str], kwargs: Mapping[str, Any]) -> None:

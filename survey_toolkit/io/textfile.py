@@ -59,6 +59,8 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> str:
         ) from None
     if encoding and encoding.lower().replace("_", "-") in ("utf-8", "utf8") and text.startswith("\ufeff"):
         text = text[1:]
+    if "\r" in text:  # CRLF (Windows) and bare CR (classic Mac, old Excel) line ends read as LF
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
 
 

@@ -31,6 +31,7 @@ __all__ = [
 
 #: Day zero of Excel's 1900 date system (serial 1 = 1900-01-01, with Lotus' 1900 leap-year bug).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_LAST_EXCEL_SERIAL = 2958465.99999  # 9999-12-31 23:59:59
 
 _BLANKS = frozenset({"", "nan", "NaN", "None", "NaT", "n/a", "N/A", "<NA>", "nat"})
 _BLANK_LIST = [*_BLANKS, " ", "  ", "\t"]
@@ -133,7 +134,8 @@ def to_datetime(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Serie
             text = s.astype("string").mask(blank).str.strip()
             serial = pd.to_numeric(text, errors="coerce")
         out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
-        has_serial = serial.notna()
+        # Excel's serial range (1900-01-01 .. 9999-12-31); a larger number (milliseconds, an id) is not a date
+        has_serial = serial.between(0, _LAST_EXCEL_SERIAL)
         if has_serial.any():
             days = serial[has_serial].astype("float64")
             out[has_serial] = (
@@ -141,7 +143,7 @@ def to_datetime(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Serie
                 .dt.round("ms")
                 .astype("datetime64[ns]")
             )
-        is_text = text.notna() & ~has_serial
+        is_text = text.notna() & serial.isna()
         if is_text.any():
             t = text[is_text]
             found = t.str.extract(_OFFSET, expand=False)

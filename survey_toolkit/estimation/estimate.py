@@ -30,16 +30,17 @@ from ._engine import Linear, Partition
 from .domains import make_partition
 from .intervals import canonical_method, p01_interval, proportion_ci, t_quantile, wald_ci
 from .quantiles import QUANTILE_RULES, quantile_points
+from .variance_est import variance_result
 
 __all__ = ["estimate", "STATISTICS", "COLUMNS", "prepare_design", "Result"]
 
-STATISTICS = ("mean", "proportion", "total", "ratio", "quantile")
+STATISTICS = ("mean", "proportion", "total", "ratio", "quantile", "variance")
 
 #: output columns (the by columns come after ``category``)
 COLUMNS = {
     "variable": "analysis variable (for ratios 'numerator/denominator')",
     "category": "category of a categorical variable (proportions, counts), the quantile probability, or NA",
-    "statistic": "mean, proportion, total, ratio or quantile",
+    "statistic": "mean, proportion, total, ratio, quantile or variance",
     "estimate": "point estimate (NaN for an empty domain)",
     "se": "Taylor-linearised standard error (quantiles: Woodruff half-width / t)",
     "ci_low": "lower confidence limit",
@@ -295,7 +296,8 @@ def estimate(
         design: a :class:`~survey_toolkit.Design` or a prepared design for this frame.
         variables: column name(s). Non-numeric columns give one row per category.
         statistic: ``mean``, ``proportion`` (every category, or ``category=``), ``total``, ``ratio``
-            (``variables`` over ``denominator``) or ``quantile`` (``quantiles=``, ``quantile_rule=``).
+            (``variables`` over ``denominator``), ``quantile`` (``quantiles=``, ``quantile_rule=``) or
+            ``variance`` (the population variance, R ``svyvar``; see :mod:`.variance_est`).
         by: domain column(s); every combination is a domain (see ``complete`` and ``by_na``).
         ci_method: proportions: ``xlogit`` (default), ``logit``, ``korn-graubard`` (``beta``),
             ``wilson``, ``wald``, ``asin``. Other statistics: Wald with t (``wald``); quantiles use a
@@ -372,6 +374,11 @@ def estimate(
 
 def _variable_results(ctx, frame, var, statistic, denominator, categories, category):
     s = frame[var]
+    if statistic == "variance":
+        _require_numeric(s, var)
+        y, valid = _numeric(frame, var)
+        yield None, variance_result(ctx, _base(ctx, valid), y), "continuous", "variance"
+        return
     if statistic == "ratio":
         y, vy = _numeric(frame, var)
         x, vx = _numeric(frame, denominator)

@@ -29,6 +29,7 @@ from . import _engine
 from ._engine import Linear, Partition
 from .domains import make_partition
 from .intervals import canonical_method, p01_interval, proportion_ci, t_quantile, wald_ci
+from .quantile_ci import canonical_interval, score_roots, woodruff_probabilities
 from .quantiles import QUANTILE_RULES, quantile_points
 from .variance_est import variance_result
 
@@ -300,8 +301,9 @@ def estimate(
             ``variance`` (the population variance, R ``svyvar``; see :mod:`.variance_est`).
         by: domain column(s); every combination is a domain (see ``complete`` and ``by_na``).
         ci_method: proportions: ``xlogit`` (default), ``logit``, ``korn-graubard`` (``beta``),
-            ``wilson``, ``wald``, ``asin``. Other statistics: Wald with t (``wald``); quantiles use a
-            Wald interval for the CDF, inverted (Woodruff).
+            ``wilson``, ``wald``, ``asin``. Quantiles (R ``interval.type``): ``mean`` (default, alias
+            ``wald``: Woodruff), ``xlogit``, ``asin``, ``beta``, ``score`` (see :mod:`.quantile_ci`).
+            Other statistics: Wald with t (``wald``).
         level: confidence level.
         df: override the per-domain design df (e.g. ``float('inf')`` for R ``confint`` parity).
         na_rm: item missingness as a domain (rows with a missing value are out of the domain); with
@@ -311,7 +313,8 @@ def estimate(
         categories: the levels of categorical variables (a list, or a dict per variable); default
             the categorical dtype's categories or the sorted observed values.
         category: report only this category (or list of categories) of a proportion.
-        quantiles, quantile_rule: probabilities and rule (``school`` default, ``math``, ``hf7``).
+        quantiles, quantile_rule: probabilities and rule (``school`` default, ``math``, ``shahvaish``,
+            ``hf1`` .. ``hf9``: R ``qrule``; see :mod:`.quantiles`).
         p01: ``"fallback"``: p = 0 or 1 gets the NCHS Korn-Graubard interval and a flag;
             ``"nan"``: NaN limits like R.
         nchs_truncation: cap Korn-Graubard's effective n at n (NCHS rule).
@@ -348,7 +351,7 @@ def estimate(
     chunks = []
     for var in variables:
         if statistic == "quantile":
-            chunks += _quantile_chunks(ctx, frame, var, quantiles, quantile_rule, level, df, na_rm)
+            chunks += _quantile_chunks(ctx, frame, var, quantiles, quantile_rule, level, df, na_rm, ci_method)
             continue
         for label, res, kind, stat in _variable_results(
             ctx, frame, var, statistic, denominator, categories, category
@@ -540,14 +543,16 @@ def _assemble(chunks: list[pd.DataFrame], table: pd.DataFrame, by) -> pd.DataFra
     return out
 
 
-def _quantile_chunks(ctx: _Ctx, frame, var, quantiles, rule, level, df_override, na_rm):
-    """Quantiles with Woodruff intervals (statistics.md §10.2).
+def _quantile_chunks(ctx: _Ctx, frame, var, quantiles, rule, level, df_override, na_rm, ci_method=None):
+    """Quantiles with their intervals (statistics.md §10.2; :mod:`.quantile_ci` for the types).
 
-    F-hat = design-based mean of 1[x <= q-hat] in the domain, with its SE; the Wald interval
-    F-hat -/+ t_df SE is mapped back through the same quantile rule; SE = (upper - lower) / (2 t_df).
+    F-hat = design-based mean of 1[x <= q-hat] in the domain, with its SE; an interval for F(q) is
+    mapped back through the same quantile rule (Woodruff), or the score limits are found (``score``);
+    SE = (upper - lower) / (2 t_df).
     """
     if rule not in QUANTILE_RULES:
         raise ValueError(f"quantile_rule {rule!r} is not one of {QUANTILE_RULES}")
+    kind = canonical_interval(ci_method)
     _require_numeric(frame[var], var)
     probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
     x, valid = _numeric(frame, var)
@@ -559,15 +564,14 @@ def _quantile_chunks(ctx: _Ctx, frame, var, quantiles, rule, level, df_override,
     for p in probs:
         q = points.quantile(np.full(ctx.D, float(p)), rule)
         qd = np.where(np.isfinite(q), q, np.inf)[np.maximum(ctx.part.dom, 0)]
-        ind = (x <= qd).astype(float)
-        res = _ratio_result(ctx, base, ind, None, total=False, binary=True)
-        se_f = np.sqrt(np.maximum(res.var, 0.0))
-        f_hat = res.estimate  # Woodruff: interval for F(q) at the estimate, centred at F-hat(q-hat)
-        lo_p, hi_p = f_hat - t * se_f, f_hat + t * se_f
-        lo = points.quantile(lo_p, rule)
-        hi = points.quantile(hi_p, rule)
-        lo = np.where((lo_p < 0) | ~np.isfinite(lo_p), np.nan, lo)
-        hi = np.where((hi_p > 1) | ~np.isfinite(hi_p), np.nan, hi)
+        res = _ratio_result(ctx, base, (x <= qd).astype(float), None, total=False, binary=True)
+        no_root = np.zeros(ctx.D, dtype=bool)
+        if kind == "score":
+            lo, hi, no_root = _score_limits(ctx, base, x, points, float(p), rule, t)
+        else:
+            se_f = np.sqrt(np.maximum(res.var, 0.0))
+            lo_p, hi_p = woodruff_probabilities(res.estimate, se_f, dfv, base.df, base.n, kind, level)
+            lo, hi = points.quantile(lo_p, rule), points.quantile(hi_p, rule)
         se = (hi - lo) / (2 * t)
         res_q = Result(
             q, se**2, dfv, base.n, base.nw, ctx.n_all - base.n, np.full(ctx.D, np.nan), res.dom_lonely
@@ -576,6 +580,39 @@ def _quantile_chunks(ctx: _Ctx, frame, var, quantiles, rule, level, df_override,
             ctx, var, f"{p:g}", res_q, "continuous", "quantile", None, level, df_override, na_rm, "nan", False
         )
         chunk["ci_low"], chunk["ci_high"] = np.where(base.n > 0, lo, np.nan), np.where(base.n > 0, hi, np.nan)
-        chunk["ci_method"] = f"woodruff ({rule})"
+        chunk["ci_method"] = f"{'score' if kind == 'score' else 'woodruff-' + kind} ({rule})"
+        if no_root.any():
+            chunk["flag"] = _join_flags([chunk["flag"].to_numpy(), np.where(no_root, "score_no_root", "")])
         chunks.append(chunk)
     return chunks
+
+
+def _score_limits(ctx: _Ctx, base: _Base, x, points, p: float, rule: str, t: np.ndarray):
+    """Francisco-Fuller score limits for every domain (R ``ffullerCI``; see :mod:`.quantile_ci`)."""
+    dom = np.maximum(ctx.part.dom, 0)
+    plain = quantile_points(x, np.ones_like(x), ctx.part, base.active)  # unweighted: range, IQR, shares
+    has = plain.count > 0
+    first = np.clip(plain.start, 0, max(plain.x.size - 1, 0))
+    last = np.clip(plain.start + plain.count - 1, 0, max(plain.x.size - 1, 0))
+    xmin = np.where(has, plain.x[first] if plain.x.size else np.nan, np.nan)
+    xmax = np.where(has, plain.x[last] if plain.x.size else np.nan, np.nan)
+    iqr = plain.quantile(np.full(ctx.D, 0.75), "hf7") - plain.quantile(np.full(ctx.D, 0.25), "hf7")
+    n = plain.count.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tol = 1.0 / (100 * np.sqrt(n))
+
+    def score(theta: np.ndarray, limit: np.ndarray) -> np.ndarray:
+        th = np.where(np.isfinite(theta), theta, np.inf)[dom]
+        r = _ratio_result(ctx, base, (x > th).astype(float), None, total=False, binary=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (r.estimate - (1 - p)) / np.sqrt(np.maximum(r.var, 0.0)) - limit
+
+    out, bad = [], np.zeros(ctx.D, dtype=bool)
+    for limit in (t, -t):
+        root, no_root = score_roots(lambda th, lim=limit: score(th, lim), xmin + iqr / 100, xmax - iqr / 100, tol)
+        bad |= no_root & has
+        rd = np.where(np.isfinite(root), root, -np.inf)[dom]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.bincount(ctx.part.dom[base.active], weights=(x <= rd)[base.active], minlength=ctx.D) / n
+        out.append(np.where(np.isfinite(root), points.quantile(share, rule), np.nan))
+    return out[0], out[1], bad

@@ -22,7 +22,7 @@ from .errors import (
     ValidationReport,
     WeightError,
 )
-from .estimation import compare, compare_independent, estimate
+from .estimation import compare, compare_independent, crosstab_test, estimate
 from .instrument import Choice, ChoiceList, Group, Instrument, Question, read_instrument
 from .io.base import SurveyData, VariableMeta
 from .io.load import load
@@ -38,6 +38,7 @@ __all__ = [
     "estimate",
     "compare",
     "compare_independent",
+    "crosstab_test",
     # instrument
     "read_instrument",
     "Instrument",

@@ -1,8 +1,8 @@
 """Design-based estimation: estimates, standard errors, intervals and comparisons by domain.
 
 Public entry points: :func:`estimate` (tidy table of means, proportions, totals, ratios and quantiles
-by domain) and :func:`compare` / :func:`compare_independent` (differences and ratios with their
-covariance). Lower-level pieces: :mod:`.intervals` (CI formulas), :mod:`.quantiles` (quantile rules),
+by domain), :func:`compare` / :func:`compare_independent` (differences and ratios with their
+covariance) and :func:`crosstab_test` (Rao-Scott and Wald tests of association, R ``svychisq``). Lower-level pieces: :mod:`.intervals` (CI formulas), :mod:`.quantiles` (quantile rules),
 :mod:`.domains` (by-group codes) and :mod:`._engine` (the grouped-sum variance).
 """
 
@@ -11,11 +11,14 @@ from __future__ import annotations
 from .compare import compare, compare_independent
 from .estimate import COLUMNS, STATISTICS, estimate, prepare_design
 from .intervals import p01_interval, proportion_ci, wald_ci
+from .tests_assoc import TEST_STATISTICS, crosstab_test
 
 __all__ = [
     "estimate",
     "compare",
     "compare_independent",
+    "crosstab_test",
+    "TEST_STATISTICS",
     "prepare_design",
     "proportion_ci",
     "wald_ci",

@@ -22,7 +22,15 @@ from .errors import (
     ValidationReport,
     WeightError,
 )
-from .estimation import compare, compare_independent, crosstab_test, estimate
+from .estimation import (
+    Regression,
+    compare,
+    compare_independent,
+    crosstab_test,
+    estimate,
+    regression,
+    wald_test,
+)
 from .instrument import Choice, ChoiceList, Group, Instrument, Question, read_instrument
 from .io.base import SurveyData, VariableMeta
 from .io.load import load
@@ -39,6 +47,9 @@ __all__ = [
     "compare",
     "compare_independent",
     "crosstab_test",
+    "regression",
+    "wald_test",
+    "Regression",
     # instrument
     "read_instrument",
     "Instrument",

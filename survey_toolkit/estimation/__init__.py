@@ -2,7 +2,8 @@
 
 Public entry points: :func:`estimate` (tidy table of means, proportions, totals, ratios and quantiles
 by domain), :func:`compare` / :func:`compare_independent` (differences and ratios with their
-covariance) and :func:`crosstab_test` (Rao-Scott and Wald tests of association, R ``svychisq``). Lower-level pieces: :mod:`.intervals` (CI formulas), :mod:`.quantiles` (quantile rules),
+covariance) and :func:`crosstab_test` (Rao-Scott and Wald tests of association, R ``svychisq``), :func:`regression` /
+:func:`wald_test` (design-based linear and logistic regression, R ``svyglm`` / ``regTermTest``). Lower-level pieces: :mod:`.intervals` (CI formulas), :mod:`.quantiles` (quantile rules),
 :mod:`.domains` (by-group codes) and :mod:`._engine` (the grouped-sum variance).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from .compare import compare, compare_independent
 from .estimate import COLUMNS, STATISTICS, estimate, prepare_design
+from .glm import FAMILIES, Regression, regression, wald_test
 from .intervals import p01_interval, proportion_ci, wald_ci
 from .tests_assoc import TEST_STATISTICS, crosstab_test
 
@@ -19,6 +21,10 @@ __all__ = [
     "compare_independent",
     "crosstab_test",
     "TEST_STATISTICS",
+    "regression",
+    "wald_test",
+    "Regression",
+    "FAMILIES",
     "prepare_design",
     "proportion_ci",
     "wald_ci",

@@ -14,7 +14,11 @@ Formulas (statistics.md §8):
   ``epsilon`` (weight units when ``epsilon >= 1``, else a fraction of Σw, as R ``rake``). Because every
   update multiplies all rows of a cell of that cross-table by the same factor, the iterations run on
   the cell totals, and the rows are updated once at the end (exact, and fast for 10⁶ rows);
-- linear calibration (GREG): ``w*_k = w_k (1 + x_k'λ)`` with ``λ`` solving ``Σ w*_k x_k = T``.
+- linear calibration (GREG): ``w*_k = w_k (1 + x_k'λ)`` with ``λ`` solving ``Σ w*_k x_k = T``;
+- generalised calibration (R ``calibrate(calfun=, bounds=)``): ``w*_k = w_k g_k`` with
+  ``g_k = 1 + F(x_k'λ)`` for the distance's ``F`` (linear, raking, logit), the ratios ``g`` kept within
+  ``bounds`` (``bounds_const``: bounds on the weights themselves), solved by R's Newton iterations
+  (``grake``).
 """
 
 from __future__ import annotations
@@ -43,7 +47,10 @@ from .margins import Margins, MatchedMargin, match_margins
 from .result import ConvergenceReport, TrimReport, Weighted, WeightingReport
 from .variance import Calibration, CalibrationStep, RakeVariance
 
-__all__ = ["post_stratify", "rake", "calibrate", "DEFAULT_EPSILON", "DEFAULT_MAXIT"]
+__all__ = ["post_stratify", "rake", "calibrate", "CALFUNS", "DEFAULT_EPSILON", "DEFAULT_MAXIT"]
+
+#: calibration distances of :func:`calibrate` (R ``calfun``)
+CALFUNS = ("linear", "raking", "logit")
 
 #: Default raking tolerance: a fraction of Σw (R's ``epsilon < 1`` convention); statistics.md §8.2.
 DEFAULT_EPSILON = 1e-10
@@ -584,12 +591,24 @@ def calibrate(
     weight: str | None = None,
     name: str = "cal_weight",
     total_tolerance: float = 1e-6,
-    calfun: Literal["linear", "raking"] = "linear",
+    calfun: Literal["linear", "raking", "logit"] = "linear",
+    bounds: tuple[float, float] | None = None,
+    bounds_const: bool = False,
     epsilon: float = 1e-12,
     maxit: int = 100,
     by: Sequence[str] = (),
 ) -> Weighted:
-    """Linear (GREG) or raking-ratio calibration to categorical margins and numeric totals.
+    """Linear (GREG), raking-ratio or logit calibration to categorical margins and numeric totals.
+
+    ``bounds=(L, U)`` (R ``bounds=c(L, U)``) keeps every ratio g = w*/w within [L, U]; with
+    ``bounds_const=True`` (R ``bounds.const=TRUE``) L and U bound the calibrated weights themselves.
+    ``calfun="logit"`` (R ``calfun="logit"``) needs finite bounds with L < 1 < U:
+    ``g = (L(U-1) + U(1-L) e^{Au}) / (U-1 + (1-L) e^{Au})``, ``A = (U-L)/((U-1)(1-L))``, ``u = x'λ``;
+    ``linear`` and ``raking`` with bounds truncate ``1 + u`` or ``e^u`` at the bounds. These are solved
+    by R's ``grake`` Newton iterations (generalised inverse, step halving, R's rescaling when every
+    total is over 20 times its estimate), until every ``|T - X'w*| / (1 + |T|)`` is below ``epsilon``;
+    not converging in ``maxit`` steps is a WeightError (R: "Calibration failed"). The variance uses the
+    same GREG residual as R (regression of ``u/g`` on the model with the input weights, times ``g``).
 
     ``calfun="raking"`` (R ``calibrate(calfun="raking")``): ``w*_k = w_k exp(x_k'λ)``, solved by Newton
     steps until the largest relative gap to a total is below ``epsilon`` (at most ``maxit`` steps; not
@@ -679,20 +698,23 @@ def calibrate(
                 hint="drop a total that is implied by the others (for example a constant column)",
             )
         )
-    if calfun == "linear":
-        lam = np.linalg.solve(M, T - X.T @ d)
-        new = d * (1.0 + X @ lam)
-    elif calfun == "raking":
-        new = _raking_calfun(X, T, d, epsilon, maxit)
-    else:
+    if calfun not in CALFUNS:
         raise WeightError(
             Problem(
                 "bad-calfun",
                 f"calfun={calfun!r} is not supported",
-                expected="'linear' or 'raking'",
-                hint="bounded calibration is not offered",
+                expected=", ".join(CALFUNS),
+                hint="calibrate(..., calfun='logit', bounds=(0.5, 3))",
             )
         )
+    lower, upper = _bounds(bounds, calfun, bounds_const, d, live)
+    if calfun == "linear" and bounds is None:
+        lam = np.linalg.solve(M, T - X.T @ d)
+        new = d * (1.0 + X @ lam)
+    elif calfun == "raking" and bounds is None:
+        new = _raking_calfun(X, T, d, epsilon, maxit)
+    else:
+        new = d * _grake(X, T, d, calfun, lower, upper, epsilon, maxit)
     negative = np.flatnonzero((new < 0) & live)
     if len(negative):
         warnings.append(
@@ -735,7 +757,8 @@ def calibrate(
         margins=table,
         problems=warnings,
         calibration_step=cal,
-        settings={"model": tuple(f"{v}={c}" for v, c in labels), "calfun": calfun},
+        settings={"model": tuple(f"{v}={c}" for v, c in labels), "calfun": calfun,
+                  "bounds": bounds, "bounds_const": bounds_const},
     )
 
 
@@ -765,3 +788,113 @@ def _raking_calfun(X: np.ndarray, T: np.ndarray, d: np.ndarray, epsilon: float, 
             hint="the totals may be out of reach of positive weights: check them, or use calfun='linear'",
         )
     )
+
+
+# ------------------------------------------------------------------------- generalised calibration
+
+
+def _bounds(bounds, calfun: str, bounds_const: bool, d: np.ndarray, live: np.ndarray):
+    """Per-row lower and upper bounds on g (R ``bounds``, ``bounds.const``), checked."""
+    if bounds is None:
+        if calfun == "logit":
+            raise WeightError(
+                Problem("logit-needs-bounds", "logit calibration needs finite bounds",
+                        expected="bounds=(L, U) with L < 1 < U", got="no bounds",
+                        hint="calibrate(..., calfun='logit', bounds=(0.5, 3))")
+            )
+        return np.full(d.shape, -np.inf), np.full(d.shape, np.inf)
+    try:
+        lo, hi = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise WeightError(
+            Problem("bad-bounds", f"bounds={bounds!r} is not a pair of numbers", expected="(lower, upper)",
+                    hint="bounds=(0.5, 3)")
+        ) from None
+    problems = []
+    if not lo < hi:
+        problems.append(Problem("bad-bounds", f"lower bound {lo:g} is not below upper bound {hi:g}",
+                                expected="lower < upper", got=f"({lo:g}, {hi:g})", hint="bounds=(0.5, 3)"))
+    if calfun == "logit" and not (np.isfinite(lo) and np.isfinite(hi)):
+        problems.append(Problem("logit-needs-bounds", "logit calibration needs finite bounds",
+                                expected="finite L < 1 < U", got=f"({lo:g}, {hi:g})", hint="bounds=(0.5, 3)"))
+    if problems:
+        raise WeightError(problems)
+    safe = np.where(live, d, 1.0)
+    lower = np.where(live, lo / safe, lo) if bounds_const else np.full(d.shape, lo)  # R: bounds / w
+    upper = np.where(live, hi / safe, hi) if bounds_const else np.full(d.shape, hi)
+    if calfun == "logit" and not np.all((lower[live] < 1) & (upper[live] > 1)):
+        bad = int(np.sum(live & ~((lower < 1) & (upper > 1))))
+        raise WeightError(
+            Problem("logit-bounds-exclude-1", f"for {bad} weighted row(s) the bounds on g do not contain 1",
+                    expected="L < 1 < U (with bounds_const: L < w < U for every design weight w)",
+                    got=f"({lo:g}, {hi:g})", hint="widen the bounds around the design weights")
+        )
+    return lower, upper
+
+
+def _calfun(calfun: str, u: np.ndarray, lower: np.ndarray, upper: np.ndarray):
+    """R's ``calfun$Fm1`` (g - 1) and ``calfun$dF`` for linear, raking and logit."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if calfun == "linear":
+            inside = (u < upper - 1) & (u > lower - 1)
+            return np.minimum(np.maximum(u + 1, lower), upper) - 1, inside.astype(float)
+        if calfun == "raking":
+            e = np.exp(u)
+            inside = (u < upper - 1) & (u > lower - 1)  # R compares u (not e^u) with the bounds
+            return np.minimum(np.maximum(e, lower), upper) - 1, np.where(inside, e, 0.0)
+        L, U = lower, upper
+        A = (U - L) / ((U - 1) * (1 - L))
+        e = np.exp(A * u)
+        num = L * (U - 1) + U * (1 - L) * e
+        den = U - 1 + (1 - L) * e
+        dF = U * (1 - L) * e * A / den - num * ((1 - L) * e * A) / (den * den)
+        return num / den - 1, dF
+
+
+def _grake(X, T, d, calfun, lower, upper, epsilon, maxit) -> np.ndarray:
+    """R ``grake``: g-weights with ``X'(d g) = T`` by Newton steps on λ (``MASS::ginv``, step halving)."""
+    ww = d.copy()
+    sample_total = X.T @ ww
+    scale = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scales = T / sample_total
+    if np.min(scales) > 20:  # R rescales the weights first; bounds then apply to the rescaled weights
+        scale = float(np.mean(scales))
+        ww = ww * scale
+        sample_total = sample_total * scale
+    eta = np.zeros(X.shape[1])
+    xeta = X @ eta
+    fm1, deriv = _calfun(calfun, xeta, lower, upper)
+    it = 1
+    misfit = T - sample_total - X.T @ (ww * fm1)
+    while True:
+        Tmat = (X * (ww * deriv)[:, None]).T @ X
+        misfit = T - sample_total - X.T @ (ww * fm1)
+        deta = np.linalg.pinv(Tmat, rcond=256 * np.finfo(float).eps) @ misfit
+        eta = eta + deta
+        xeta = X @ eta
+        fm1, deriv = _calfun(calfun, xeta, lower, upper)
+        while it < maxit and not (np.all(np.isfinite(fm1)) and np.all(np.isfinite(deriv))):
+            it += 1
+            deta = deta / 2
+            eta = eta - deta
+            xeta = X @ eta
+            fm1, deriv = _calfun(calfun, xeta, lower, upper)
+        misfit = T - sample_total - X.T @ (ww * fm1)
+        gap = np.abs(misfit) / (1 + np.abs(T))
+        if np.all(gap < epsilon):
+            break
+        it += 1
+        if it > maxit:
+            raise WeightError(
+                Problem(
+                    "calibration-not-converged",
+                    f"{calfun} calibration did not converge in {maxit} steps",
+                    expected=f"|T - achieved| / (1 + |T|) below {epsilon:g}",
+                    got=f"largest {np.nanmax(gap):.3g}",
+                    hint="widen the bounds (they may make the totals unreachable), check the totals, or "
+                         "raise maxit",
+                )
+            )
+    g = 1 + fm1
+    return g * scale if scale is not None else g

@@ -57,7 +57,17 @@ from .report.adapt import from_compute, group_labels_from_instrument, labels_fro
 from .report.tidy import write_csv
 from .spec.loader import check_indicators
 from .spec.model import IndicatorSpec
-from .weighting import Margins, TrimBounds, Weighted, base_weights, post_stratify, rake, read_margins, trim
+from .weighting import (
+    Margins,
+    TrimBounds,
+    Weighted,
+    base_weights,
+    calibrate,
+    post_stratify,
+    rake,
+    read_margins,
+    trim,
+)
 
 __all__ = [
     "STEPS",
@@ -572,6 +582,11 @@ def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> We
         if bounds is not None:
             start = trim(start, design, upper=bounds.upper, lower=bounds.lower, relative_to=bounds.relative_to)
         return post_stratify(start, margins, design, partial=settings.partial)
+    if settings.method == "calibrate":
+        if bounds is not None:
+            start = trim(start, design, upper=bounds.upper, lower=bounds.lower, relative_to=bounds.relative_to)
+        return calibrate(start, margins, design, calfun=settings.calfun, bounds=settings.bounds,
+                         bounds_const=settings.bounds_const)  # fmt: skip
     return rake(start, margins, design, trim=bounds)
 
 

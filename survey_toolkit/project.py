@@ -56,7 +56,8 @@ __all__ = [
 PROJECT_FILE = "survey.yaml"
 """The project file's name when a folder is given."""
 
-WEIGHTING_METHODS = ("rake", "post_stratify", "none")
+WEIGHTING_METHODS = ("rake", "post_stratify", "calibrate", "none")
+CALFUNS = ("linear", "raking", "logit")
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
 CHART_FORMATS = ("png", "svg")
 
@@ -192,6 +193,12 @@ class WeightingSettings:
     trim_relative_to: str | None = None
     partial: bool = False
     """Post-stratification only: drop population cells without respondents (a warning, not an error)."""
+    calfun: str = "linear"
+    """``method: calibrate`` only: the distance, ``linear``, ``raking`` or ``logit`` (R ``calfun``)."""
+    bounds: tuple[float, float] | None = None
+    """``method: calibrate`` only: limits of the ratio new/old weight (R ``bounds``)."""
+    bounds_const: bool = False
+    """``method: calibrate`` only: ``bounds`` limit the weights themselves (R ``bounds.const``)."""
 
 
 @dataclass(frozen=True)
@@ -358,7 +365,8 @@ _BASE = {
     "eligible_cap": "int",
     "fpc": "str",
 }
-_WEIGHTING = {"margins": "file", "method": "str", "trim": "mapping", "partial": "bool"}
+_WEIGHTING = {"margins": "file", "method": "str", "trim": "mapping", "partial": "bool", "calfun": "str",
+              "bounds": "list", "bounds_const": "bool"}
 _TRIM = {"upper": "number", "lower": "number", "relative_to": "str"}
 _QUALITY = {"min_duration": "number", "min_age": "number", "exclude": "str_list"}
 _LOCATIONS = {"levels": "str_list", "names": "str_map"}
@@ -799,7 +807,7 @@ def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
     raw = ctx.keys(data, _WEIGHTING, path, "weighting")
     method = _choice(ctx, ctx.value(raw, "method", "str", path), WEIGHTING_METHODS, (*path, "method"), "method")
     margins = ctx.value(raw, "margins", "file", path)
-    if method in ("rake", "post_stratify") and "margins" not in raw:
+    if method in ("rake", "post_stratify", "calibrate") and "margins" not in raw:
         ctx.add("missing-key", f"weighting method '{method}' needs 'margins'", path, key=True,
                 hint="add 'margins: census_margins.csv' or set 'method: none'")  # fmt: skip
     traw = ctx.keys(raw.get("trim"), _TRIM, (*path, "trim"), "weighting.trim")
@@ -811,14 +819,42 @@ def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
         ctx.add("bad-value", f"'partial' applies to post-stratification only, not to method '{method}'",
                 (*path, "partial"), expected="method: post_stratify", got=method,
                 hint="remove 'partial: true', or set 'method: post_stratify'")  # fmt: skip
+    calfun, bounds, bounds_const = _calibration_options(ctx, raw, path, method)
     return WeightingSettings(
         margins=margins,
         method=method,
         partial=partial,
+        calfun=calfun,
+        bounds=bounds,
+        bounds_const=bounds_const,
         trim_upper=ctx.value(traw, "upper", "number", (*path, "trim")),
         trim_lower=ctx.value(traw, "lower", "number", (*path, "trim")),
         trim_relative_to=relative,
     )
+
+
+def _calibration_options(ctx: _Ctx, raw: dict, path: tuple, method: str | None):
+    """``calfun``, ``bounds`` and ``bounds_const`` of ``method: calibrate`` (checked)."""
+    calfun = _choice(ctx, ctx.value(raw, "calfun", "str", path), CALFUNS, (*path, "calfun"), "calfun")
+    bounds_raw = ctx.value(raw, "bounds", "list", path)
+    bounds_const = bool(ctx.value(raw, "bounds_const", "bool", path))
+    bounds = None
+    if bounds_raw is not None:
+        ok = len(bounds_raw) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds_raw)
+        if ok and bounds_raw[0] < bounds_raw[1]:
+            bounds = (float(bounds_raw[0]), float(bounds_raw[1]))
+        else:
+            ctx.add("bad-value", "'bounds' must be two numbers, lower then upper", (*path, "bounds"),
+                    expected="[lower, upper], e.g. [0.5, 3]", got=str(bounds_raw), hint="bounds: [0.5, 3]")  # fmt: skip
+    given = [k for k in ("calfun", "bounds", "bounds_const") if k in raw]
+    if given and method != "calibrate":
+        ctx.add("bad-value", f"'{given[0]}' applies to 'method: calibrate' only, not to method '{method}'",
+                (*path, given[0]), expected="method: calibrate", got=str(method),
+                hint=f"remove '{given[0]}', or set 'method: calibrate'")  # fmt: skip
+    if method == "calibrate" and calfun == "logit" and bounds is None and bounds_raw is None:
+        ctx.add("missing-key", "calfun 'logit' needs 'bounds'", path, key=True, expected="bounds: [lower, upper]",
+                got="no bounds", hint="add 'bounds: [0.5, 3]' (lower < 1 < upper)")  # fmt: skip
+    return calfun or "linear", bounds, bounds_const
 
 
 def _rules(ctx: _Ctx, data: Any, path: tuple) -> ReportingRules:

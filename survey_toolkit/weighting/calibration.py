@@ -714,7 +714,20 @@ def calibrate(
     elif calfun == "raking" and bounds is None:
         new = _raking_calfun(X, T, d, epsilon, maxit)
     else:
-        new = d * _grake(X, T, d, calfun, lower, upper, epsilon, maxit)
+        k0 = len(matched[0].categories) if matched else 0
+        g, scale = _grake(X, T, d, calfun, lower, upper, epsilon, maxit, _r_ratios(X, T, d, k0))
+        new = d * g
+        if scale is not None and bounds is not None:
+            warnings.append(
+                Problem(
+                    "bounds-after-rescaling",
+                    f"every total is over 20 times its estimate from the input weights: as R, the weights were "
+                    f"first multiplied by {scale:.4g} and the bounds apply to the ratio to those rescaled weights",
+                    severity=Severity.WARNING,
+                    hint="start from weights on the population scale (base weights) for bounds on the ratio "
+                         "to them, or use bounds_const=True for limits on the weights themselves",
+                )
+            )
     negative = np.flatnonzero((new < 0) & live)
     if len(negative):
         warnings.append(
@@ -851,13 +864,24 @@ def _calfun(calfun: str, u: np.ndarray, lower: np.ndarray, upper: np.ndarray):
         return num / den - 1, dF
 
 
-def _grake(X, T, d, calfun, lower, upper, epsilon, maxit) -> np.ndarray:
-    """R ``grake``: g-weights with ``X'(d g) = T`` by Newton steps on λ (``MASS::ginv``, step halving)."""
+def _r_ratios(X: np.ndarray, T: np.ndarray, d: np.ndarray, k0: int) -> np.ndarray:
+    """Population / sample totals of R's model columns, which decide R's rescaling: R's intercept
+    replaces the first category column of the first margin (the sum of its k0 columns); the other
+    columns are the same."""
+    sample = X.T @ d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if k0 > 0:
+            return np.concatenate([[T[:k0].sum() / sample[:k0].sum()], T[1:] / sample[1:]])
+        return T / sample
+
+
+def _grake(X, T, d, calfun, lower, upper, epsilon, maxit, ratios) -> tuple[np.ndarray, float | None]:
+    """R ``grake``: g-weights with ``X'(d g) = T`` by Newton steps on λ (``MASS::ginv``, step halving),
+    and R's initial rescaling factor (None when the weights were not rescaled)."""
     ww = d.copy()
     sample_total = X.T @ ww
     scale = None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scales = T / sample_total
+    scales = ratios
     if np.min(scales) > 20:  # R rescales the weights first; bounds then apply to the rescaled weights
         scale = float(np.mean(scales))
         ww = ww * scale
@@ -897,4 +921,4 @@ def _grake(X, T, d, calfun, lower, upper, epsilon, maxit) -> np.ndarray:
                 )
             )
     g = 1 + fm1
-    return g * scale if scale is not None else g
+    return (g * scale if scale is not None else g), scale

@@ -105,3 +105,25 @@ def test_bad_options(apiclus1, options, code):
     with pytest.raises(WeightError) as err:
         st.calibrate(apiclus1, STYPE, DCLUS1, totals=TOTALS, weight="pw", **options)
     assert code in [p.code for p in err.value.problems]
+
+
+def test_r_rescaling_of_small_weights(apiclus1):
+    """R rescales weights whose totals are all over 20 times short, then applies the bounds.
+
+    apiclus1$pwn <- apiclus1$pw / mean(apiclus1$pw)
+    dn1 <- svydesign(id=~dnum, weights=~pwn, data=apiclus1, fpc=~fpc)
+    d <- calibrate(dn1, ~stype+api99, pop, calfun="logit", bounds=c(0.2, 5))
+    # warning: Bounds were set but will be interpreted after rescaling by 40.9
+    weights(d)[1] 49.2938595827872, range 18.6876611652906 67.4703411913243,
+    svymean(~api00, d) 665.406110647168, SE 3.43660826081433
+    """
+    f = apiclus1.assign(pwn=apiclus1.pw / apiclus1.pw.mean())
+    w = st.calibrate(f, STYPE, Design(weights="pwn", psu="dnum", fpc="fpc"), totals=TOTALS, weight="pwn",
+                     calfun="logit", bounds=(0.2, 5), epsilon=1e-7)
+    ww = w.frame["cal_weight"].to_numpy()
+    m = estimate(w.frame, w.design, "api00").iloc[0]
+    for g, e in zip([ww[0], ww.min(), ww.max(), m.estimate, m.se],
+                    ["49.2938595827872", "18.6876611652906", "67.4703411913243", "665.406110647168",
+                     "3.43660826081433"], strict=True):
+        assert g == pytest.approx(float(e), rel=1e-11)
+    assert [p.code for p in w.report.problems] == ["bounds-after-rescaling"]

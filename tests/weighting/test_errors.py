@@ -247,8 +247,11 @@ def test_messages_never_contain_respondent_values(sample):
 
 def test_unsupported_calibration_function_is_an_error(sample):
     with pytest.raises(WeightError) as err:
-        calibrate(sample, {"sex": {1: 30, 2: 30}}, weight="w", calfun="logit")
+        calibrate(sample, {"sex": {1: 30, 2: 30}}, weight="w", calfun="cubic")
     assert "bad-calfun" in problems_of(err)
+    with pytest.raises(WeightError) as err:  # logit is offered, with bounds
+        calibrate(sample, {"sex": {1: 30, 2: 30}}, weight="w", calfun="logit")
+    assert "logit-needs-bounds" in problems_of(err)
 
 
 def test_raking_calibration_out_of_reach_is_an_error(sample):

@@ -29,6 +29,7 @@ from . import _engine
 from ._engine import Linear, Partition
 from .domains import make_partition
 from .intervals import canonical_method, p01_interval, proportion_ci, t_quantile, wald_ci
+from .likelihood_ci import intercept_fits, likelihood_limits
 from .quantile_ci import canonical_interval, score_roots, woodruff_probabilities
 from .quantiles import QUANTILE_RULES, quantile_points
 from .variance_est import variance_result
@@ -301,7 +302,8 @@ def estimate(
             ``variance`` (the population variance, R ``svyvar``; see :mod:`.variance_est`).
         by: domain column(s); every combination is a domain (see ``complete`` and ``by_na``).
         ci_method: proportions: ``xlogit`` (default), ``logit``, ``korn-graubard`` (``beta``),
-            ``wilson``, ``wald``, ``asin``. Quantiles (R ``interval.type``): ``mean`` (default, alias
+            ``wilson``, ``wald``, ``asin``, ``likelihood`` (R ``svyciprop(method="likelihood")``,
+            see :mod:`.likelihood_ci`). Quantiles (R ``interval.type``): ``mean`` (default, alias
             ``wald``: Woodruff), ``xlogit``, ``asin``, ``beta``, ``score`` (see :mod:`.quantile_ci`).
             Other statistics: Wald with t (``wald``).
         level: confidence level.
@@ -353,25 +355,28 @@ def estimate(
         if statistic == "quantile":
             chunks += _quantile_chunks(ctx, frame, var, quantiles, quantile_rule, level, df, na_rm, ci_method)
             continue
-        for label, res, kind, stat in _variable_results(
+        likelihood = ci_method is not None and ci_method.lower() == "likelihood"
+        for label, res, kind, stat, y, base in _variable_results(
             ctx, frame, var, statistic, denominator, categories, category
         ):
-            chunks.append(
-                _finish(
-                    ctx,
-                    var if statistic != "ratio" else f"{var}/{denominator}",
-                    label,
-                    res,
-                    kind,
-                    stat,
-                    ci_method,
-                    level,
-                    df,
-                    na_rm,
-                    p01,
-                    nchs_truncation,
-                )
+            profile = likelihood and kind == "proportion" and stat == "proportion"
+            chunk = _finish(
+                ctx,
+                var if statistic != "ratio" else f"{var}/{denominator}",
+                label,
+                res,
+                kind,
+                stat,
+                "logit" if profile else ci_method,
+                level,
+                df,
+                na_rm,
+                p01,
+                nchs_truncation,
             )
+            if profile:
+                chunk = _with_likelihood(ctx, chunk, base, y, level)
+            chunks.append(chunk)
     return _assemble(chunks, table, by)
 
 
@@ -380,20 +385,21 @@ def _variable_results(ctx, frame, var, statistic, denominator, categories, categ
     if statistic == "variance":
         _require_numeric(s, var)
         y, valid = _numeric(frame, var)
-        yield None, variance_result(ctx, _base(ctx, valid), y), "continuous", "variance"
+        base = _base(ctx, valid)
+        yield None, variance_result(ctx, base, y), "continuous", "variance", y, base
         return
     if statistic == "ratio":
         y, vy = _numeric(frame, var)
         x, vx = _numeric(frame, denominator)
         _require_numeric(s, var)
         base = _base(ctx, vy & vx)
-        yield None, _ratio_result(ctx, base, y, x, total=False), "continuous", "ratio"
+        yield None, _ratio_result(ctx, base, y, x, total=False), "continuous", "ratio", y, base
         return
     categorical = statistic == "proportion" or _is_categorical(s)
     if not categorical:
         y, valid = _numeric(frame, var)
         base = _base(ctx, valid)
-        yield None, _ratio_result(ctx, base, y, None, total=statistic == "total"), "continuous", statistic
+        yield None, _ratio_result(ctx, base, y, None, total=statistic == "total"), "continuous", statistic, y, base
         return
     cats = categories.get(var) if isinstance(categories, Mapping) else categories
     if category is not None:
@@ -404,7 +410,47 @@ def _variable_results(ctx, frame, var, statistic, denominator, categories, categ
     base = _base(ctx, valid)
     stat = "total" if statistic == "total" else "proportion"
     for lv, y in zip(levels, indicators, strict=True):
-        yield lv, _ratio_result(ctx, base, y, None, total=stat == "total", binary=True), "proportion", stat
+        res = _ratio_result(ctx, base, y, None, total=stat == "total", binary=True)
+        yield lv, res, "proportion", stat, y, base
+
+
+def _with_likelihood(ctx: _Ctx, chunk: pd.DataFrame, base: _Base, y: np.ndarray, level: float) -> pd.DataFrame:
+    """Replace the (logit) limits by the likelihood interval (R ``svyciprop(method="likelihood")``).
+
+    The intercept-only quasibinomial fit is R's (``intercept_fits``), its SE the engine's variance of
+    R's estimating functions; see :mod:`.likelihood_ci`.
+    """
+    y = np.asarray(y, dtype=float)
+    dom, D = np.maximum(ctx.part.dom, 0), ctx.D
+    inside = ctx.part.inside
+    rows = np.bincount(ctx.part.dom[inside], minlength=D)
+    wsum = np.bincount(ctx.part.dom[inside], weights=ctx.w[inside], minlength=D)
+    used = base.active
+    n = base.n.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_all = wsum / rows  # svyglm scales the weights to mean 1 over the domain's rows
+        mean_used = base.nw / n  # R's Pearson residuals rescale to the rows of the model
+        pw = base.wv / np.where(mean_all > 0, mean_all, 1.0)[dom]
+    beta, dev0, w_sum, estfun = intercept_fits(dom, D, y, pw, used)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lin = Linear(estfun, None, 1.0 / w_sum, None)
+    var_b, _ = _engine.linear_variance(ctx.cache, lin, used)
+    pw_sum = ctx.dom_sum(ctx.cells0.sum(pw))
+    pw_y = ctx.dom_sum(ctx.cells0.sum(pw * y))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mu = (1 - 1 / (1 + np.exp(beta)))[dom]
+        r = np.where(used, (y - mu) * np.sqrt(mean_used / mean_all)[dom] / np.sqrt(mu * (1 - mu)), 0.0)
+        rbar = ctx.dom_sum(ctx.cells0.sum(base.wv * r)) / base.nw
+        dev = np.where(used, r - np.where(np.isfinite(rbar), rbar, 0.0)[dom], 0.0)
+        disp = ctx.dom_sum(ctx.cells0.sum(base.wv * dev * dev)) / base.nw * n / (n - 1)  # R svyvar
+    lo, hi = likelihood_limits(beta, np.sqrt(np.maximum(var_b, 0.0)), var_b * w_sum,
+                               chunk["df"].to_numpy(dtype=float), n, pw_sum, pw_y, dev0, disp, level)
+    edge = chunk["flag"].str.contains("p01_fallback").to_numpy()
+    out = chunk.copy()
+    out["ci_low"] = np.where(edge, out["ci_low"], lo)
+    out["ci_high"] = np.where(edge, out["ci_high"], hi)
+    out["ci_method"] = np.where(edge, out["ci_method"], "likelihood")
+    return out
 
 
 def _require_numeric(s: pd.Series, var: str) -> None:

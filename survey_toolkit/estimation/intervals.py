@@ -40,6 +40,10 @@ PROPORTION_METHODS = {
 
 def canonical_method(name: str) -> str:
     """The canonical name of a proportion CI method; ValueError for an unknown one."""
+    if name.lower() == "likelihood":
+        raise ValueError(
+            "ci_method 'likelihood' profiles the fit on the data: use estimate(..., ci_method='likelihood')"
+        )
     try:
         return PROPORTION_METHODS[name.lower()]
     except KeyError:

@@ -47,6 +47,7 @@ from .errors import (
     WeightError,
     did_you_mean,
 )
+from .formdiff import form_changes, rename_problems, to_project_form, undo_renames
 from .instrument import Instrument, read_instrument
 from .io.base import SurveyData
 from .io.load import load
@@ -260,13 +261,8 @@ def validate_inputs(project: Project | str | Path) -> Inputs:
     problems: list[Problem] = []
     form, form_problems = _read_form(project.instrument)
     problems += form_problems
-    round_forms = {}
-    for r in project.rounds:
-        if r.instrument is not None:
-            rf, rf_problems = _read_form(r.instrument)
-            problems += rf_problems
-            if rf is not None:
-                round_forms[r.id] = rf
+    round_forms, form_problems = _round_forms(project, form)
+    problems += form_problems
     checked = check_indicators(project.indicators, form) if form is not None else None
     if checked is not None:
         problems += list(checked.report)
@@ -291,6 +287,29 @@ def validate_inputs(project: Project | str | Path) -> Inputs:
     report.raise_if_errors(SpecError)
     assert form is not None and checked is not None and checked.spec is not None
     return Inputs(form, checked.spec, margins, frame, MappingProxyType(round_forms), report)
+
+
+def _round_forms(project: Project, form: Instrument | None) -> tuple[dict[str, Instrument], list[Problem]]:
+    """The form of each round that differs from the project's: its own ``instrument`` (compared with the
+    project's form, question by question), or the project's form with the round's renames undone."""
+    out: dict[str, Instrument] = {}
+    problems: list[Problem] = []
+    for r in project.rounds:
+        own = None
+        if r.instrument is not None:
+            own, own_problems = _read_form(r.instrument)
+            problems += own_problems
+            if own is None:
+                continue
+        if form is None:
+            continue
+        problems += rename_problems(form, own, r, project)
+        if own is not None:
+            problems += form_changes(form, own, r, project)
+            out[r.id] = own
+        elif r.rename_questions or r.rename_choices:
+            out[r.id] = undo_renames(form, r)
+    return out, problems
 
 
 def validate_project(
@@ -359,13 +378,15 @@ def _recode(series: pd.Series, mapping: Mapping[str, str], multiple: bool) -> pd
     return out
 
 
-def apply_renames(data: SurveyData, round_: Round) -> SurveyData:
+def apply_renames(data: SurveyData, round_: Round, form: Instrument | None = None) -> SurveyData:
     """Rename the questions and recode the choices of a round collected with an older form version.
 
     ``round_.rename_questions`` maps old names to the project's names (columns found in ``frame`` or,
     when the old name is not a question of the form used to load, in ``extra``); select_multiple
     dummies ``old/<code>`` follow. ``round_.rename_choices`` maps, per question, old codes to new ones
-    (select_one values, select_multiple answers and their ``q/<code>`` dummies).
+    (select_one values, select_multiple answers and their ``q/<code>`` dummies). With ``form`` (the
+    project's form), the renamed and recoded questions are then typed against its choice lists and the
+    data carries it (:func:`survey_toolkit.formdiff.to_project_form`).
     """
     frame = data.frame
     extra = data.extra
@@ -374,29 +395,44 @@ def apply_renames(data: SurveyData, round_: Round) -> SurveyData:
         renames[old] = new
         renames.update({c: new + c[len(old) :] for c in frame.columns if str(c).startswith(old + "/")})
     frame = frame.rename(columns=renames)
-    moved = [old for old in round_.rename_questions if old not in data.frame.columns and extra is not None
-             and old in extra.columns]  # fmt: skip
-    if moved and extra is not None:
-        frame = frame.assign(**{round_.rename_questions[o]: extra[o].astype("string") for o in moved})
+    kept_aside = _extra_columns(extra, [old for old in round_.rename_questions if old not in data.frame.columns])
+    if kept_aside:
+        frame = frame.assign(**{round_.rename_questions[o]: col.astype("string") for o, col in kept_aside.items()})
+    old_names = {new: old for old, new in round_.rename_questions.items()}
     for question, mapping in round_.rename_choices.items():
         if question not in frame.columns:
             continue
-        meta = data.variables.get(question)
+        meta = data.variables.get(question) or data.variables.get(old_names.get(question, question))
         multiple = meta is not None and meta.type == "select_multiple"
         frame[question] = _recode(frame[question], mapping, multiple)
         dummies = {f"{question}/{o}": f"{question}/{n}" for o, n in mapping.items()}
         frame = frame.rename(columns={k: v for k, v in dummies.items() if k in frame.columns and v not in frame})
-    return dataclasses.replace(data, frame=frame)
+    data = dataclasses.replace(data, frame=frame)
+    if form is None or not (round_.rename_questions or round_.rename_choices or data.instrument is not form):
+        return data
+    return to_project_form(data, form, {*round_.rename_questions.values(), *round_.rename_choices})
 
 
-def _load_round(round_: Round, form: Instrument, project: Project) -> SurveyData:
+def _extra_columns(extra: pd.DataFrame | None, names: list[str]) -> dict[str, pd.Series]:
+    """The columns the loader kept aside for these names (written alone or under a group path ``g/name``)."""
+    if extra is None or not names:
+        return {}
+    out = {}
+    for name in names:
+        found = [c for c in extra.columns if str(c) == name or str(c).endswith("/" + name)]
+        if len(found) == 1:
+            out[name] = extra[found[0]]
+    return out
+
+
+def _load_round(round_: Round, form: Instrument, project: Project, project_form: Instrument) -> SurveyData:
     parts = [load(path, instrument=form, **round_.load_options) for path in round_.files]
     data = parts[0]
     if len(parts) > 1:
         frame = pd.concat([p.frame for p in parts], ignore_index=True)
         problems = ValidationReport(tuple(q for p in parts for q in p.problems))
         data = dataclasses.replace(data, frame=frame, problems=problems, source=str(round_.files[0]))
-    data = apply_renames(data, round_)
+    data = apply_renames(data, round_, project_form)
     data, problems = _with_data_columns(data, project, round_)
     if problems:
         raise DataError(problems)
@@ -418,7 +454,8 @@ def load_rounds(
     for i, r in enumerate(project.rounds):
         progress("load", i, len(project.rounds))
         try:
-            out[r.id] = _load_round(r, inputs.round_instruments.get(r.id, inputs.instrument), project)
+            out[r.id] = _load_round(r, inputs.round_instruments.get(r.id, inputs.instrument), project,
+                                    inputs.instrument)  # fmt: skip
         except SurveyToolkitError as exc:
             problems += exc.problems
             error_type = error_type or type(exc)

@@ -126,7 +126,11 @@ class Round:
     rename_questions: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
     """old question name -> the project's question name."""
     rename_choices: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _frozen(None))
-    """question -> {old code -> the project's code}."""
+    """question (its name in the project's form) -> {old code -> the project's code}."""
+    choice_keys: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    """question -> the key the project file wrote it under in ``rename.choices`` (old or project name)."""
+    accept_changes: tuple[str, ...] = ()
+    """Questions whose type, codes or labels changed in this round's form and that are compared as they are."""
     encoding: str | None = None
     """The text encoding of the round's CSV exports (``cp1252``, ``latin-1``); None: detected."""
     delimiter: str | None = None
@@ -339,6 +343,7 @@ _ROUND = {
     "files": "files",
     "instrument": "file",
     "rename": "mapping",
+    "accept_changes": "str_list",
     "encoding": "str",
     "delimiter": "str",
     "source": "mapping",
@@ -613,19 +618,29 @@ def _choice(ctx: _Ctx, value: str | None, allowed: tuple[str, ...], where: tuple
     return None
 
 
-def _rename(ctx: _Ctx, data: Any, path: tuple) -> tuple[Mapping, Mapping]:
+def _rename(ctx: _Ctx, data: Any, path: tuple) -> tuple[Mapping, Mapping, Mapping]:
+    """Question renames, choice recodes keyed by the project's question name (a question may be written
+    under its old name), and the key each was written under."""
     raw = ctx.keys(data, _RENAME, path, "rename")
     questions = ctx.value(raw, "questions", "str_map", path) or _frozen(None)
     choices_raw = ctx.value(raw, "choices", "mapping", path) or {}
-    choices = {}
+    choices: dict[str, Mapping] = {}
+    keys: dict[str, str] = {}
     for question, codes in choices_raw.items():
         ok, mapping = _check_str_map(ctx, codes, (*path, "choices", question))
         if not ok:
             ctx.add("wrong-type", f"the choice renames of '{question}' must map old codes to new codes",
                     (*path, "choices", question), expected="old_code: new_code lines", got=_type_name(codes))  # fmt: skip
             continue
-        choices[str(question)] = mapping
-    return questions, _frozen(choices)
+        name = questions.get(str(question), str(question))
+        if name in choices:
+            ctx.add("duplicate-key", f"the choice renames of '{name}' are given twice (under its old and new name)",
+                    (*path, "choices", question), key=True, got=str(question),
+                    hint="keep one entry per question")  # fmt: skip
+            continue
+        choices[name] = mapping
+        keys[name] = str(question)
+    return questions, _frozen(choices), _frozen(keys)
 
 
 def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
@@ -663,7 +678,7 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
         label = ctx.value(raw, "label", "text", path)
         date = ctx.value(raw, "date", "date", path)
         round_form = ctx.value(raw, "instrument", "file", path)
-        questions, choices = _rename(ctx, raw.get("rename"), (*path, "rename"))
+        questions, choices, choice_keys = _rename(ctx, raw.get("rename"), (*path, "rename"))
         encoding = _encoding(ctx, ctx.value(raw, "encoding", "str", path), (*path, "encoding"))
         delimiter = _delimiter(ctx, ctx.value(raw, "delimiter", "str", path), (*path, "delimiter"))
         if ok and rid is not None and files and all(f is not None for f in files):
@@ -676,6 +691,8 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
                     instrument=round_form,
                     rename_questions=questions,
                     rename_choices=choices,
+                    choice_keys=choice_keys,
+                    accept_changes=ctx.value(raw, "accept_changes", "str_list", path) or (),
                     encoding=encoding,
                     delimiter=delimiter,
                     source=source,

@@ -58,6 +58,7 @@ from .report.adapt import from_compute, group_labels_from_instrument, labels_fro
 from .report.tidy import write_csv
 from .spec.loader import check_indicators
 from .spec.model import IndicatorSpec
+from .weightgaps import fill_weight_gaps
 from .weighting import (
     Margins,
     TrimBounds,
@@ -199,7 +200,8 @@ def _column_checks(project: Project, form: Instrument) -> list[Problem]:
 def _data_columns(project: Project) -> list[tuple[str, tuple]]:
     """The columns the project reads from the data, with their key path in the project file."""
     design = project.design
-    out: list[tuple[str | None, tuple]] = [(design.psu, ("design", "psu")), (design.weights, ("design", "weights"))]
+    out: list[tuple[str | None, tuple]] = [(design.psu, ("design", "psu")), (design.weights, ("design", "weights")),
+                                           (design.probabilities, ("design", "probabilities"))]  # fmt: skip
     if design.base_weights is not None:
         out.append((design.base_weights.eligible, ("design", "base_weights", "eligible")))
     if design.strata_from:
@@ -506,15 +508,27 @@ def check_rounds(
         progress("quality", i, len(data))
         report = check_quality(d, **_quality_options(project))
         clean, log = apply_exclusions(d, report)
-        kept[rid] = dataclasses.replace(clean, frame=clean.frame.reset_index(drop=True))
+        clean = dataclasses.replace(clean, frame=clean.frame.reset_index(drop=True))
+        clean, gaps, gap_problems = fill_weight_gaps(clean, project, _strata_of(clean.frame, project))
+        kept[rid] = dataclasses.replace(clean, problems=clean.problems + gap_problems)
         reports[rid] = report
-        logs.append(log.assign(round=rid))
+        logs += [log.assign(round=rid), gaps.assign(round=rid)]
     progress("quality", len(data), len(data))
+    logs = [log for log in logs if not log.empty]
     exclusions = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame()
     if not exclusions.empty:
         exclusions = exclusions[["round", "record_id", "source_file", "source_row", "reasons"]]
         exclusions["source_file"] = exclusions["source_file"].map(lambda s: Path(str(s)).name)
     return Checked(MappingProxyType(kept), MappingProxyType(reports), exclusions)
+
+
+def _strata_of(frame: pd.DataFrame, project: Project) -> pd.Series | None:
+    """Each row's stratum (``design.strata``, built from ``strata_from`` when asked), None without strata."""
+    strata = project.design.strata
+    if not strata or project.design.missing_weights != "impute":
+        return None
+    built = _with_design_columns(frame, project, None) if project.design.strata_from else frame
+    return built[strata] if strata in built.columns else None
 
 
 # ----------------------------------------------------------------------------------------------- weight
@@ -595,11 +609,12 @@ def _base(data: SurveyData, project: Project, sample_frame: pd.DataFrame | None)
             eligible_cap=base.eligible_cap,
             by=[design.strata] if design.strata else (),
         )
-    # an existing weight column (or equal weights) as the design weights: w = 1 / (1 / w)
-    frame = data.frame
-    weights = pd.to_numeric(frame[design.weights], errors="coerce") if design.weights else 1.0
-    prepared = dataclasses.replace(data, frame=frame.assign(_inclusion_probability=1.0 / weights))
-    return base_weights(prepared, probability="_inclusion_probability")
+    if design.weights:  # a weight column is a weight, on any scale
+        return base_weights(data, weight=design.weights)
+    if design.probabilities:
+        return base_weights(data, probability=design.probabilities)
+    equal = dataclasses.replace(data, frame=data.frame.assign(_equal_weight=1.0))  # every respondent counts once
+    return base_weights(equal, weight="_equal_weight")
 
 
 def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> Weighted:
@@ -656,12 +671,23 @@ def weight_rounds(
             out[rid] = _final(_calibrate(_base(prepared, project, inputs.sample_frame), project, inputs.margins), project)
         except SurveyToolkitError as exc:
             where = f"round {rid}"
-            problems += [dataclasses.replace(p, message=f"{where}: {p.message}") for p in exc.problems]
+            problems += [dataclasses.replace(p, message=f"{where}: {p.message}", hint=_weight_hint(p, project))
+                         for p in exc.problems]  # fmt: skip
             error_type = error_type or type(exc)
     progress("weight", len(data), len(data))
     if error_type is not None:
         raise error_type(problems)
     return out
+
+
+def _weight_hint(problem: Problem, project: Project) -> str | None:
+    """The project key that fixes a missing design weight or probability."""
+    column = project.design.weights or project.design.probabilities
+    if problem.code in ("missing-weight", "non-numeric-weight", "bad-probability") and column is not None \
+            and problem.location.field == column:  # fmt: skip
+        return (f"correct '{column}' in the export, or set design.missing_weights: exclude (rows listed in "
+                "exclusions.csv) or impute (stratum mean weight) in survey.yaml")  # fmt: skip
+    return problem.hint
 
 
 def weight_summary(weighted: Mapping[str, Weighted]) -> pd.DataFrame:

@@ -58,6 +58,7 @@ PROJECT_FILE = "survey.yaml"
 
 WEIGHTING_METHODS = ("rake", "post_stratify", "calibrate", "none")
 CALFUNS = ("linear", "raking", "logit")
+MISSING_WEIGHTS = ("error", "exclude", "impute")
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
 CHART_FORMATS = ("png", "svg")
 
@@ -175,7 +176,13 @@ class DesignSettings:
     strata: str | None = None
     psu: str | None = None
     weights: str | None = None
-    """An existing weight column; when None, weights come from ``base_weights`` (or are all 1)."""
+    """An existing design-weight column, used as it is (any scale); when None, weights come from
+    ``probabilities``, ``base_weights`` (or are all 1)."""
+    probabilities: str | None = None
+    """A column of selection (inclusion) probabilities, ``0 < p <= 1``: the design weight is ``1 / p``."""
+    missing_weights: str = "error"
+    """Rows without a design weight (or probability): ``error``, ``exclude`` (listed in exclusions.csv) or
+    ``impute`` (the mean design weight of the respondent's stratum; of all respondents without strata)."""
     fpc: str | None = None
     strata_from: tuple[str, ...] = ()
     """Build the ``strata`` column by joining these columns with ``strata_separator``."""
@@ -354,6 +361,8 @@ _DESIGN = {
     "strata": "str",
     "psu": "str",
     "weights": "str",
+    "probabilities": "str",
+    "missing_weights": "str",
     "fpc": "str",
     "strata_from": "str_list",
     "strata_separator": "str",
@@ -803,6 +812,18 @@ def _design(ctx: _Ctx, data: Any) -> DesignSettings:
                      "lonely_psu")  # fmt: skip
     strata_from = ctx.value(raw, "strata_from", "str_list", path) or ()
     strata = ctx.value(raw, "strata", "str", path)
+    sources = [k for k in ("weights", "probabilities", "base_weights") if raw.get(k) is not None]
+    if len(sources) > 1:
+        ctx.add("bad-value", f"design has {' and '.join(repr(k) for k in sources)}: give one source of design weights",
+                (*path, sources[1]), key=True, expected="one of weights (a weight column), probabilities (a "
+                "selection-probability column) or base_weights (the sample plan)", got=", ".join(sources),
+                hint=f"remove '{sources[1]}'")  # fmt: skip
+    missing = _choice(ctx, ctx.value(raw, "missing_weights", "str", path), MISSING_WEIGHTS,
+                      (*path, "missing_weights"), "missing_weights")  # fmt: skip
+    if missing is not None and not (raw.get("weights") or raw.get("probabilities")):
+        ctx.add("bad-value", "'missing_weights' applies to a weight or probability column of the data",
+                (*path, "missing_weights"), expected="design.weights or design.probabilities", got=missing,
+                hint="add 'weights: <column>' (or 'probabilities: <column>'), or remove 'missing_weights'")  # fmt: skip
     if strata_from and strata is None:
         ctx.add("missing-key", "design has 'strata_from' but no 'strata' column name to build", path, key=True,
                 hint="add 'strata: stratum' (the name of the column to build)")  # fmt: skip
@@ -810,6 +831,8 @@ def _design(ctx: _Ctx, data: Any) -> DesignSettings:
         strata=strata,
         psu=ctx.value(raw, "psu", "str", path),
         weights=ctx.value(raw, "weights", "str", path),
+        probabilities=ctx.value(raw, "probabilities", "str", path),
+        missing_weights=missing or "error",
         fpc=ctx.value(raw, "fpc", "str", path),
         strata_from=strata_from,
         strata_separator=ctx.value(raw, "strata_separator", "str", path) or "-",

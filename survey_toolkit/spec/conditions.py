@@ -7,7 +7,8 @@ Grammar (lowest precedence first)::
     or_expr    := and_expr ("or" and_expr)*
     and_expr   := not_expr ("and" not_expr)*
     not_expr   := "not" not_expr | primary
-    primary    := "(" condition ")"
+    primary    := "all"                                       # every respondent (universe: all)
+                | "(" condition ")"
                 | test_call                                   # selected(q, 1), answered(q), ...
                 | operand ("=" | "!=" | "<" | "<=" | ">" | ">=") literal
                 | operand ["not"] "in" "[" item ("," item)* "]"
@@ -15,6 +16,9 @@ Grammar (lowest precedence first)::
     operand    := NAME | "${" NAME "}" | "count-selected" "(" NAME ")"
     item       := literal | INTEGER ".." INTEGER                 # 13..19 = 13, 14, ..., 19
     literal    := NUMBER | 'text' | "text"
+
+``all`` alone is always True: ``universe: all`` for a survey without a consent question (a question
+named ``all`` can still be compared, ``all = 1``).
 
 Functions: ``selected(q, code)`` (as in XLSForm), ``any-selected(q, [codes])``,
 ``count-selected(q)`` (a number, to compare), and the missing checks ``answered(q)`` (not skipped /
@@ -57,6 +61,7 @@ __all__ = [
     "IsMissing",
     "BoolOp",
     "Not",
+    "Everyone",
     "Condition",
     "parse_condition",
     "evaluate",
@@ -231,7 +236,14 @@ class Not:
     offset: int = 0
 
 
-Node = Compare | InList | IsMissing | BoolOp | Not | Call
+@dataclass(frozen=True)
+class Everyone:
+    """``all``: True for every respondent (``universe: all`` when the survey has no consent question)."""
+
+    offset: int = 0
+
+
+Node = Compare | InList | IsMissing | BoolOp | Not | Call | Everyone
 
 
 def walk(node: Node) -> Iterator[Node | Ref | Literal]:
@@ -346,6 +358,9 @@ class _Parser:
             return node
         if tok.kind != "name":
             raise self.error("expected a question name, a function such as selected(q, 1), 'not' or '('")
+        if tok.text == "all" and (self.tokens[self.i + 1].kind == "end" or self.tokens[self.i + 1].text in (")", "and", "or")):
+            self.take()
+            return Everyone(tok.offset)
         if self.tokens[self.i + 1].text == "(":
             call = self.call()
             if FUNCTIONS[call.func][1] == "bool":
@@ -624,6 +639,8 @@ def _operand(cols: Columns, left: Ref | Call, numeric: bool) -> pd.Series:
 
 
 def _eval(node: Node, cols: Columns) -> pd.Series:
+    if isinstance(node, Everyone):
+        return pd.Series(True, index=cols.frame.index, dtype="boolean")
     if isinstance(node, BoolOp):
         parts = [_eval(child, cols) for child in node.operands]
         out = parts[0]

@@ -8,13 +8,14 @@ correctly, means and medians of a select_one declare scores, disaggregation colu
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from ..errors import Location, Problem, Severity, did_you_mean
 from ..instrument import Instrument, Question
 from .conditions import Call, Compare, Condition, InList, IsMissing, Literal, Ref, walk
-from .model import Indicator, IndicatorSpec
+from .model import DEFAULT_UNIVERSE, Indicator, IndicatorSpec
 from .yamlsource import SourceMap
 
 __all__ = ["check_references", "check_against_instrument", "question_kind", "instrument_kinds", "QuestionKinds"]
@@ -571,7 +572,15 @@ def check_against_instrument(
     """Tier 2 against the form: questions, choice codes, question types, scores, disaggregations."""
     chk = _Checker(spec, source)
     form = _Form(instrument)
+    before = len(chk.problems)
     _check_condition(chk, form, spec.defaults.universe, ("defaults", "universe"))
+    if spec.defaults.universe.text == DEFAULT_UNIVERSE:  # the library default, perhaps never written
+        chk.problems[before:] = [
+            dataclasses.replace(p, hint=f"the universe defaults to '{DEFAULT_UNIVERSE}'; write 'defaults: "
+                                "{universe: all}' for a survey without a consent question, or the form's "
+                                "consent condition (e.g. universe: consent = 'yes')")  # fmt: skip
+            for p in chk.problems[before:]
+        ]
     for i, col in enumerate(spec.defaults.disaggregations):
         _check_disaggregation(
             chk, form, col, chk.source.locate(("defaults", "disaggregations", i)), "defaults"

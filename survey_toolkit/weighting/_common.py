@@ -128,7 +128,8 @@ def weight_array(
         ]
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     problems: list[Problem] = []
-    bad_text = frame[column].notna().to_numpy() & np.isnan(values)
+    blank = frame[column].astype("string").str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+    bad_text = frame[column].notna().to_numpy() & ~blank & np.isnan(values)  # an empty cell is missing
     missing = np.isnan(values) & ~bad_text
     for mask, code, text in (
         (bad_text, "non-numeric-weight", "is not a number"),

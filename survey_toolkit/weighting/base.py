@@ -3,6 +3,7 @@
 Base weights (statistics.md §8, step 1):
 
 - from selection probabilities: ``w = 1 / π`` (``0 < π <= 1``);
+- from an existing design-weight column, used as it is (any scale: normalised weights with mean 1 too);
 - from the sample plan, stratified one stage: ``w = N_h / n_h``; two stages:
   ``w = N_h / n_h x M_hi / m_hi`` (``N_h`` PSUs in the frame of stratum h, ``n_h`` PSUs sampled, ``M_hi``
   units listed in PSU i, ``m_hi`` units sampled there). The sample sizes ``n_h`` and ``m_hi`` come from the
@@ -24,7 +25,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Location, Problem, Severity, WeightError, did_you_mean
-from ._common import canonical_code, canonical_codes, describe_codes, frame_of, joint_codes, row_location
+from ._common import (
+    canonical_code,
+    canonical_codes,
+    describe_codes,
+    frame_of,
+    joint_codes,
+    row_location,
+    weight_array,
+)
 from .calibration import _check, _Start, finish, start
 from .result import Weighted
 
@@ -119,6 +128,7 @@ def base_weights(
     data: Any,
     *,
     probability: str | None = None,
+    weight: str | None = None,
     stratum: str | None = None,
     stratum_population: Sizes = None,
     stratum_sample: Sizes = None,
@@ -130,9 +140,12 @@ def base_weights(
     name: str = "base_weight",
     by: Sequence[str] = (),
 ) -> Weighted:
-    """Design weights from selection probabilities or from the sample plan, times eligible adults.
+    """Design weights from selection probabilities, an existing weight column or the sample plan, times
+    eligible adults.
 
-    Either ``probability`` (a column of inclusion probabilities) or ``stratum_population`` (N_h: a column,
+    One of ``probability`` (a column of inclusion probabilities, ``0 < p <= 1``), ``weight`` (a column of
+    design weights on any scale, used as they are: normalised weights with mean 1 and values below 1
+    are weights, not probabilities) or ``stratum_population`` (N_h: a column,
     a mapping ``{stratum code: N_h}``, or a number without strata). ``stratum_sample`` (n_h) defaults to the
     number of distinct ``psu`` in the stratum (rows without ``psu``). With ``psu_population`` (M_hi) the
     second-stage factor ``M_hi / m_hi`` is applied, ``m_hi`` from ``psu_sample`` or the rows per PSU.
@@ -142,19 +155,20 @@ def base_weights(
     problems: list[Problem] = []
     for column, what in (
         (probability, "probability"),
+        (weight, "design weight"),
         (stratum, "stratum"),
         (psu, "PSU"),
         (eligible, "eligible adults"),
     ):
         if column is not None and (p := _column_problem(frame, column, what)):
             problems.append(p)
-    if (probability is None) == (stratum_population is None):
+    if sum(x is not None for x in (probability, weight, stratum_population)) != 1:
         problems.append(
             Problem(
                 "base-weight-source",
-                "give either probability=... or stratum_population=...",
+                "give one of probability=..., weight=... or stratum_population=...",
                 expected="exactly one source of base weights",
-                hint="probability='pi' (a column), or stratum_population={'north': 120, ...}",
+                hint="probability='pi' (a column), weight='wgt' (a column), or stratum_population={'north': 120, ...}",
             )
         )
     if problems:
@@ -178,6 +192,18 @@ def base_weights(
             )
         else:
             w = 1.0 / pi
+    elif weight is not None:
+        values, weight_problems = weight_array(frame, weight, "design weight")
+        problems += weight_problems
+        zero = np.flatnonzero(values == 0) if values is not None else []
+        if len(zero):
+            problems.append(
+                Problem("zero-weight", f"the design weight is 0 in {len(zero)} row(s)", row_location(frame, zero, weight),
+                        count=len(zero), expected="a design weight > 0",
+                        hint="a respondent with design weight 0 represents nobody: drop the row or correct the weight")  # fmt: skip
+            )
+        elif values is not None:
+            w = values
     else:
         w, table, plan_problems, notes = _plan_weights(
             frame, stratum, stratum_population, stratum_sample, psu, psu_population, psu_sample
@@ -211,6 +237,7 @@ def base_weights(
         problems=warnings,
         settings={
             "probability": probability,
+            "weight": weight,
             "stratum": stratum,
             "psu": psu,
             "eligible": eligible,

@@ -374,7 +374,7 @@ _BASE = {
     "sample_frame": "file",
     "stratum": "str",
     "population": "str",
-    "sample": "str_list",
+    "sample": "str_list1",
     "eligible": "str",
     "eligible_cap": "int",
     "fpc": "str",
@@ -386,15 +386,15 @@ _QUALITY = {"min_duration": "number", "min_age": "number", "exclude": "str_list"
 _LOCATIONS = {"levels": "str_list", "names": "str_map"}
 _REPORT = {
     "title": "text",
-    "languages": "str_list",
+    "languages": "str_list1",
     "output": "str",
     "significance": "number",
     "fdr": "number",
-    "compare": "str_list",
+    "compare": "str_list1",
     "suppression": "mapping",
-    "indicators": "str_list",
+    "indicators": "str_list1",
     "disaggregate": "bool",
-    "charts": "str_list",
+    "charts": "str_list1",
     "parquet": "bool",
 }
 _RULE_FIELDS = {f.name: f for f in dataclasses.fields(ReportingRules)}
@@ -410,6 +410,7 @@ _KIND_TEXT = {
     "list": "a list",
     "mapping": "a mapping of keys to values",
     "str_list": "a list of text values",
+    "str_list1": "a list of one or more text values (leave the key out for the default)",
     "str_map": "a mapping of text to text",
     "date": "a date (YYYY-MM-DD)",
 }
@@ -427,7 +428,7 @@ def _type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     return type(value).__name__
 
 
@@ -583,6 +584,11 @@ def _check_str_list(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
     return True, tuple(str(x) for x in items)
 
 
+def _check_str_list1(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    ok, out = _check_str_list(ctx, v, where)
+    return (ok and bool(out)), out
+
+
 def _check_str_map(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
     if not isinstance(v, dict) or not all(isinstance(x, (str, int, float)) for x in v.values()):
         return False, None
@@ -613,6 +619,7 @@ _CHECKERS: dict[str, Callable[[_Ctx, Any, tuple], tuple[bool, Any]]] = {
     "list": _check_list,
     "mapping": _check_mapping,
     "str_list": _check_str_list,
+    "str_list1": _check_str_list1,
     "str_map": _check_str_map,
     "date": _check_date,
 }
@@ -625,6 +632,33 @@ def _choice(ctx: _Ctx, value: str | None, allowed: tuple[str, ...], where: tuple
     ctx.add("bad-value", f"{what} '{value}' is not known", where, expected=", ".join(allowed), got=value,
             hint=did_you_mean(value, allowed) or f"use one of: {', '.join(allowed)}")  # fmt: skip
     return None
+
+
+def _above(ctx: _Ctx, value: float | None, bound: float, where: tuple, *, strict: bool = True) -> float | None:
+    """``value`` when it is above ``bound`` (or at it, without ``strict``), else a located problem."""
+    if value is None or value > bound or (not strict and value == bound):
+        return value
+    sign = ">" if strict else ">="
+    ctx.add("bad-value", f"'{where[-1]}' must be {sign} {bound:g}", where, expected=f"a number {sign} {bound:g}",
+            got=f"{value:g}")  # fmt: skip
+    return None
+
+
+QUALITY_CHECKS = ("duplicate-record-id", "duplicate-submission-id", "duplicate-row", "no-consent", "under-age",
+                  "too-short", "bad-duration", "value-not-in-choices", "constraint-violated",
+                  "several-form-versions", "question-not-in-export", "column-not-in-form")  # fmt: skip
+"""The data-quality check codes ``quality.exclude`` may name (``docs/data-quality.md``)."""
+
+
+def _quality(ctx: _Ctx, data: Any) -> QualitySettings:
+    path = ("quality",)
+    raw = ctx.keys(data, _QUALITY, path, "quality")
+    values = {k: ctx.value(raw, k, kind, path) for k, kind in _QUALITY.items()}
+    for key in ("min_duration", "min_age"):
+        values[key] = _above(ctx, values[key], 0, (*path, key), strict=False)
+    for i, code in enumerate(values["exclude"] or ()):
+        _choice(ctx, code, QUALITY_CHECKS, (*path, "exclude", i), "quality check")
+    return QualitySettings(**values)
 
 
 def _rename(ctx: _Ctx, data: Any, path: tuple) -> tuple[Mapping, Mapping, Mapping]:
@@ -806,6 +840,7 @@ def _design(ctx: _Ctx, data: Any) -> DesignSettings:
             k: ctx.value(braw, k, _BASE[k], bpath)
             for k in ("stratum", "population", "sample", "eligible", "eligible_cap", "fpc")
         }
+        given["eligible_cap"] = _above(ctx, given["eligible_cap"], 1, (*bpath, "eligible_cap"), strict=False)
         if frame is not None:
             base = BaseWeightSettings(frame, **{k: v for k, v in given.items() if v is not None})
     lonely = _choice(ctx, ctx.value(raw, "lonely_psu", "str", path), LONELY_PSU, (*path, "lonely_psu"),
@@ -860,6 +895,15 @@ def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
                 (*path, "partial"), expected="method: post_stratify", got=method,
                 hint="remove 'partial: true', or set 'method: post_stratify'")  # fmt: skip
     calfun, bounds, bounds_const = _calibration_options(ctx, raw, path, method)
+    tpath = (*path, "trim")
+    upper = _above(ctx, ctx.value(traw, "upper", "number", tpath), 0, (*tpath, "upper"))
+    lower = _above(ctx, ctx.value(traw, "lower", "number", tpath), 0, (*tpath, "lower"), strict=False)
+    if upper is not None and lower is not None and lower >= upper:
+        ctx.add("bad-value", f"the trimming bounds are crossed: lower {lower:g} is not below upper {upper:g}",
+                (*tpath, "lower"), expected=f"lower < {upper:g}", got=f"{lower:g}")  # fmt: skip
+    if traw and upper is None and lower is None and "upper" not in traw and "lower" not in traw:
+        ctx.add("missing-key", "weighting.trim has no bound", tpath, key=True, expected="upper: 5 and/or lower: 0.3",
+                hint="add 'upper:' (and/or 'lower:'), or remove 'trim'")  # fmt: skip
     return WeightingSettings(
         margins=margins,
         method=method,
@@ -867,8 +911,8 @@ def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
         calfun=calfun,
         bounds=bounds,
         bounds_const=bounds_const,
-        trim_upper=ctx.value(traw, "upper", "number", (*path, "trim")),
-        trim_lower=ctx.value(traw, "lower", "number", (*path, "trim")),
+        trim_upper=upper,
+        trim_lower=lower,
         trim_relative_to=relative,
     )
 
@@ -1043,9 +1087,13 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     rounds = _rounds(ctx, raw.get("rounds")) if "rounds" in raw else ()
     design = _design(ctx, raw.get("design"))
     weighting = _weighting(ctx, raw.get("weighting"))
-    qraw = ctx.keys(raw.get("quality"), _QUALITY, ("quality",), "quality")
-    quality = QualitySettings(**{k: ctx.value(qraw, k, kind, ("quality",)) for k, kind in _QUALITY.items()})
+    quality = _quality(ctx, raw.get("quality"))
     lraw = ctx.keys(raw.get("locations"), _LOCATIONS, ("locations",), "locations")
+    levels = ctx.value(lraw, "levels", "str_list", ("locations",)) or ()
+    for i, level in enumerate(levels):
+        if level in levels[:i]:
+            ctx.add("bad-value", f"locations.levels names '{level}' twice", ("locations", "levels", i),
+                    expected="each location column once, coarsest first", got=level)  # fmt: skip
     locations = LocationSettings(
         levels=ctx.value(lraw, "levels", "str_list", ("locations",)) or (),
         names=ctx.value(lraw, "names", "str_map", ("locations",)) or _frozen(None),

@@ -57,6 +57,9 @@ from .spec.model import IndicatorSpec
 from .spec.scoring import Scored, score_all
 from .spec.semantics import instrument_kinds
 
+DF_RULES = ("domain", "design")
+"""The degrees-of-freedom rules of :func:`compute`: per domain, or the whole design's."""
+
 __all__ = ["compute", "RESULT_COLUMNS"]
 
 RESULT_COLUMNS = (
@@ -194,7 +197,8 @@ class _Batch:
             self.sums[f"dkw:{ind.id}"] = w * dk
             self.sums[f"basew:{ind.id}"] = w * (s.domain.to_numpy() | dk)
 
-    def run(self, prep: PreparedDesign, level: float) -> pd.DataFrame:
+    def run(self, prep: PreparedDesign, level: float, ci_method: str | None = None,
+            df: float | None = None) -> pd.DataFrame:  # fmt: skip
         work = self.frame[self.cols].copy() if self.cols else pd.DataFrame(index=self.frame.index)
         work = pd.concat([work, pd.DataFrame(self.data, index=self.frame.index)], axis=1)
         by = self.cols or None
@@ -212,12 +216,14 @@ class _Batch:
                         category=1.0,
                         by=by,
                         level=level,
+                        ci_method=ci_method,
+                        df=df,
                     )
                 )
             if self.means:
-                tables.append(estimate(work, prep, self.means, "mean", by=by, level=level))
+                tables.append(estimate(work, prep, self.means, "mean", by=by, level=level, df=df))
             for var, stat, den in self.single:
-                t = estimate(work, prep, var, stat, denominator=den, quantiles=0.5, by=by, level=level)
+                t = estimate(work, prep, var, stat, denominator=den, quantiles=0.5, by=by, level=level, df=df)
                 tables.append(t.assign(variable=var))
         table = pd.concat(tables, ignore_index=True)
         return self._extras(work, table)
@@ -252,7 +258,7 @@ class _Batch:
 
 
 def _mean_of_proportions(
-    batch: _Batch, table: pd.DataFrame, s: Scored, prep: PreparedDesign, level: float
+    batch: _Batch, table: pd.DataFrame, s: Scored, prep: PreparedDesign, level: float, df: float | None = None
 ) -> pd.DataFrame:
     """Average of K component proportions; SE by linearisation: z_i = (1/K) sum_k d_ik (y_ik - R_k) / N_k."""
     comps: tuple[Scored, ...] = s.extra["components"]  # type: ignore[assignment]
@@ -274,7 +280,7 @@ def _mean_of_proportions(
         z += np.nan_to_num(contrib) / k
     work = batch.frame[cols].copy() if cols else pd.DataFrame(index=batch.frame.index)
     work["__z__"] = z
-    tot = estimate(work, prep, "__z__", "total", by=cols or None, level=level)
+    tot = estimate(work, prep, "__z__", "total", by=cols or None, level=level, df=df)
     out = parts[0].copy()
     est = sum(p["estimate"].to_numpy() for p in parts) / k
     se = tot["se"].to_numpy()
@@ -328,6 +334,8 @@ def compute(
     ids: Sequence[str] | None = None,
     instrument: Instrument | None = None,
     level: float = 0.95,
+    ci_method: str | None = None,
+    df: str = "domain",
 ) -> pd.DataFrame:
     """Estimate every indicator with the design; one tidy table (columns in the module docstring).
 
@@ -341,6 +349,12 @@ def compute(
         ids: only these indicators (and the ones they are built from).
         instrument: the form, when ``data`` is a DataFrame (else ``data.instrument``).
         level: confidence level.
+        ci_method: the interval of percentages: ``None`` (the engine's default, ``xlogit``, as R's
+            ``svyciprop(method="xlogit")``), ``"wald"`` (estimate ± t × SE, as many agencies publish),
+            or ``logit``, ``korn-graubard``, ``wilson``, ``asin``. Other types always use Wald-t.
+        df: the degrees of freedom of every interval: ``"domain"`` (PSUs minus strata with members in
+            the domain) or ``"design"`` (PSUs minus strata of the whole design: R's ``degf(design)``,
+            what ``svyciprop``/``confint(..., df=degf(design))`` use).
 
     Raises:
         SpecError: the file has errors, or a question it reads is not a column of the data.
@@ -350,7 +364,10 @@ def compute(
     spec = _spec_of(indicators, form)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     _missing_columns(spec, frame, by_cols)
+    if df not in DF_RULES:
+        raise ValueError(f"df must be one of {DF_RULES}, got {df!r}")
     prep = prepare_design(frame, design)
+    df_value = float(prep.df) if df == "design" else None
     kinds = instrument_kinds(form) if form is not None else None
     scored = score_all(spec, frame, kinds)
     wanted = _with_references(spec, list(ids) if ids else list(spec.ids))
@@ -369,9 +386,9 @@ def compute(
             for comp in scored[ident].extra["components"]:
                 if comp.indicator.id not in members:
                     batch.add(comp)
-        table = batch.run(prep, level)
+        table = batch.run(prep, level, ci_method, df_value)
         tables = [table[table["indicator_id"].isin(members)]]
-        tables += [_mean_of_proportions(batch, table, scored[i], prep, level) for i in mops]
+        tables += [_mean_of_proportions(batch, table, scored[i], prep, level, df_value) for i in mops]
         chunks.append(_tidy(pd.concat(tables, ignore_index=True), spec, by_cols, group))
     if not chunks:
         return pd.DataFrame(columns=list(RESULT_COLUMNS))

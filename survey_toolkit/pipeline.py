@@ -743,7 +743,8 @@ def compute_results(
     for w in weighted.values():
         for by, disaggregate in calls:
             progress("compute", done, total)
-            chunks.append(compute(w.data, inputs.indicators, w.design, by=by, disaggregate=disaggregate, ids=ids))
+            chunks.append(compute(w.data, inputs.indicators, w.design, by=by, disaggregate=disaggregate, ids=ids,
+                                  ci_method=project.estimation.interval, df=project.estimation.df))  # fmt: skip
             done += 1
     progress("compute", total, total)
     return pd.concat(chunks, ignore_index=True)

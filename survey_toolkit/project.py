@@ -46,6 +46,7 @@ __all__ = [
     "QualitySettings",
     "LocationSettings",
     "ReportSettings",
+    "EstimationSettings",
     "load_project",
     "check_project",
     "project_path",
@@ -230,6 +231,18 @@ class LocationSettings:
 
 
 @dataclass(frozen=True)
+class EstimationSettings:
+    """How intervals are made (None: the library defaults of :func:`~survey_toolkit.compute`)."""
+
+    interval: str | None = None
+    """The interval of percentages: ``xlogit`` (default), ``wald`` (estimate ± t × SE), ``logit``,
+    ``korn-graubard``, ``wilson``, ``asin``."""
+    df: str = "domain"
+    """Degrees of freedom: ``domain`` (PSUs minus strata with members in the domain, R ``svyby``) or
+    ``design`` (the whole design's, R ``degf(design)``, Stata ``svy: subpop()``)."""
+
+
+@dataclass(frozen=True)
 class ReportSettings:
     """What the outputs show and where they go."""
 
@@ -293,6 +306,7 @@ class Project:
     source: SourceMap | None = None
     small_areas: SmallAreaSettings | None = None
     share: ShareSettings | None = None
+    estimation: EstimationSettings = field(default_factory=EstimationSettings)
 
     @property
     def root(self) -> Path:
@@ -339,6 +353,7 @@ _TOP = {
     "report": "mapping",
     "small_areas": "mapping",
     "share": "mapping",
+    "estimation": "mapping",
 }
 _SHARE = {"quasi_identifiers": "str_list", "k": "int", "coarsen": "str_map", "drop": "str_list"}
 _SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list"}
@@ -379,6 +394,9 @@ _BASE = {
     "eligible_cap": "int",
     "fpc": "str",
 }
+_ESTIMATION = {"interval": "str", "df": "str"}
+INTERVALS = ("xlogit", "wald", "logit", "korn-graubard", "wilson", "asin", "likelihood")
+DF_RULES = ("domain", "design")
 _WEIGHTING = {"margins": "file", "method": "str", "trim": "mapping", "partial": "bool", "calfun": "str",
               "bounds": "list", "bounds_const": "bool"}
 _TRIM = {"upper": "number", "lower": "number", "relative_to": "str"}
@@ -648,6 +666,14 @@ QUALITY_CHECKS = ("duplicate-record-id", "duplicate-submission-id", "duplicate-r
                   "too-short", "bad-duration", "value-not-in-choices", "constraint-violated",
                   "several-form-versions", "question-not-in-export", "column-not-in-form")  # fmt: skip
 """The data-quality check codes ``quality.exclude`` may name (``docs/data-quality.md``)."""
+
+
+def _estimation(ctx: _Ctx, data: Any) -> EstimationSettings:
+    path = ("estimation",)
+    raw = ctx.keys(data, _ESTIMATION, path, "estimation")
+    interval = _choice(ctx, ctx.value(raw, "interval", "str", path), INTERVALS, (*path, "interval"), "interval")
+    df = _choice(ctx, ctx.value(raw, "df", "str", path), DF_RULES, (*path, "df"), "df rule")
+    return EstimationSettings(interval=interval, df=df or "domain")
 
 
 def _quality(ctx: _Ctx, data: Any) -> QualitySettings:
@@ -1101,6 +1127,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     report = _report(ctx, raw.get("report"))
     small_areas = _small_areas(ctx, raw.get("small_areas"), locations)
     share = _share(ctx, raw.get("share"))
+    estimation = _estimation(ctx, raw.get("estimation"))
     title = ctx.value(raw, "title", "text", ())
     _cross_checks(ctx, report)
     ordered = sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
@@ -1121,6 +1148,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
         source=parsed.source,
         small_areas=small_areas,
         share=share,
+        estimation=estimation,
     )
     collisions = output_problems(project)
     if collisions:

@@ -823,6 +823,13 @@ def _design_text(project: Project) -> dict[str, str]:
         parts_fr.append(f"pondérations calées ({w.method}) sur {w.margins.name}, vague par vague")
     parts_en.append("Taylor-linearised standard errors; rounds are independent samples")
     parts_fr.append("erreurs types par linéarisation de Taylor ; vagues indépendantes")
+    est = project.estimation
+    if est.interval is not None or est.df != "domain":
+        interval = est.interval or "xlogit"
+        df_en = "the whole design's degrees of freedom" if est.df == "design" else "the domain's degrees of freedom"
+        df_fr = "degrés de liberté du plan entier" if est.df == "design" else "degrés de liberté du domaine"
+        parts_en.append(f"confidence intervals of percentages: {interval}, with {df_en}")
+        parts_fr.append(f"intervalles de confiance des pourcentages : {interval}, {df_fr}")
     return {"en": "; ".join(parts_en) + ".", "fr": "; ".join(parts_fr) + "."}
 
 

@@ -90,6 +90,7 @@ __all__ = [
     "weights_table",
     "compute_results",
     "reporting_table",
+    "drop_empty_groups",
     "compare",
     "report_meta",
     "write_outputs",
@@ -761,7 +762,29 @@ def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs, *, 
     dates = {r.id: r.date.isoformat() for r in project.rounds if r.date is not None}
     if len(dates) == len(project.rounds):
         table["round_date"] = table["round"].map(dates)
+    if not project.report.show_empty:
+        table = drop_empty_groups(table, _group_columns(inputs.indicators, table))
     return apply_rules(table, project.report.rules) if rules else table
+
+
+def _group_columns(spec: IndicatorSpec, table: pd.DataFrame) -> list[str]:
+    wanted = {g for ind in spec.indicators for g in (getattr(ind, "disaggregations", None) or ())}
+    wanted |= set(spec.defaults.disaggregations)
+    return [c for c in table.columns if c in wanted]
+
+
+def drop_empty_groups(table: pd.DataFrame, group_columns: list[str]) -> pd.DataFrame:
+    """The reporting table without the locations and groups that have no respondent in a round.
+
+    A (round, location, group) has no respondent when no indicator has any respondent in its base
+    there (``n`` is 0 in every row); an indicator with an empty base in a group that has respondents
+    for other indicators keeps its row (shown as not published).
+    """
+    keys = [c for c in ("round", "location", *group_columns) if c in table.columns]
+    if not keys or "n" not in table.columns or table.empty:
+        return table
+    populated = table.groupby(keys, dropna=False, sort=False)["n"].transform("max").fillna(0) > 0
+    return table[populated.to_numpy()].reset_index(drop=True)
 
 
 def compare(table: pd.DataFrame, project: Project) -> pd.DataFrame:

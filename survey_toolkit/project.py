@@ -258,6 +258,8 @@ class ReportSettings:
     disaggregate: bool = True
     chart_formats: tuple[str, ...] | None = None
     parquet: bool | None = None
+    show_empty: bool = False
+    """Keep locations and groups with no respondent in a round (rows with n = 0) in tables and charts."""
 
 
 @dataclass(frozen=True)
@@ -414,6 +416,7 @@ _REPORT = {
     "disaggregate": "bool",
     "charts": "str_list1",
     "parquet": "bool",
+    "show_empty": "bool",
 }
 _RULE_FIELDS = {f.name: f for f in dataclasses.fields(ReportingRules)}
 
@@ -1025,6 +1028,7 @@ def _report(ctx: _Ctx, data: Any) -> ReportSettings:
         disaggregate=True if get["disaggregate"] is None else get["disaggregate"],
         chart_formats=charts,
         parquet=get["parquet"],
+        show_empty=bool(get["show_empty"]),
     )
 
 

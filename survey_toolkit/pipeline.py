@@ -83,6 +83,7 @@ __all__ = [
     "validate_project",
     "load_rounds",
     "combine",
+    "clean_rounds",
     "apply_renames",
     "check_rounds",
     "weight_rounds",
@@ -466,6 +467,65 @@ def load_rounds(
     if error_type is not None:
         raise error_type(problems)
     return out
+
+
+def clean_rounds(data: Mapping[str, SurveyData], project: Project) -> tuple[dict[str, SurveyData], pd.DataFrame]:
+    """Apply the cleaning logs (each round's own, and the project's to the round holding each record).
+
+    Returns the cleaned rounds and the audit table (``cleaning_log_applied.csv``). Every log row that
+    does not fit the data is reported at its file and row, all rounds together.
+
+    Raises:
+        DataError: unknown records or questions, old values that are not the data's, invalid new values.
+    """
+    from .cleaning import AUDIT_COLUMNS, apply_cleaning, read_cleaning_log, record_key
+
+    problems: list[Problem] = []
+    shared = [_read_or_problems(read_cleaning_log, f, problems) for f in project.cleaning_logs]
+    shared_log = pd.concat([t for t in shared if t is not None], ignore_index=True) if any(
+        t is not None for t in shared) else pd.DataFrame(columns=["record_id"])  # fmt: skip
+    matched = np.zeros(len(shared_log), dtype=bool)
+    out: dict[str, SurveyData] = dict(data)
+    audits = []
+    for r in project.rounds:
+        if r.id not in data:
+            continue
+        own = [_read_or_problems(read_cleaning_log, f, problems) for f in r.cleaning_logs]
+        frame = data[r.id].frame
+        ids = set(record_key(frame["_record_id"]).dropna()) if "_record_id" in frame.columns and len(shared_log) else set()
+        mine = record_key(shared_log["record_id"]).isin(ids).to_numpy() if len(shared_log) else matched
+        matched |= mine
+        parts = [t for t in own if t is not None] + ([shared_log[mine]] if mine.any() else [])
+        if not parts:
+            continue
+        source = ", ".join(sorted({str(f) for f in (*r.cleaning_logs, *project.cleaning_logs)}))
+        try:
+            out[r.id], audit = apply_cleaning(data[r.id], pd.concat(parts, ignore_index=True), round_id=r.id,
+                                              source=source)  # fmt: skip
+            audits.append(audit)
+        except SurveyToolkitError as exc:
+            problems += exc.problems
+    if len(shared_log) and not matched.all():
+        rows = shared_log[~matched]
+        problems.append(
+            Problem("cleaning-unknown-record", f"{len(rows)} row(s) of the project's cleaning log name a record that is "
+                    "in no round (log row(s) " + ", ".join(map(str, rows["log_row"].head(8))) + ")",
+                    Location(file=str(project.cleaning_logs[0]), row=int(rows["log_row"].iloc[0])), count=len(rows),
+                    got=str(rows["record_id"].iloc[0]), hint="check the record ids (the export's _uuid / KEY)")  # fmt: skip
+        )
+    if problems:
+        raise DataError(problems)
+    audit = pd.concat(audits, ignore_index=True) if audits else pd.DataFrame(columns=list(AUDIT_COLUMNS))
+    return out, audit
+
+
+def _read_or_problems(reader: Callable[[Any], Any], path: Path, problems: list[Problem]) -> Any:
+    """``reader(path)``, or None with its problems added to ``problems``."""
+    try:
+        return reader(path)
+    except SurveyToolkitError as exc:
+        problems += exc.problems
+        return None
 
 
 def combine(data: Mapping[str, SurveyData]) -> pd.DataFrame:
@@ -957,6 +1017,8 @@ class RunResult:
     project: Project
     inputs: Inputs
     data: Mapping[str, SurveyData] | None = None
+    cleaning: pd.DataFrame | None = None
+    """The cleaning-log rows applied (``cleaning_log_applied.csv``), None without a cleaning log."""
     checked: Checked | None = None
     weighted: Mapping[str, Weighted] | None = None
     results: pd.DataFrame | None = None
@@ -1018,6 +1080,9 @@ def run(
     if stop < STEPS.index("load"):
         return result
     data = load_rounds(project, inputs, progress=progress)
+    cleaning = None
+    if project.cleaning_logs or any(r.cleaning_logs for r in project.rounds):
+        data, cleaning = clean_rounds(data, project)
     checked = check_rounds(data, project, progress=progress) if stop >= STEPS.index("quality") else None
     weighted = None
     if checked is not None and stop >= STEPS.index("weight"):
@@ -1025,6 +1090,8 @@ def run(
     files: list[Path] = []
     if write and stop >= STEPS.index("quality"):
         files += _write_step_tables(project, checked, weighted)
+        if cleaning is not None:
+            files.append(write_csv(project.report.output / "cleaning_log_applied.csv", cleaning))
     results = table = comparisons = None
     if weighted is not None and stop >= STEPS.index("compute"):
         results = compute_results(weighted, project, inputs, progress=progress)
@@ -1046,6 +1113,7 @@ def run(
     return dataclasses.replace(
         result,
         data=MappingProxyType(data),
+        cleaning=cleaning,
         checked=checked,
         weighted=MappingProxyType(weighted) if weighted is not None else None,
         results=results,

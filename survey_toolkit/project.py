@@ -66,6 +66,7 @@ CHART_FORMATS = ("png", "svg")
 OUTPUT_FILES = (
     "quality.csv",
     "exclusions.csv",
+    "cleaning_log_applied.csv",
     "weights.csv",
     "weight_diagnostics.csv",
     "results.csv",
@@ -132,6 +133,8 @@ class Round:
     choice_keys: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
     """question -> the key the project file wrote it under in ``rename.choices`` (old or project name)."""
     accept_changes: tuple[str, ...] = ()
+    cleaning_logs: tuple[Path, ...] = ()
+    """Cleaning logs of this round (record id, question, old value, new value, reason)."""
     """Questions whose type, codes or labels changed in this round's form and that are compared as they are."""
     encoding: str | None = None
     """The text encoding of the round's CSV exports (``cp1252``, ``latin-1``); None: detected."""
@@ -309,6 +312,8 @@ class Project:
     small_areas: SmallAreaSettings | None = None
     share: ShareSettings | None = None
     estimation: EstimationSettings = field(default_factory=EstimationSettings)
+    cleaning_logs: tuple[Path, ...] = ()
+    """Cleaning logs for every round (each row applies to the round holding its record)."""
 
     @property
     def root(self) -> Path:
@@ -356,6 +361,7 @@ _TOP = {
     "small_areas": "mapping",
     "share": "mapping",
     "estimation": "mapping",
+    "cleaning_log": "files",
 }
 _SHARE = {"quasi_identifiers": "str_list", "k": "int", "coarsen": "str_map", "drop": "str_list"}
 _SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list"}
@@ -368,6 +374,7 @@ _ROUND = {
     "instrument": "file",
     "rename": "mapping",
     "accept_changes": "str_list",
+    "cleaning_log": "files",
     "encoding": "str",
     "delimiter": "str",
     "source": "mapping",
@@ -765,6 +772,7 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
                     rename_choices=choices,
                     choice_keys=choice_keys,
                     accept_changes=ctx.value(raw, "accept_changes", "str_list", path) or (),
+                    cleaning_logs=ctx.value(raw, "cleaning_log", "files", path) or (),
                     encoding=encoding,
                     delimiter=delimiter,
                     source=source,
@@ -1132,6 +1140,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     small_areas = _small_areas(ctx, raw.get("small_areas"), locations)
     share = _share(ctx, raw.get("share"))
     estimation = _estimation(ctx, raw.get("estimation"))
+    cleaning = ctx.value(raw, "cleaning_log", "files", ())
     title = ctx.value(raw, "title", "text", ())
     _cross_checks(ctx, report)
     ordered = sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
@@ -1153,6 +1162,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
         small_areas=small_areas,
         share=share,
         estimation=estimation,
+        cleaning_logs=cleaning or (),
     )
     collisions = output_problems(project)
     if collisions:
@@ -1176,6 +1186,8 @@ def _inputs(project: Project) -> list[tuple[Path, str, Location]]:
         out += [(f, f"round {r.id} files", project.locate(*at, "files", j)) for j, f in enumerate(r.files)]
         if r.instrument is not None:
             out.append((r.instrument, f"round {r.id} instrument", project.locate(*at, "instrument")))
+        out += [(f, f"round {r.id} cleaning_log", project.locate(*at, "cleaning_log")) for f in r.cleaning_logs]
+    out += [(f, "cleaning_log", project.locate("cleaning_log")) for f in project.cleaning_logs]
     base = project.design.base_weights
     if base is not None:
         out.append((base.sample_frame, "design.base_weights.sample_frame",

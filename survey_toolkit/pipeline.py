@@ -34,6 +34,7 @@ import pandas as pd
 
 from .comparison import compare_rounds
 from .compute import compute
+from .derive import analysis_form, derive_data
 from .design import Design
 from .disclosure import DEFAULT_GROUP_COLUMNS, apply_rules
 from .errors import (
@@ -133,6 +134,8 @@ class Inputs:
     sample_frame: pd.DataFrame | None = None
     round_instruments: Mapping[str, Instrument] = field(default_factory=lambda: MappingProxyType({}))
     problems: ValidationReport = field(default_factory=ValidationReport)
+    analysis: Instrument | None = None
+    """The form plus the project's derived variables and extra columns (``survey_toolkit.derive``)."""
 
 
 def _read_form(path: Path) -> tuple[Instrument | None, list[Problem]]:
@@ -178,9 +181,26 @@ def _read_frame(project: Project) -> tuple[pd.DataFrame | None, list[Problem]]:
     return frame, _frame_problems(project, frame)
 
 
+def _derive_problems(project: Project, analysis: Instrument) -> list[Problem]:
+    """Questions a derived variable's rule reads that are neither in the form, nor declared before it."""
+    problems = []
+    order = {d.name: i for i, d in enumerate(project.derive)}
+    for i, d in enumerate(project.derive):
+        known = set(analysis.names) - {n for n, k in order.items() if k >= i}
+        for j, rule in enumerate(d.rules):
+            for name in sorted(rule.condition.questions() - known):
+                problems.append(
+                    Problem("unknown-question", f"derived variable '{d.name}' reads '{name}', which is not a question "
+                            "of the form, an extra column or a variable derived before it",
+                            project.locate("derive", i, "when", j, "if"), got=name,
+                            hint=did_you_mean(name, sorted(known)) or "add it to extra_columns, or derive it first")  # fmt: skip
+                )
+    return problems
+
+
 def _column_checks(project: Project, form: Instrument) -> list[Problem]:
     """Columns named by the project (design, locations) must be questions of the form."""
-    names = set(form.names)
+    names = set(form.names) | {d.name for d in project.derive} | set(project.extra_columns)
     problems = []
     checks = _data_columns(project)
     for column, path in checks:
@@ -213,7 +233,9 @@ def _data_columns(project: Project) -> list[tuple[str, tuple]]:
     if design.fpc and not (design.base_weights and design.base_weights.fpc):
         out.append((design.fpc, ("design", "fpc")))
     out += [(c, ("locations", "levels", i)) for i, c in enumerate(project.locations.levels)]
-    return [(c, path) for c, path in out if c is not None]
+    out += [(c, ("extra_columns", i)) for i, c in enumerate(project.extra_columns)]
+    derived = {d.name for d in project.derive}  # made after loading (and cleaning)
+    return [(c, path) for c, path in out if c is not None and c not in derived]
 
 
 def _with_data_columns(data: SurveyData, project: Project, round_: Round) -> tuple[SurveyData, list[Problem]]:
@@ -267,7 +289,10 @@ def validate_inputs(project: Project | str | Path) -> Inputs:
     problems += form_problems
     round_forms, form_problems = _round_forms(project, form)
     problems += form_problems
-    checked = check_indicators(project.indicators, form) if form is not None else None
+    analysis = analysis_form(form, project.derive, project.extra_columns) if form is not None else None
+    if analysis is not None:
+        problems += _derive_problems(project, analysis)
+    checked = check_indicators(project.indicators, analysis) if analysis is not None else None
     if checked is not None:
         problems += list(checked.report)
     elif form is None:
@@ -290,7 +315,7 @@ def validate_inputs(project: Project | str | Path) -> Inputs:
     report = ValidationReport.of(problems)
     report.raise_if_errors(SpecError)
     assert form is not None and checked is not None and checked.spec is not None
-    return Inputs(form, checked.spec, margins, frame, MappingProxyType(round_forms), report)
+    return Inputs(form, checked.spec, margins, frame, MappingProxyType(round_forms), report, analysis)
 
 
 def _round_forms(project: Project, form: Instrument | None) -> tuple[dict[str, Instrument], list[Problem]]:
@@ -951,7 +976,8 @@ def report_meta(
     groups = {g for ind in inputs.indicators.indicators for g in (getattr(ind, "disaggregations", None) or ())}
     groups = sorted(groups | (set(DEFAULT_GROUP_COLUMNS) - {"location"}))
     group_labels = {f"{col}:{code}": names for code in languages or ("en",)
-                    for col, names in group_labels_from_instrument(inputs.instrument, groups, code).items()}  # fmt: skip
+                    for col, names in group_labels_from_instrument(inputs.analysis or inputs.instrument, groups,
+                                                                   code).items()}  # fmt: skip
     return ReportMeta(
         group_labels=MappingProxyType(group_labels),
         title=MappingProxyType(title),
@@ -1083,6 +1109,8 @@ def run(
     cleaning = None
     if project.cleaning_logs or any(r.cleaning_logs for r in project.rounds):
         data, cleaning = clean_rounds(data, project)
+    if project.derive and inputs.analysis is not None:
+        data = {rid: derive_data(d, project.derive, inputs.analysis) for rid, d in data.items()}
     checked = check_rounds(data, project, progress=progress) if stop >= STEPS.index("quality") else None
     weighted = None
     if checked is not None and stop >= STEPS.index("weight"):

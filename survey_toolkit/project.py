@@ -27,11 +27,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .disclosure import ReportingRules
 from .errors import Location, Problem, SpecError, ValidationReport, did_you_mean
 from .spec.yamlsource import SourceMap, read_yaml
+
+if TYPE_CHECKING:
+    from .derive import Derived
 
 __all__ = [
     "PROJECT_FILE",
@@ -314,6 +317,10 @@ class Project:
     estimation: EstimationSettings = field(default_factory=EstimationSettings)
     cleaning_logs: tuple[Path, ...] = ()
     """Cleaning logs for every round (each row applies to the round holding its record)."""
+    derive: tuple[Derived, ...] = ()
+    """Derived variables (``survey_toolkit.derive``), in declaration order."""
+    extra_columns: tuple[str, ...] = ()
+    """Export columns that are not questions of the form, kept as data columns."""
 
     @property
     def root(self) -> Path:
@@ -362,6 +369,8 @@ _TOP = {
     "share": "mapping",
     "estimation": "mapping",
     "cleaning_log": "files",
+    "derive": "list",
+    "extra_columns": "str_list1",
 }
 _SHARE = {"quasi_identifiers": "str_list", "k": "int", "coarsen": "str_map", "drop": "str_list"}
 _SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list"}
@@ -684,6 +693,53 @@ def _estimation(ctx: _Ctx, data: Any) -> EstimationSettings:
     interval = _choice(ctx, ctx.value(raw, "interval", "str", path), INTERVALS, (*path, "interval"), "interval")
     df = _choice(ctx, ctx.value(raw, "df", "str", path), DF_RULES, (*path, "df"), "df rule")
     return EstimationSettings(interval=interval, df=df or "domain")
+
+
+_DERIVE = {"name": "str", "label": "text", "when": "list", "else": "str"}
+_RULE = {"if": "str", "value": "str", "label": "text"}
+
+
+def _derive(ctx: _Ctx, items: list | None) -> tuple[Derived, ...]:
+    """The ``derive:`` list: each variable's rules parsed with the indicators' condition parser."""
+    from .derive import Derived, Rule
+    from .spec.conditions import ConditionSyntaxError, parse_condition
+
+    out: list[Derived] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items or ()):
+        path = ("derive", i)
+        raw = ctx.keys(item, _DERIVE, path, f"derived variable {i + 1}")
+        if not isinstance(item, dict):
+            continue
+        ok = ctx.require(raw, "name", path, f"derived variable {i + 1}") & ctx.require(raw, "when", path,
+                                                                                       f"derived variable {i + 1}")  # fmt: skip
+        name = ctx.value(raw, "name", "str", path)
+        if name is not None and name in seen:
+            ctx.add("bad-value", f"the derived variable '{name}' is declared twice", (*path, "name"), got=name)
+            ok = False
+        rules = []
+        for j, rule in enumerate(ctx.value(raw, "when", "list", path) or ()):
+            rpath = (*path, "when", j)
+            rraw = ctx.keys(rule, _RULE, rpath, "a rule")
+            if not isinstance(rule, dict) or not (ctx.require(rraw, "if", rpath, "the rule")
+                                                  & ctx.require(rraw, "value", rpath, "the rule")):  # fmt: skip
+                ok = False
+                continue
+            text = ctx.value(rraw, "if", "str", rpath)
+            try:
+                condition = parse_condition(text or "")
+            except ConditionSyntaxError as exc:
+                ctx.add("condition-syntax", f"the condition of {name}'s rule {j + 1} cannot be read: {exc.message} "
+                        f"(at character {exc.offset + 1})", (*rpath, "if"), got=text, hint=exc.hint)  # fmt: skip
+                ok = False
+                continue
+            rules.append(Rule(condition, ctx.value(rraw, "value", "str", rpath) or "",
+                              ctx.value(rraw, "label", "text", rpath) or _frozen(None)))  # fmt: skip
+        if ok and name is not None and rules:
+            seen.add(name)
+            out.append(Derived(name, tuple(rules), ctx.value(raw, "else", "str", path),
+                               ctx.value(raw, "label", "text", path) or _frozen(None), ctx.source.locate(path)))  # fmt: skip
+    return tuple(out)
 
 
 def _quality(ctx: _Ctx, data: Any) -> QualitySettings:
@@ -1141,6 +1197,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     share = _share(ctx, raw.get("share"))
     estimation = _estimation(ctx, raw.get("estimation"))
     cleaning = ctx.value(raw, "cleaning_log", "files", ())
+    derive = _derive(ctx, ctx.value(raw, "derive", "list", ()))
     title = ctx.value(raw, "title", "text", ())
     _cross_checks(ctx, report)
     ordered = sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
@@ -1163,6 +1220,8 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
         share=share,
         estimation=estimation,
         cleaning_logs=cleaning or (),
+        derive=derive,
+        extra_columns=ctx.value(raw, "extra_columns", "str_list1", ()) or (),
     )
     collisions = output_problems(project)
     if collisions:

@@ -847,9 +847,11 @@ def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs, *, 
     dates = {r.id: r.date.isoformat() for r in project.rounds if r.date is not None}
     if len(dates) == len(project.rounds):
         table["round_date"] = table["round"].map(dates)
+    if not rules:  # internal uses (planning, small areas) see every location, respondents or not
+        return table
     if not project.report.show_empty:
         table = drop_empty_groups(table, _group_columns(inputs.indicators, table))
-    return apply_rules(table, project.report.rules) if rules else table
+    return apply_rules(table, project.report.rules)
 
 
 def _group_columns(spec: IndicatorSpec, table: pd.DataFrame) -> list[str]:

@@ -125,7 +125,7 @@ def test_run_on_the_demo_project_writes_the_report_workbook_and_tidy_table(tmp_p
                  "comparisons.csv", "weights.csv", "exclusions.csv"):  # fmt: skip
         assert (out / name).is_file(), name
         assert str(out / name) in result.stderr
-    assert list((out / "charts" / "en").glob("*.png"))
+    assert list((out / "charts" / "en").glob("*.svg"))
     assert not (DEMO / "output" / "never").exists()
 
 

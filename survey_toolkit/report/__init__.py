@@ -49,7 +49,7 @@ def render_report(
     comparisons: pd.DataFrame | None = None,
     meta: ReportMeta | None = None,
     languages: Sequence[str] = ("en", "fr"),
-    chart_formats: Sequence[str] = ("png", "svg"),
+    chart_formats: Sequence[str] = ("svg",),
     parquet: bool | None = None,
 ) -> dict[str, list[Path]]:
     """Write every output into ``out_dir`` and return the paths by kind.

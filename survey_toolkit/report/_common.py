@@ -270,6 +270,9 @@ class ReportMeta:
     group_labels: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
     """Display name of each value of a disaggregation column (``{"a1_sex": {"1": "Male"}}``); a key
     ``"<column>:<lang>"`` (``"a1_sex:fr"``) gives the names in one language and wins over ``"<column>"``."""
+    location_order: tuple[str, ...] = ()
+    """The project's location codes in order; each location's chart colour comes from its place here
+    (empty: the order of ``location_names``), so it is the same in every chart of a report."""
     design: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Plain-text description of the sampling design, per language."""
     sample_sizes: pd.DataFrame | None = None
@@ -346,6 +349,15 @@ def indicator_label(results: pd.DataFrame, meta: ReportMeta, indicator: str, lan
             if len(vals) and str(vals.iloc[0]):
                 return str(vals.iloc[0])
     return next((str(v) for v in given.values() if v), indicator)
+
+
+def indicator_texts(results: pd.DataFrame, meta: ReportMeta, lang: str) -> dict[str, tuple[str, str]]:
+    """Label and definition of every indicator in ``lang``, looked up once from its first row."""
+    first = results.drop_duplicates("indicator_id")
+    return {
+        ind: (indicator_label(first, meta, ind, lang), indicator_definition(meta, ind, lang, first))
+        for ind in indicator_ids(first)
+    }
 
 
 def indicator_definition(

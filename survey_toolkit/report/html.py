@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from ._common import (
     indicator_definition,
     indicator_ids,
     indicator_label,
+    indicator_texts,
     is_missing,
     location_name,
     percent_factor,
@@ -60,13 +61,11 @@ from ._common import (
 )
 from .charts import (
     _headline_rows,
-    _locations,
-    change_heatmap,
+    build_charts,
     chart_plan,
     chart_stem,
     figure_bytes,
-    location_bars,
-    trend_chart,
+    ordered_locations,
 )
 
 __all__ = ["render_html", "write_html", "environment", "MAX_FINDINGS", "MAX_FINDINGS_PER_LOCATION"]
@@ -114,6 +113,9 @@ def render_html(
     results = prepare_results(results, meta.rules)
     if comparisons is None:
         comparisons = compare_rounds(results, rounds=meta.rounds, alpha=meta.alpha, fdr=meta.fdr)
+    if svgs is None:
+        figures = build_charts(results, comparisons, meta=meta, lang=lang)
+        svgs = {stem: figure_bytes(fig, "svg") for stem, fig in figures.items()}
     context = build_context(results, comparisons, meta, lang, _Charts(svgs))
     return environment().get_template("report.html.j2").render(**context)
 
@@ -137,15 +139,14 @@ def _data_uri(svg: bytes) -> str:
 
 
 class _Charts:
-    """SVG bytes of the report's charts: given ones are reused, missing ones drawn on demand."""
+    """SVG bytes of the report's charts by stem (drawn once, by :func:`build_charts`)."""
 
     def __init__(self, svgs: Mapping[str, bytes] | None) -> None:
         self.svgs = dict(svgs or {})
 
-    def uri(self, stem: str, build: Callable[[], Any]) -> str:
-        if stem not in self.svgs:
-            self.svgs[stem] = figure_bytes(build(), "svg")
-        return _data_uri(self.svgs[stem])
+    def uri(self, stem: str) -> str:
+        """The chart as a ``data:`` URI ('' when the chart was not drawn: nothing to show)."""
+        return _data_uri(self.svgs[stem]) if stem in self.svgs else ""
 
 
 def build_context(
@@ -162,12 +163,13 @@ def build_context(
     title = meta.title.get(lang) or meta.title.get("en") or t(lang, "report_title")
     inds = indicator_ids(results)
     plan = chart_plan(results, meta)
-    res_by = _split(results)
-    comp_by = _split(comparisons) if len(comparisons) else {}
+    groups = [g for g in group_columns_of(results) if g != "location"]
+    res_by = _records_by_indicator(results, meta, groups)
+    comp_by = _records_by_indicator(comparisons, meta, [])
+    texts = indicator_texts(results, meta, lang)
     sections = [
-        _indicator_section(
-            res_by[ind], comp_by.get(ind, comparisons.iloc[:0]), meta, lang, ind, order, factor, charts, plan
-        )
+        _indicator_section(res_by[ind], comp_by.get(ind, []), meta, lang, ind, order, factor, charts,
+                           plan.get(ind, ()), texts[ind], groups)  # fmt: skip
         for ind in inds
     ]
     heat = []
@@ -178,12 +180,7 @@ def build_context(
         r_from = round_name(meta, part["round_from"].iloc[0])
         heat.append(
             {
-                "img": charts.uri(
-                    stem,
-                    lambda kind=kind: change_heatmap(
-                        comparisons, comparison=kind, results=results, meta=meta, lang=lang
-                    ),
-                ),
+                "img": charts.uri(stem),
                 "title": t(lang, "since", round=r_from),
                 "note": t(lang, "heatmap_note", from_round=r_from),
             }
@@ -239,11 +236,6 @@ def _toc_entries(
             continue
         out.append({"anchor": sec["anchor"], "text": f"{label} — {t(lang, 'by_answer')}"})
     return out
-
-
-def _split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The rows of each indicator, split once (filtering the whole table per indicator is slow)."""
-    return {str(k): v for k, v in frame.groupby(frame["indicator_id"].astype(str), sort=False)}
 
 
 def _texts(lang: str) -> dict[str, str]:
@@ -394,50 +386,44 @@ def _is_overall(frame: pd.DataFrame, meta: ReportMeta) -> pd.Series:
 
 
 def _indicator_section(
-    results: pd.DataFrame,
-    comp: pd.DataFrame,
+    recs: list[dict],
+    crecs: list[dict],
     meta: ReportMeta,
     lang: str,
     ind: str,
     order: list[str],
     factor: float,
     charts: _Charts,
-    plan: Mapping[str, tuple[str, ...]] | None = None,
+    kinds: tuple[str, ...],
+    texts: tuple[str, str],
+    groups: list[str],
 ) -> dict:
-    """One indicator's section; ``results`` and ``comp`` may hold this indicator's rows only."""
-    rows = results[results["indicator_id"].astype(str) == ind]
-    headline = _headline_rows(rows)
-    head = rows[headline]
-    if "location" not in head.columns:
-        head = head.assign(location=meta.rules.total_label)
-    icomp = comp[comp["indicator_id"].astype(str) == ind] if len(comp) else comp
-    icomp = icomp[_headline_rows(icomp)] if len(icomp) else icomp
-    kinds = plan.get(ind, ()) if plan is not None else ("trend", "locations")
+    """One indicator's section from its records (see :func:`_records_by_indicator`)."""
+    head = [r for r in recs if r["_head"]]
+    table, notes = _round_table(head, [c for c in crecs if c["_head"]], meta, lang, order, factor)
+    latest = [r for r in recs if not r["_head"] and r["_r"] == order[-1] and _number(r.get("n", 1)) > 0]
+    breakdown, more = _breakdown_table(latest, meta, lang, factor, groups)
+    label, definition = texts
+    sensitive = any(bool(r.get("sensitive")) and not is_missing(r.get("sensitive")) for r in recs)
     stem = chart_stem(ind)
-    table, notes = _round_table(head, icomp, meta, lang, order, factor)
-    breakdown, more = _breakdown_table(rows, meta, lang, order[-1], factor, headline)
-    label = indicator_label(results, meta, ind, lang)
-    sensitive = (
-        bool(rows["sensitive"].fillna(False).astype(bool).any()) if "sensitive" in rows.columns else False
-    )
     return {
-        "anchor": "ind-" + chart_stem(ind),
+        "anchor": "ind-" + stem,
         "title": label,
-        "definition": indicator_definition(meta, ind, lang, results),
+        "definition": definition,
         "sensitive_note": t(lang, "sensitive_note") if sensitive else "",
-        "trend_img": charts.uri(f"{stem}_trend", lambda: trend_chart(results, ind, meta=meta, lang=lang))
-        if "trend" in kinds
-        else "",
+        "trend_img": charts.uri(f"{stem}_trend") if "trend" in kinds else "",
         "trend_alt": t(lang, "trend"),
-        "bars_img": charts.uri(f"{stem}_locations", lambda: location_bars(results, ind, meta=meta, lang=lang))
-        if "locations" in kinds
-        else "",
+        "bars_img": charts.uri(f"{stem}_locations") if "locations" in kinds else "",
         "bars_alt": t(lang, "bars", round=round_name(meta, order[-1])),
         "table": table,
         "breakdown": breakdown,
         "breakdown_title": round_name(meta, order[-1]),
         "footnotes": _footnotes({k: notes[k] | more[k] for k in notes}, meta, lang),
     }
+
+
+def _number(value: Any) -> float:
+    return float("nan") if is_missing(value) else float(value)
 
 
 def _cell(row: dict | None, factor: float, lang: str, notes: dict[str, set]) -> dict:
@@ -465,43 +451,52 @@ def _change_cell(row: dict | None, factor: float, lang: str) -> dict:
 
 
 _CELL_COLUMNS = ("estimate", "ci_low", "ci_high", "n", "unit", "suppressed", "suppression_reason", "caution",
-                 "flags", "change", "significant", "significant_fdr", "interpretation")  # fmt: skip
+                 "flags", "change", "significant", "significant_fdr", "interpretation", "sensitive",
+                 "location", "round_from", "comparison")  # fmt: skip
 """The columns a table cell reads (converting only these to dicts is much faster)."""
 
 
-def _records(frame: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[dict]:
-    return frame[[c for c in (*_CELL_COLUMNS, *extra) if c in frame.columns]].to_dict("records")
-
-
-def _lookup(frame: pd.DataFrame, key_col: str) -> dict[str, dict]:
-    keys = frame[key_col].astype("string").fillna("\x00")
-    return dict(zip(keys, _records(frame), strict=True))
+def _records_by_indicator(frame: pd.DataFrame, meta: ReportMeta, groups: list[str]) -> dict[str, list[dict]]:
+    """The rows of each indicator as dicts, converted once, with ``_head`` (no breakdown besides
+    location), ``_loc`` (location key, ``\x00`` for the overall) and ``_r`` (round id as text)."""
+    if not len(frame):
+        return {}
+    cols = [c for c in (*_CELL_COLUMNS, *groups) if c in frame.columns]
+    loc = frame["location"] if "location" in frame.columns else pd.Series(meta.rules.total_label, index=frame.index)
+    keyed = frame[cols].assign(
+        _head=_headline_rows(frame).to_numpy(),
+        _loc=loc.astype("string").fillna("\x00").to_numpy(dtype=object),
+        _r=frame["round" if "round" in frame.columns else "round_to"].astype(str).to_numpy(),
+        _ind=frame["indicator_id"].astype(str).to_numpy(),
+    )
+    out: dict[str, list[dict]] = {}
+    for rec in keyed.to_dict("records"):
+        out.setdefault(rec["_ind"], []).append(rec)
+    return out
 
 
 def _round_table(
-    head: pd.DataFrame, comp: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str], factor: float
+    head: list[dict], comp: list[dict], meta: ReportMeta, lang: str, order: list[str], factor: float
 ) -> tuple[dict, dict[str, set]]:
     notes: dict[str, set] = {"suppressed": set(), "flags": set()}
-    locs = _locations(head, meta)
-    rounds = head["round"].astype(str)
-    by_round = {r: _lookup(head[rounds == r], "location") for r in order}
-    comps = {}
+    by_round = {(r["_r"], r["_loc"]): r for r in head}
+    locs = ordered_locations(list(dict.fromkeys(r["_loc"] for r in head)), meta)
+    comps: dict[str, tuple[dict, str]] = {}
     for kind in ("previous", "baseline"):
-        part = comp[comp["comparison"] == kind] if len(comp) else comp
-        if len(part):  # ``comp`` holds headline rows only (see _indicator_section)
-            comps[kind] = (_lookup(part, "location"), str(part["round_from"].iloc[0]))
+        part = [c for c in comp if c.get("comparison") == kind]
+        if part:
+            comps[kind] = ({c["_loc"]: c for c in part}, str(part[0]["round_from"]))
     headers = [t(lang, "location")]
     for r in order:
         headers += [round_name(meta, r), t(lang, "ci"), t(lang, "n")]
     for kind, (_, r_from) in comps.items():
         headers.append(t(lang, f"change_{kind}", round=round_name(meta, r_from)))
     body = []
-    for loc in locs:
-        key = "\x00" if is_missing(loc) else str(loc)
+    for key in locs:
         total = key == "\x00" or key == meta.rules.total_label
-        cells = [{"text": location_name(meta, loc, lang), "cls": ""}]
+        cells = [{"text": location_name(meta, None if key == "\x00" else key, lang), "cls": ""}]
         for r in order:
-            row = by_round[r].get(key)
+            row = by_round.get((r, key))
             cells.append(_cell(row, factor, lang, notes))
             cells.append({"text": fmt_ci(row, factor, lang) if row else "", "cls": ""})
             n = row.get("n") if row else None
@@ -513,36 +508,18 @@ def _round_table(
 
 
 def _breakdown_table(
-    rows: pd.DataFrame,
-    meta: ReportMeta,
-    lang: str,
-    latest: str,
-    factor: float,
-    headline: pd.Series | None = None,
+    rows: list[dict], meta: ReportMeta, lang: str, factor: float, groups: list[str]
 ) -> tuple[dict | None, dict[str, set]]:
     """Latest round by disaggregation, long form: location, breakdown, group, estimate, CI, n.
 
-    Groups nobody belongs to (unweighted base 0) are left out. ``headline``: the rows without a
-    breakdown, when already known.
+    ``rows``: the latest round's rows with a breakdown; groups nobody belongs to are left out before.
     """
     notes: dict[str, set] = {"suppressed": set(), "flags": set()}
-    groups = [g for g in group_columns_of(rows) if g != "location"]
-    headline = _headline_rows(rows) if headline is None else headline
-    sub = rows[(rows["round"].astype(str) == latest) & ~headline]
-    if "n" in sub.columns:
-        sub = sub[pd.to_numeric(sub["n"], errors="coerce").fillna(0) > 0]
-    if not groups or not len(sub):
+    if not groups or not rows:
         return None, notes
-    headers = [
-        t(lang, "location"),
-        t(lang, "breakdown"),
-        t(lang, "group"),
-        t(lang, "estimate"),
-        t(lang, "ci"),
-    ]
-    headers.append(t(lang, "n"))
+    headers = [t(lang, k) for k in ("location", "breakdown", "group", "estimate", "ci", "n")]
     body = []
-    for row in _records(sub, ("location", *groups)):
+    for row in rows:
         dims = [g for g in groups if not is_missing(row.get(g))]
         cells = [{"text": location_name(meta, row.get("location"), lang), "cls": ""}]
         cells.append({"text": " × ".join(group_name(meta, g, lang) for g in dims), "cls": ""})

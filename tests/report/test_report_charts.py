@@ -1,15 +1,22 @@
-"""Chart builders: figures, determinism, inert text, heatmap colours, chart files."""
+"""Chart builders: canvases, determinism, inert text, fixed colours, small multiples, heatmap, files."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
-from matplotlib.figure import Figure
 
 from survey_toolkit.comparison import compare_rounds
 from survey_toolkit.disclosure import apply_rules
+from survey_toolkit.report import ReportMeta
+from survey_toolkit.report.canvas import Canvas
 from survey_toolkit.report.charts import (
     HEAT_KEYS,
+    PALETTE,
+    SINGLE_PANEL_MAX,
+    TOTAL_COLOUR,
     _heatmap_cells,
+    build_charts,
     change_heatmap,
     figure_bytes,
     location_bars,
@@ -42,11 +49,11 @@ def small(names=("North", "South")):
     return pd.DataFrame(rows)
 
 
-def test_builders_return_figures():
+def test_builders_return_canvases():
     r = small()
-    assert isinstance(trend_chart(r, "trust"), Figure)
-    assert isinstance(location_bars(r, "trust"), Figure)
-    assert isinstance(change_heatmap(compare_rounds(r), results=r), Figure)
+    assert isinstance(trend_chart(r, "trust"), Canvas)
+    assert isinstance(location_bars(r, "trust"), Canvas)
+    assert isinstance(change_heatmap(compare_rounds(r), results=r), Canvas)
 
 
 def test_svg_and_png_bytes_are_deterministic():
@@ -56,14 +63,16 @@ def test_svg_and_png_bytes_are_deterministic():
         b = figure_bytes(trend_chart(r, "trust"), fmt)
         assert a == b
     svg = figure_bytes(location_bars(r, "trust"), "svg").decode()
-    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+    assert svg.startswith("<svg") and "<script" not in svg
+    assert figure_bytes(trend_chart(r, "trust"), "png")[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_dollar_and_markup_in_names_are_plain_text():
     # math text is off: a '$' pair in a label or a place name must not raise or be parsed
     r = small(names=("$North$", "<script>alert(1)</script>"))
-    svg = figure_bytes(trend_chart(r, "trust"), "svg")
-    assert b"<script" not in svg  # text is drawn as paths, never as markup
+    svg = figure_bytes(trend_chart(r, "trust"), "svg").decode()
+    assert "<script" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;" in svg  # escaped text
+    assert "Trust $x$ &lt;b&gt;police&lt;/b&gt;" in svg
 
 
 def test_heatmap_colours_follow_direction_and_significance():
@@ -101,3 +110,62 @@ def test_unknown_chart_format():
 
     with pytest.raises(ValueError, match="svg"):
         figure_bytes(trend_chart(small(), "trust"), "gif")
+
+
+def many_locations(n_locations: int = 22, n_rounds: int = 6) -> pd.DataFrame:
+    """A generated project's results: ``n_locations`` districts x ``n_rounds`` rounds, two indicators;
+    district 3 is unpublished (small base) in every other round."""
+    rows = []
+    for ind in ("trust", "safe"):
+        for r in range(n_rounds):
+            for k, loc in enumerate(["All", *(f"D{i:02d}" for i in range(1, n_locations + 1))]):
+                est = 40.0 + k + 2 * r + (5 if ind == "safe" else 0)
+                n = 20 if (loc == "D03" and r % 2) else 200
+                rows.append(dict(indicator_id=ind, round=f"R{r + 1}", location=loc, estimate=est, se=2.0,
+                                 ci_low=est - 4, ci_high=est + 4, df=30.0, n=n, unit="percent",
+                                 direction="higher_is_better", label_en=ind))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _fills_by_name(svg: str, names: list[str]) -> dict[str, str]:
+    """The colour of each location's name in a small-multiples trend chart (its panel title)."""
+    found = dict(re.findall(r'fill="(#[0-9a-f]{6})" font-weight="bold">([^<]+)</text>', svg))
+    return {v: k for k, v in found.items() if v in names}
+
+
+def test_one_colour_per_location_in_every_chart():
+    table = many_locations()
+    order = tuple(f"D{i:02d}" for i in range(22, 0, -1))  # the project's list, reversed on purpose
+    meta = ReportMeta(location_order=order)
+    figures = build_charts(apply_rules(table), compare_rounds(apply_rules(table)), meta=meta)
+    trend = figure_bytes(figures["trust_trend"]).decode()
+    colours = _fills_by_name(trend, list(order))
+    assert colours["D22"] == PALETTE[0] and colours["D21"] == PALETTE[1]  # from the project's list
+    assert colours == _fills_by_name(figure_bytes(figures["safe_trend"]).decode(), list(order))
+    # the bars of the latest round use the same colours (a bar is the rect just after its name)
+    bars = figure_bytes(figures["trust_locations"]).decode()
+    for name in ("D22", "D05", "D01"):
+        fill = re.search(rf">{name}</text><rect [^>]*fill=\"(#[0-9a-f]{{6}})\"", bars).group(1)
+        assert fill == colours[name], name
+    assert f'fill="{TOTAL_COLOUR}"' in bars
+
+
+def test_colour_does_not_depend_on_which_locations_are_published():
+    table = apply_rules(many_locations(n_locations=4, n_rounds=3))
+    meta = ReportMeta(location_order=("D01", "D02", "D03", "D04"))
+    full = trend_chart(table, "trust", meta=meta)
+    without = trend_chart(table[table["location"] != "D02"], "trust", meta=meta)
+    assert "#ff7f0e" in figure_bytes(full).decode()  # D02, second in the list
+    svg = figure_bytes(without).decode()
+    assert "#ff7f0e" not in svg and PALETTE[2] in svg and PALETTE[3] in svg  # D03 and D04 keep theirs
+
+
+def test_22_locations_and_6_rounds_are_small_multiples():
+    table = apply_rules(many_locations())
+    svg = figure_bytes(trend_chart(table, "trust")).decode()
+    assert len(re.findall(r"<polygon ", svg)) >= 22  # one CI band per panel, not 22 in one
+    titles = re.findall(r'font-weight="bold">(D\d\d|All locations)</text>', svg)
+    assert len(titles) == 23  # the overall and every district have a panel
+    small_table = apply_rules(many_locations(n_locations=SINGLE_PANEL_MAX, n_rounds=3))
+    single = figure_bytes(trend_chart(small_table, "trust")).decode()
+    assert len(re.findall(r"<polygon ", single)) == 1  # one panel: only the overall's band

@@ -75,7 +75,7 @@ I18N: dict[str, dict[str, str]] = {
         "suppressed": "suppressed",
         "not_published": "not published",
         "not_available": "not available",
-        "footnote_dash": "— not published: {reasons}.",
+        "footnote_dash": "— estimate not published: {reasons}.",
         "footnote_paren": "(…) interpret with caution: {flags}.",
         "footnote_sig": "* statistically significant change after false discovery rate control "
         "(Benjamini–Hochberg, q < {fdr}); † significant before adjustment only (p < {alpha}).",
@@ -86,6 +86,17 @@ I18N: dict[str, dict[str, str]] = {
         "no significant change": "no significant change",
         "finding": "{label} {word} in {location}: {old} in {r_from} → {new} in {r_to} ({change}).",
         "finding_also": "Also significant since {r_from} ({change}).",
+        "findings_note": "{count} changes are statistically significant after false discovery rate control, ranked "
+        "national first, then by size of change: the most important in full below, every other one in the table "
+        "that follows (none is left out).",
+        "findings_note_all": "{count} changes are statistically significant after false discovery rate control, "
+        "ranked national first, then by size of change; all are listed below.",
+        "other_findings": "Every other significant change",
+        "compared": "Rounds compared",
+        "change_col": "Estimates (change)",
+        "q_col": "q-value",
+        "change_not_published": "change not published: {why}",
+        "footnote_change": "— change not published: {reasons}.",
         "by_answer": "by answer",
         "latest_value": "{label}: {value} ({location}, {round}).",
         "points": "points",
@@ -102,6 +113,7 @@ I18N: dict[str, dict[str, str]] = {
         "rule_dk": "Don't know and refused above {dk}% of the base: shown in parentheses.",
         "rule_cell": "Sensitive indicators: fewer than {k} respondents in the numerator: not published, with "
         "further cells hidden so that the value cannot be derived.",
+        "change_input_suppressed": "the {round} estimate is not published",
         "rule_change": "Changes between rounds: independent samples, SE = √(SE₁² + SE₂²), t test; "
         "significance after Benjamini–Hochberg false discovery rate control within families of tests: "
         "the headline estimates of every indicator at one geographic level, for one comparison (since the "
@@ -144,7 +156,7 @@ I18N: dict[str, dict[str, str]] = {
         "suppressed": "supprimé",
         "not_published": "non publié",
         "not_available": "non disponible",
-        "footnote_dash": "— non publié : {reasons}.",
+        "footnote_dash": "— estimation non publiée : {reasons}.",
         "footnote_paren": "(…) à interpréter avec prudence : {flags}.",
         "footnote_sig": "* évolution statistiquement significative après contrôle du taux de fausses découvertes "
         "(Benjamini–Hochberg, q < {fdr}) ; † significative avant ajustement seulement (p < {alpha}).",
@@ -155,6 +167,17 @@ I18N: dict[str, dict[str, str]] = {
         "no significant change": "pas de changement significatif",
         "finding": "{label} — {word} à {location} : {old} en {r_from} → {new} en {r_to} ({change}).",
         "finding_also": "Également significatif depuis {r_from} ({change}).",
+        "findings_note": "{count} évolutions sont statistiquement significatives après contrôle du taux de fausses "
+        "découvertes, classées d'abord au niveau national, puis par ampleur : les plus importantes sont rédigées "
+        "ci-dessous, toutes les autres figurent dans le tableau qui suit (aucune n'est omise).",
+        "findings_note_all": "{count} évolutions sont statistiquement significatives après contrôle du taux de "
+        "fausses découvertes, classées d'abord au niveau national, puis par ampleur ; toutes sont listées ci-dessous.",
+        "other_findings": "Toutes les autres évolutions significatives",
+        "compared": "Vagues comparées",
+        "change_col": "Estimations (évolution)",
+        "q_col": "valeur q",
+        "change_not_published": "évolution non publiée : {why}",
+        "footnote_change": "— évolution non publiée : {reasons}.",
         "by_answer": "par réponse",
         "latest_value": "{label} : {value} ({location}, {round}).",
         "points": "points",
@@ -172,6 +195,7 @@ I18N: dict[str, dict[str, str]] = {
         "rule_dk": "Ne sait pas et refus au-delà de {dk} % de la base : entre parenthèses.",
         "rule_cell": "Indicateurs sensibles : moins de {k} répondants au numérateur : non publié, et d'autres "
         "cellules masquées pour que la valeur ne puisse pas être déduite.",
+        "change_input_suppressed": "l'estimation de {round} n'est pas publiée",
         "rule_change": "Évolutions entre vagues : échantillons indépendants, ET = √(ET₁² + ET₂²), test t ; "
         "significativité après contrôle du taux de fausses découvertes (Benjamini–Hochberg) par famille de "
         "tests : les estimations principales de tous les indicateurs à un niveau géographique, pour une "
@@ -510,3 +534,64 @@ def atomic_write_with(path: str | os.PathLike[str], writer: Callable[[Path], Any
     with atomic_path(path) as tmp:
         writer(tmp)
     return Path(path)
+
+
+ANNEX_COLUMNS: dict[str, dict[str, str]] = {
+    "en": {"round": "Round", "step": "Step", "weight": "Weight", "n": "Respondents", "sum_w": "Sum of weights",
+           "deff_kish": "Design effect of weighting (Kish)",
+           "kish_deff": "Design effect of weighting (Kish)", "n_eff": "Effective sample size",
+           "max_ratio": "Largest weight / median", "ess": "Effective sample size", "min": "Smallest weight",
+           "max": "Largest weight", "convergence_converged": "Calibration converged",
+           "convergence_iterations": "Iterations", "check": "Check", "count": "Interviews excluded",
+           "reason": "Reason", "interviews": "Interviews", "psus": "PSUs"},
+    "fr": {"round": "Vague", "step": "Étape", "weight": "Pondération", "n": "Répondants", "sum_w": "Somme des poids",
+           "deff_kish": "Effet de plan de la pondération (Kish)",
+           "kish_deff": "Effet de plan de la pondération (Kish)", "n_eff": "Taille d'échantillon effective",
+           "max_ratio": "Plus grand poids / médiane", "ess": "Taille d'échantillon effective",
+           "min": "Plus petit poids", "max": "Plus grand poids", "convergence_converged": "Calage convergé",
+           "convergence_iterations": "Itérations", "check": "Contrôle", "count": "Entretiens exclus",
+           "reason": "Motif", "interviews": "Entretiens", "psus": "UPE"},
+}  # fmt: skip
+"""Display names of the columns of the methodology tables (weights, exclusions, sample sizes)."""
+
+ANNEX_VALUES: dict[str, dict[str, str]] = {
+    "en": {"True": "yes", "False": "no", "base_weights": "design weights", "rake": "raking",
+           "post_stratify": "post-stratification", "trim": "trimming", "nonresponse": "non-response adjustment",
+           "calibrate": "calibration", "no-consent": "no consent", "under-age": "under the minimum age",
+           "duplicate-record-id": "duplicate record id", "duplicate-submission-id": "duplicate submission",
+           "duplicate-row": "duplicate row", "too-short": "interview too short",
+           "bad-duration": "interview ends before it starts"},
+    "fr": {"True": "oui", "False": "non", "base_weights": "poids de sondage", "rake": "calage (raking)",
+           "post_stratify": "post-stratification", "trim": "écrêtage", "nonresponse": "correction de la non-réponse",
+           "calibrate": "calage", "no-consent": "pas de consentement", "under-age": "sous l'âge minimum",
+           "duplicate-record-id": "identifiant d'enregistrement en double", "duplicate-submission-id":
+           "soumission en double", "duplicate-row": "ligne en double", "too-short": "entretien trop court",
+           "bad-duration": "l'entretien finit avant de commencer"},
+}  # fmt: skip
+"""Display text of the codes that appear in the methodology tables (steps, checks, yes/no)."""
+
+
+def annex_table(frame: pd.DataFrame, meta: ReportMeta, lang: str) -> pd.DataFrame:
+    """A methodology table with its column names and codes in ``lang`` (no internal names shown):
+    round ids become round labels, booleans yes/no, weighting steps and quality checks words; the
+    weight column names (internal) are dropped."""
+    names = ANNEX_COLUMNS.get(lang, ANNEX_COLUMNS["en"])
+    values = ANNEX_VALUES.get(lang, ANNEX_VALUES["en"])
+    out = frame.drop(columns=[c for c in ("weight",) if c in frame.columns])
+    for col in out.columns:
+        if col == "round":
+            out[col] = out[col].map(lambda r: round_name(meta, r))
+        elif out[col].dtype == bool or out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v if is_missing(v) else values.get(str(v), v))
+    return out.rename(columns={c: names.get(str(c), str(c).replace("_", " ")) for c in out.columns})
+
+
+def change_reason_text(lang: str, codes: Any, meta: ReportMeta) -> str:
+    """Why a change is not published: ``input-suppressed:R2`` -> 'the R2 estimate is not published'."""
+    parts = []
+    for code in str(codes or "").split(";"):
+        if code.startswith("input-suppressed:"):
+            parts.append(t(lang, "change_input_suppressed", round=round_name(meta, code.split(":", 1)[1])))
+        elif code:
+            parts.append(reason_text(lang, code))
+    return "; ".join(parts)

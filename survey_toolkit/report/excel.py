@@ -1,17 +1,26 @@
-"""The Excel workbook: a summary sheet, one formatted sheet per indicator, changes, and notes.
+"""The Excel workbook an M&E officer would build: index, summary, wide analysis table, tidy data.
 
-Written with xlsxwriter, atomically, and deterministically: the workbook properties carry a fixed
-creation date (:data:`FIXED_CREATED`) and xlsxwriter stores fixed zip timestamps, so the same
-inputs give the same bytes.
+Sheets (names, headers and codes in the workbook's language):
 
-Disclosure: the table goes through the reporting rules first (unless it already has), and a
-suppressed estimate is never a blank cell: the estimate cell reads ``suppressed`` with a cell note
-giving the reason, and every other hidden number reads ``—``. Estimates shown with caution keep
-their number, with the flags in the ``Flags`` column.
+- **Index**: the title, the rounds, and one line per sheet with a hyperlink and what it holds, then
+  one line per indicator linking to its row of the analysis table.
+- **Summary**: one row per indicator: the latest overall estimate with its CI and n (the header
+  names the round), the change since the previous round and since the baseline (each header names
+  the round it is against), the q-value and the plain-language interpretation.
+- **Analysis**: the wide table analysts exchange: one row per indicator, and for every location x
+  round (then every group of the latest round, overall) four columns: estimate, CI low, CI high, n.
+- **Data**: the same numbers long and tidy, one row per indicator x round x location x group, with
+  labels (not codes), SE, effective n and the publication status in words.
+- **Changes**: every comparison with its change, CI, p- and q-values, and why it is not published.
+- **Notes**: reporting rules, what each reason means, the design, the definitions.
 
-Formula injection: every text cell is written with ``write_string`` (never ``write``), so it is
-stored as a string, never a formula; text starting with ``= + - @`` (or tab / CR) additionally gets
-Excel's quote prefix (the cell shows the text exactly, and editing it cannot turn it into a formula).
+Disclosure: the table goes through the reporting rules first (unless it already has). A suppressed
+estimate is never a blank cell: it reads ``—`` with a cell note giving the reason (Analysis), or the
+reason is spelled out in the Status column (Data, Summary, Changes). Counts are integers.
+
+Written with xlsxwriter, atomically, deterministically (fixed creation date :data:`FIXED_CREATED`).
+Every text cell is written with ``write_string`` (never a formula); text starting with ``= + - @``
+(or tab / CR) gets Excel's quote prefix.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -31,12 +41,12 @@ from ..disclosure import group_columns_of
 from ._common import (
     ReportMeta,
     atomic_path,
+    change_reason_text,
     digits_for,
     group_name,
     group_value,
-    indicator_definition,
     indicator_ids,
-    indicator_label,
+    indicator_texts,
     is_formula_like,
     is_missing,
     location_name,
@@ -46,7 +56,9 @@ from ._common import (
     round_name,
     rounds_of,
     t,
+    unit_name,
 )
+from .charts import _headline_rows, ordered_locations
 
 __all__ = ["write_excel", "FIXED_CREATED", "sheet_name"]
 
@@ -57,78 +69,52 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 
 _HEADERS = {
     "en": {
-        "indicator": "Indicator",
-        "id": "Id",
-        "unit": "Unit",
-        "round": "Round",
-        "location": "Location",
-        "estimate": "Estimate",
-        "ci_low": "CI low",
-        "ci_high": "CI high",
-        "se": "SE",
-        "df": "df",
-        "n": "Unweighted n",
-        "n_numerator": "Numerator n",
-        "n_weighted": "Weighted N",
-        "n_eff": "Effective n",
-        "dk_share": "DK/refused share",
-        "flags": "Flags",
-        "status": "Status",
-        "comparison": "Comparison",
-        "from": "From",
-        "to": "To",
-        "change": "Change",
-        "p_value": "p-value",
-        "q_value": "q-value (FDR)",
-        "fdr_family": "FDR family",
-        "interpretation": "Interpretation",
-        "latest": "Latest",
-        "summary": "Summary",
-        "changes": "Changes",
-        "notes": "Notes",
-        "published": "published",
-        "caution": "interpret with caution",
-        "suppressed": "suppressed",
+        "index": "Index", "summary": "Summary", "analysis": "Analysis", "data": "Data", "changes": "Changes",
+        "notes": "Notes", "sheet": "Sheet", "contents": "What it holds",
+        "index_summary": "Every indicator: latest overall estimate and its changes",
+        "index_analysis": "Wide table: indicator rows x location, round and group columns (estimate, CI, n)",
+        "index_data": "Every estimate, one row each (tidy), with its publication status",
+        "index_changes": "Every change between rounds, with p- and q-values",
+        "index_notes": "Reporting rules, reasons for suppression, design, definitions",
+        "indicators": "Indicators", "indicator": "Indicator", "id": "Indicator id", "unit": "Unit",
+        "round": "Round", "location": "Location", "level": "Level", "breakdown": "Breakdown", "group": "Group",
+        "estimate": "Estimate", "ci_low": "CI low", "ci_high": "CI high", "se": "Standard error",
+        "n": "Unweighted n", "n_eff": "Effective n", "dk_share": "Don't know / refused share",
+        "status": "Status", "comparison": "Comparison", "from": "From", "to": "To", "change": "Change",
+        "p_value": "p-value", "q_value": "q-value (FDR)", "significant": "Significant after FDR",
+        "interpretation": "Interpretation", "published": "published", "caution": "interpret with caution",
+        "suppressed": "not published", "estimate_in": "Estimate, {round}", "change_since": "Change since {round}",
+        "q_since": "q-value, change since {round}", "previous": "since the previous round",
+        "baseline": "since the baseline", "yes": "yes", "no": "no", "national": "national",
+        "admin1": "admin 1", "admin2": "admin 2", "all_groups": "all",
     },
     "fr": {
-        "indicator": "Indicateur",
-        "id": "Id",
-        "unit": "Unité",
-        "round": "Vague",
-        "location": "Localité",
-        "estimate": "Estimation",
-        "ci_low": "IC bas",
-        "ci_high": "IC haut",
-        "se": "ET",
-        "df": "ddl",
-        "n": "n non pondéré",
-        "n_numerator": "n numérateur",
-        "n_weighted": "N pondéré",
-        "n_eff": "n effectif",
-        "dk_share": "Part NSP/refus",
-        "flags": "Signalements",
-        "status": "Statut",
-        "comparison": "Comparaison",
-        "from": "De",
-        "to": "À",
-        "change": "Évolution",
-        "p_value": "valeur p",
-        "q_value": "valeur q (FDR)",
-        "fdr_family": "Famille FDR",
-        "interpretation": "Interprétation",
-        "latest": "Dernière",
-        "summary": "Synthèse",
-        "changes": "Évolutions",
-        "notes": "Notes",
-        "published": "publié",
-        "caution": "à interpréter avec prudence",
-        "suppressed": "supprimé",
+        "index": "Sommaire", "summary": "Synthèse", "analysis": "Analyse", "data": "Données",
+        "changes": "Évolutions", "notes": "Notes", "sheet": "Feuille", "contents": "Contenu",
+        "index_summary": "Chaque indicateur : dernière estimation d'ensemble et ses évolutions",
+        "index_analysis": "Tableau large : indicateurs en lignes, localités, vagues et groupes en colonnes "
+        "(estimation, IC, n)",
+        "index_data": "Chaque estimation, une ligne chacune (format long), avec son statut de publication",
+        "index_changes": "Chaque évolution entre vagues, avec valeurs p et q",
+        "index_notes": "Règles de publication, motifs de suppression, plan de sondage, définitions",
+        "indicators": "Indicateurs", "indicator": "Indicateur", "id": "Identifiant", "unit": "Unité",
+        "round": "Vague", "location": "Localité", "level": "Niveau", "breakdown": "Ventilation",
+        "group": "Groupe", "estimate": "Estimation", "ci_low": "IC bas", "ci_high": "IC haut",
+        "se": "Erreur type", "n": "n non pondéré", "n_eff": "n effectif", "dk_share": "Part ne sait pas / refus",
+        "status": "Statut", "comparison": "Comparaison", "from": "De", "to": "À", "change": "Évolution",
+        "p_value": "valeur p", "q_value": "valeur q (FDR)", "significant": "Significatif après FDR",
+        "interpretation": "Interprétation", "published": "publié", "caution": "à interpréter avec prudence",
+        "suppressed": "non publié", "estimate_in": "Estimation, {round}", "change_since": "Évolution depuis {round}",
+        "q_since": "valeur q, évolution depuis {round}", "previous": "depuis la vague précédente",
+        "baseline": "depuis la référence", "yes": "oui", "no": "non", "national": "national",
+        "admin1": "admin 1", "admin2": "admin 2", "all_groups": "tous",
     },
-}
+}  # fmt: skip
 
 
-def _h(lang: str, key: str) -> str:
-    return _HEADERS.get(lang, _HEADERS["en"]).get(key, _HEADERS["en"][key])
+def _h(lang: str, key: str, **kw: Any) -> str:
+    text = _HEADERS.get(lang, _HEADERS["en"]).get(key, _HEADERS["en"][key])
+    return text.format(**kw) if kw else text
 
 
 def sheet_name(text: str, taken: set[str]) -> str:
@@ -153,42 +139,38 @@ class _Writer:
             "header": wb.add_format(
                 {"bold": True, "bg_color": "#F3F5F7", "bottom": 1, "text_wrap": True, "valign": "top"}
             ),
+            "group": wb.add_format({"bold": True, "bg_color": "#DCE6F0", "text_wrap": True, "valign": "top"}),
             "title": wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E79"}),
             "text": wb.add_format({}),
+            "bold": wb.add_format({"bold": True}),
+            "link": wb.add_format({"font_color": "#1F4E79", "underline": 1}),
             "quoted": wb.add_format({"quote_prefix": True}),
             "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
             "muted": wb.add_format({"font_color": "#5F6368", "align": "right"}),
             "int": wb.add_format({"num_format": "0"}),
             "d1": wb.add_format({"num_format": "0.0"}),
             "d2": wb.add_format({"num_format": "0.00"}),
-            "d3": wb.add_format({"num_format": "0.000"}),
             "d4": wb.add_format({"num_format": "0.0000"}),
             "pct": wb.add_format({"num_format": "0.0%"}),
-            "bold_d1": wb.add_format({"num_format": "0.0", "bold": True}),
         }
 
     def text(self, ws: Any, row: int, col: int, value: Any, fmt: str | None = None) -> None:
-        if is_missing(value):
-            value = ""
-        value = str(value)
+        value = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
         style = self.fmt["quoted"] if is_formula_like(value) else self.fmt[fmt or "text"]
         ws.write_string(row, col, value, style)
 
-    def number(self, ws: Any, row: int, col: int, value: Any, fmt: str, dash: bool = True) -> None:
-        if is_missing(value):
-            if dash:
-                ws.write_string(row, col, "—", self.fmt["muted"])
+    def number(self, ws: Any, row: int, col: int, value: Any, fmt: str) -> None:
+        """A number; a missing one reads '—' (never a blank that could pass for zero)."""
+        if value is None or not math.isfinite(value):
+            ws.write_string(row, col, "—" if value is None or math.isnan(value) else "∞", self.fmt["muted"])
             return
-        if math.isinf(float(value)):
-            ws.write_string(row, col, "∞" if float(value) > 0 else "-∞", self.fmt["muted"])
-            return
-        ws.write_number(row, col, float(value), self.fmt[fmt])
+        ws.write_number(row, col, value, self.fmt[fmt])
 
-    def header(self, ws: Any, row: int, headers: list[str], widths: list[float]) -> None:
+    def header(self, ws: Any, row: int, headers: list[str], widths: list[float], freeze_cols: int = 0) -> None:
         for col, (head, width) in enumerate(zip(headers, widths, strict=True)):
             self.text(ws, row, col, head, "header")
             ws.set_column(col, col, width)
-        ws.freeze_panes(row + 1, 0)
+        ws.freeze_panes(row + 1, freeze_cols)
 
 
 def write_excel(
@@ -199,259 +181,331 @@ def write_excel(
     meta: ReportMeta | None = None,
     lang: str = "en",
 ) -> Path:
-    """Write the workbook to ``path`` atomically; return the path.
-
-    Sheets: ``Summary`` (latest overall value and change of every indicator), one sheet per
-    indicator (every round x location x group row), ``Changes`` (every comparison with p- and
-    q-values), ``Notes`` (reporting rules, reason codes, design, definitions).
-    """
+    """Write the workbook to ``path`` atomically; return the path (sheets: see the module doc)."""
     meta = (meta or ReportMeta()).for_language(lang)
     results = prepare_results(results, meta.rules)
     if comparisons is None:
         comparisons = compare_rounds(results, rounds=meta.rounds, alpha=meta.alpha, fdr=meta.fdr)
+    data = _Data(results, meta, lang)
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(
-            str(tmp),
-            {
-                "nan_inf_to_errors": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-            },
-        )
-        wb.set_properties(
-            {
-                "title": meta.title.get(lang) or t(lang, "report_title"),
-                "author": "survey_toolkit",
-                "created": FIXED_CREATED,
-                "comments": "Generated by survey_toolkit",
-            }
-        )
+        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": False, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})  # fmt: skip
+        wb.set_properties({"title": meta.title.get(lang) or t(lang, "report_title"), "author": "survey_toolkit",
+                           "created": FIXED_CREATED, "comments": "Generated by survey_toolkit"})  # fmt: skip
         w = _Writer(wb)
         taken: set[str] = set()
-        factor = percent_factor(results)
-        order = rounds_of(results, meta)
-        _summary_sheet(
-            w,
-            wb.add_worksheet(sheet_name(_h(lang, "summary"), taken)),
-            results,
-            comparisons,
-            meta,
-            lang,
-            order,
-            factor,
-        )
-        by_ind = dict(list(results.groupby(results["indicator_id"].astype(str), sort=False)))
-        for ind in indicator_ids(results):
-            ws = wb.add_worksheet(sheet_name(ind, taken))
-            _indicator_sheet(w, ws, by_ind[ind], meta, lang, order, factor)
-        _changes_sheet(
-            w,
-            wb.add_worksheet(sheet_name(_h(lang, "changes"), taken)),
-            results,
-            comparisons,
-            meta,
-            lang,
-            factor,
-        )
-        _notes_sheet(w, wb.add_worksheet(sheet_name(_h(lang, "notes"), taken)), results, meta, lang)
+        names = {k: sheet_name(_h(lang, k), taken) for k in ("index", "summary", "analysis", "data", "changes",
+                                                             "notes")}  # fmt: skip
+        sheets = {k: wb.add_worksheet(v) for k, v in names.items()}
+        rows = _analysis_sheet(w, sheets["analysis"], data, meta, lang)
+        _index_sheet(w, sheets["index"], data, meta, lang, names, rows)
+        _summary_sheet(w, sheets["summary"], data, comparisons, meta, lang)
+        _data_sheet(w, sheets["data"], data, lang)
+        _changes_sheet(w, sheets["changes"], data, comparisons, meta, lang)
+        _notes_sheet(w, sheets["notes"], results, meta, lang)
         wb.close()
     return Path(path)
 
 
-def _scale(unit: Any, factor: float) -> float:
-    return factor if str(unit) in ("percent", "proportion") else 1.0
+class _Data:
+    """The results prepared once for every sheet: labels, scaled numbers, status text, keys."""
+
+    def __init__(self, results: pd.DataFrame, meta: ReportMeta, lang: str) -> None:
+        self.order = rounds_of(results, meta)
+        rounds = pd.unique(results["round"].astype(str)) if "round" in results.columns else []
+        self.round_names = {str(r): round_name(meta, r) for r in (*self.order, *rounds)}
+        self.factor = percent_factor(results)
+        self.inds = indicator_ids(results)
+        self.texts = indicator_texts(results, meta, lang)
+        self.groups = [g for g in group_columns_of(results) if g != "location"]
+        frame = results
+        unit = frame["unit"].astype("string").fillna("") if "unit" in frame.columns else pd.Series("", index=frame.index)
+        self.scale = np.where(unit.isin(["percent", "proportion"]), self.factor, 1.0)
+        self.unit = unit
+        self.digits = unit.map(digits_for).to_numpy()
+        loc = frame["location"] if "location" in frame.columns else pd.Series(meta.rules.total_label, index=frame.index)
+        self.loc_key = loc.astype("string").fillna("\x00")
+        self.head = _headline_rows(frame)
+        self.frame = frame
+        names = {k: location_name(meta, None if k == "\x00" else k, lang) for k in pd.unique(self.loc_key)}
+        self.loc_name = self.loc_key.map(names)
+        self.locations = ordered_locations(list(pd.unique(self.loc_key)), meta)
+        self.location_names = names
+        self.breakdown, self.group_text = self._groups(meta, lang)
+        self.status = self._status(lang)
+
+    def col(self, name: str, scaled: bool = False) -> np.ndarray:
+        if name not in self.frame.columns:
+            return np.full(len(self.frame), np.nan)
+        values = pd.to_numeric(self.frame[name], errors="coerce").to_numpy(dtype=float)
+        return values * self.scale if scaled else values
+
+    def _groups(self, meta: ReportMeta, lang: str) -> tuple[pd.Series, pd.Series]:
+        name = pd.Series("", index=self.frame.index, dtype=object)
+        value = pd.Series("", index=self.frame.index, dtype=object)
+        for g in self.groups:
+            col = self.frame[g]
+            has = col.notna() & (col.astype("string") != "All").fillna(False).astype(bool)
+            if not has.any():
+                continue
+            labels = {v: group_value(meta, g, v, lang) for v in pd.unique(col[has])}
+            sep = np.where(name[has] == "", "", " × ")
+            name[has] = name[has] + sep + group_name(meta, g, lang)
+            value[has] = value[has] + sep + col[has].map(labels).astype(str)
+        return name, value
+
+    def _status(self, lang: str) -> pd.Series:
+        frame = self.frame
+        supp = frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame.columns else None
+        caution = frame["caution"].fillna(False).astype(bool) if "caution" in frame.columns else None
+        out = pd.Series(_h(lang, "published"), index=frame.index, dtype=object)
+        if caution is not None and caution.any():
+            flags = frame.loc[caution, "flags"].astype("string").fillna("")
+            out[caution] = flags.map({f: f"{_h(lang, 'caution')}: {reason_text(lang, f)}" for f in pd.unique(flags)})
+        if supp is not None and supp.any():
+            why = frame.loc[supp, "suppression_reason"].astype("string").fillna("")
+            out[supp] = why.map({r: f"{_h(lang, 'suppressed')}: {reason_text(lang, r)}" for r in pd.unique(why)})
+        return out
 
 
-def _est_fmt(unit: Any) -> str:
-    return "d1" if digits_for(unit) == 1 else "d2"
+def _est_fmt(digits: int) -> str:
+    return "d1" if digits == 1 else "d2"
 
 
-def _summary_sheet(
-    w: _Writer,
-    ws: Any,
-    results: pd.DataFrame,
-    comp: pd.DataFrame,
-    meta: ReportMeta,
-    lang: str,
-    order: list[str],
-    factor: float,
-) -> None:
+def _none(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _index_sheet(w: _Writer, ws: Any, data: _Data, meta: ReportMeta, lang: str, names: dict[str, str],
+                 rows: dict[str, int]) -> None:  # fmt: skip
     w.text(ws, 0, 0, meta.title.get(lang) or t(lang, "report_title"), "title")
-    w.text(ws, 1, 0, " · ".join(round_name(meta, r) for r in order))
-    headers = [
-        _h(lang, k) for k in ("indicator", "id", "unit", "estimate", "ci_low", "ci_high", "n", "status")
-    ]
-    headers += [_h(lang, "change"), _h(lang, "q_value"), _h(lang, "interpretation")]
-    w.header(ws, 3, headers, [48, 26, 12, 11, 10, 10, 13, 28, 11, 13, 26])
-    latest = results[results["round"].astype(str) == order[-1]]
-    overall = _overall(latest, meta)
-    prev = comp[comp["comparison"] == "previous"] if len(comp) else comp
-    prev = _overall(prev, meta) if len(prev) else prev
-    for i, ind in enumerate(indicator_ids(results)):
-        r = 4 + i
-        row = _first(overall, ind)
-        unit = row.get("unit", "") if row else ""
-        w.text(ws, r, 0, indicator_label(results, meta, ind, lang), "wrap")
-        w.text(ws, r, 1, ind)
-        w.text(ws, r, 2, unit)
-        _estimate_cells(w, ws, r, 3, row, factor, lang)
-        w.number(ws, r, 6, row.get("n") if row else None, "int")
-        w.text(ws, r, 7, _status(row, lang))
-        c = _first(prev, ind) if len(prev) else None
-        w.number(
-            ws, r, 8, None if not c else _scaled(c.get("change"), c.get("unit", ""), factor), _est_fmt(unit)
-        )
-        w.number(ws, r, 9, c.get("q_value") if c else None, "d4")
-        w.text(ws, r, 10, t(lang, str(c["interpretation"])) if c else "")
+    w.text(ws, 1, 0, " · ".join(round_name(meta, r) for r in data.order))
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 90)
+    w.text(ws, 3, 0, _h(lang, "sheet"), "header")
+    w.text(ws, 3, 1, _h(lang, "contents"), "header")
+    r = 4
+    for key in ("summary", "analysis", "data", "changes", "notes"):
+        ws.write_url(r, 0, f"internal:'{names[key]}'!A1", w.fmt["link"], string=names[key])
+        w.text(ws, r, 1, _h(lang, f"index_{key}"))
+        r += 1
+    r += 1
+    w.text(ws, r, 0, _h(lang, "indicators"), "header")
+    w.text(ws, r, 1, _h(lang, "indicator"), "header")
+    for ind in data.inds:
+        r += 1
+        ws.write_url(r, 0, f"internal:'{names['analysis']}'!A{rows[ind] + 1}", w.fmt["link"],
+                     string=names["analysis"])  # fmt: skip
+        w.text(ws, r, 1, data.texts[ind][0])
 
 
-def _overall(frame: pd.DataFrame, meta: ReportMeta) -> pd.DataFrame:
-    keep = pd.Series(True, index=frame.index)
-    for col in group_columns_of(frame):
-        keep &= frame[col].isna() | (frame[col].astype("string") == meta.rules.total_label).fillna(
-            False
-        ).astype(bool)
-    return frame[keep]
+def _summary_sheet(w: _Writer, ws: Any, data: _Data, comp: pd.DataFrame, meta: ReportMeta, lang: str) -> None:
+    w.text(ws, 0, 0, meta.title.get(lang) or t(lang, "report_title"), "title")
+    w.text(ws, 1, 0, " · ".join(round_name(meta, r) for r in data.order))
+    latest = data.order[-1]
+    kinds = []
+    for kind in ("previous", "baseline"):
+        part = comp[comp["comparison"] == kind] if len(comp) else comp
+        if len(part):
+            kinds.append((kind, str(part["round_from"].iloc[0]), _overall_lookup(part, meta)))
+    headers = [_h(lang, "indicator"), _h(lang, "unit"), _h(lang, "estimate_in", round=round_name(meta, latest)),
+               _h(lang, "ci_low"), _h(lang, "ci_high"), _h(lang, "n"), _h(lang, "status")]  # fmt: skip
+    widths = [56, 14, 14, 9, 9, 11, 30]
+    for _, r_from, _ in kinds:
+        headers += [_h(lang, "change_since", round=round_name(meta, r_from)),
+                    _h(lang, "q_since", round=round_name(meta, r_from)), _h(lang, "interpretation")]  # fmt: skip
+        widths += [14, 14, 22]
+    w.header(ws, 3, headers, widths, freeze_cols=1)
+    frame = data.frame
+    mask = data.head & (frame["round"].astype(str) == latest) & data.loc_key.isin(["\x00", meta.rules.total_label])
+    first = {}
+    for i in np.flatnonzero(mask.to_numpy()):
+        first.setdefault(str(frame["indicator_id"].iat[i]), i)
+    est, lo, hi, n = data.col("estimate", True), data.col("ci_low", True), data.col("ci_high", True), data.col("n")
+    for k, ind in enumerate(data.inds):
+        r = 4 + k
+        w.text(ws, r, 0, data.texts[ind][0], "wrap")
+        i = first.get(ind)
+        if i is None:
+            for c in range(1, 7):
+                w.text(ws, r, c, "—", "muted")
+        else:
+            fmt = _est_fmt(int(data.digits[i]))
+            w.text(ws, r, 1, unit_name(data.unit.iat[i], lang))
+            w.number(ws, r, 2, _none(est[i]), fmt)
+            w.number(ws, r, 3, _none(lo[i]), fmt)
+            w.number(ws, r, 4, _none(hi[i]), fmt)
+            w.number(ws, r, 5, _none(n[i]), "int")
+            w.text(ws, r, 6, data.status.iat[i])
+        for j, (_, _, lookup) in enumerate(kinds):
+            c = 7 + 3 * j
+            row = lookup.get(ind)
+            if row is None:
+                for m in range(3):
+                    w.text(ws, r, c + m, "—", "muted")
+                continue
+            scale = data.factor if str(row.get("unit", "")) in ("percent", "proportion") else 1.0
+            change = row.get("change")
+            w.number(ws, r, c, None if is_missing(change) else float(change) * scale, _est_fmt(digits_for(row.get("unit"))))
+            q = row.get("q_value")
+            w.number(ws, r, c + 1, None if is_missing(q) else float(q), "d4")
+            word = t(lang, str(row["interpretation"])) if not row.get("suppressed") else _h(lang, "suppressed")
+            w.text(ws, r, c + 2, word)
+            if row.get("suppressed"):
+                ws.write_comment(r, c, change_reason_text(lang, row.get("suppression_reason"), meta),
+                                 {"author": "survey_toolkit", "x_scale": 2})  # fmt: skip
 
 
-def _first(frame: pd.DataFrame, ind: str) -> dict | None:
-    rows = frame[frame["indicator_id"].astype(str) == ind]
-    return rows.iloc[0].to_dict() if len(rows) else None
+def _overall_lookup(comp: pd.DataFrame, meta: ReportMeta) -> dict[str, dict]:
+    head = comp[_headline_rows(comp)]
+    if "location" in head.columns:
+        loc = head["location"]
+        head = head[loc.isna() | (loc.astype("string") == meta.rules.total_label).fillna(False).astype(bool)]
+    cols = [c for c in ("indicator_id", "change", "q_value", "unit", "interpretation", "suppressed",
+                        "suppression_reason") if c in head.columns]  # fmt: skip
+    out: dict[str, dict] = {}
+    for rec in head[cols].to_dict("records"):
+        out.setdefault(str(rec["indicator_id"]), rec)
+    return out
 
 
-def _scaled(value: Any, unit: Any, factor: float) -> float | None:
-    return None if is_missing(value) else float(value) * _scale(unit, factor)
+_MEASURES = ("estimate", "ci_low", "ci_high", "n")
 
 
-def _status(row: dict | None, lang: str) -> str:
-    if not row:
-        return ""
-    if bool(row.get("suppressed", False)):
-        return f"{_h(lang, 'suppressed')}: {reason_text(lang, row.get('suppression_reason', ''))}"
-    if bool(row.get("caution", False)):
-        return f"{_h(lang, 'caution')}: {reason_text(lang, row.get('flags', ''))}"
-    return _h(lang, "published")
+def _analysis_sheet(w: _Writer, ws: Any, data: _Data, meta: ReportMeta, lang: str) -> dict[str, int]:
+    """The wide table; returns the sheet row (0-based) of each indicator, for the index's links."""
+    frame = data.frame
+    rounds = frame["round"].astype(str)
+    head = data.head.to_numpy()
+    # column blocks: every location x round (headline rows), then every group x round (overall, latest)
+    blocks: list[tuple[str, str, tuple]] = []
+    for loc in data.locations:
+        for r in data.order:
+            blocks.append((data.location_names[loc], round_name(meta, r), ("loc", loc, r)))
+    is_overall = data.loc_key.isin(["\x00", meta.rules.total_label]).to_numpy()
+    latest = (rounds == data.order[-1]).to_numpy()
+    grouped = ~head & is_overall & latest
+    group_keys = list(dict.fromkeys(zip(data.breakdown[grouped], data.group_text[grouped], strict=True)))
+    for name, value in group_keys:
+        blocks.append((f"{name}: {value}", round_name(meta, data.order[-1]), ("grp", name, value)))
+    position = {b[2]: k for k, b in enumerate(blocks)}
+    ind_row = {ind: k for k, ind in enumerate(data.inds)}
+    keys = [("loc", lk, r) if h else (("grp", b, v) if g else None)
+            for lk, r, h, g, b, v in zip(data.loc_key, rounds, head, grouped, data.breakdown, data.group_text,
+                                         strict=True)]  # fmt: skip
+    headers = [_h(lang, "indicator"), _h(lang, "unit")]
+    w.text(ws, 0, 0, meta.title.get(lang) or t(lang, "report_title"), "title")
+    top, sub = 2, 3
+    w.text(ws, top, 0, "", "header")
+    w.text(ws, top, 1, "", "header")
+    ws.set_column(0, 0, 50)
+    ws.set_column(1, 1, 10)
+    for k, (first, second, _) in enumerate(blocks):
+        c = 2 + 4 * k
+        ws.merge_range(top, c, top, c + 3, "", w.fmt["group"])
+        w.text(ws, top, c, f"{first} — {second}", "group")
+        for m, key in enumerate(_MEASURES):
+            w.text(ws, sub, c + m, _h(lang, key), "header")
+    for c, text in enumerate(headers):
+        w.text(ws, sub, c, text, "header")
+    ws.set_column(2, 1 + 4 * len(blocks), 9)
+    ws.freeze_panes(sub + 1, 2)
+    first_row = sub + 1
+    for ind in data.inds:
+        r = first_row + ind_row[ind]
+        w.text(ws, r, 0, data.texts[ind][0], "wrap")
+    est, lo, hi, n = data.col("estimate", True), data.col("ci_low", True), data.col("ci_high", True), data.col("n")
+    inds = frame["indicator_id"].astype(str).to_numpy()
+    seen_unit: set[str] = set()
+    supp = frame["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in frame.columns else None
+    for i, key in enumerate(keys):
+        if key is None or key not in position:
+            continue
+        r = first_row + ind_row[inds[i]]
+        c = 2 + 4 * position[key]
+        if inds[i] not in seen_unit:
+            seen_unit.add(inds[i])
+            w.text(ws, r, 1, unit_name(data.unit.iat[i], lang))
+        fmt = _est_fmt(int(data.digits[i]))
+        if supp is not None and supp[i]:
+            w.text(ws, r, c, "—", "muted")
+            ws.write_comment(r, c, data.status.iat[i], {"author": "survey_toolkit", "x_scale": 2})
+            w.text(ws, r, c + 1, "—", "muted")
+            w.text(ws, r, c + 2, "—", "muted")
+        else:
+            w.number(ws, r, c, _none(est[i]), fmt)
+            w.number(ws, r, c + 1, _none(lo[i]), fmt)
+            w.number(ws, r, c + 2, _none(hi[i]), fmt)
+        w.number(ws, r, c + 3, _none(n[i]), "int")
+    ws.autofilter(sub, 0, sub + len(data.inds), 1 + 4 * len(blocks))
+    return {ind: first_row + ind_row[ind] for ind in data.inds}
 
 
-def _estimate_cells(w: _Writer, ws: Any, r: int, c: int, row: dict | None, factor: float, lang: str) -> None:
-    """Estimate, CI low, CI high at columns c..c+2; a suppressed estimate reads 'suppressed' with a note."""
-    if row is None:
-        for k in range(3):
-            w.text(ws, r, c + k, "—", "muted")
+def _data_sheet(w: _Writer, ws: Any, data: _Data, lang: str) -> None:
+    keys = ("indicator", "id", "unit", "round", "level", "location", "breakdown", "group", "estimate", "ci_low",
+            "ci_high", "se", "n", "n_eff", "dk_share", "status")  # fmt: skip
+    w.header(ws, 0, [_h(lang, k) for k in keys], [50, 24, 10, 18, 10, 26, 18, 18, 10, 9, 9, 10, 11, 11, 12, 60], 1)
+    frame = data.frame
+    rank = {r: i for i, r in enumerate(data.order)}
+    order = np.lexsort((frame["round"].astype(str).map(rank).fillna(len(rank)).to_numpy(),
+                        frame["indicator_id"].astype(str).map({k: i for i, k in enumerate(data.inds)}).to_numpy()))  # fmt: skip
+    labels = frame["indicator_id"].astype(str).map({k: v[0] for k, v in data.texts.items()}).to_numpy()
+    ids = frame["indicator_id"].astype(str).to_numpy()
+    units = data.unit.map(lambda u: unit_name(u, lang) if u else "").to_numpy()
+    round_text = frame["round"].astype(str).map(data.round_names).to_numpy()
+    level = (frame["location_level"].astype("string").fillna("").map(lambda v: _h(lang, v) if v in
+             ("national", "admin1", "admin2") else v).to_numpy() if "location_level" in frame.columns
+             else np.full(len(frame), ""))  # fmt: skip
+    cols = [data.col("estimate", True), data.col("ci_low", True), data.col("ci_high", True), data.col("se", True),
+            data.col("n"), data.col("n_eff"), data.col("dk_share")]  # fmt: skip
+    for r, i in enumerate(order, start=1):
+        w.text(ws, r, 0, labels[i])
+        w.text(ws, r, 1, ids[i])
+        w.text(ws, r, 2, units[i])
+        w.text(ws, r, 3, round_text[i])
+        w.text(ws, r, 4, level[i])
+        w.text(ws, r, 5, data.loc_name.iat[i])
+        w.text(ws, r, 6, data.breakdown.iat[i])
+        w.text(ws, r, 7, data.group_text.iat[i])
+        fmt = _est_fmt(int(data.digits[i]))
+        for c, (values, f) in enumerate(zip(cols, (fmt, fmt, fmt, "d2", "int", "int", "pct"), strict=True), start=8):
+            w.number(ws, r, c, _none(values[i]), f)
+        w.text(ws, r, 15, data.status.iat[i])
+    ws.autofilter(0, 0, len(order), len(keys) - 1)
+
+
+def _changes_sheet(w: _Writer, ws: Any, data: _Data, comp: pd.DataFrame, meta: ReportMeta, lang: str) -> None:
+    keys = ("indicator", "location", "breakdown", "group", "comparison", "from", "to", "change", "ci_low", "ci_high",
+            "p_value", "q_value", "significant", "interpretation", "status")  # fmt: skip
+    w.header(ws, 0, [_h(lang, k) for k in keys], [50, 24, 16, 16, 22, 18, 18, 10, 9, 9, 9, 11, 11, 24, 50], 1)
+    if not len(comp):
         return
-    unit = row.get("unit", "")
-    if bool(row.get("suppressed", False)):
-        w.text(ws, r, c, _h(lang, "suppressed"), "muted")
-        ws.write_comment(r, c, _status(row, lang), {"author": "survey_toolkit", "x_scale": 2})
-    else:
-        w.number(ws, r, c, _scaled(row.get("estimate"), unit, factor), _est_fmt(unit))
-    w.number(ws, r, c + 1, _scaled(row.get("ci_low"), unit, factor), _est_fmt(unit))
-    w.number(ws, r, c + 2, _scaled(row.get("ci_high"), unit, factor), _est_fmt(unit))
-
-
-def _indicator_sheet(
-    w: _Writer, ws: Any, rows: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str], factor: float
-) -> None:
-    ind = str(rows["indicator_id"].iloc[0])
-    w.text(ws, 0, 0, indicator_label(rows, meta, ind, lang), "title")
-    w.text(ws, 1, 0, indicator_definition(meta, ind, lang, rows) or ind)
-    groups = [g for g in group_columns_of(rows) if g != "location"]
-    keys = [
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "se",
-        "df",
-        "n",
-        "n_numerator",
-        "n_weighted",
-        "n_eff",
-        "dk_share",
-    ]
-    names = [group_name(meta, g, lang) for g in groups]
-    headers = [_h(lang, "round"), _h(lang, "location"), *names, *(_h(lang, k) for k in keys)]
-    headers += [_h(lang, "flags"), _h(lang, "status")]
-    widths = [10, 28, *([14] * len(groups)), 11, 10, 10, 9, 7, 13, 13, 12, 12, 16, 30, 44]
-    w.header(ws, 3, headers, widths)
-    rank = {r: i for i, r in enumerate(order)}
-    rows = rows.assign(_r=rows["round"].astype(str).map(rank)).sort_values("_r", kind="stable")
-    for i, row in enumerate(rows.to_dict("records")):
-        r, c = 4 + i, 0
-        unit = row.get("unit", "")
-        w.text(ws, r, 0, round_name(meta, row["round"]))
-        w.text(ws, r, 1, location_name(meta, row.get("location", meta.rules.total_label), lang))
-        for c, g in enumerate(groups, start=2):
-            w.text(ws, r, c, "" if is_missing(row.get(g)) else group_value(meta, g, row[g], lang))
-        c = 2 + len(groups)
-        _estimate_cells(w, ws, r, c, row, factor, lang)
-        w.number(ws, r, c + 3, _scaled(row.get("se"), unit, factor), "d2" if digits_for(unit) == 1 else "d3")
-        w.number(ws, r, c + 4, row.get("df"), "d1")
-        w.number(ws, r, c + 5, row.get("n"), "int")
-        w.number(ws, r, c + 6, row.get("n_numerator"), "int")
-        w.number(ws, r, c + 7, row.get("n_weighted"), "d1")
-        w.number(ws, r, c + 8, row.get("n_eff"), "d1")
-        w.number(ws, r, c + 9, row.get("dk_share"), "pct")
-        w.text(ws, r, c + 10, reason_text(lang, row.get("flags", "")))
-        w.text(ws, r, c + 11, _status(row, lang))
-    ws.autofilter(3, 0, 3 + len(rows), len(headers) - 1)
-
-
-def _changes_sheet(
-    w: _Writer, ws: Any, results: pd.DataFrame, comp: pd.DataFrame, meta: ReportMeta, lang: str, factor: float
-) -> None:
-    groups = group_columns_of(comp) if len(comp) else []
-    groups = [g for g in groups if g != "location"]
-    headers = [
-        _h(lang, "indicator"),
-        _h(lang, "location"),
-        *(group_name(meta, g, lang) for g in groups),
-        _h(lang, "comparison"),
-        _h(lang, "from"),
-        _h(lang, "to"),
-        _h(lang, "change"),
-        _h(lang, "ci_low"),
-        _h(lang, "ci_high"),
-        _h(lang, "se"),
-        _h(lang, "df"),
-        _h(lang, "p_value"),
-        _h(lang, "q_value"),
-        _h(lang, "interpretation"),
-        _h(lang, "status"),
-        _h(lang, "fdr_family"),
-    ]
-    w.header(ws, 0, headers, [40, 26, *([14] * len(groups)), 12, 9, 9, 10, 10, 10, 9, 8, 10, 13, 26, 40, 28])
-    labels = (
-        {ind: indicator_label(results, meta, ind, lang) for ind in indicator_ids(comp)} if len(comp) else {}
-    )
-    for i, row in enumerate(comp.to_dict("records")):
-        r = 1 + i
-        unit = row.get("unit", "")
-        w.text(ws, r, 0, labels[str(row["indicator_id"])])
-        w.text(ws, r, 1, location_name(meta, row.get("location", meta.rules.total_label), lang))
-        for c, g in enumerate(groups, start=2):
-            w.text(ws, r, c, "" if is_missing(row.get(g)) else group_value(meta, g, row[g], lang))
-        c = 2 + len(groups)
-        w.text(ws, r, c, row["comparison"])
-        w.text(ws, r, c + 1, round_name(meta, row["round_from"]))
-        w.text(ws, r, c + 2, round_name(meta, row["round_to"]))
-        fmt = _est_fmt(unit)
-        for k, key in enumerate(("change", "ci_low", "ci_high", "se")):
-            w.number(ws, r, c + 3 + k, _scaled(row.get(key), unit, factor), fmt)
-        w.number(ws, r, c + 7, row.get("df"), "d1")
-        w.number(ws, r, c + 8, row.get("p_value"), "d4")
-        w.number(ws, r, c + 9, row.get("q_value"), "d4")
-        w.text(ws, r, c + 10, t(lang, str(row["interpretation"])))
-        reason = str(row.get("suppression_reason", "") or "")
-        w.text(
-            ws,
-            r,
-            c + 11,
-            f"{_h(lang, 'suppressed')}: {reason}" if row.get("suppressed") else _h(lang, "published"),
-        )
-        w.text(ws, r, c + 12, "" if is_missing(row.get("fdr_family")) else str(row["fdr_family"]))
-    if len(comp):
-        ws.autofilter(0, 0, len(comp), len(headers) - 1)
+    sub = _Data(comp.rename(columns={"round_to": "round"}).assign(estimate=comp.get("change")), meta, lang)
+    recs = comp[[c for c in ("indicator_id", "comparison", "round_from", "round_to", "change", "ci_low", "ci_high",
+                             "p_value", "q_value", "significant_fdr", "interpretation", "suppressed",
+                             "suppression_reason", "unit") if c in comp.columns]].to_dict("records")  # fmt: skip
+    for r, (rec, loc, bd, gv) in enumerate(zip(recs, sub.loc_name, sub.breakdown, sub.group_text, strict=True), 1):
+        scale = data.factor if str(rec.get("unit", "")) in ("percent", "proportion") else 1.0
+        fmt = _est_fmt(digits_for(rec.get("unit", "")))
+        w.text(ws, r, 0, data.texts.get(str(rec["indicator_id"]), (str(rec["indicator_id"]), ""))[0])
+        w.text(ws, r, 1, loc)
+        w.text(ws, r, 2, bd)
+        w.text(ws, r, 3, gv)
+        w.text(ws, r, 4, _h(lang, str(rec["comparison"])) if rec["comparison"] in ("previous", "baseline") else "")
+        w.text(ws, r, 5, round_name(meta, rec["round_from"]))
+        w.text(ws, r, 6, round_name(meta, rec["round_to"]))
+        for c, key in enumerate(("change", "ci_low", "ci_high"), start=7):
+            v = rec.get(key)
+            w.number(ws, r, c, None if is_missing(v) else float(v) * scale, fmt)
+        for c, key in enumerate(("p_value", "q_value"), start=10):
+            v = rec.get(key)
+            w.number(ws, r, c, None if is_missing(v) else float(v), "d4")
+        suppressed = bool(rec.get("suppressed"))
+        w.text(ws, r, 12, "" if suppressed else _h(lang, "yes" if rec.get("significant_fdr") else "no"))
+        w.text(ws, r, 13, _h(lang, "suppressed") if suppressed else t(lang, str(rec["interpretation"])))
+        w.text(ws, r, 14, f"{_h(lang, 'suppressed')}: {change_reason_text(lang, rec.get('suppression_reason'), meta)}"
+               if suppressed else _h(lang, "published"))  # fmt: skip
+    ws.autofilter(0, 0, len(recs), len(keys) - 1)
 
 
 def _notes_sheet(w: _Writer, ws: Any, results: pd.DataFrame, meta: ReportMeta, lang: str) -> None:
@@ -461,28 +515,10 @@ def _notes_sheet(w: _Writer, ws: Any, results: pd.DataFrame, meta: ReportMeta, l
     ws.set_column(0, 0, 120)
     lines: list[tuple[str, str]] = [(t(lang, "rules"), "title")]
     lines += [(f"• {text}", "wrap") for text in annex["rules"]]
-    lines += [
-        ("", "text"),
-        (
-            "— / suppressed: "
-            + reason_text(
-                lang,
-                ";".join(
-                    [
-                        "small-base",
-                        "low-n-eff",
-                        "wide-ci",
-                        "wide-relative-ci",
-                        "no-estimate",
-                        "small-cell",
-                        "sensitive-admin2",
-                        "secondary",
-                    ]
-                ),
-            ),
-            "wrap",
-        ),
-    ]
+    codes = ("small-base", "low-n-eff", "wide-ci", "wide-relative-ci", "no-estimate", "small-cell",
+             "sensitive-admin2", "secondary")  # fmt: skip
+    lines += [("", "text"), (f"— {_h(lang, 'suppressed')}:", "bold")]
+    lines += [(f"• {reason_text(lang, c)}", "wrap") for c in codes]
     if annex["design"]:
         lines += [("", "text"), (t(lang, "design"), "title"), (annex["design"], "wrap")]
     lines += [("", "text"), (t(lang, "definitions"), "title")]

@@ -38,7 +38,9 @@ from ..disclosure import group_columns_of
 from ._common import (
     REASON_TEXT,
     ReportMeta,
+    annex_table,
     atomic_write_bytes,
+    change_reason_text,
     digits_for,
     fmt_ci,
     fmt_estimate,
@@ -67,14 +69,9 @@ from .charts import (
     figure_bytes,
     ordered_locations,
 )
+from .findings import key_findings
 
-__all__ = ["render_html", "write_html", "environment", "MAX_FINDINGS", "MAX_FINDINGS_PER_LOCATION"]
-
-MAX_FINDINGS = 20
-"""Most significant changes listed under key findings."""
-
-MAX_FINDINGS_PER_LOCATION = 4
-"""Most key findings for one location (so every location with a real change gets a line)."""
+__all__ = ["render_html", "write_html", "environment"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -201,7 +198,7 @@ def build_context(
         "css": Markup((_TEMPLATES / "report.css").read_text(encoding="utf-8")),
         "text": _texts(lang),
         "toc": toc,
-        "findings": _findings(results, comparisons, meta, lang, factor),
+        "findings": key_findings(results, comparisons, meta, lang, factor),
         "glance": _glance(results, comparisons, meta, lang, order, factor),
         "indicators": sections,
         "heatmap": heat,
@@ -240,7 +237,7 @@ def _toc_entries(
 
 def _texts(lang: str) -> dict[str, str]:
     keys = ("contents", "key_findings", "no_findings", "heatmap", "methodology", "sample_sizes", "design")
-    keys += ("weights", "exclusions", "definitions", "rules", "at_a_glance")
+    keys += ("weights", "exclusions", "definitions", "rules", "at_a_glance", "other_findings")
     return {k: t(lang, k) for k in keys}
 
 
@@ -255,93 +252,6 @@ def _value_text(value: Any, unit: Any, factor: float, lang: str) -> str:
 def _change_text(value: Any, unit: Any, factor: float, lang: str) -> str:
     text = fmt_number(_scaled(value, unit, factor), digits_for(unit), lang, signed=True)
     return f"{text} {t(lang, 'points')}" if unit_suffix(unit, lang) else text
-
-
-def _finding_rows(comp: pd.DataFrame, meta: ReportMeta) -> pd.DataFrame:
-    """The significant headline changes worth a sentence, one per indicator x location.
-
-    Kept: significant after FDR control, published, no sub-group breakdown, not one answer category
-    of a distribution, not a toolkit variant of another indicator (``variant_of``: its change is on
-    its own page). For each indicator x location the change since the baseline is preferred (the
-    programme's question), else the change since the previous round; ``also`` holds the other
-    comparison's row when it is significant too. Order: overall first, then by geographic level and
-    location, the largest changes first; at most :data:`MAX_FINDINGS_PER_LOCATION` per location and
-    :data:`MAX_FINDINGS` in all.
-    """
-    if not len(comp):
-        return comp
-    sig = comp[comp["significant_fdr"].fillna(False).astype(bool) & ~comp["suppressed"].astype(bool)]
-    sig = sig[_headline_rows(sig)]
-    for col in ("category", "variant_of"):
-        if col in sig.columns:
-            sig = sig[sig[col].isna() | (sig[col].astype("string") == "").fillna(False).astype(bool)]
-    loc = sig["location"] if "location" in sig.columns else pd.Series(pd.NA, index=sig.index)
-    overall = loc.isna() | (loc.astype("string") == meta.rules.total_label).fillna(False).astype(bool)
-    level = (
-        sig["location_level"].astype("string") if "location_level" in sig.columns else loc.astype("string")
-    )
-    levels = {v: i for i, v in enumerate(pd.unique(level.fillna("")))}
-    sig = sig.assign(
-        _abs=(sig["t"] if "t" in sig.columns else sig["change"]).abs(),
-        _cmp=(sig["comparison"] != "baseline").astype(int),
-        _all=(~overall).astype(int),
-        _lvl=level.fillna("").map(levels).astype(int),
-        _loc=loc.astype("string").fillna("\x00"),
-    )
-    sig = sig.sort_values(["_cmp", "_abs"], ascending=[True, False], kind="stable")
-    first = sig.drop_duplicates(["indicator_id", "_loc"])
-    second = sig[sig.duplicated(["indicator_id", "_loc"])].drop_duplicates(["indicator_id", "_loc"])
-    first = first.sort_values(
-        ["_all", "_lvl", "_loc", "_abs"], ascending=[True, True, True, False], kind="stable"
-    )
-    first = first.assign(_rank=first.groupby("_loc", sort=False).cumcount())
-    first = first[first["_rank"] < MAX_FINDINGS_PER_LOCATION]
-    # every location's strongest change first, then the second ones...: the cap never drops a location
-    keep = first.sort_values(["_rank", "_all", "_lvl", "_loc"], kind="stable").head(MAX_FINDINGS).index
-    first = first.loc[first.index.isin(keep)]
-    also = dict(
-        zip(zip(second["indicator_id"], second["_loc"], strict=True), second.to_dict("records"), strict=True)
-    )
-    return first.assign(also=[also.get(k) for k in zip(first["indicator_id"], first["_loc"], strict=True)])
-
-
-def _findings(
-    results: pd.DataFrame, comp: pd.DataFrame, meta: ReportMeta, lang: str, factor: float
-) -> list[dict]:
-    """Key findings grouped by location: ``[{"location": name, "items": [{cls, badge, text}]}]``."""
-    rows = _finding_rows(comp, meta)
-    if not len(rows):
-        return []
-    out = []
-    for row in rows.to_dict("records"):
-        unit = row.get("unit", "")
-        word = str(row["interpretation"])
-        text = t(
-            lang,
-            "finding",
-            label=indicator_label(results, meta, str(row["indicator_id"]), lang),
-            word=t(lang, word),
-            location=location_name(meta, row.get("location"), lang),
-            old=_value_text(row["estimate_from"], unit, factor, lang),
-            new=_value_text(row["estimate_to"], unit, factor, lang),
-            r_from=round_name(meta, row["round_from"]),
-            r_to=round_name(meta, row["round_to"]),
-            change=_change_text(row["change"], unit, factor, lang),
-        )
-        other = row.get("also")
-        if other:
-            text += " " + t(
-                lang,
-                "finding_also",
-                r_from=round_name(meta, other["round_from"]),
-                change=_change_text(other["change"], unit, factor, lang),
-            )
-        item = {"cls": word.replace(" ", "-"), "badge": t(lang, word), "text": text}
-        place = location_name(meta, row.get("location"), lang)
-        if not out or out[-1]["location"] != place:
-            out.append({"location": place, "items": []})
-        out[-1]["items"].append(item)
-    return out
 
 
 def _glance(
@@ -372,10 +282,19 @@ def _glance(
         if changes:
             change = changes.get(ind)
             cells.append(_change_cell(change, factor, lang))
-            word = str(change["interpretation"]) if change else ""
-            cells.append({"text": t(lang, word) if word else "", "cls": ""})
+            cells.append({"text": _interpretation(change, meta, lang), "cls": ""})
         body.append({"cls": "", "cells": cells})
     return {"headers": headers, "rows": body, "cls": "glance"}
+
+
+def _interpretation(change: dict | None, meta: ReportMeta, lang: str) -> str:
+    """The interpretation of a change; a change not published says so and why (never a bare 'suppressed',
+    which beside a published estimate would read as if the estimate were withheld)."""
+    if not change:
+        return ""
+    if bool(change.get("suppressed")):
+        return t(lang, "change_not_published", why=change_reason_text(lang, change.get("suppression_reason"), meta))
+    return t(lang, str(change["interpretation"]))
 
 
 def _is_overall(frame: pd.DataFrame, meta: ReportMeta) -> pd.Series:
@@ -418,7 +337,7 @@ def _indicator_section(
         "table": table,
         "breakdown": breakdown,
         "breakdown_title": round_name(meta, order[-1]),
-        "footnotes": _footnotes({k: notes[k] | more[k] for k in notes}, meta, lang),
+        "footnotes": _footnotes({k: notes[k] | more.get(k, set()) for k in notes}, meta, lang),
     }
 
 
@@ -438,10 +357,12 @@ def _cell(row: dict | None, factor: float, lang: str, notes: dict[str, set]) -> 
     return {"text": text, "cls": ""}
 
 
-def _change_cell(row: dict | None, factor: float, lang: str) -> dict:
+def _change_cell(row: dict | None, factor: float, lang: str, notes: dict[str, set] | None = None) -> dict:
     if row is None:
         return {"text": "", "cls": ""}
     if bool(row.get("suppressed", False)) or is_missing(row.get("change")):
+        if notes is not None:
+            notes["changes"].update(c for c in str(row.get("suppression_reason", "") or "").split(";") if c)
         return {"text": "—", "cls": "sup"}
     mark = "*" if bool(row.get("significant_fdr")) else ("†" if bool(row.get("significant")) else "")
     return {
@@ -478,7 +399,7 @@ def _records_by_indicator(frame: pd.DataFrame, meta: ReportMeta, groups: list[st
 def _round_table(
     head: list[dict], comp: list[dict], meta: ReportMeta, lang: str, order: list[str], factor: float
 ) -> tuple[dict, dict[str, set]]:
-    notes: dict[str, set] = {"suppressed": set(), "flags": set()}
+    notes: dict[str, set] = {"suppressed": set(), "flags": set(), "changes": set()}
     by_round = {(r["_r"], r["_loc"]): r for r in head}
     locs = ordered_locations(list(dict.fromkeys(r["_loc"] for r in head)), meta)
     comps: dict[str, tuple[dict, str]] = {}
@@ -502,7 +423,7 @@ def _round_table(
             n = row.get("n") if row else None
             cells.append({"text": "" if is_missing(n) else f"{int(n)}", "cls": ""})
         for lookup, _ in comps.values():
-            cells.append(_change_cell(lookup.get(key), factor, lang))
+            cells.append(_change_cell(lookup.get(key), factor, lang, notes))
         body.append({"cls": "total" if total else "", "cells": cells})
     return {"headers": headers, "rows": body}, notes
 
@@ -514,7 +435,7 @@ def _breakdown_table(
 
     ``rows``: the latest round's rows with a breakdown; groups nobody belongs to are left out before.
     """
-    notes: dict[str, set] = {"suppressed": set(), "flags": set()}
+    notes: dict[str, set] = {"suppressed": set(), "flags": set(), "changes": set()}
     if not groups or not rows:
         return None, notes
     headers = [t(lang, k) for k in ("location", "breakdown", "group", "estimate", "ci", "n")]
@@ -540,6 +461,9 @@ def _footnotes(notes: dict[str, set], meta: ReportMeta, lang: str) -> list[str]:
     out = []
     if notes["suppressed"]:
         out.append(t(lang, "footnote_dash", reasons=reason_text(lang, _ordered(notes["suppressed"]))))
+    if notes.get("changes"):
+        why = change_reason_text(lang, ";".join(sorted(notes["changes"])), meta)
+        out.append(t(lang, "footnote_change", reasons=why))
     if notes["flags"]:
         out.append(t(lang, "footnote_paren", flags=reason_text(lang, _ordered(notes["flags"]))))
     out.append(
@@ -600,7 +524,7 @@ def _annex(results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str])
             }
         )
     return {
-        "sample_sizes": _frame_table(sizes, lang),
+        "sample_sizes": _frame_table(annex_table(sizes, meta, lang) if given else sizes, lang),
         "sample_note": ""
         if given
         else {
@@ -608,10 +532,12 @@ def _annex(results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str])
             "fr": "Plus grande base non pondérée parmi les indicateurs.",
         }.get(lang, ""),
         "design": meta.design.get(lang) or meta.design.get("en") or "",
-        "weights": _frame_table(meta.weight_diagnostics, lang)
+        "weights": _frame_table(annex_table(meta.weight_diagnostics, meta, lang), lang)
         if meta.weight_diagnostics is not None
         else None,
-        "exclusions": _frame_table(meta.exclusions, lang) if meta.exclusions is not None else None,
+        "exclusions": _frame_table(annex_table(meta.exclusions, meta, lang), lang)
+        if meta.exclusions is not None
+        else None,
         "definitions": definitions,
         "rules": [
             t(lang, "rule_min_n", min_n=rules.min_n, caution_n=rules.caution_n - 1),

@@ -1,6 +1,9 @@
-"""The Excel workbook: opens with openpyxl, suppressed cells marked, inert formulas, deterministic bytes."""
+"""The Excel workbook: index with links, summary naming its rounds, wide analysis table, tidy data,
+suppressed cells that say why, integers as integers, no internal codes, inert text, same bytes."""
 
 from __future__ import annotations
+
+import re
 
 import openpyxl
 import pytest
@@ -17,47 +20,83 @@ def workbook(tmp_path_factory):
     return path, openpyxl.load_workbook(path)
 
 
-def test_sheets(workbook):
+def _records(ws, header_row: int = 1):
+    header = [c.value for c in ws[header_row]]
+    return [dict(zip(header, row, strict=True)) for row in ws.iter_rows(min_row=header_row + 1) if row[0].value]
+
+
+def test_sheets_and_index_links(workbook):
     _, wb = workbook
-    assert wb.sheetnames == ["Summary", "trust_police", "tf_harassment", "csi", "Changes", "Notes"]
-    ws = wb["trust_police"]
-    assert ws.freeze_panes == "A5"
-    assert ws["A4"].value == "Round" and ws["A4"].font.b
-    assert ws.column_dimensions["B"].width > 20
+    assert wb.sheetnames == ["Index", "Summary", "Analysis", "Data", "Changes", "Notes"]
+    index = wb["Index"]
+    links = {c.value: c.hyperlink.location for c in index["A"] if c.hyperlink is not None}
+    assert links["Summary"] == "'Summary'!A1" and links["Data"] == "'Data'!A1"
+    titles = [c.value for c in index["B"] if c.value]
+    assert "Trust the police somewhat or a lot" in titles  # human titles, not ids
+    row = next(c for c in index["B"] if c.value == "Community Safety Index (0–100)")
+    target = index.cell(row=row.row, column=1).hyperlink.location
+    analysis_row = int(re.search(r"A(\d+)$", target).group(1))
+    assert wb["Analysis"].cell(row=analysis_row, column=1).value == "Community Safety Index (0–100)"
 
 
-def _rows(ws):
+def test_summary_names_the_round_of_the_estimate_and_of_each_change(workbook):
+    _, wb = workbook
+    ws = wb["Summary"]
     header = [c.value for c in ws[4]]
-    return header, [
-        dict(zip(header, (c for c in row), strict=True)) for row in ws.iter_rows(min_row=5) if row[0].value
-    ]
+    assert header[2] == "Estimate, R3" and "Change since R2" in header and "Change since R1" in header
+    row = {h: c.value for h, c in zip(header, ws[5], strict=True)}
+    assert row["Indicator"] == "Trust the police somewhat or a lot" and row["Estimate, R3"] == 55.0
+    assert row["Change since R2"] == 13.0 and row["Change since R1"] == 15.0
+    assert row["Interpretation"] == "improved" and isinstance(row["Unweighted n"], int)
 
 
-def test_suppressed_cells_are_marked_never_blank(workbook):
+def test_analysis_is_wide_with_estimate_ci_and_n_per_location_and_round(workbook):
     _, wb = workbook
-    header, rows = _rows(wb["tf_harassment"])
-    small = next(r for r in rows if r["Round"].value == "R3" and r["Location"].value == "Riverside")
-    assert small["Estimate"].value == "suppressed"
-    assert "fewer than 5 respondents" in small["Estimate"].comment.text
-    for col in ("CI low", "CI high", "SE", "Numerator n", "Weighted N", "Effective n", "DK/refused share"):
-        assert small[col].value == "—", col
-    assert small["Unweighted n"].value == 96  # the base stays visible
-    secondary = next(r for r in rows if r["Round"].value == "R3" and r["Location"].value == "Hillcrest")
-    assert secondary["Estimate"].value == "suppressed" and "derived" in secondary["Status"].value
-    # every suppressed row, every sheet: no blank estimate cell
-    for name in ("trust_police", "tf_harassment", "csi"):
-        for row in _rows(wb[name])[1]:
-            assert row["Estimate"].value not in (None, "")
+    ws = wb["Analysis"]
+    blocks = [c.value for c in ws[3] if c.value]
+    assert blocks[:3] == ["All locations — R1", "All locations — R2", "All locations — R3"]
+    assert "Riverside — R3" in blocks and "Hillcrest — R1" in blocks
+    measures = [c.value for c in ws[4]][2:6]
+    assert measures == ["Estimate", "CI low", "CI high", "Unweighted n"]
+    trust = next(r for r in ws.iter_rows(min_row=5) if r[0].value == "Trust the police somewhat or a lot")
+    assert [c.value for c in trust[2:6]] == [40.0, 38.03, 41.97, 410]
+    assert trust[5].number_format == "0" and trust[2].number_format == "0.0"
 
 
-def test_numbers_and_formats(workbook):
+def test_suppressed_cells_say_why(workbook):
     _, wb = workbook
-    _, rows = _rows(wb["trust_police"])
-    first = rows[0]
-    assert first["Estimate"].value == 40.0 and first["Estimate"].number_format == "0.0"
-    assert first["DK/refused share"].number_format == "0.0%"
-    caution = next(r for r in rows if r["Round"].value == "R3" and r["Location"].value == "Hillcrest")
-    assert caution["Estimate"].value == 53.5 and "caution" in caution["Status"].value
+    ws = wb["Analysis"]
+    col = next(c.column for c in ws[3] if c.value == "Riverside — R3")
+    harassment = next(r for r in ws.iter_rows(min_row=5) if r[0].value.startswith("Technology-facilitated"))
+    cell = harassment[col - 1]
+    assert cell.value == "—" and "fewer than 5 respondents" in cell.comment.text
+    assert harassment[col + 2].value == 96  # the base stays visible, as an integer
+    rows = _records(wb["Data"])
+    small = next(r for r in rows if r["Indicator id"].value == "tf_harassment" and r["Round"].value == "R3"
+                 and r["Location"].value == "Riverside")  # fmt: skip
+    assert small["Estimate"].value == "—" and small["Status"].value.startswith("not published: fewer than 5")
+    secondary = next(r for r in rows if r["Indicator id"].value == "tf_harassment" and r["Round"].value == "R3"
+                     and r["Location"].value == "Hillcrest")  # fmt: skip
+    assert "cannot be derived" in secondary["Status"].value
+    for row in rows:  # never a blank estimate
+        assert row["Estimate"].value not in (None, "")
+
+
+def test_changes_say_what_is_withheld_and_why(workbook):
+    _, wb = workbook
+    rows = _records(wb["Changes"])
+    hidden = [r for r in rows if r["Interpretation"].value == "not published"]
+    assert hidden and all("estimate is not published" in r["Status"].value for r in hidden)
+    assert all(r["Comparison"].value in ("since the previous round", "since the baseline") for r in rows)
+
+
+def test_no_internal_codes_anywhere(workbook):
+    _, wb = workbook
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    for code in ("input-suppressed", "small-base", "True", "False", "previous", "baseline", "percent",
+                 "index_score", "deff_kish", "nan"):  # fmt: skip
+        assert code not in cells, code
+    assert not [c for c in cells if re.search(r"\binput-suppressed\b|\bdeff_kish\b|convergence_", c)]
 
 
 def test_text_from_data_is_inert(workbook):
@@ -66,21 +105,15 @@ def test_text_from_data_is_inert(workbook):
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
-    _, rows = _rows(wb["trust_police"])
+    rows = _records(wb["Data"])
     formula = next(r["Location"] for r in rows if r["Location"].value == LOCATIONS[3])
     assert formula.data_type == "s" and formula.quotePrefix
     script = next(r["Location"] for r in rows if r["Location"].value == LOCATIONS[2])
     assert script.data_type == "s"
 
 
-def test_summary_and_changes(workbook):
+def test_notes(workbook):
     _, wb = workbook
-    ws = wb["Summary"]
-    assert ws["A5"].value == "Trust the police somewhat or a lot" and ws["D5"].value == 55.0
-    assert ws["K5"].value == "improved"
-    changes = wb["Changes"]
-    header = [c.value for c in changes[1]]
-    assert {"Change", "p-value", "q-value (FDR)", "Interpretation"} <= set(header)
     notes = [c.value for c in wb["Notes"]["A"] if c.value]
     assert any("Unweighted base below 30" in n for n in notes)
 
@@ -91,12 +124,15 @@ def test_deterministic_bytes(tmp_path, workbook):
     assert again.read_bytes() == path.read_bytes()
 
 
-def test_french_headers(tmp_path):
-    wb = openpyxl.load_workbook(
-        write_excel(tmp_path / "fr.xlsx", make_results(), meta=make_meta(), lang="fr")
-    )
-    assert wb.sheetnames[0] == "Synthèse" and wb["csi"]["A4"].value == "Vague"
+def test_french_headers_and_codes(tmp_path):
+    wb = openpyxl.load_workbook(write_excel(tmp_path / "fr.xlsx", make_results(), meta=make_meta(), lang="fr"))
+    assert wb.sheetnames == ["Sommaire", "Synthèse", "Analyse", "Données", "Évolutions", "Notes"]
     assert wb["Synthèse"]["A5"].value == "Font confiance à la police"
+    assert wb["Données"]["D1"].value == "Vague"
+    comparisons = {c.value for c in wb["Évolutions"]["E"]} - {"Comparaison"}
+    assert comparisons == {"depuis la vague précédente", "depuis la référence"}
+    statuses = {c.value.split(":")[0] for c in wb["Données"]["P"] if c.value} - {"Statut"}
+    assert statuses <= {"publié", "non publié", "à interpréter avec prudence"}
 
 
 def test_sheet_names_are_valid_and_unique():

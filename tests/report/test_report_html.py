@@ -80,7 +80,7 @@ def test_suppressed_cells_dash_with_footnote_and_caution_in_parentheses(html_en)
     assert cells[-5] == "—"  # R3 estimate: small sensitive cell
     assert 'class="sup"' in riverside
     section = html_en.split('id="ind-tf_harassment"', 1)[1].split("</section>", 1)[0]
-    note = re.search(r"<li>— not published: ([^<]*)</li>", section).group(1)
+    note = re.search(r"<li>— estimate not published: ([^<]*)</li>", section).group(1)
     assert "fewer than 5 respondents in the numerator of a sensitive indicator" in note
     assert "cannot be derived" in section  # the secondary suppression is explained too
     hill = next(r for r in _table_rows(html_en, "ind-trust_police") if "Hillcrest" in r)
@@ -93,13 +93,14 @@ def test_methodology_annex(html_en):
     for text in (
         "Sample sizes",
         "Two-stage cluster sample",
-        "kish_deff",
+        "Design effect of weighting (Kish)",
         "speeding (&lt; 8 min)",
         "Definitions",
         "d1 in {3, 4} among valid answers",
         "Unweighted base below 30",
     ):
         assert text in annex, text
+    assert "kish_deff" not in annex and ">True<" not in annex  # no internal names
 
 
 def test_french_report(html_fr):

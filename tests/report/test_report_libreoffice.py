@@ -58,25 +58,29 @@ def sheets(tmp_path_factory) -> dict[str, list[list[str]]]:
 
 
 def _records(rows: list[list[str]]) -> list[dict[str, str]]:
-    header = next(i for i, r in enumerate(rows) if r and r[0] == "Round")
-    return [dict(zip(rows[header], r, strict=False)) for r in rows[header + 1 :] if any(r)]
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:] if any(r)]
 
 
 def test_every_sheet_opens(sheets):
-    assert {"Summary", "trust_police", "tf_harassment", "csi", "Changes", "Notes"} <= set(sheets)
+    assert {"Index", "Summary", "Analysis", "Data", "Changes", "Notes"} <= set(sheets)
 
 
 def test_suppressed_cells_are_marked_not_blank(sheets):
-    rows = _records(sheets["tf_harassment"])
-    suppressed = [r for r in rows if r["Status"].startswith("suppressed")]
+    rows = [r for r in _records(sheets["Data"]) if r["Indicator id"] == "tf_harassment"]
+    suppressed = [r for r in rows if r["Status"].startswith("not published")]
     assert len(suppressed) >= 3  # small base, small sensitive cell, secondary suppression
     for r in suppressed:
-        assert r["Estimate"] == "suppressed", r
-        assert r["CI low"] == "—" and r["CI high"] == "—" and r["SE"] == "—", r
+        assert r["Estimate"] == "—" and r["CI low"] == "—" and r["CI high"] == "—", r
     reasons = " ".join(r["Status"] for r in suppressed)
     assert "fewer than 5 respondents" in reasons and "cannot be derived" in reasons
     published = [r for r in rows if r["Status"] == "published"]
     assert published and all(float(r["Estimate"]) > 0 for r in published)
+    assert all(r["Unweighted n"].isdigit() for r in rows)  # integers shown as integers
+
+
+def test_wide_analysis_table(sheets):
+    rows = sheets["Analysis"]
+    assert "All locations — R1" in rows[2] and rows[3][2:6] == ["Estimate", "CI low", "CI high", "Unweighted n"]
 
 
 def test_formula_text_stays_text(sheets):

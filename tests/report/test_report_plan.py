@@ -7,7 +7,8 @@ import pandas as pd
 from survey_toolkit.comparison import compare_rounds
 from survey_toolkit.report import ReportMeta, render_report
 from survey_toolkit.report.charts import build_charts, chart_plan
-from survey_toolkit.report.html import MAX_FINDINGS_PER_LOCATION, _finding_rows, render_html
+from survey_toolkit.report.findings import key_findings, significant_changes
+from survey_toolkit.report.html import render_html
 
 from .conftest import make_meta, make_results
 
@@ -73,24 +74,24 @@ def comparisons_for_findings() -> pd.DataFrame:
     return compare_rounds(pd.DataFrame(rows))
 
 
-def test_findings_one_line_per_indicator_and_location_baseline_first():
-    rows = _finding_rows(comparisons_for_findings(), ReportMeta())
-    assert (
-        not rows["indicator_id"].isin(["safe_valid", "answers[1]"]).any()
-    )  # variants and categories left out
-    assert (rows["comparison"] == "baseline").all()
-    assert rows["also"].map(lambda r: r["comparison"]).eq("previous").all()
-    assert not rows.duplicated(["indicator_id", "location"]).any()
-    assert rows["location"].tolist()[:MAX_FINDINGS_PER_LOCATION] == ["All"] * MAX_FINDINGS_PER_LOCATION
-    assert rows.groupby("location").size().max() == MAX_FINDINGS_PER_LOCATION
-    assert set(rows["location"]) == {"All", "D1", "D2"}  # every location with a change gets a line
+def test_findings_one_sentence_per_indicator_and_location_baseline_first():
+    comp = comparisons_for_findings()
+    ranked = significant_changes(comp, ReportMeta())
+    assert set(ranked["indicator_id"]) >= {"safe_valid", "answers[1]"}  # variants and categories are kept...
+    assert ranked["_kind"].is_monotonic_increasing or ranked.groupby("_lvl")["_kind"].apply(
+        lambda k: k.is_monotonic_increasing).all()  # ...after the headline estimates  # fmt: skip
+    found = key_findings(comp, comp, ReportMeta(), "en", 1.0)
+    texts = [item["text"] for item in found["full"]]
+    assert all(" in R1 → " in tx and "Also significant since R2" in tx for tx in texts)  # baseline leads
+    assert all("All locations" in tx for tx in texts[:5])  # national first
+    assert found["count"] == len(ranked)
 
 
 def test_findings_use_previous_when_only_it_is_significant():
     comp = comparisons_for_findings()
     comp.loc[comp["comparison"] == "baseline", ["significant_fdr"]] = False
-    rows = _finding_rows(comp, ReportMeta())
-    assert len(rows) and (rows["comparison"] == "previous").all() and rows["also"].isna().all()
+    found = key_findings(comp, comp, ReportMeta(), "en", 1.0)
+    assert found["full"] and all(" in R2 → " in item["text"] and "Also" not in item["text"] for item in found["full"])
 
 
 def test_contents_list_a_distribution_once():

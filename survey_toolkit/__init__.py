@@ -1,13 +1,18 @@
 """survey_toolkit: community safety perception surveys, from export to comparable indicators.
 
-The public API is listed in ``__all__``; everything else is reached through its module.
+The public API is listed in ``__all__``; everything else is reached through its module. Names are
+imported on first use (PEP 562), so ``import survey_toolkit`` and ``survey-toolkit --help`` stay fast
+(no pandas or scipy until something needs them).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
+import types
+from typing import Any
 
-from .design import Design
 from .errors import (
     DataError,
     DesignError,
@@ -22,46 +27,36 @@ from .errors import (
     ValidationReport,
     WeightError,
 )
-from .estimation import (
-    Regression,
-    compare,
-    compare_independent,
-    crosstab_test,
-    estimate,
-    regression,
-    wald_test,
-)
-from .instrument import Choice, ChoiceList, Group, Instrument, Question, read_instrument
-from .io.base import SurveyData, VariableMeta
-from .io.load import load
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+#: Public name -> the module that defines it (imported on first access).
+_LAZY: dict[str, str] = {
+    "Design": "design",
+    "estimate": "estimation", "compare": "estimation", "compare_independent": "estimation",
+    "crosstab_test": "estimation", "regression": "estimation", "wald_test": "estimation", "Regression": "estimation",
+    "read_instrument": "instrument", "Instrument": "instrument", "Question": "instrument", "Choice": "instrument",
+    "ChoiceList": "instrument", "Group": "instrument",
+    "load": "io.load", "SurveyData": "io.base", "VariableMeta": "io.base",
+    # indicators defined in YAML
+    "load_indicators": "spec", "validate_indicators": "spec", "IndicatorSpec": "spec",
+    # data-quality checks
+    "check_quality": "quality", "apply_exclusions": "quality", "QualityReport": "quality",
+    # weighting
+    "base_weights": "weighting", "adjust_nonresponse": "weighting", "post_stratify": "weighting",
+    "rake": "weighting", "calibrate": "weighting", "trim": "weighting", "read_margins": "weighting",
+    "weight_diagnostics": "weighting", "Margins": "weighting", "Weighted": "weighting",
+    "WeightingReport": "weighting",
+    # reporting rules and round comparisons; the writers live in survey_toolkit.report
+    "compare_rounds": "comparison", "apply_rules": "disclosure", "ReportingRules": "disclosure",
+    # the project file; the workflow itself is survey_toolkit.pipeline
+    "load_project": "project", "Project": "project",
+}  # fmt: skip
+
 __all__ = [
     "__version__",
-    # design-based estimation
-    "Design",
-    "estimate",
-    "compare",
-    "compare_independent",
-    "crosstab_test",
-    "regression",
-    "wald_test",
-    "Regression",
-    # instrument
-    "read_instrument",
-    "Instrument",
-    "Question",
-    "Choice",
-    "ChoiceList",
-    "Group",
-    # data
-    "load",
-    "SurveyData",
-    "VariableMeta",
-    # problems and errors
     "Problem",
     "Location",
     "Severity",
@@ -74,55 +69,35 @@ __all__ = [
     "DesignError",
     "EstimationError",
     "WeightError",
+    *_LAZY,
+    "compute",
 ]
 
-# indicators defined in YAML (issue 5)
-from .compute import compute  # noqa: E402
-from .spec import IndicatorSpec, load_indicators, validate_indicators  # noqa: E402
 
-__all__ += ["load_indicators", "validate_indicators", "IndicatorSpec", "compute"]
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
-# data-quality checks (issue 2, deliverable 6)
-from .quality import QualityReport, apply_exclusions, check_quality  # noqa: E402
 
-__all__ += ["check_quality", "apply_exclusions", "QualityReport"]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
-# weighting (issue 4)
-from .weighting import (  # noqa: E402
-    Margins,
-    Weighted,
-    WeightingReport,
-    adjust_nonresponse,
-    base_weights,
-    calibrate,
-    post_stratify,
-    rake,
-    read_margins,
-    trim,
-    weight_diagnostics,
-)
 
-__all__ += [
-    "base_weights",
-    "adjust_nonresponse",
-    "post_stratify",
-    "rake",
-    "calibrate",
-    "trim",
-    "read_margins",
-    "weight_diagnostics",
-    "Margins",
-    "Weighted",
-    "WeightingReport",
-]
+class _Package(types.ModuleType):
+    """``survey_toolkit.compute`` stays the function when the ``survey_toolkit.compute`` module is imported
+    (the import system binds a submodule on its package; the function of the same name wins)."""
 
-# reporting rules and round comparisons (issue 6); the writers live in survey_toolkit.report
-from .comparison import compare_rounds  # noqa: E402
-from .disclosure import ReportingRules, apply_rules  # noqa: E402
+    @property
+    def compute(self) -> Any:
+        return importlib.import_module(".compute", __name__).compute
 
-__all__ += ["apply_rules", "ReportingRules", "compare_rounds"]
+    @compute.setter
+    def compute(self, value: Any) -> None:  # the submodule being bound: keep the function
+        pass
 
-# the project file (issue 6); the workflow itself is survey_toolkit.pipeline
-from .project import Project, load_project  # noqa: E402
 
-__all__ += ["load_project", "Project"]
+sys.modules[__name__].__class__ = _Package

@@ -32,7 +32,7 @@ REQUIRED_PACKAGES = {
     "jinja2": "Jinja2",
     "typer": "typer",
     "rich": "rich",
-    "matplotlib": "matplotlib",
+    "PIL": "Pillow",
     "requests": "requests",
 }
 OPTIONAL_PACKAGES = {

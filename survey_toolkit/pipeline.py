@@ -1000,10 +1000,11 @@ def report_meta(
 
 
 def write_outputs(
-    table: pd.DataFrame, comparisons: pd.DataFrame | None, meta: ReportMeta, project: Project
+    table: pd.DataFrame, comparisons: pd.DataFrame | None, meta: ReportMeta, project: Project,
+    progress: Progress | None = None,
 ) -> list[Path]:
     """The HTML report, the Excel workbook, the tidy tables and the chart files, written atomically."""
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"progress": progress}
     if project.report.languages:
         options["languages"] = project.report.languages
     if project.report.chart_formats:
@@ -1134,7 +1135,7 @@ def run(
         if stop == STEPS.index("report"):
             progress("report", 0, 1)
             meta = report_meta(project, inputs, checked=checked, weighted=weighted, generated_at=generated_at)
-            files += write_outputs(table, comparisons, meta, project)
+            files += write_outputs(table, comparisons, meta, project, progress)
             progress("report", 1, 1)
         else:
             files.append(write_csv(project.report.output / "results.csv", table))

@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 
 from ..errors import SpecError
-from ..report._common import atomic_write_bytes
 from . import app, handle_errors
 from ._render import err_console, render_problems, render_written
 
@@ -43,6 +42,8 @@ _FORM = typer.Option(
 
 def _atomic_write(path: Path, text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` atomically (the one mechanism of ``report._common``)."""
+    from ..report._common import atomic_write_bytes
+
     atomic_write_bytes(path, text.encode("utf-8"))
 
 

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from ..pipeline import scaffold
 from . import app, handle_errors
 from ._render import err_console, render_written
 
@@ -33,6 +32,8 @@ def init(
         survey-toolkit init my-survey
         survey-toolkit validate my-survey --no-data
     """
+    from ..pipeline import scaffold
+
     written = scaffold(directory, overwrite=force)
     render_written(written)
     err_console.print(f"Next: edit {directory / 'survey.yaml'}, then run 'survey-toolkit validate {directory}'.")

@@ -8,18 +8,18 @@ from __future__ import annotations
 import io
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..report._common import atomic_write_bytes
-from ..report.tidy import excel_safe_text
 from . import app, handle_errors
 from ._render import err_console, render_problems, render_written
+
+if TYPE_CHECKING:  # pandas is imported when the command runs, so that --help stays fast
+    import pandas as pd
 
 _DETAIL_COLUMNS = ("check", "severity", "action", "record_id", "source_row", "column", "value", "message")
 
@@ -34,7 +34,15 @@ class DetailFormat(str, Enum):
 
 def _atomic_write(path: Path, text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` atomically (the one mechanism of ``report._common``)."""
+    from ..report._common import atomic_write_bytes
+
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
 
 
 def _table(frame: pd.DataFrame, title: str, columns: tuple[str, ...] | None = None) -> Table:
@@ -45,13 +53,15 @@ def _table(frame: pd.DataFrame, title: str, columns: tuple[str, ...] | None = No
             c, justify="right" if c in ("count", "rows", "flagged", "excluded", "source_row") else "left"
         )
     for row in frame[list(columns)].itertuples(index=False):  # the findings table: bounded by its own size
-        table.add_row(*(escape("" if pd.isna(v) else str(v)) for v in row))
+        table.add_row(*(escape("" if _missing(v) else str(v)) for v in row))
     return table
 
 
 def _detail_text(issues: pd.DataFrame, fmt: DetailFormat) -> str:
     """The findings in the requested format, as text."""
     if fmt is DetailFormat.csv:
+        from ..report.tidy import excel_safe_text
+
         return excel_safe_text(issues).to_csv(index=False, lineterminator="\n")
     if fmt is DetailFormat.json:
         return issues.to_json(orient="records", force_ascii=False, indent=2) + "\n"

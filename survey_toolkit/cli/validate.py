@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from ..pipeline import validate_project
 from . import app, handle_errors
 from ._render import err_console, render_problems
 from .run import _STEP_TEXT, ProjectArg
@@ -46,6 +45,8 @@ def validate(
             if step not in tasks:
                 tasks[step] = bars.add_task(_STEP_TEXT.get(step, step), total=total)
             bars.update(tasks[step], completed=done, total=total)
+
+        from ..pipeline import validate_project
 
         checked, report = validate_project(project, data=data, progress=progress)
     render_problems(report)

@@ -14,13 +14,13 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from ..comparison import compare_rounds
-from ._common import I18N, LANGUAGES, ReportMeta, prepare_results
+from ._common import I18N, LANGUAGES, ReportMeta, prepare_results, published_groups
 from .charts import build_charts, figure_bytes, save_charts
 from .excel import write_excel
 from .html import render_html, write_html
@@ -51,30 +51,46 @@ def render_report(
     languages: Sequence[str] = ("en", "fr"),
     chart_formats: Sequence[str] = ("svg",),
     parquet: bool | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, list[Path]]:
     """Write every output into ``out_dir`` and return the paths by kind.
 
     Files: ``report.<lang>.html`` and ``results.<lang>.xlsx`` per language, ``results.csv`` and
     ``comparisons.csv`` (plus ``.parquet`` when pyarrow is installed), and ``charts/<lang>/`` with
     a trend and a location chart per indicator and the change heatmap. Comparisons are computed
-    with :func:`survey_toolkit.comparison.compare_rounds` when not given.
+    with :func:`survey_toolkit.comparison.compare_rounds` when not given. ``progress(step, done, total)``
+    is called as the outputs are written: ``step`` is ``"report"`` then the kind just written
+    (``"report:charts en"``, ``"report:html en"``, ``"report:excel en"``, ``"report:tidy"``).
     """
     meta = meta or ReportMeta()
     out = Path(out_dir)
     table = prepare_results(results, meta.rules)
     if comparisons is None:
         comparisons = compare_rounds(table, rounds=meta.rounds, alpha=meta.alpha, fdr=meta.fdr)
+    table = published_groups(table)
+    comparisons = published_groups(comparisons)
     files: dict[str, list[Path]] = {"html": [], "excel": [], "tidy": [], "charts": []}
+    total, done = 3 * len(languages) + 1, 0
+
+    def step(kind: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(f"report:{kind}", done, total)
+
     for lang in languages:
         figures = build_charts(table, comparisons, meta=meta, lang=lang)
         svgs = {stem: figure_bytes(fig, "svg") for stem, fig in figures.items()}
-        html = write_html(out / f"report.{lang}.html", table, comparisons, meta=meta, lang=lang, svgs=svgs)
-        files["html"].append(html)
-        files["excel"].append(
-            write_excel(out / f"results.{lang}.xlsx", table, comparisons, meta=meta, lang=lang)
-        )
         files["charts"] += save_charts(
             table, comparisons, out / "charts" / lang, formats=chart_formats, figures=figures, svgs=svgs
         )
+        step(f"charts {lang}")
+        files["html"].append(
+            write_html(out / f"report.{lang}.html", table, comparisons, meta=meta, lang=lang, svgs=svgs)
+        )
+        step(f"html {lang}")
+        files["excel"].append(write_excel(out / f"results.{lang}.xlsx", table, comparisons, meta=meta, lang=lang))
+        step(f"excel {lang}")
     files["tidy"] = write_tidy(out, table, comparisons, meta=meta, parquet=parquet)
+    step("tidy")
     return files

@@ -17,7 +17,14 @@ from typing import Any
 import pandas as pd
 
 from ..comparison import round_order
-from ..disclosure import CAUTION_FLAGS, DEFAULT_RULES, SUPPRESSION_REASONS, ReportingRules, apply_rules
+from ..disclosure import (
+    CAUTION_FLAGS,
+    DEFAULT_RULES,
+    SUPPRESSION_REASONS,
+    ReportingRules,
+    apply_rules,
+    group_columns_of,
+)
 
 __all__ = [
     "I18N",
@@ -595,3 +602,20 @@ def change_reason_text(lang: str, codes: Any, meta: ReportMeta) -> str:
         elif code:
             parts.append(reason_text(lang, code))
     return "; ".join(parts)
+
+
+NOT_A_GROUP: frozenset[str] = frozenset({"98", "99", "-98", "-99", "(missing)"})
+"""Codes of a disaggregation variable that are not published as groups: don't know (98), refused (99)
+and no answer. Those respondents stay in every total and location figure; only their own rows
+("sex: refused") are left out of the report, the workbook and the tidy tables."""
+
+
+def published_groups(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` without the rows of a don't-know / refused / no-answer group (:data:`NOT_A_GROUP`)."""
+    if frame is None or not len(frame):
+        return frame
+    drop = pd.Series(False, index=frame.index)
+    for col in group_columns_of(frame):
+        if col != "location":
+            drop |= frame[col].astype("string").isin(NOT_A_GROUP).fillna(False).astype(bool)
+    return frame[~drop] if drop.any() else frame

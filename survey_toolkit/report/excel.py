@@ -210,8 +210,8 @@ def write_excel(
 class _Data:
     """The results prepared once for every sheet: labels, scaled numbers, status text, keys."""
 
-    def __init__(self, results: pd.DataFrame, meta: ReportMeta, lang: str) -> None:
-        self.order = rounds_of(results, meta)
+    def __init__(self, results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str] | None = None) -> None:
+        self.order = order if order is not None else rounds_of(results, meta)
         rounds = pd.unique(results["round"].astype(str)) if "round" in results.columns else []
         self.round_names = {str(r): round_name(meta, r) for r in (*self.order, *rounds)}
         self.factor = percent_factor(results)
@@ -480,7 +480,7 @@ def _changes_sheet(w: _Writer, ws: Any, data: _Data, comp: pd.DataFrame, meta: R
     w.header(ws, 0, [_h(lang, k) for k in keys], [50, 24, 16, 16, 22, 18, 18, 10, 9, 9, 9, 11, 11, 24, 50], 1)
     if not len(comp):
         return
-    sub = _Data(comp.rename(columns={"round_to": "round"}).assign(estimate=comp.get("change")), meta, lang)
+    sub = _Data(comp.rename(columns={"round_to": "round"}), meta, lang, order=data.order)
     recs = comp[[c for c in ("indicator_id", "comparison", "round_from", "round_to", "change", "ci_low", "ci_high",
                              "p_value", "q_value", "significant_fdr", "interpretation", "suppressed",
                              "suppression_reason", "unit") if c in comp.columns]].to_dict("records")  # fmt: skip

@@ -1,0 +1,76 @@
+"""Time ``survey-toolkit run`` on a project, phase by phase (and ``survey-toolkit --help``).
+
+    .venv/bin/python benchmarks/report.py                      # the demo project, median of 5 runs
+    .venv/bin/python benchmarks/report.py path/to/project -n 3
+
+Each run writes into a fresh temporary folder (the project's own output folder is never touched)
+and records, through the pipeline's progress callback, when each phase starts and ends: loading,
+data-quality checks, weighting, estimating indicators, comparing rounds, writing outputs (charts,
+HTML, workbook per language, tidy tables). Prints the median per phase and in all, and the median
+wall time of ``python -m survey_toolkit --help``. Targets (issue 12): the demo under 10 s wall on the
+2-core development machine, ``--help`` under 0.5 s; run it on a quiet machine (check ``uptime``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def one_run(project_path: Path) -> dict[str, float]:
+    """Seconds per phase (and 'total') of one ``pipeline.run`` into a temporary output folder."""
+    from survey_toolkit import pipeline
+    from survey_toolkit.project import load_project
+
+    project = load_project(project_path)
+    times: dict[str, float] = {}
+    last = [time.perf_counter()]
+
+    def progress(step: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        times[step] = times.get(step, 0.0) + now - last[0]
+        last[0] = now
+
+    with tempfile.TemporaryDirectory() as out:
+        report = dataclasses.replace(project.report, output=Path(out))
+        start = time.perf_counter()
+        last[0] = start
+        pipeline.run(dataclasses.replace(project, report=report), progress=progress)
+        times["total"] = time.perf_counter() - start
+    return times
+
+
+def help_time(repeat: int) -> float:
+    walls = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "survey_toolkit", "--help"], cwd=ROOT, capture_output=True, check=True)
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("project", nargs="?", default=str(ROOT / "examples" / "demo"))
+    parser.add_argument("-n", "--repeat", type=int, default=5)
+    args = parser.parse_args()
+    runs = [one_run(Path(args.project)) for _ in range(args.repeat)]
+    steps = list(dict.fromkeys(k for r in runs for k in r if k != "total"))
+    print(f"{'phase (time until the progress call)':44} median s")
+    for step in steps:
+        print(f"  {step:42} {statistics.median(r.get(step, 0.0) for r in runs):8.2f}")
+    print(f"{'run, wall':44} {statistics.median(r['total'] for r in runs):8.2f}  (target < 10 s for the demo)")
+    print(f"{'--help, wall':44} {help_time(args.repeat):8.2f}  (target < 0.5 s)")
+
+
+if __name__ == "__main__":
+    main()

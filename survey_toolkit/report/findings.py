@@ -114,7 +114,7 @@ def finding_sentences(results: pd.DataFrame, comp: pd.DataFrame, meta: ReportMet
     """The ``top`` most important findings as plain sentences (for the command line's closing message)."""
     meta = meta.for_language(lang)
     found = key_findings(results, comp, meta, lang, factor, top=top)
-    return [f"{item['place']}: {item['text']}" for item in found["full"]]
+    return [item["text"] for item in found["full"]]
 
 
 def _labels(results: pd.DataFrame, ranked: pd.DataFrame, meta: ReportMeta, lang: str) -> dict[str, str]:

@@ -72,7 +72,7 @@ def test_national_first_then_size():
     assert first["indicator_id"] == "accountability" and first["location"] == "All"  # -9.5 points, national
     assert list(ranked["_lvl"]) == sorted(ranked["_lvl"])
     sentence = finding_sentences(results, compare_rounds(results), ReportMeta(), top=3)[0]
-    assert sentence.startswith("All locations: Label accountability worsened in All locations: 50.0% in R1 → 40.5% in R3")
+    assert sentence.startswith("Label accountability worsened in All locations: 50.0% in R1 → 40.5% in R3")
     assert "(−9.5 points)" in sentence and "Also significant since R2 (−5.5 points)" in sentence
 
 

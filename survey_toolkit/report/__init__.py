@@ -52,6 +52,7 @@ def render_report(
     chart_formats: Sequence[str] = ("svg",),
     parquet: bool | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    csv_bom: bool = False,
 ) -> dict[str, list[Path]]:
     """Write every output into ``out_dir`` and return the paths by kind.
 
@@ -59,7 +60,8 @@ def render_report(
     ``comparisons.csv`` (plus ``.parquet`` when pyarrow is installed), and ``charts/<lang>/`` with
     a trend and a location chart per indicator and the change heatmap. Comparisons are computed
     with :func:`survey_toolkit.comparison.compare_rounds` when not given. ``progress(step, done, total)``
-    is called as the outputs are written: ``step`` is ``"report"`` then the kind just written
+    is called as the outputs are written (``csv_bom=True``: CSV files with a byte order mark, for Excel on
+    Windows): ``step`` is ``"report"`` then the kind just written
     (``"report:charts en"``, ``"report:html en"``, ``"report:excel en"``, ``"report:tidy"``).
     """
     meta = meta or ReportMeta()
@@ -91,6 +93,7 @@ def render_report(
         step(f"html {lang}")
         files["excel"].append(write_excel(out / f"results.{lang}.xlsx", table, comparisons, meta=meta, lang=lang))
         step(f"excel {lang}")
-    files["tidy"] = write_tidy(out, table, comparisons, meta=meta, parquet=parquet)
+    lang = languages[0] if languages else "en"
+    files["tidy"] = write_tidy(out, table, comparisons, meta=meta, parquet=parquet, lang=lang, bom=csv_bom)
     step("tidy")
     return files

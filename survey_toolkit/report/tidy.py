@@ -20,7 +20,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import ReportMeta, atomic_write_bytes, atomic_write_with, is_formula_like, prepare_results
+from ..disclosure import group_columns_of
+from ._common import (
+    ReportMeta,
+    atomic_write_bytes,
+    atomic_write_with,
+    group_value,
+    is_formula_like,
+    is_missing,
+    location_name,
+    prepare_results,
+    round_name,
+)
 
 __all__ = ["write_csv", "write_parquet", "write_tidy", "parquet_available", "excel_safe_text"]
 
@@ -53,12 +64,54 @@ def excel_safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(path: str | os.PathLike[str], table: pd.DataFrame, *, excel_safe: bool = True) -> Path:
-    """Write ``table`` as UTF-8 CSV atomically (no index, ``\\n`` line ends)."""
+def write_csv(
+    path: str | os.PathLike[str], table: pd.DataFrame, *, excel_safe: bool = True, bom: bool = False
+) -> Path:
+    """Write ``table`` as UTF-8 CSV atomically (no index, ``\\n`` line ends).
+
+    ``bom=True`` starts the file with a UTF-8 byte order mark, which Excel on Windows needs to read
+    accented and non-Latin text correctly when the file is double-clicked.
+    """
     frame = excel_safe_text(table) if excel_safe else table
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n")
-    return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    return atomic_write_bytes(path, buf.getvalue().encode("utf-8-sig" if bom else "utf-8"))
+
+
+COUNT_COLUMNS = ("n", "n_numerator", "n_missing", "n_to", "n_from")
+"""Respondent counts: written as integers (``410``, not ``410.0``)."""
+
+
+def with_labels(table: pd.DataFrame, meta: ReportMeta, lang: str = "en") -> pd.DataFrame:
+    """The table with a display label beside each code a reader would otherwise have to look up:
+    ``location_name`` after ``location``, ``round_label`` after ``round`` (and after ``round_from`` /
+    ``round_to``), ``<group>_label`` after each disaggregation column; counts as integers."""
+    meta = meta.for_language(lang)
+    out = table.copy()
+    for col in COUNT_COLUMNS:
+        if col in out.columns:
+            values = pd.to_numeric(out[col], errors="coerce")
+            if values.dropna().eq(values.dropna().round()).all():
+                out[col] = values.round().astype("Int64")
+    labels: dict[str, pd.Series] = {}
+    if "location" in out.columns:
+        names = {v: location_name(meta, v, lang) for v in pd.unique(out["location"])}
+        labels["location"] = out["location"].map(names)
+    for col in ("round", "round_from", "round_to"):
+        if col in out.columns:
+            labels[col] = out[col].map(lambda r: round_name(meta, r) if not is_missing(r) else r)
+    for col in group_columns_of(out):
+        if col != "location":
+            values = {v: group_value(meta, col, v, lang) for v in pd.unique(out[col].dropna())}
+            labels[col] = out[col].map(values)
+    columns = []
+    for col in out.columns:
+        columns.append(col)
+        if col in labels:
+            columns.append("location_name" if col == "location" else f"{col}_label")
+    for col, series in labels.items():
+        out["location_name" if col == "location" else f"{col}_label"] = series
+    return out[columns]
 
 
 def write_parquet(path: str | os.PathLike[str], table: pd.DataFrame) -> Path:
@@ -75,21 +128,25 @@ def write_tidy(
     *,
     meta: ReportMeta | None = None,
     parquet: bool | None = None,
+    lang: str = "en",
+    bom: bool = False,
 ) -> list[Path]:
     """Write ``results.csv`` and ``comparisons.csv`` (and ``.parquet`` twins) into ``out_dir``.
 
-    ``parquet=None`` writes Parquet when pyarrow is installed. Returns the paths written.
+    Each table has the labels of ``lang`` beside its codes (:func:`with_labels`) and integer counts.
+    ``parquet=None`` writes Parquet when pyarrow is installed; ``bom=True`` writes the CSV files with a
+    UTF-8 byte order mark (Excel on Windows). Returns the paths written.
     """
     meta = meta or ReportMeta()
     out = Path(out_dir)
     table = prepare_results(results, meta.rules)
-    tables = {"results": table}
+    tables = {"results": with_labels(table, meta, lang)}
     if comparisons is not None:
-        tables["comparisons"] = comparisons
+        tables["comparisons"] = with_labels(comparisons, meta, lang)
     with_parquet = parquet_available() if parquet is None else parquet
     written = []
     for name, frame in tables.items():
-        written.append(write_csv(out / f"{name}.csv", frame))
+        written.append(write_csv(out / f"{name}.csv", frame, bom=bom))
         if with_parquet:
             written.append(write_parquet(out / f"{name}.parquet", frame))
     return written

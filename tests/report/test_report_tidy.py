@@ -83,3 +83,29 @@ def test_excel_safe_text_escapes_categorical_columns():
     assert out["location"].tolist() == ['\'=HYPERLINK("http://x","a")', "ok", "ok"]
     assert out["s"].tolist() == ["'=1+1", "x", "y"]
     assert frame["location"].iloc[0].startswith("=")  # the input is not modified
+
+
+def test_labels_beside_codes_and_integer_counts(tmp_path):
+    from survey_toolkit.report.tidy import write_tidy
+
+    from .conftest import make_meta, make_results
+
+    paths = write_tidy(tmp_path, make_results(), meta=make_meta(), parquet=False)
+    text = (tmp_path / "results.csv").read_text(encoding="utf-8")
+    header = text.splitlines()[0].split(",")
+    assert header[header.index("location") + 1] == "location_name"
+    assert header[header.index("round") + 1] == "round_label"
+    rows = pd.read_csv(tmp_path / "results.csv", dtype=str)
+    assert set(rows.loc[rows["location"] == "R01D01", "location_name"]) == {"Riverside"}
+    assert set(rows.loc[rows["location"] == "All", "location_name"]) == {"All locations"}
+    assert rows["n"].str.fullmatch(r"\d+").all()  # 410, not 410.0
+    assert not (tmp_path / "results.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert [p.name for p in paths] == ["results.csv"]
+
+
+def test_byte_order_mark_for_excel_on_windows(tmp_path):
+    from survey_toolkit.report.tidy import write_csv
+
+    path = write_csv(tmp_path / "x.csv", pd.DataFrame({"lieu": ["Bord-de-Rivière"]}), bom=True)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and "Bord-de-Rivière" in data.decode("utf-8-sig")

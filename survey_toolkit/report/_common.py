@@ -53,6 +53,9 @@ I18N: dict[str, dict[str, str]] = {
         "contents": "Contents",
         "key_findings": "Key findings",
         "at_a_glance": "All indicators at a glance (all locations)",
+        "summary": "Summary: SDG 16 headline indicators",
+        "summary_note": "All locations, latest round; 95% confidence interval in brackets; change since the baseline "
+        "(* significant after false discovery rate control).",
         "indicator": "Indicator",
         "interpretation": "Interpretation",
         "breakdown": "Breakdown",
@@ -61,6 +64,7 @@ I18N: dict[str, dict[str, str]] = {
         "indicators": "Indicators",
         "heatmap": "Change by location and indicator",
         "since": "Since {round}",
+        "since_lower": "since {round}",
         "heatmap_note": "Colour: green improved, red worsened, blue changed (no direction), grey no significant "
         "change (after false discovery rate control); white: not published. Numbers: change since {from_round}.",
         "methodology": "Methodology",
@@ -133,6 +137,9 @@ I18N: dict[str, dict[str, str]] = {
         "contents": "Sommaire",
         "key_findings": "Principaux résultats",
         "at_a_glance": "Tous les indicateurs en un coup d'œil (ensemble des localités)",
+        "summary": "Synthèse : indicateurs phares de l'ODD 16",
+        "summary_note": "Ensemble des localités, dernière vague ; intervalle de confiance à 95 % entre crochets ; "
+        "évolution depuis la référence (* significative après contrôle du taux de fausses découvertes).",
         "indicator": "Indicateur",
         "interpretation": "Interprétation",
         "breakdown": "Ventilation",
@@ -141,6 +148,7 @@ I18N: dict[str, dict[str, str]] = {
         "indicators": "Indicateurs",
         "heatmap": "Évolution par localité et par indicateur",
         "since": "Depuis {round}",
+        "since_lower": "depuis {round}",
         "heatmap_note": "Couleur : vert amélioration, rouge détérioration, bleu changement (sans sens), gris pas de "
         "changement significatif (après contrôle du taux de fausses découvertes) ; blanc : non publié. "
         "Nombres : évolution depuis {from_round}.",

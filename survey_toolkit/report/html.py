@@ -183,6 +183,9 @@ def build_context(
             }
         )
     toc = [{"anchor": "findings", "text": t(lang, "key_findings")}]
+    summary = _summary(results, comparisons, meta, lang, order, factor)
+    if summary:
+        toc.insert(0, {"anchor": "summary", "text": t(lang, "summary")})
     toc += _toc_entries(results, meta, lang, inds, sections)
     toc += [{"anchor": "heatmap", "text": t(lang, "heatmap")}] if heat else []
     toc += [{"anchor": "methodology", "text": t(lang, "methodology")}]
@@ -200,6 +203,7 @@ def build_context(
         "toc": toc,
         "findings": key_findings(results, comparisons, meta, lang, factor),
         "glance": _glance(results, comparisons, meta, lang, order, factor),
+        "summary": summary,
         "indicators": sections,
         "heatmap": heat,
         "annex": _annex(results, meta, lang, order),
@@ -237,7 +241,8 @@ def _toc_entries(
 
 def _texts(lang: str) -> dict[str, str]:
     keys = ("contents", "key_findings", "no_findings", "heatmap", "methodology", "sample_sizes", "design")
-    keys += ("weights", "exclusions", "definitions", "rules", "at_a_glance", "other_findings")
+    keys += ("weights", "exclusions", "definitions", "rules", "at_a_glance", "other_findings", "summary",
+             "summary_note", "sdg")
     return {k: t(lang, k) for k in keys}
 
 
@@ -252,6 +257,51 @@ def _value_text(value: Any, unit: Any, factor: float, lang: str) -> str:
 def _change_text(value: Any, unit: Any, factor: float, lang: str) -> str:
     text = fmt_number(_scaled(value, unit, factor), digits_for(unit), lang, signed=True)
     return f"{text} {t(lang, 'points')}" if unit_suffix(unit, lang) else text
+
+
+MAX_SUMMARY = 12
+"""Most headline indicators on the one-screen summary."""
+
+
+def _summary(
+    results: pd.DataFrame, comp: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str], factor: float
+) -> list[dict]:
+    """The one-screen summary: the official SDG 16 indicators (``sdg`` set, not a variant or an answer
+    category), overall, latest round: estimate, 95% CI and the change since the baseline (else the
+    previous round) with whether it is significant after FDR control."""
+    if "sdg" not in results.columns:
+        return []
+    rows = results[(results["round"].astype(str) == order[-1]) & _headline_rows(results) & _is_overall(results, meta)]
+    rows = rows[rows["sdg"].astype("string").fillna("").str.startswith("16")]
+    for col in ("category", "variant_of"):
+        if col in rows.columns:
+            rows = rows[rows[col].isna() | (rows[col].astype("string") == "").fillna(False).astype(bool)]
+    rows = rows.drop_duplicates("indicator_id").head(MAX_SUMMARY)
+    if not len(rows):
+        return []
+    changes: dict[str, dict] = {}
+    if len(comp):
+        part = comp[_headline_rows(comp) & _is_overall(comp, meta)]
+        for rec in part.to_dict("records"):
+            key = str(rec["indicator_id"])
+            if key not in changes or rec["comparison"] == "baseline":
+                changes[key] = rec
+    texts = indicator_texts(rows, meta, lang)
+    cards = []
+    for row in rows.to_dict("records"):
+        ind = str(row["indicator_id"])
+        change = changes.get(ind)
+        cell = _change_cell(change, factor, lang)
+        word = _interpretation(change, meta, lang)
+        since = t(lang, "since_lower", round=round_name(meta, change["round_from"])) if change else ""
+        cards.append({
+            "title": texts[ind][0], "sdg": str(row["sdg"]),
+            "value": "—" if bool(row.get("suppressed")) else _value_text(row["estimate"], row.get("unit"), factor, lang),
+            "ci": fmt_ci(row, factor, lang), "change": cell["text"] if change else "", "since": since,
+            "cls": str(change["interpretation"]).replace(" ", "-") if change and not change.get("suppressed") else "",
+            "word": word,
+        })  # fmt: skip
+    return cards
 
 
 def _glance(

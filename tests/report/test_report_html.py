@@ -205,3 +205,17 @@ def test_breakdown_table_uses_group_names_and_labels():
     assert cells == ["All locations", "Sex", "Female &lt;F&gt;", "44.0", "40.0–48.0", "150"]
     fr = render_html(table, lang="fr")
     assert "Sexe" in fr and "Ventilation" in fr
+
+
+def test_one_screen_summary_of_the_sdg_16_headline_indicators_comes_first():
+    table = make_results().assign(sdg=lambda r: r["indicator_id"].map({"trust_police": "16.6.2", "csi": None,
+                                                                       "tf_harassment": "16.1.3"}))  # fmt: skip
+    html = render_html(table, meta=make_meta(), lang="en")
+    body = html.split("<body>", 1)[1]
+    assert body.index('id="summary"') < body.index('id="findings"') < body.index('id="ind-trust_police"')
+    summary = body.split('id="summary"', 1)[1].split("</section>", 1)[0]
+    cards = re.findall(r'<div class="card ([^"]*)">(.*?)</div>', summary)
+    assert len(cards) == 2  # the two SDG 16 indicators; the index has no SDG number
+    cls, trust = cards[0]
+    assert cls == "improved" and "SDG 16.6.2" in trust and "55.0%" in trust and "[53.0–57.0]" in trust
+    assert "+15.0 points* since R1" in trust

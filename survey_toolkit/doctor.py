@@ -33,6 +33,7 @@ REQUIRED_PACKAGES = {
     "typer": "typer",
     "rich": "rich",
     "PIL": "Pillow",
+    "matplotlib": "matplotlib",
     "requests": "requests",
 }
 OPTIONAL_PACKAGES = {

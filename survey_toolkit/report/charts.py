@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -563,13 +564,30 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps", "ur", "he"})
 """Languages written right to left (the HTML report and the charts' text direction)."""
 
 
-def figure_bytes(fig: Canvas, fmt: str = "svg", *, dpi: int = 150) -> bytes:
-    """The chart as SVG or PNG bytes (deterministic: same chart, same bytes)."""
-    if fmt == "svg":
-        return fig.svg()
-    if fmt == "png":
-        return fig.png(scale=dpi / 75)
-    raise ValueError(f"chart format must be 'svg' or 'png', got {fmt!r}")
+def figure_bytes(fig: Canvas | Any, fmt: str = "svg", *, dpi: int = 150) -> bytes:
+    """The chart as SVG or PNG bytes (deterministic: same chart, same bytes).
+
+    ``fig`` is a :class:`Canvas` (the report's charts) or a matplotlib ``Figure`` (the planning and
+    small-area charts), saved with a fixed hash salt, text as text and no dates."""
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"chart format must be 'svg' or 'png', got {fmt!r}")
+    if not isinstance(fig, Canvas):
+        return _matplotlib_bytes(fig, fmt, dpi)
+    return fig.svg() if fmt == "svg" else fig.png(scale=dpi / 75)
+
+
+def _matplotlib_bytes(fig: Any, fmt: str, dpi: int) -> bytes:
+    import io
+
+    from matplotlib import rc_context
+
+    buf = io.BytesIO()
+    with rc_context({"svg.hashsalt": "survey_toolkit", "svg.fonttype": "none", "path.simplify": False}):
+        if fmt == "svg":
+            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        else:
+            fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
 
 
 def build_charts(

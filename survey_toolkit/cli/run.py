@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -68,6 +68,13 @@ def render_warnings(problems: ValidationReport) -> None:
     err_console.print("  (see them all with 'survey-toolkit validate PROJECT'; exclusions are in quality.csv)")
 
 
+def run_pipeline(*args: Any, **kwargs: Any) -> RunResult:
+    """:func:`survey_toolkit.pipeline.run`, imported when a command runs (so that --help stays fast)."""
+    from ..pipeline import run
+
+    return run(*args, **kwargs)
+
+
 class PhaseProgress:
     """The pipeline's ``progress(step, done, total)`` on stderr.
 
@@ -100,7 +107,6 @@ class PhaseProgress:
 def run_until(project_arg: Path, until: str, output: Path | None, *, timestamp: bool = False) -> RunResult:
     """Run the pipeline up to ``until`` with progress on stderr; render warnings, files and, after a
     report, where things are and the three key findings."""
-    from ..pipeline import run as run_pipeline
     from ..project import load_project
 
     project = with_output(load_project(project_arg), output)

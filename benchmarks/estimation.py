@@ -17,7 +17,10 @@ x 4 rounds, 20 binary indicators with 5% missing values) and times:
 4. ``svy`` (``Sample(...).estimation.prop([...], by=["location", "round"], drop_nulls=True)``: the
    missing rows leave each indicator's estimate but stay in the design) on the first
    ``--svy-indicators`` indicators (default 2; 0 skips);
-5. ``samplics`` (``TaylorEstimator(PopParam.prop).estimate(..., domain=<location x round>,
+5. raked designs: the same 20 indicators on the design raked to location, sex and age margins,
+   against the plain design in the same run (``raked / plain``), at the given rows x 200 domains and at
+   100,000 rows x 1,600 domains (location x round x sex x age; ``--no-raked`` skips);
+6. ``samplics`` (``TaylorEstimator(PopParam.prop).estimate(..., domain=<location x round>,
    remove_nan=True)``, one call per indicator) on the first ``--samplics-indicators`` indicators
    (default 2; 0 skips). ``remove_nan`` physically drops the rows missing the indicator (the SE is
    unchanged as long as every PSU keeps a row, which the harness checks and reports), and the CI uses
@@ -73,7 +76,55 @@ def generate(n: int, seed: int = 20261121) -> pd.DataFrame:
         y = (rng.random(n) < p).astype(float)
         y[rng.random(n) < 0.05] = np.nan
         cols[f"i{i + 1}"] = y
+    extra = np.random.default_rng(seed + 1)  # own stream: the columns above do not change
+    cols["sex"] = extra.integers(1, 3, n)
+    cols["age"] = extra.integers(1, 5, n)
     return pd.DataFrame(cols)
+
+
+RAKE_MARGINS = ("location", "sex", "age")
+
+
+def rake_targets(frame: pd.DataFrame) -> dict:
+    """Census-like margins: every other category 10 % above its weighted sample share, all summing to N."""
+    total = frame["w"].sum()
+    margins = {}
+    for col in RAKE_MARGINS:
+        sums = frame.groupby(col)["w"].sum()
+        shifted = sums * np.where(np.arange(sums.size) % 2, 1.1, 0.9)
+        margins[col] = {k: float(v) for k, v in (shifted * total / shifted.sum()).items()}
+    return margins
+
+
+def raked_ratio(frame: pd.DataFrame, by: list[str], repeat: int) -> tuple[float, float, float]:
+    """Best-of-``repeat`` times of ``estimate`` on the plain and on the raked design (interleaved, same
+    indicators and domains), and the raking time. The variance of the raked design uses the
+    calibration residuals of every domain (R ``rake()``'s)."""
+    from survey_toolkit.weighting import rake
+
+    design = Design(weights="w", strata="stratum", psu="psu")
+    t_rake, raked = time_it(lambda: rake(frame, rake_targets(frame), design), 1)
+    indicators = [f"i{i + 1}" for i in range(N_IND)]
+    t_plain = t_raked = np.inf
+    for _ in range(repeat):
+        t_plain = min(t_plain, time_it(
+            lambda: estimate(frame, design, indicators, "proportion", category=1.0, by=by), 1)[0])
+        t_raked = min(t_raked, time_it(
+            lambda: estimate(raked.frame, raked.design, indicators, "proportion", category=1.0, by=by), 1)[0])
+    return t_plain, t_raked, t_rake
+
+
+def report_raked(frame: pd.DataFrame, repeat: int) -> None:
+    """Raked / plain time ratios: the given rows x 200 domains, and 100,000 rows x 1,600 domains."""
+    cases = [(frame, ["location", "round"]), (generate(100_000), ["location", "round", "sex", "age"])]
+    for data, by in cases:
+        t_plain, t_raked, t_rake = raked_ratio(data, by, repeat)
+        domains = int(np.prod([data[c].nunique() for c in by]))
+        print(
+            f"raked design             : {len(data):,} rows x {domains:,} domains, 20 indicators: plain "
+            f"{t_plain:.3f} s, raked {t_raked:.3f} s -> raked / plain = {t_raked / t_plain:.2f}x "
+            f"(rake on {', '.join(RAKE_MARGINS)}: {t_rake:.2f} s, not included)"
+        )
 
 
 def numpy_floor(frame: pd.DataFrame, indicators: list[str]) -> np.ndarray:
@@ -287,6 +338,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-r", action="store_true", help="skip the R svyby timing")
+    ap.add_argument("--no-raked", action="store_true", help="skip the raked / plain design ratios")
     ap.add_argument("--r-indicators", type=int, default=N_IND, help="indicators in the R run")
     ap.add_argument("--svy-indicators", type=int, default=2, help="indicators in the svy run (0 skips)")
     ap.add_argument(
@@ -328,6 +380,8 @@ def main() -> None:
     print(f"survey_toolkit.estimate : {t_engine:7.3f} s  (of which design.prepare {t_prep:.3f} s)")
     print(f"numpy floor (SEs only)  : {t_floor:7.3f} s  -> engine / floor = {t_engine / t_floor:.2f}x")
 
+    if not args.no_raked:
+        report_raked(frame, args.repeat)
     if not args.no_r:
         sub = frame[["stratum", "psu", "location", "round", "w"] + indicators[: args.r_indicators]]
         t_r, note = time_r(sub, args.r_indicators)

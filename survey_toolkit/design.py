@@ -32,7 +32,9 @@ A. Generic (what ``survey_toolkit.weighting`` uses): ``Design(..., weights=<cali
    ``(n_rows, q)`` -- rows in frame order, one column per statistic x domain, on the total scale (already
    multiplied by the weight, zero outside the domain) -- and returns the residuals, same shape, without
    changing ``u``. The engine then forms cluster totals of the residuals as usual. Columns are passed in
-   blocks, so ``residualize`` must treat columns independently.
+   blocks, so ``residualize`` must treat columns independently. An object that also has
+   ``domain_projector(clusters, n_clusters)`` (``survey_toolkit.weighting.Calibration`` does) gets the
+   fast route: all domains from grouped sums, never an (n_rows x domains) matrix (docs/methodology.md).
 
 B. Grouped projection (no per-row matrix, fastest): the steps below.
 

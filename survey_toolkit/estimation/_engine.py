@@ -17,9 +17,13 @@ clusters without domain rows enter with z = 0 (domain estimation by zero weights
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from scipy import sparse
+from threadpoolctl import ThreadpoolController
 
 from ..design import PreparedDesign, Stage
 
@@ -90,6 +94,33 @@ class _Cache:
         self._cells: dict[int, Cells] = {}
         self._keys: dict[int, np.ndarray] = {}
 
+    def projector(self, n_stages: int):
+        """The calibration's domain projector for the first ``n_stages`` stages, or None (generic hook)."""
+        if "_projector" not in self.__dict__:
+            cal = self.prep.design.calibration
+            make = getattr(cal, "domain_projector", None)
+            stages = self.prep.stages[:n_stages]
+            self.__dict__["_projector"] = (
+                None if make is None else make([st.cluster for st in stages], [st.n_clusters for st in stages])
+            )
+        return self.__dict__["_projector"]
+
+    def bound(self, proj):
+        """Rows inside a domain (None: all), their domains, and the projector bound to them."""
+        if "_bound" not in self.__dict__:
+            inside = self.part.inside
+            rows = None if inside.all() else np.flatnonzero(inside)
+            d_in = self.part.dom if rows is None else self.part.dom[rows]
+            with _one_blas_thread():
+                self.__dict__["_bound"] = (rows, d_in, proj.bind(rows, d_in, self.part.n))
+        return self.__dict__["_bound"]
+
+    def projected(self, s: int, G: np.ndarray) -> _Projected:
+        key = f"_projected{s}"
+        if key not in self.__dict__:
+            self.__dict__[key] = _Projected.build(self.prep.stages[s], G, self.part.n, self.cells(s).n_cells)
+        return self.__dict__[key]
+
     def cells(self, s: int) -> Cells:
         if s not in self._cells:
             self._cells[s] = Cells.build(self.prep.stages[s], self.part)
@@ -141,13 +172,21 @@ def _stage_variance(
     members: np.ndarray | None,
     D: int,
     key: np.ndarray | None = None,
+    given: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Variance contribution of one stage per domain, and the number of domain-lonely strata."""
+    """Variance contribution of one stage per domain, and the number of domain-lonely strata.
+
+    ``given``: the per (group, domain) sums of z and z^2 when the caller has them (then the cell
+    arguments are not used).
+    """
     design = prep.design
-    vals = [z, z * z]
-    if members is not None:
-        vals.append((members > 0).astype(float))
-    sums = _group_sums(stage, cell_cluster, cell_dom, D, vals, key)
+    if given is not None:
+        sums = list(given)
+    else:
+        vals = [z, z * z]
+        if members is not None:
+            vals.append((members > 0).astype(float))
+        sums = _group_sums(stage, cell_cluster, cell_dom, D, vals, key)
     S, SS = sums[0], sums[1]
     n = stage.n[:, None]
     coef = (stage.mult * (1.0 - stage.f))[:, None]
@@ -246,6 +285,86 @@ def _calibrated_cells(prep, stage, cells, z, part, models, betas):
     return ar // D, ar % D, Z.ravel()
 
 
+@lru_cache(maxsize=1)
+def _blas_controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """BLAS limited to one thread: the calibration products are small and many, and a multithreaded
+    BLAS spends 100x their cost waking threads when the cores are busy (measured on 2 shared cores)."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+#: dense (cluster x domain) residual totals up to this many cells; above, sums by quadratic forms
+_DENSE_RESID = 1 << 24
+
+
+@dataclass(frozen=True, eq=False)
+class _Projected:
+    """What the residual sums of one stage need from the calibration factors' cluster totals ``G``
+    (independent of the statistic, so built once per call): G as a sparse matrix (a cluster usually
+    touches one category of each margin), the stratum membership of the clusters, the stratum totals
+    of G and, for the quadratic-form route, the non-zero entries (stratum g, a <= b, value) of
+    ``M_g = sum over the clusters of g of G_i G_i'`` (off-diagonal values doubled)."""
+
+    G: sparse.csr_matrix
+    member: sparse.csr_matrix
+    GH: np.ndarray
+    quad: tuple[np.ndarray, np.ndarray, np.ndarray, sparse.csr_matrix] | None
+
+    @classmethod
+    def build(cls, stage: Stage, G: np.ndarray, D: int, n_cells: int) -> _Projected:
+        H, nc = stage.n_groups, stage.n_clusters
+        p = G.shape[1]
+        Gs = sparse.csr_matrix(G)
+        member = sparse.csr_matrix((np.ones(nc), (stage.cluster_group, np.arange(nc))), shape=(H, nc))
+        rows = np.repeat(np.arange(nc), np.diff(Gs.indptr))
+        K = sparse.csr_matrix((Gs.data, (rows, stage.cluster_group[rows] * p + Gs.indices)), shape=(nc, H * p))
+        M = (K.T @ Gs).tocoo()  # stacked M_g: row g * p + a, column b
+        g, a, b = M.row // p, M.row % p, M.col
+        upper = (a <= b) & (M.data != 0)
+        g, a, b = g[upper], a[upper], b[upper]
+        val = np.where(a == b, 1.0, 2.0) * M.data[upper]
+        dense_cost = (Gs.nnz + 6 * nc) * D
+        quad_cost = 3 * val.size * D + 4 * n_cells
+        quad = None
+        if nc * D > _DENSE_RESID or quad_cost < dense_cost:
+            Q = sparse.csr_matrix((np.ones(val.size), (g, np.arange(val.size))), shape=(H, val.size))
+            quad = (a, b, val, Q)
+        return cls(Gs, member, np.asarray(member @ G), quad)
+
+
+def _projected_sums(stage: Stage, cells: Cells, z: np.ndarray, proj: _Projected, C: np.ndarray, D: int):
+    """Per (group, domain) sums of the residual cluster totals ``Z = Zx - G @ C`` and of their squares.
+
+    ``z`` are the observed (cluster, domain) cell totals of x, ``G`` the cluster totals of the
+    calibration factors and ``C`` their coefficients for every domain (see ``DomainProjector``). All
+    domains at once, by whichever of two exact routes costs fewer operations: the dense
+    (cluster x domain) grid, or per stratum
+    ``sum_i Z_id^2 = sum_i zx_id^2 - 2 sum_i zx_id G_i C_d + C_d' (sum_i G_i G_i') C_d``.
+    """
+    H = stage.n_groups
+    G = proj.G
+    if proj.quad is None:
+        Z = -np.asarray(G @ C)
+        Z[cells.cell_cluster, cells.cell_dom] += z
+        return np.asarray(proj.member @ Z), np.asarray(proj.member @ (Z * Z))
+    key = stage.cluster_group[cells.cell_cluster] * D + cells.cell_dom
+    Gc = G[cells.cell_cluster]  # the cells' rows of G (sparse)
+    cell_of = np.repeat(np.arange(cells.n_cells), np.diff(Gc.indptr))
+    fitted = np.bincount(cell_of, weights=Gc.data * C[Gc.indices, cells.cell_dom[cell_of]],
+                         minlength=cells.n_cells)
+    S = np.bincount(key, weights=z, minlength=H * D).reshape(H, D) - proj.GH @ C
+    SS = np.bincount(key, weights=z * (z - 2 * fitted), minlength=H * D).reshape(H, D)
+    a, b, val, Q = proj.quad
+    block = max(1, _DENSE_RESID // max(D, 1))
+    for lo in range(0, val.size, block):  # sum over the entries of M_g of M_g[a, b] C[a, d] C[b, d]
+        hi = min(val.size, lo + block)
+        SS += np.asarray(Q[:, lo:hi] @ (C[a[lo:hi]] * C[b[lo:hi]] * val[lo:hi, None]))
+    return S, SS
+
+
 #: at most this many float64 cells per block of linearised values passed to ``residualize``
 _RESID_BLOCK = 1 << 24
 
@@ -295,10 +414,29 @@ def linear_variance(
     dom_lonely = np.zeros(D, dtype=np.int64)
     calib = _calibration_terms(prep, part, lin) if prep.calibration else None
     n_stages = next((s for s, st in enumerate(prep.stages) if not np.any(st.mult > 0)), len(prep.stages))
-    resid = None
+    resid = proj = None
     if prep.design.calibration is not None:
-        resid = _residualized_totals(prep, part, lin, n_stages)
+        with _one_blas_thread():
+            proj = cache.projector(n_stages)
+        if proj is None:
+            resid = _residualized_totals(prep, part, lin, n_stages)
+        else:
+            rows, d_in, coefficients = cache.bound(proj)
+            sel = slice(None) if rows is None else rows
+            x_in = lin.a[sel] * lin.c1[d_in]
+            if lin.b is not None:
+                x_in += lin.b[sel] * lin.c2[d_in]
+            with _one_blas_thread():
+                coef = coefficients(x_in)
     for s, stage in enumerate(prep.stages[:n_stages]):
+        if proj is not None:
+            cells = cache.cells(s)
+            z = _cell_z(cells, lin, pre0 if s == 0 else None)
+            with _one_blas_thread():
+                given = _projected_sums(stage, cells, z, cache.projected(s, proj.sums[s]), coef, D)
+            v, dl = _stage_variance(prep, stage, None, None, None, None, D, given=given)
+            V += v
+            continue
         if resid is not None:
             ar = np.arange(stage.n_clusters * D)
             v, dl = _stage_variance(prep, stage, ar // D, ar % D, resid[s].ravel(), None, D)

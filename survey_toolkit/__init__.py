@@ -34,7 +34,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: Public name -> the module that defines it (imported on first access).
 _LAZY: dict[str, str] = {
-    "Design": "design",
+    "Design": "design", "Replicates": "design",
     "estimate": "estimation", "compare": "estimation", "compare_independent": "estimation",
     "crosstab_test": "estimation", "regression": "estimation", "wald_test": "estimation", "Regression": "estimation",
     "read_instrument": "instrument", "Instrument": "instrument", "Question": "instrument", "Choice": "instrument",

@@ -76,7 +76,10 @@ from .errors import DesignError, Location, Problem, did_you_mean
 
 __all__ = [
     "LONELY_PSU_POLICIES",
+    "REPLICATE_TYPES",
     "Design",
+    "Replicates",
+    "PreparedReplicates",
     "PreparedDesign",
     "Stage",
     "CalibrationModel",
@@ -85,6 +88,8 @@ __all__ = [
 
 LONELY_PSU_POLICIES = ("fail", "remove", "certainty", "adjust", "average")
 LONELY_CENTRES = ("zero", "mean")
+#: replicate-weight types, with R ``svrepdesign``'s names
+REPLICATE_TYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap", "other")
 #: a stratum is self-representing when (N - n)/N is below this (R survey's tolerance)
 CERTAINTY_TOL = 1e-7
 #: at most this many rows are named in one summarised problem
@@ -103,6 +108,84 @@ def _as_names(value: Any, what: str) -> tuple[str | None, ...]:
         out = tuple(None if v is None else str(v) for v in value)
         return out
     raise TypeError(f"{what} must be a column name or a list of column names, not {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Replicate weights given in the data, as R ``svrepdesign`` declares them.
+
+    Args:
+        columns: the replicate weight columns, one per replicate.
+        type: ``JK1``, ``JKn``, ``BRR``, ``Fay``, ``bootstrap`` or ``other`` (R's names).
+        scale, rscales: v = scale * sum_r rscales_r (theta_r - centre)^2. Defaults as R: JK1 (R-1)/R
+            (R replicates), BRR 1/R, Fay 1/(R (1 - rho)^2), bootstrap 1/(R - 1), other 1; rscales 1. JKn
+            needs ``rscales`` ((n_h - 1)/n_h of each replicate's stratum). BRR and Fay ignore a given
+            scale, as R does.
+        rho: Fay's coefficient (required for ``Fay``).
+        mse: centre at the full-sample estimate (R ``mse=TRUE``) instead of the replicates' mean.
+        combined_weights: the columns are the replicate analysis weights (default, R's default); with
+            ``False`` they are multipliers of the sampling weights.
+        df: design degrees of freedom; default the rank of the replicate weights minus 1 (per domain).
+    """
+
+    columns: tuple[str, ...]
+    type: str = "other"
+    scale: float | None = None
+    rscales: Any = None
+    rho: float | None = None
+    mse: bool = False
+    combined_weights: bool = True
+    df: float | None = None
+
+    def __post_init__(self) -> None:
+        cols = (self.columns,) if isinstance(self.columns, str) else tuple(str(c) for c in self.columns)
+        if not cols:
+            raise ValueError("replicates need at least one replicate weight column")
+        object.__setattr__(self, "columns", cols)
+        if self.type not in REPLICATE_TYPES:
+            raise ValueError(f"replicate type {self.type!r} is not one of {', '.join(REPLICATE_TYPES)}")
+        if self.type == "Fay" and (self.rho is None or not 0 <= self.rho < 1):
+            raise ValueError("type='Fay' needs rho, with 0 <= rho < 1 (R: 'you must supply the correct rho')")
+        if self.rscales is not None:
+            rs = np.atleast_1d(np.asarray(self.rscales, dtype=float))
+            if rs.size not in (1, len(cols)):
+                raise ValueError(f"rscales has length {rs.size}, should be 1 or {len(cols)} (one per replicate)")
+            object.__setattr__(self, "rscales", tuple(float(v) for v in np.broadcast_to(rs, (len(cols),))))
+        if self.type == "JKn" and self.rscales is None and self.combined_weights:
+            raise ValueError("type='JKn' with combined weights needs rscales ((n_h - 1)/n_h per replicate)")
+
+    def scales(self, weights: np.ndarray, analysis: np.ndarray) -> tuple[float, np.ndarray]:
+        """(scale, rscales) for R replicates, with R ``svrepdesign``'s defaults."""
+        R = len(self.columns)
+        rscales = np.ones(R) if self.rscales is None else np.asarray(self.rscales, dtype=float)
+        if self.type == "BRR":
+            return 1.0 / R, rscales
+        if self.type == "Fay":
+            return 1.0 / (R * (1.0 - float(self.rho)) ** 2), rscales
+        if self.scale is not None:
+            return float(self.scale), rscales
+        if self.type == "JK1":
+            return (R - 1) / R, rscales
+        if self.type == "bootstrap":
+            return 1.0 / (R - 1), rscales
+        return 1.0, rscales
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedReplicates:
+    """Replicate weights applied to a frame: ``factors`` (n x R) = replicate analysis weight / sampling
+    weight (0 where the sampling weight is 0), ``scale``, ``rscales`` (R,), ``mse`` and the declared df."""
+
+    factors: np.ndarray
+    scale: float
+    rscales: np.ndarray
+    mse: bool
+    df: float | None
+    type: str
+
+    @property
+    def n_replicates(self) -> int:
+        return int(self.factors.shape[1])
 
 
 @dataclass(frozen=True)
@@ -127,6 +210,7 @@ class Design:
             ``adjust``/``average``; R ``survey.adjust.domain.lonely``).
         population_scale: the weights estimate population counts, so ``deff_wor`` is reported.
         record_id: optional column used to name records in problems (default ``_record_id`` if present).
+        replicates: a :class:`Replicates`: variances from replicate weights (no strata, psu or fpc then).
         calibration: set by the weighting step: an object whose ``residualize(u)`` maps linearised
             values ``(n_rows, q)`` to calibration residuals (see "Calibration hook" above).
     """
@@ -143,8 +227,17 @@ class Design:
     population_scale: bool = False
     record_id: str | None = None
     calibration: Any = None
+    replicates: Replicates | None = None
 
     def __post_init__(self) -> None:
+        if self.replicates is not None:
+            if not isinstance(self.replicates, Replicates):
+                raise TypeError("replicates must be a survey_toolkit.design.Replicates")
+            if any(n is not None for v in (self.strata, self.psu, self.fpc) for n in _as_names(v, "x")):
+                raise ValueError("a replicate-weight design takes no strata, psu or fpc: the replicate "
+                                 "weights carry the design")
+            if self.calibration is not None:
+                raise ValueError("calibrate replicate designs replicate by replicate (not supported yet)")
         if self.calibration is not None and not callable(getattr(self.calibration, "residualize", None)):
             raise TypeError(
                 "calibration must have a residualize(u) method (survey_toolkit.weighting.Calibration)"
@@ -178,7 +271,8 @@ class Design:
 
     def columns(self) -> list[str]:
         """Every column the design reads."""
-        names = [self.weights, self.probs, *self.strata, *self.psu, *self.fpc]
+        names = [self.weights, self.probs, *self.strata, *self.psu, *self.fpc,
+                 *(self.replicates.columns if self.replicates is not None else ())]
         return [n for n in dict.fromkeys(names) if n is not None]
 
     def prepare(self, frame: pd.DataFrame) -> PreparedDesign:
@@ -250,6 +344,7 @@ class PreparedDesign:
     calibration: tuple[CalibrationModel, ...] = ()
     sweeps: int = 1
     row_labels: np.ndarray | None = field(default=None, repr=False)
+    replicates: PreparedReplicates | None = None
 
     @property
     def n_rows(self) -> int:
@@ -527,8 +622,13 @@ def _prepare(design: Design, frame: pd.DataFrame) -> PreparedDesign:
         raise DesignError(problems)
     if design.weights is None and design.probs is None and all(st.has_fpc for st in stages):
         weights = _weights_from_fpc(stages)
+    replicates = None
+    if design.replicates is not None:
+        replicates, rprobs = _prepare_replicates(design, frame, np.asarray(weights, float), record_col)
+        if rprobs:
+            raise DesignError(rprobs)
     prep = PreparedDesign(design=design, weights=np.asarray(weights, float), stages=tuple(stages),
-                          index=frame.index)
+                          index=frame.index, replicates=replicates)
     late = _calibration_problems(design, len(frame))
     if design.lonely_psu == "fail":
         late += _lonely_problems(prep)
@@ -735,3 +835,35 @@ def _lonely_problems(prep: PreparedDesign) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _prepare_replicates(
+    design: Design, frame: pd.DataFrame, weights: np.ndarray, record_col: str | None
+) -> tuple[PreparedReplicates | None, list[Problem]]:
+    """Replicate factors (analysis weight / sampling weight) and scales; problems for bad values."""
+    spec = design.replicates
+    problems: list[Problem] = []
+    cols = []
+    for col in spec.columns:
+        raw = pd.to_numeric(frame[col], errors="coerce").astype(float).to_numpy()
+        bad = np.flatnonzero(~np.isfinite(raw) | (raw < 0))
+        if bad.size:
+            problems.append(_rows_problem(
+                frame, bad, "bad-replicate-weight", "missing, negative or non-numeric replicate weight", col,
+                record_col, "a number >= 0", "missing or < 0",
+                "every row needs every replicate weight (R: 'Missing values not allowed in repweights')"))
+        cols.append(raw)
+    if problems:
+        return None, problems
+    rep = np.column_stack(cols)
+    analysis = rep if spec.combined_weights else rep * weights[:, None]
+    orphan = np.flatnonzero((weights == 0) & np.any(analysis > 0, axis=1))
+    if orphan.size:
+        problems.append(_rows_problem(
+            frame, orphan, "replicate-weight-without-weight", "replicate weight > 0 where the sampling weight is 0",
+            spec.columns[0], record_col, "replicate weights 0 where the sampling weight is 0", "> 0",
+            "check the weight column: a zero sampling weight puts the row outside every domain"))
+        return None, problems
+    factors = np.divide(analysis, weights[:, None], out=np.zeros_like(analysis), where=weights[:, None] > 0)
+    scale, rscales = spec.scales(weights, analysis)
+    return PreparedReplicates(factors, scale, rscales, bool(spec.mse), spec.df, spec.type), problems

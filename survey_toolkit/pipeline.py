@@ -644,6 +644,8 @@ def _design(project: Project, weights: str) -> Design:
         options["lonely_psu"] = d.lonely_psu
     if d.nest:
         options["nest"] = True
+    if d.replicates is not None:
+        options.update(strata=None, psu=None, fpc=None, replicates=d.replicates)
     return Design(**options)
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .design import REPLICATE_TYPES, Replicates
 from .disclosure import ReportingRules
 from .errors import Location, Problem, SpecError, ValidationReport, did_you_mean
 from .spec.yamlsource import SourceMap, read_yaml
@@ -198,6 +199,8 @@ class DesignSettings:
     base_weights: BaseWeightSettings | None = None
     nest: bool = False
     """PSU ids restart within each stratum (``Design(..., nest=True)``)."""
+    replicates: Replicates | None = None
+    """Replicate weights in the data (``Design(replicates=Replicates(...))``); no strata/psu/fpc then."""
 
 
 @dataclass(frozen=True)
@@ -402,6 +405,17 @@ _DESIGN = {
     "lonely_psu": "str",
     "base_weights": "mapping",
     "nest": "bool",
+    "replicates": "mapping",
+}
+_REPLICATES = {
+    "columns": "str_list",
+    "type": "str",
+    "scale": "number",
+    "rscales": "list",
+    "rho": "number",
+    "mse": "bool",
+    "combined_weights": "bool",
+    "df": "number",
 }
 _BASE = {
     "sample_frame": "file",
@@ -660,7 +674,7 @@ _CHECKERS: dict[str, Callable[[_Ctx, Any, tuple], tuple[bool, Any]]] = {
     "str_map": _check_str_map,
     "date": _check_date,
 }
-_ALL_KINDS = {**_SOURCE, **_REPORT, **_BASE, **_DESIGN, **_ROUND, **_TOP}
+_ALL_KINDS = {**_SOURCE, **_REPORT, **_BASE, **_DESIGN, **_REPLICATES, **_ROUND, **_TOP}
 
 
 def _choice(ctx: _Ctx, value: str | None, allowed: tuple[str, ...], where: tuple, what: str) -> str | None:
@@ -955,6 +969,13 @@ def _design(ctx: _Ctx, data: Any) -> DesignSettings:
     if strata_from and strata is None:
         ctx.add("missing-key", "design has 'strata_from' but no 'strata' column name to build", path, key=True,
                 hint="add 'strata: stratum' (the name of the column to build)")  # fmt: skip
+    replicates = _replicates(ctx, raw["replicates"], (*path, "replicates")) if raw.get("replicates") else None
+    if replicates is not None:
+        for key in ("strata", "psu", "fpc", "strata_from", "base_weights"):
+            if raw.get(key) is not None:
+                ctx.add("bad-value", f"a design with replicate weights takes no '{key}'", (*path, key),
+                        expected="replicates alone (they carry the design)", got=key,
+                        hint=f"remove '{key}', or remove 'replicates' for a Taylor design")  # fmt: skip
     return DesignSettings(
         strata=strata,
         psu=ctx.value(raw, "psu", "str", path),
@@ -967,7 +988,32 @@ def _design(ctx: _Ctx, data: Any) -> DesignSettings:
         lonely_psu=lonely,
         base_weights=base,
         nest=bool(ctx.value(raw, "nest", "bool", path)),
+        replicates=replicates,
     )
+
+
+def _replicates(ctx: _Ctx, data: Any, path: tuple) -> Replicates | None:
+    """``design.replicates``: the replicate weight columns and R ``svrepdesign``'s type and scales."""
+    raw = ctx.keys(data, _REPLICATES, path, "design.replicates")
+    ok = ctx.require(raw, "columns", path, "design.replicates")
+    ok &= ctx.require(raw, "type", path, "design.replicates")
+    rtype = _choice(ctx, ctx.value(raw, "type", "str", path), REPLICATE_TYPES, (*path, "type"), "replicate type")
+    columns = ctx.value(raw, "columns", "str_list", path)
+    options = {k: ctx.value(raw, k, _REPLICATES[k], path) for k in ("scale", "rho", "mse", "combined_weights", "df")}
+    rscales = ctx.value(raw, "rscales", "list", path)
+    if rscales is not None and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rscales):
+        ctx.add("wrong-type", "'rscales' must be a list of numbers, one per replicate column", (*path, "rscales"),
+                expected="[0.5, 0.5, ...]", got="a list with non-numbers")  # fmt: skip
+        return None
+    if not ok or rtype is None or not columns:
+        return None
+    try:
+        return Replicates(tuple(columns), rtype, rscales=rscales,
+                          **{k: v for k, v in options.items() if v is not None})  # fmt: skip
+    except ValueError as err:
+        ctx.add("bad-value", f"design.replicates: {err}", path, expected="R svrepdesign's arguments",
+                got=str(rtype), hint="see 'Replicate weights' in docs/project-file.md")  # fmt: skip
+        return None
 
 
 def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
@@ -1181,6 +1227,11 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     rounds = _rounds(ctx, raw.get("rounds")) if "rounds" in raw else ()
     design = _design(ctx, raw.get("design"))
     weighting = _weighting(ctx, raw.get("weighting"))
+    if design.replicates is not None and weighting.method != "none":
+        ctx.add("bad-value", f"weighting method '{weighting.method}' cannot be combined with replicate weights",
+                ("weighting", "method"), expected="method: none", got=weighting.method,
+                hint="replicate weights must be calibrated replicate by replicate (not supported): use the "
+                "calibrated weights and replicates as delivered, with 'method: none'")  # fmt: skip
     quality = _quality(ctx, raw.get("quality"))
     lraw = ctx.keys(raw.get("locations"), _LOCATIONS, ("locations",), "locations")
     levels = ctx.value(lraw, "levels", "str_list", ("locations",)) or ()

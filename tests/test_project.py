@@ -344,3 +344,40 @@ def test_a_round_export_named_like_an_output_is_located_at_its_file(tmp_path):
     (problem,) = _problems(path)
     assert problem.code == "output-overwrites-input" and "round R2" in problem.message
     assert (problem.location.line, problem.location.column) == (7, 13)
+
+
+def test_replicate_weights_are_read_and_reach_the_design(tmp_path):
+    from survey_toolkit import pipeline
+
+    path = _write(
+        tmp_path,
+        "design:\n  weights: pw\n  replicates:\n    columns: [rw1, rw2, rw3]\n    type: Fay\n    rho: 0.5\n"
+        "    mse: true\nweighting:\n  method: none\n",
+    )
+    project = load_project(path)
+    reps = project.design.replicates
+    assert (reps.columns, reps.type, reps.rho, reps.mse) == (("rw1", "rw2", "rw3"), "Fay", 0.5, True)
+    design = pipeline._design(project, "pw")
+    assert design.replicates == reps and design.strata == (None,) and design.psu == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line", "hint"),
+    [
+        ("design:\n  replicates:\n    columns: [a, b]\n    type: JK3\nweighting:\n  method: none\n", "bad-value", 9,
+         "did you mean 'JK1'?"),
+        ("design:\n  replicates:\n    columns: [a, b]\n    type: Fay\nweighting:\n  method: none\n", "bad-value", 8,
+         "docs/project-file.md"),
+        ("design:\n  replicates:\n    columns: [a, b]\n    type: JKn\n    rscales: [1, x]\nweighting:\n"
+         "  method: none\n", "wrong-type", 10, None),
+        ("design:\n  psu: cl\n  replicates:\n    columns: [a]\n    type: JK1\nweighting:\n  method: none\n",
+         "bad-value", 7, "remove 'psu'"),
+        (f"design:\n  replicates:\n    columns: [a]\n    type: JK1\nweighting:\n  margins: {DEMO / 'census_margins.csv'}\n",
+         "bad-value", 10, "method: none"),
+    ],
+)
+def test_bad_replicate_settings_are_located(tmp_path, text, code, line, hint):
+    (problem,) = _problems(_write(tmp_path, text))
+    assert (problem.code, problem.location.line) == (code, line)
+    if hint is not None:
+        assert hint in problem.hint

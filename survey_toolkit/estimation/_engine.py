@@ -410,6 +410,8 @@ def linear_variance(
     """
     prep, part = cache.prep, cache.part
     D = part.n
+    if prep.replicates is not None:
+        return replicate_variance(prep.replicates, *replicate_estimates(cache, lin)), np.zeros(D, np.int64)
     V = np.zeros(D)
     dom_lonely = np.zeros(D, dtype=np.int64)
     calib = _calibration_terms(prep, part, lin) if prep.calibration else None
@@ -459,10 +461,79 @@ def linear_variance(
     return V, dom_lonely
 
 
+def _domain_sums(cache: _Cache, values: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """(D x R) sums over each domain's rows of ``values * factors[:, r]``: one sparse-dense product."""
+    part = cache.part
+    rows = np.flatnonzero(part.inside & (values != 0))
+    S = sparse.csr_matrix((values[rows], (part.dom[rows], rows)), shape=(part.n, values.size))
+    return np.asarray(S @ factors)
+
+
+def replicate_estimates(cache: _Cache, lin: Linear) -> tuple[np.ndarray, np.ndarray]:
+    """Full-sample and replicate estimates (D,) and (D x R) of the statistic that ``lin`` linearises:
+    a total ``c1 * sum a`` (``b`` None) or a ratio ``sum a / sum b`` (means, proportions, ratios), with the
+    replicate weights as one matrix product for all domains and replicates."""
+    F = cache.prep.replicates.factors
+    part = cache.part
+    with _one_blas_thread():
+        Y_r = _domain_sums(cache, lin.a, F)
+        Y = np.bincount(part.dom[part.inside], weights=lin.a[part.inside], minlength=part.n)
+        if lin.b is None:
+            return lin.c1 * Y, lin.c1[:, None] * Y_r
+        X_r = _domain_sums(cache, lin.b, F)
+        X = np.bincount(part.dom[part.inside], weights=lin.b[part.inside], minlength=part.n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Y / X, Y_r / X_r
+
+
+def replicate_variance(reps, theta: np.ndarray, thetas: np.ndarray) -> np.ndarray:
+    """v = scale * sum_r rscales_r (theta_r - centre)^2 per row of ``thetas`` (statistics.md §11.1).
+
+    The centre is the full-sample estimate (``mse``) or the mean of the replicates with rscales > 0.
+    Replicates that give NaN (e.g. a domain without rows in a replicate) are dropped for that
+    statistic, as R's default ``na.action`` does; all NaN gives NaN.
+    """
+    ok = np.isfinite(thetas)
+    use = ok & (reps.rscales > 0)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = theta if reps.mse else np.where(use, thetas, 0.0).sum(axis=1) / use.sum(axis=1)
+        dev = np.where(ok, thetas - centre[:, None], 0.0)
+        v = reps.scale * (dev * dev * reps.rscales[None, :]).sum(axis=1)
+    return np.where(ok.any(axis=1), v, np.nan)
+
+
+def replicate_df(cache: _Cache, active: np.ndarray) -> np.ndarray:
+    """Per-domain df of a replicate design: the declared df, else the rank of the replicate analysis
+    weights of the domain's rows minus 1 (R ``degf``: ``qr(weights(design, "analysis"), tol=1e-5)$rank - 1``
+    on the subset), from each domain's Gram matrix A_d'A_d, all domains in one sparse product."""
+    reps, part = cache.prep.replicates, cache.part
+    D, R = part.n, reps.n_replicates
+    if reps.df is not None:
+        return np.full(D, float(reps.df))
+    rows = np.flatnonzero(part.inside & active)
+    A = reps.factors[rows] * cache.prep.weights[rows, None]
+    norms = np.sqrt((A * A).sum(axis=0))
+    A = A / np.where(norms > 0, norms, 1.0)[None, :]  # column scaling does not change the rank
+    dom = part.dom[rows]
+    K = sparse.csr_matrix(
+        (A.ravel(), ((dom[:, None] * R + np.arange(R)[None, :]).ravel(), np.repeat(np.arange(rows.size), R))),
+        shape=(D * R, rows.size),
+    )
+    with _one_blas_thread():
+        gram = np.asarray((K @ A).reshape(D, R, R) if rows.size else np.zeros((D, R, R)))
+        lam = np.linalg.eigvalsh(gram)
+    top = lam.max(axis=1, keepdims=True)
+    rank = (lam > 1e-10 * np.where(top > 0, top, np.inf)).sum(axis=1)
+    return rank.astype(float) - 1.0
+
+
 def domain_df(
     cache: _Cache, active: np.ndarray, members0: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-domain design df (PSUs with active rows minus their strata) and the PSU count."""
+    if cache.prep.replicates is not None:
+        n_rows = np.bincount(cache.part.dom[cache.part.inside & active], minlength=cache.part.n)
+        return replicate_df(cache, active), n_rows
     stage = cache.prep.stages[0]
     cells = cache.cells(0)
     D = cache.part.n

@@ -97,11 +97,24 @@ def _side(frame, prep, variable, statistic, denominator, category, mask):
         x, vx = _numeric(frame, denominator)
         valid = valid & vx
     wv = np.where(valid & mask, w, 0.0)
+    active = valid & mask & (w > 0)
     if statistic == "total":
-        return float(np.sum(wv * y)), wv * y, valid & mask & (w > 0)
+        return float(np.sum(wv * y)), wv * y, active, Linear(wv * y, None, np.ones(1), None)
     X = float(np.sum(wv * x))
     theta = float(np.sum(wv * y)) / X if X else np.nan
-    return theta, wv * (y - theta * x) / X if X else np.zeros(len(frame)), valid & mask & (w > 0)
+    u = wv * (y - theta * x) / X if X else np.zeros(len(frame))
+    return theta, u, active, Linear(wv * y, wv * x, np.ones(1), np.ones(1))
+
+
+def _replicate_variances(cache, lin_a: Linear, lin_b: Linear, kind: str) -> tuple[float, float, float]:
+    """Replicate-design variances of the contrast and of each side: the contrast of the replicate
+    estimates (R ``svycontrast`` on replicate designs), not of linearised values."""
+    reps = cache.prep.replicates
+    th_a, r_a = _engine.replicate_estimates(cache, lin_a)
+    th_b, r_b = _engine.replicate_estimates(cache, lin_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        th, r = (th_a - th_b, r_a - r_b) if kind == "difference" else (th_a / th_b, r_a / r_b)
+    return tuple(float(_engine.replicate_variance(reps, t, rr)[0]) for t, rr in ((th, r), (th_a, r_a), (th_b, r_b)))
 
 
 def compare(
@@ -143,8 +156,8 @@ def compare(
     prep = prepare_design(frame, design)
     mask_a = _domain_mask(frame, by, a, "a")
     mask_b = mask_a if paired and b is None else _domain_mask(frame, by, b, "b")
-    th_a, u_a, act_a = _side(frame, prep, var_a, statistic, denominator, category, mask_a)
-    th_b, u_b, act_b = _side(frame, prep, var_b, statistic, denominator, category, mask_b)
+    th_a, u_a, act_a, lin_a = _side(frame, prep, var_a, statistic, denominator, category, mask_a)
+    th_b, u_b, act_b, lin_b = _side(frame, prep, var_b, statistic, denominator, category, mask_b)
     if kind == "difference":
         est, u, null = th_a - th_b, u_a - u_b, 0.0
     else:
@@ -153,9 +166,12 @@ def compare(
     cache = _engine.make_cache(prep, part)
     active = act_a | act_b
     one = np.ones(1)
-    v = _engine.linear_variance(cache, Linear(u, None, one, None), active)[0][0]
-    va = _engine.linear_variance(cache, Linear(u_a, None, one, None), act_a)[0][0]
-    vb = _engine.linear_variance(cache, Linear(u_b, None, one, None), act_b)[0][0]
+    if prep.replicates is not None:
+        v, va, vb = _replicate_variances(cache, lin_a, lin_b, kind)
+    else:
+        v = _engine.linear_variance(cache, Linear(u, None, one, None), active)[0][0]
+        va = _engine.linear_variance(cache, Linear(u_a, None, one, None), act_a)[0][0]
+        vb = _engine.linear_variance(cache, Linear(u_b, None, one, None), act_b)[0][0]
     if df is None:
         ddf, _ = _engine.domain_df(cache, active)
         dfv = float(ddf[0]) - (0.0 if paired and np.array_equal(mask_a, mask_b) else 1.0)

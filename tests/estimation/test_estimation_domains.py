@@ -199,3 +199,13 @@ def test_nullable_dtypes_from_loaders():
     assert list(s["category"]) == ["a", "b"] and s["estimate"].tolist() == pytest.approx([5 / 8, 3 / 8])
     c = estimate(data, d, "c", "proportion")
     assert list(c["category"]) == ["x", "y"] and (c["n_missing"] == 1).all()
+
+
+def test_quantile_domain_without_values_is_empty_not_an_error():
+    # a domain whose rows all miss the value (found by the row-order property test)
+    frame = pd.DataFrame({"st": ["s0", "s0", "s1", "s1"], "cl": [1, 2, 3, 4], "w": 1.0,
+                          "y": [np.nan, np.nan, 0.0, np.nan], "d": [False, False, False, True]})
+    out = estimate(frame, Design(weights="w", strata="st", psu="cl", lonely_psu="adjust"), "y", "quantile",
+                   by="d").set_index("d")
+    assert out.loc[False, "estimate"] == 0.0
+    assert np.isnan(out.loc[True, "estimate"]) and "empty_domain" in out.loc[True, "flag"]

@@ -13,10 +13,12 @@ from .compare import compare, compare_independent
 from .estimate import COLUMNS, STATISTICS, estimate, prepare_design
 from .glm import FAMILIES, Regression, regression, wald_test
 from .intervals import p01_interval, proportion_ci, wald_ci
+from .replicates import as_replicates
 from .tests_assoc import TEST_STATISTICS, crosstab_test
 
 __all__ = [
     "estimate",
+    "as_replicates",
     "compare",
     "compare_independent",
     "crosstab_test",

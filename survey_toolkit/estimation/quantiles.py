@@ -86,7 +86,8 @@ class QuantilePoints:
     # -- helpers -------------------------------------------------------------------------------
 
     def _last(self) -> np.ndarray:
-        return self.start + np.maximum(self.count, 1) - 1
+        """Index of each domain's last value (kept in range for empty domains, whose result is NaN)."""
+        return np.minimum(self.start + np.maximum(self.count, 1) - 1, self.x.size - 1)
 
     def _position(self, grid: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Per domain, how many grid points are <= p (the grid increases within each domain)."""

@@ -301,7 +301,7 @@ def _check_codes(chk: _Checker, form: _Form, q: str, lits: Iterable[Literal], pa
 
 def _check_condition(chk: _Checker, form: _Form, cond: Condition, path: tuple) -> None:
     for node in walk(cond.ast):
-        if isinstance(node, Ref):
+        if isinstance(node, Ref) and node.name not in form.questions:  # locate only what is reported
             _unknown_question(chk, form, node.name, chk.in_condition(path, node.offset), "the condition")
     for node in walk(cond.ast):
         if isinstance(node, (Compare, InList)) and isinstance(node.left, Ref):

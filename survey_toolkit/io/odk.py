@@ -14,13 +14,13 @@ The record id is ``KEY`` (the first instanceID, stable across edits).
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import LoadError, Location, Problem, Severity
+from .archive import read_zip_members
 from .base import RawExport, RawTable
 from .textfile import decode, read_delimited
 
@@ -93,24 +93,13 @@ def _tables_from_members(members: dict[str, bytes], source: str, encoding: str |
 
 def read_central_zip(path: Path, source: str, encoding: str | None = None) -> RawExport:
     """Root and repeat tables of an ODK Central submissions zip (``media/`` and audit files skipped)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = {
-                info.filename: zf.read(info)
-                for info in zf.infolist()
-                if info.filename.lower().endswith(".csv")
-                and not info.filename.startswith(("media/", "__MACOSX"))
-                and not info.filename.lower().endswith("audit.csv")
-            }
-    except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
-        raise LoadError(
-            Problem(
-                "unreadable-file",
-                f"the zip archive is damaged or truncated ({type(exc).__name__})",
-                Location(file=source),
-                hint="download the export again",
-            )
-        ) from None
+    members = read_zip_members(
+        path,
+        source,
+        lambda name: name.lower().endswith(".csv")
+        and not name.startswith(("media/", "__MACOSX"))
+        and not name.lower().endswith("audit.csv"),
+    )
     if not members:
         raise LoadError(
             Problem(

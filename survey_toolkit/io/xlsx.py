@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LoadError, Location, Problem
+from .sheetscan import check_workbook
 from .textfile import check_headers, hxl_row
 
 __all__ = ["SheetTable", "read_workbook", "is_zip"]
@@ -81,7 +82,13 @@ def _rows_to_table(name: str, rows: list[list], source: str) -> SheetTable | Non
 
 
 def read_workbook(path: Path, source: str, sheets: list[str] | None = None) -> list[SheetTable]:
-    """Every sheet (or the named ones) of an .xlsx/.xlsm/.xls workbook as raw tables, in workbook order."""
+    """Every sheet (or the named ones) of an .xlsx/.xlsm/.xls workbook as raw tables, in workbook order.
+
+    An .xlsx/.xlsm is first scanned (:func:`.sheetscan.check_workbook`): sheets too large to read and
+    formula cells without a calculated value are errors before any cell is loaded.
+    """
+    if is_zip(path):
+        check_workbook(path, source, sheets)
     try:
         from python_calamine import CalamineWorkbook
 

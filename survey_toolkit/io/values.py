@@ -80,8 +80,19 @@ def to_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out.astype("string"), pd.Series(False, index=s.index)
 
 
+#: Numbers beyond this magnitude (and ``inf``/``-inf``) are not answers: doubles stop holding whole
+#: numbers exactly at 2**53 (about 9e15), and one such value would swamp every mean and total.
+MAX_ABS_NUMBER = 1e15
+#: Excel date serials outside 1900-01-01 .. 9999-12-31 are not dates.
+_MAX_EXCEL_SERIAL = 2_958_465
+
+
 def to_number(s: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
-    """Numbers: ``Int64`` when ``integer`` and every value is whole, else ``Float64``."""
+    """Numbers: ``Int64`` when ``integer`` and every value is whole, else ``Float64``.
+
+    Blank cells are missing; text that is not a number, ``inf``/``-inf`` and numbers larger in
+    magnitude than :data:`MAX_ABS_NUMBER` are missing and flagged in the returned ``bad`` mask.
+    """
     blank = blank_mask(s)
     if s.dtype.kind in "fiu":
         num = s.astype("float64")
@@ -93,6 +104,7 @@ def to_number(s: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
             num = num.astype("float64")
             num[retry] = pd.to_numeric(cleaned, errors="coerce")
     num = pd.Series(num, index=s.index, dtype="float64")
+    num = num.where(num.abs() <= MAX_ABS_NUMBER)  # inf, -inf, 1e400, 1e300: not an answer
     bad = num.isna() & ~blank
     if integer:
         finite = num.dropna()
@@ -127,12 +139,16 @@ def to_datetime(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Serie
                 parsed = pd.to_datetime(nonblank, errors="coerce")
                 if getattr(parsed.dt, "tz", None) is not None:
                     parsed = parsed.dt.tz_localize(None)
-                out[~blank] = parsed.astype("datetime64[ns]")
+                out[~blank] = _in_range(parsed)
                 if kind == "date":
                     out = out.dt.normalize()
                 return out, offset, out.isna() & ~blank
             text = s.astype("string").mask(blank).str.strip()
             serial = pd.to_numeric(text, errors="coerce")
+        serial = serial.astype("float64")
+        not_date = serial.notna() & ~serial.between(0, _MAX_EXCEL_SERIAL)  # inf, 1e300, negative
+        serial = serial.mask(not_date)
+        text = text.mask(not_date)
         out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
         # Excel's serial range (1900-01-01 .. 9999-12-31); a larger number (milliseconds, an id) is not a date
         has_serial = serial.between(0, _LAST_EXCEL_SERIAL)
@@ -157,13 +173,23 @@ def to_datetime(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Serie
                 parsed[retry] = pd.to_datetime(stripped[retry], errors="coerce", format="mixed")
             if getattr(parsed.dt, "tz", None) is not None:
                 parsed = parsed.dt.tz_localize(None)
-            out[is_text] = parsed.astype("datetime64[ns]")
+            out[is_text] = _in_range(parsed)
             minutes = _offset_minutes(found.dropna())
             offset[minutes.index] = minutes
         bad = out.isna() & ~blank
     if kind == "date":
         out = out.dt.normalize()
     return out, offset, bad
+
+
+def _in_range(parsed: pd.Series) -> pd.Series:
+    """``datetime64[ns]``, with dates outside its range (years before 1677 or after 2262) as NaT."""
+    if parsed.dtype == "datetime64[ns]":
+        return parsed
+    ok = parsed.notna() & (parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max)
+    out = pd.Series(pd.NaT, index=parsed.index, dtype="datetime64[ns]")
+    out[ok] = parsed[ok].astype("datetime64[ns]")
+    return out
 
 
 def _offset_minutes(found: pd.Series) -> pd.Series:

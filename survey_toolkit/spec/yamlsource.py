@@ -227,7 +227,19 @@ class _Builder:
                 return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
             finally:
                 self._open.discard(id(node))
-        return self._constructor.construct_object(node, deep=True)
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:  # 2026-02-30, a bad !!binary...
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise self._limit(
+                node,
+                "yaml-bad-value",
+                f"the value '{node.value}' cannot be read ({detail})",
+                "write a real date as YYYY-MM-DD (e.g. 2026-02-28), or quote the value to keep it as text",
+            ) from None
 
     def _key(self, key_node: yaml.Node) -> Any:
         if not isinstance(key_node, yaml.ScalarNode):
@@ -237,7 +249,7 @@ class _Builder:
                 "a mapping key is itself a mapping or a list",
                 "keys must be plain names such as 'id' or 'label'",
             )
-        key = self._constructor.construct_object(key_node, deep=True)
+        key = self._scalar(key_node)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             key = str(key)
         return key

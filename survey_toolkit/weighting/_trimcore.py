@@ -7,7 +7,43 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["TrimBounds", "trim_weights"]
+from ..errors import Problem
+
+__all__ = ["TrimBounds", "trim_weights", "bound_problems"]
+
+
+def bound_problems(upper: float | None, lower: float | None) -> list[Problem]:
+    """Trim bounds that cannot be meant: an upper bound of 0 or below, a negative lower bound,
+    a non-finite bound, or a lower bound not below the upper one."""
+    problems = []
+    for name, value, ok, rule in (
+        ("upper", upper, lambda v: v > 0, "a number above 0"),
+        ("lower", lower, lambda v: v >= 0, "a number of 0 or more"),
+    ):
+        if value is None:
+            continue
+        if not np.isfinite(value) or not ok(value):
+            problems.append(
+                Problem(
+                    "bad-trim-bounds",
+                    f"the {name} trim bound {value:g} is not {rule}",
+                    expected=rule,
+                    got=f"{value:g}",
+                    hint="bounds are weights (or multiples of the median weight with relative_to: median), "
+                    "e.g. upper: 3.5, lower: 0.3",
+                )
+            )
+    if not problems and upper is not None and lower is not None and lower >= upper:
+        problems.append(
+            Problem(
+                "bad-trim-bounds",
+                f"the lower trim bound {lower:g} is not below the upper bound {upper:g}",
+                expected="lower < upper",
+                got=f"lower {lower:g}, upper {upper:g}",
+                hint="swap or correct the bounds",
+            )
+        )
+    return problems
 
 
 @dataclass(frozen=True)

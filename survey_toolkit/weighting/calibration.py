@@ -41,7 +41,7 @@ from ._common import (
     weight_array,
     with_column,
 )
-from ._trimcore import TrimBounds, trim_weights
+from ._trimcore import TrimBounds, bound_problems, trim_weights
 from .diagnostics import matched_margin_table, weight_table
 from .margins import Margins, MatchedMargin, match_margins
 from .result import ConvergenceReport, TrimReport, Weighted, WeightingReport
@@ -469,6 +469,8 @@ def rake(
                 hint="e.g. trim=TrimBounds(upper=3.5, relative_to='median')",
             )
         )
+    if trim is not None and (bad := bound_problems(trim.upper, trim.lower)):
+        raise WeightError(bad)
     matched, problems = match_margins(
         st.frame,
         margins,

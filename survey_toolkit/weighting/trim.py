@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..errors import Location, Problem, Severity, WeightError
-from ._trimcore import TrimBounds, trim_weights
+from ._trimcore import TrimBounds, bound_problems, trim_weights
 from .calibration import finish, start
 from .result import TrimReport, Weighted
 
@@ -74,6 +74,7 @@ def trim(
                 expected="'absolute' or 'median'",
             )
         )
+    problems += bound_problems(upper, lower)
     if problems:
         raise WeightError(problems)
     live = st.weights > 0

@@ -529,31 +529,7 @@ def load(
             export that does not match the instrument(s), ambiguous headers.
         InstrumentError: the instrument file cannot be read.
     """
-    return _require_rows(
-        _load(Path(path), instrument, encoding, delimiter, id_column, group_sep, min_match, usecols),
-        Path(path),
-    )
-
-
-def _require_rows(data: SurveyData, path: Path) -> SurveyData:
-    """An export without a single submission cannot be analysed: an error, not an empty round."""
-    if len(data.frame):
-        return data
-    raise LoadError(
-        Problem(
-            "no-rows",
-            f"'{path.name}' has column names but no submissions (no data rows)",
-            Location(file=str(path)),
-            expected="one row per submission",
-            got="a header only",
-            hint="export the data again (check the date filter and the form version of the export), "
-            "or give the file that holds the submissions",
-        )
-    )
-
-
-def _load(p: Path, instrument, encoding, delimiter, id_column, group_sep, min_match, usecols) -> SurveyData:
-    path = p
+    p = Path(path)
     many = isinstance(instrument, (list, tuple))
     instruments = [_resolve(i) for i in instrument] if many else []
     single = None if many else _resolve(instrument)

@@ -83,8 +83,6 @@ def to_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 #: Numbers beyond this magnitude (and ``inf``/``-inf``) are not answers: doubles stop holding whole
 #: numbers exactly at 2**53 (about 9e15), and one such value would swamp every mean and total.
 MAX_ABS_NUMBER = 1e15
-#: Excel date serials outside 1900-01-01 .. 9999-12-31 are not dates.
-_MAX_EXCEL_SERIAL = 2_958_465
 
 
 def to_number(s: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
@@ -145,10 +143,6 @@ def to_datetime(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Serie
                 return out, offset, out.isna() & ~blank
             text = s.astype("string").mask(blank).str.strip()
             serial = pd.to_numeric(text, errors="coerce")
-        serial = serial.astype("float64")
-        not_date = serial.notna() & ~serial.between(0, _MAX_EXCEL_SERIAL)  # inf, 1e300, negative
-        serial = serial.mask(not_date)
-        text = text.mask(not_date)
         out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
         # Excel's serial range (1900-01-01 .. 9999-12-31); a larger number (milliseconds, an id) is not a date
         has_serial = serial.between(0, _LAST_EXCEL_SERIAL)

@@ -100,6 +100,7 @@ def kobo_from_text(parsed: DelimitedText, source: str) -> RawExport:
         platform="kobo",
         source_format="kobo-csv",
         source_file=source,
+        problems=parsed.problems,
     )
 
 

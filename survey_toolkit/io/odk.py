@@ -96,9 +96,11 @@ def read_central_zip(path: Path, source: str, encoding: str | None = None) -> Ra
     members = read_zip_members(
         path,
         source,
-        lambda name: name.lower().endswith(".csv")
-        and not name.startswith(("media/", "__MACOSX"))
-        and not name.lower().endswith("audit.csv"),
+        lambda name: (
+            name.lower().endswith(".csv")
+            and not name.startswith(("media/", "__MACOSX"))
+            and not name.lower().endswith("audit.csv")
+        ),
     )
     if not members:
         raise LoadError(
@@ -137,6 +139,7 @@ def read_central_csv(path: Path, source: str, text: str, encoding: str | None = 
         source_format="odk-central-csv",
         source_file=source,
         children=tuple(children),
+        problems=parsed.problems,
     )
 
 

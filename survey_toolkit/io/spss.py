@@ -210,8 +210,8 @@ def sniff_file_kind(path: str | Path) -> str | None:
         return "xls"
     if head.startswith(b"PAR1"):
         return "parquet"
-    if b"\x00" not in head:
-        return "text"
+    if b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"  # UTF-16 text (Excel's "Unicode text") starts with its byte-order mark
     return None
 
 

@@ -31,7 +31,7 @@ from ..errors import LoadError, Location, Problem, Severity, ValidationReport
 from ..instrument import Instrument
 from .base import SurveyData, VariableMeta
 from .spss import _KIND_NAMES, check_input_file, sniff_file_kind
-from .textfile import decode, parse_problem, sniff_delimiter
+from .textfile import check_rows, decimal_commas, decode, dialect_note, parse_problem, sniff_delimiter
 
 __all__ = [
     "read_csv_plain",
@@ -156,7 +156,9 @@ def read_csv_frame(
     p = Path(path)
     kind = sniff_file_kind(p)
     data = p.read_bytes()
-    if kind not in ("text", None) or (kind is None and b"\x00" in data[:1024]):
+    if kind not in ("text", None) or (
+        kind is None and b"\x00" in data[:1024] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    ):
         raise _wrong_type(p, "a CSV text file", kind)
     text = decode(data, str(p), encoding)
     if not text.strip():
@@ -168,7 +170,7 @@ def read_csv_frame(
                 hint="export the data again; the file holds only blank space",
             )
         )
-    sep = delimiter or sniff_delimiter(text.lstrip("\r\n"))
+    sep = delimiter or sniff_delimiter(text.lstrip("\r\n"), str(p))
     header = next(row for row in csv.reader(io.StringIO(text), delimiter=sep) if any(c.strip() for c in row))
     problems = _check_headers(p, header)
     try:
@@ -183,6 +185,14 @@ def read_csv_frame(
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise LoadError(parse_problem(str(exc), str(p), sep, len(header), code="bad-csv")) from None
+    problems += check_rows(text, sep, len(header), str(p))
+    frame, notes = decimal_commas(frame, sep, str(p))
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding is None
+    bom = data.startswith(b"\xef\xbb\xbf") and encoding is None
+    if delimiter is None or utf16 or bom:
+        encoding_note = "UTF-16" if utf16 else "UTF-8 with a byte-order mark" if bom else None
+        problems += dialect_note(sep if delimiter is None else ",", str(p), encoding_note)
+    problems += notes
     frame.columns = [str(c).strip() or f"unnamed_{i}" for i, c in enumerate(header, start=1)]
     if frame.empty:
         problems.append(

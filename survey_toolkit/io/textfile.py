@@ -17,16 +17,28 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import LoadError, Location, Problem
+from ..errors import LoadError, Location, Problem, Severity
 
-__all__ = ["decode", "sniff_delimiter", "read_delimited", "DelimitedText", "check_headers", "hxl_row"]
+__all__ = [
+    "decode",
+    "sniff_delimiter",
+    "read_delimited",
+    "DelimitedText",
+    "check_headers",
+    "hxl_row",
+    "check_rows",
+]
 
 _DELIMITERS = (";", ",", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
 def decode(data: bytes, source: str, encoding: str | None = None) -> str:
-    """Bytes -> text: UTF-8 (a BOM is dropped) unless ``encoding`` says otherwise; a clear error if not."""
-    enc = encoding or "utf-8-sig"
+    """Bytes -> text: UTF-8 (a BOM is dropped) unless ``encoding`` says otherwise; a clear error if not.
+
+    A UTF-16 byte-order mark (Excel's "Unicode text" and some "CSV UTF-16" saves) selects UTF-16.
+    """
+    enc = encoding or ("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
     try:
         text = data.decode(enc)
     except LookupError:
@@ -64,20 +76,61 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> str:
     return text
 
 
-def sniff_delimiter(text: str) -> str:
-    """The delimiter among ``; , tab |`` that splits the header line into the most fields."""
+def sniff_delimiter(text: str, source: str | None = None) -> str:
+    """The delimiter among ``; , tab |`` that splits the header line into the most fields.
+
+    With ``source``, a header that two delimiters split into the same number of fields (``a,b;c``)
+    is an error whose hint names the option to set, instead of a guess.
+    """
     first = text[:65536]
     end = first.find("\n")
     head = first if end < 0 else first[:end]
-    best, best_n = ",", 1
+    counts: dict[str, int] = {}
     for delim in _DELIMITERS:
         try:
-            row = next(csv.reader([head], delimiter=delim))
+            counts[delim] = len(next(csv.reader([head], delimiter=delim)))
         except (csv.Error, StopIteration):
             continue
-        if len(row) > best_n:
-            best, best_n = delim, len(row)
+    best, best_n = ",", 1
+    for delim, n in counts.items():
+        if n > best_n:
+            best, best_n = delim, n
+    tied = [d for d, n in counts.items() if n == best_n and d != best]
+    if source is not None and best_n > 1 and tied:
+        names = " or ".join(f"{_DELIMITER_NAMES[d]} ('{d}')" for d in (best, *tied))
+        raise LoadError(
+            Problem(
+                "ambiguous-delimiter",
+                f"the header line splits into {best_n} columns with {names}: the separator cannot be told",
+                Location(file=source, line=1),
+                expected="one separator in the header line",
+                got=head[:80],
+                hint=f"give the separator: 'delimiter: \"{best}\"' on the round in survey.yaml, or "
+                f"load(..., delimiter='{best}') in Python",
+            )
+        )
     return best
+
+
+def dialect_note(delimiter: str, source: str, encoding: str | None = None) -> list[Problem]:
+    """An information note when a file is not comma-separated UTF-8 (a spreadsheet's own dialect)."""
+    parts = []
+    if delimiter != ",":
+        parts.append(f"separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} ('{delimiter}')")
+    if encoding:
+        parts.append(f"encoded as {encoding}")
+    if not parts:
+        return []
+    return [
+        Problem(
+            "csv-dialect",
+            "read the file as " + " and ".join(parts) + " (detected)",
+            Location(file=source),
+            Severity.INFO,
+            hint="if this is wrong, set 'delimiter:' / 'encoding:' on the round in survey.yaml, or "
+            "load(..., delimiter=..., encoding=...)",
+        )
+    ]
 
 
 def check_headers(headers: Sequence[str], source: str, sheet: str | None = None) -> None:
@@ -116,6 +169,7 @@ class DelimitedText:
     delimiter: str
     source_rows: pd.Series
     hxl: bool
+    problems: tuple[Problem, ...] = ()
 
 
 def read_header(text: str, delimiter: str) -> list[str]:
@@ -127,7 +181,6 @@ def read_header(text: str, delimiter: str) -> list[str]:
 
 
 _FIELDS_ERROR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
 def parse_problem(
@@ -189,7 +242,7 @@ def read_delimited(text: str, source: str, delimiter: str | None = None) -> Deli
         raise LoadError(
             Problem("empty-file", "the file is empty", Location(file=source), hint="export the data again")
         )
-    delim = delimiter or sniff_delimiter(text)
+    delim = delimiter or sniff_delimiter(text, source)
     header = [h.strip() or f"unnamed_{i + 1}" for i, h in enumerate(read_header(text, delim))]
     check_headers(header, source)
     try:
@@ -206,9 +259,152 @@ def read_delimited(text: str, source: str, delimiter: str | None = None) -> Deli
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise LoadError(parse_problem(str(exc), source, delim, len(header))) from None
+    shortfall = check_rows(text, delim, len(header), source)
     rows = pd.Series(np.arange(2, len(frame) + 2), index=frame.index)
     hxl = len(frame) > 0 and hxl_row(frame.iloc[0].tolist())
     if hxl:
         frame = frame.iloc[1:].reset_index(drop=True)
         rows = rows.iloc[1:].reset_index(drop=True)
-    return DelimitedText(frame, delim, rows, hxl)
+    frame, notes = decimal_commas(frame, delim, source)
+    if delimiter is None:
+        notes = dialect_note(delim, source) + notes
+    notes = shortfall + notes
+    return DelimitedText(frame, delim, rows, hxl, tuple(notes))
+
+
+def check_rows(text: str, delimiter: str, n_header: int, source: str) -> list[Problem]:
+    """NUL characters and rows shorter than the others: one LoadError; a uniform shortfall: a warning.
+
+    A row cut short (a truncated download, a line break typed into an unquoted value, a line
+    written with another delimiter) would otherwise load with its last answers silently missing:
+    a row with fewer fields than the longest row of the file is an error. When every row has the
+    same number of fields, fewer than the header, the writer left out trailing empty fields (older
+    ODK Central versions do): the rows load and a warning says so. Rows with more fields than the
+    header are reported by the parser itself.
+    """
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise LoadError(
+            Problem(
+                "nul-bytes",
+                f"the file holds NUL characters (first on line {line}): it is binary or damaged text",
+                Location(file=source, line=line),
+                expected="text",
+                got="NUL (0x00) characters",
+                hint="download the export again; if the file is UTF-16 text, save it as UTF-8 CSV",
+            )
+        )
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader, None)
+    counts: list[tuple[int, int]] = [
+        (reader.line_num, len(row)) for row in reader if row and not (len(row) == 1 and not row[0].strip())
+    ]
+    if not counts:
+        return []
+    longest = max(n for _, n in counts)
+    full = min(longest, n_header)
+    short = [(line, n) for line, n in counts if n < full]
+    if not short:
+        if longest >= n_header:
+            return []
+        return [
+            Problem(
+                "trailing-fields-missing",
+                f"every row has {longest} fields, fewer than the header's {n_header} columns: the last "
+                f"{n_header - longest} column(s) were read as empty",
+                Location(file=source, line=counts[0][0]),
+                Severity.WARNING,
+                expected=f"{n_header} fields on every line",
+                got=f"{longest} fields",
+                hint="usual for exports that leave out trailing empty values; re-export the file if those "
+                "columns should hold answers",
+            )
+        ]
+    line, fields = short[0]
+    last = text.rstrip("\r\n").count("\n") + 1
+    truncated = short[-1][0] == last and not text.endswith("\n")
+    lines = ", ".join(str(n) for n, _ in short[:10]) + (" ..." if len(short) > 10 else "")
+    sample = text.split("\n", line)[line - 1] if line <= last else ""
+    mixed = [d for d in _DELIMITERS if d != delimiter and d in sample]
+    if truncated and len(short) == 1:
+        hint = "the file ends in the middle of a row: it was cut short; download the export again"
+    elif mixed and fields == 1:
+        hint = (
+            f"these lines seem to use {_DELIMITER_NAMES.get(mixed[0], mixed[0])} ('{mixed[0]}') instead of "
+            f"'{delimiter}': re-export the file rather than editing it by hand"
+        )
+    else:
+        hint = "re-export the file from the platform; a value probably holds an unquoted line break"
+    raise LoadError(
+        Problem(
+            "short-row",
+            f"{len(short)} row(s) have fewer fields than the other rows ({full}) (line(s) {lines}); "
+            "their last answers would be missing",
+            Location(file=source, line=line),
+            expected=f"{full} fields on every line",
+            got=f"{fields} fields on line {line}",
+            hint=hint,
+            count=len(short),
+        )
+    )
+
+
+_COMMA_NUMBER = r"^-?\d*,\d+$"
+_PLAIN_NUMBER = r"^-?\d+$"
+
+
+def decimal_commas(frame: pd.DataFrame, delimiter: str, source: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read decimal commas (``1,5``) in files saved by a French/Spanish-locale spreadsheet.
+
+    Only files separated by ``;`` or tab can hold unquoted decimal commas. A column is converted
+    when every non-empty cell is a whole number or a number with one decimal comma; a note names
+    the columns. When a column's commas could also be thousands separators (every one followed by
+    exactly three digits, as in ``1,234``) nothing is converted and a warning says so.
+    """
+    if delimiter not in (";", "\t") or frame.empty:
+        return frame, []
+    converted, ambiguous = [], []
+    out = frame
+    for column in frame.columns:
+        cells = frame[column]
+        if not (cells.dtype == object or pd.api.types.is_string_dtype(cells.dtype)):
+            continue
+        text = cells.astype(str).str.strip()
+        filled = text != ""
+        comma = text.str.match(_COMMA_NUMBER)
+        if not comma.any() or not (comma | text.str.match(_PLAIN_NUMBER) | ~filled).all():
+            continue
+        if text[comma].str.match(r"^-?\d{1,3},\d{3}$").all():
+            ambiguous.append(str(column))
+            continue
+        if out is frame:
+            out = frame.copy()
+        out[column] = cells.where(~comma, text.str.replace(",", ".", regex=False))
+        converted.append(str(column))
+    problems = []
+    if converted:
+        problems.append(
+            Problem(
+                "decimal-comma",
+                f"read decimal commas as decimal points in {len(converted)} column(s): "
+                + ", ".join(converted[:10])
+                + (" ..." if len(converted) > 10 else ""),
+                Location(file=source),
+                Severity.INFO,
+                hint="the file was saved by a spreadsheet set to a language that writes 1,5 for 1.5",
+            )
+        )
+    if ambiguous:
+        problems.append(
+            Problem(
+                "ambiguous-decimal-comma",
+                f"{len(ambiguous)} column(s) hold numbers such as 1,234 where the comma may be a decimal comma "
+                "or a thousands separator: " + ", ".join(ambiguous[:10]) + "; they were not read as numbers",
+                Location(file=source),
+                Severity.WARNING,
+                hint="save the file from the spreadsheet with '.' as the decimal separator (or without "
+                "thousands separators), or export it again from the platform",
+            )
+        )
+    return out, problems

@@ -114,7 +114,10 @@ def test_real_central_export_loads_without_its_form():
     assert set(taxa["_record_id"]) <= set(data.frame["_record_id"])
     assert taxa["voucher_specimen_barcode"].dropna().str.startswith("0").all()  # leading zeros kept
     assert len(data.children["vegetation_stratum"]) == 7
-    assert data.problems.warnings[0].code == "no-instrument"
+    codes = [p.code for p in data.problems.warnings]
+    assert "no-instrument" in codes
+    # this older Central leaves out the empty last field (Status) on every row: read, with a warning
+    assert "trailing-fields-missing" in codes
 
 
 @pytest.mark.parametrize("folder", ["odk_central_csv_ruODK_floraquadrat", "kobo_xlsx_export_kobocruncher"])

@@ -7,17 +7,33 @@ are the same code ``"1"`` everywhere.
 :func:`display_value` decides whether a value found in the data may be printed (messages,
 ``quality.csv``, ``inspect``): only values that look like a choice code or a plausible number are;
 anything else (a name, a phone number, a date of birth, free text) becomes ``<text, N characters>``.
+It is the one place that decides: every message, problems table and findings file that names a
+value from the data goes through it (or :func:`display_values` for a list). A user who needs the
+values themselves asks for them: ``--show-values`` on the command line, ``show_values=True`` in
+:func:`survey_toolkit.pipeline.run`, or ``with showing_values():`` around any call; control
+characters are still escaped then (:func:`printable`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["canonical_code", "display_value", "looks_like_code"]
+__all__ = [
+    "canonical_code",
+    "display_value",
+    "display_values",
+    "looks_like_code",
+    "printable",
+    "showing_values",
+    "values_shown",
+]
 
 _INTEGRAL_TEXT = re.compile(r"^([+-]?\d+)\.0*$")
 _MISSING_TEXT = frozenset({"", "nan", "<na>", "none", "nat", "n/a"})
@@ -25,7 +41,15 @@ _MISSING_TEXT = frozenset({"", "nan", "<na>", "none", "nat", "n/a"})
 #: A code-like token: lower-case letters, digits, ``_`` or ``-`` (XLSForm names), at most 12 characters
 #: with at least one letter or ``_``, or a short upper-case token (``A``, ``DK``); mixed case such
 #: as ``Jane`` is treated as text.
-_CODE_TOKEN = re.compile(r"^(?=.*[a-z_])[a-z0-9_\-]{1,12}$|^[A-Z][A-Z0-9_]{0,3}$")
+#: Also an upper-case code mixing letters and digits such as ``R01D04`` or ``R01D04-2`` (location and
+#: stratum codes), with no run of more than 4 digits (so an id or phone number never matches).
+_CODE_TOKEN = re.compile(
+    r"^(?=.*[a-z_])[a-z0-9_\-]{1,12}$|^[A-Z][A-Z0-9_]{0,3}$|^(?!.*\d{5})(?=.*\d)[A-Z][A-Z0-9]*(?:[_\-][A-Z0-9]+)*$"
+)
+_MAX_CODE = 16
+#: C0/C1 control characters, DEL, and the bidirectional overrides that reorder what a terminal shows.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SHOW_VALUES: ContextVar[bool] = ContextVar("survey_toolkit_show_values", default=False)
 #: A plausible number: at most 4 integer digits (codes 98/-99, ages, counts), so phone numbers,
 #: ids and dates never match.
 _SHORT_NUMBER = re.compile(r"^[+-]?\d{1,4}(\.\d{1,4})?$")
@@ -62,12 +86,47 @@ def canonical_code(value: Any) -> str | None:
 
 
 def looks_like_code(value: Any) -> bool:
-    """True when ``value`` may be printed: a code-like token or a short, plausible number."""
+    """True when ``value`` may be printed: a code-like token or a short, plausible number.
+
+    >>> [looks_like_code(v) for v in ("dk", "R01D04-2", 98, "Jane", "+237699123456", "AB1234567")]
+    [True, True, True, False, False, False]
+    """
     text = value if isinstance(value, str) else canonical_code(value)
     if text is None:
         return False
     text = text.strip()
+    if len(text) > _MAX_CODE:
+        return False
     return bool(_CODE_TOKEN.match(text) or _SHORT_NUMBER.match(text))
+
+
+def printable(text: Any) -> str:
+    """``text`` with control characters (terminal escapes, NUL, bidi overrides) shown as ``\\xNN`` escapes.
+
+    Newlines and tabs are kept. Applied to everything the CLI prints and to ``str(problem)``.
+
+    >>> print(printable("ok\\x1b[31m red"))
+    ok\\x1b[31m red
+    """
+    text = str(text)
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+@contextmanager
+def showing_values(show: bool = True) -> Iterator[None]:
+    """Within the block, :func:`display_value` shows the data's values themselves (``--show-values``)."""
+    token = _SHOW_VALUES.set(bool(show))
+    try:
+        yield
+    finally:
+        _SHOW_VALUES.reset(token)
+
+
+def values_shown() -> bool:
+    """True inside :func:`showing_values` (the user asked to see the data's values)."""
+    return _SHOW_VALUES.get()
 
 
 def display_value(value: Any) -> str:
@@ -83,4 +142,17 @@ def display_value(value: Any) -> str:
         text = str(value)  # a number keeps its own spelling (6.0 minutes)
     if looks_like_code(text):
         return text
+    if values_shown():
+        return printable(text)
     return f"<text, {len(text)} characters>"
+
+
+def display_values(values: Iterable[Any], limit: int = 6) -> str:
+    """Several values for a message: ``'1', '2', '<text, 8 characters>'`` (``...`` after ``limit``).
+
+    >>> display_values(["1", "Jane Doe"])
+    "'1', '<text, 8 characters>'"
+    """
+    values = list(values)
+    shown = ", ".join(f"'{display_value(v)}'" for v in values[:limit])
+    return shown + (", ..." if len(values) > limit else "")

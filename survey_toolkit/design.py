@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .codes import display_value
 from .errors import DesignError, Location, Problem, did_you_mean
 
 __all__ = [
@@ -688,7 +689,7 @@ def _build_stage(design, frame, s, st_lab, cl_lab, fpc, parent: _Parent, record_
                   parent.cluster[gfirst], int(parent.frac.size))
     child_labels: list[str] = []
     if not last:  # labels of this stage's clusters, for the groups of the next stage
-        own = [str(cl_uniq[cl_codes[i]]) for i in cfirst] if cl_uniq is not None else [f"row {i + 2}" for i in cfirst]
+        own = [display_value(cl_uniq[cl_codes[i]]) for i in cfirst] if cl_uniq is not None else [f"row {i + 2}" for i in cfirst]
         child_labels = [f"{glabels[g]}/{c}" if glabels[g] else c for g, c in zip(cluster_group, own, strict=True)]
     return stage, problems, _Parent(cluster, (mult * f)[cluster_group], child_labels)
 
@@ -715,7 +716,7 @@ def _group_labels(
     out = []
     for i in gfirst:
         head = parent[parent_cluster[i]]
-        stratum = str(st_uniq[st_codes[i]]) if has_strata else ""
+        stratum = display_value(st_uniq[st_codes[i]]) if has_strata else ""
         out.append("/".join(x for x in (head, stratum) if x))
     return tuple(out)
 
@@ -727,13 +728,13 @@ def _psu_nesting(frame, cl_codes, cl_uniq, st_codes, st_uniq, design, record_col
     bad = np.flatnonzero(counts > 1)
     problems = []
     for c in bad[:MAX_ROWS_NAMED]:
-        strata = [str(st_uniq[s]) for s in pairs[pairs[:, 0] == c, 1]]
+        strata = [display_value(st_uniq[s]) for s in pairs[pairs[:, 0] == c, 1]]
         rows = np.flatnonzero(cl_codes == c)
         loc = _row_location(frame, int(rows[0]), design.psu[0], record_col)
         problems.append(
             Problem(
                 "psu-in-several-strata",
-                f"PSU '{cl_uniq[c]}' appears in {len(strata)} strata ({', '.join(strata)})",
+                f"PSU '{display_value(cl_uniq[c])}' appears in {len(strata)} strata ({', '.join(strata)})",
                 loc,
                 expected="each PSU in exactly one stratum",
                 got=f"strata {', '.join(strata)}",

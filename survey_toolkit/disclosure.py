@@ -25,19 +25,21 @@ code                rule                                                        
 ``no-estimate``     the estimate is missing (empty domain, failed variance)            suppress
 ``small-cell``      sensitive indicators: unweighted numerator 1-4 (threshold rule)    suppress
 ``sensitive-admin2`` sensitive indicators at admin2 level (unless allowed)              suppress
-``secondary``       complementary suppression so a small cell cannot be derived        suppress
+``secondary``       complementary suppression so no suppressed cell can be derived     suppress
 ``caution-base``    30 <= n < 50                                                       flag
 ``low-df``          design degrees of freedom < 8                                      flag
 ``high-dk``         don't know + refused share > 10% of the base                       flag
 =================== ================================================================== =========
 
-Secondary suppression: within each *partition* (the cells of one indicator x round that split a
-parent along one grouping column, the other grouping columns held fixed; locations also split by
-``location_level`` and ``location_parent`` when those columns exist), a partition holding exactly one
-suppressed cell of which the suppression is for disclosure (``small-cell``, ``sensitive-admin2`` or
-``secondary``) could be solved from the parent total, so the published cell with the smallest
-numerator (then the smallest base) is suppressed too. This repeats until no partition has a single
-disclosure-suppressed cell (a two-way breakdown may need several passes).
+Secondary suppression: a reader sees every relation "total = sum of its parts" of the table: the
+levels of one grouping column under the row where that column is the total (the other grouping
+columns fixed), the locations of one level under their parent (``location_parent``; the national
+row when it is missing) and the categories of a ``distribution`` indicator (which sum to the base).
+A relation with exactly one *unknown* cell (suppressed, for any reason, and not empty) gives that
+cell away by differencing, so the published, non-empty part with the smallest numerator (then the
+smallest base) is suppressed too, or the total when no part is left. The passes repeat until no
+relation has a single unknown cell. An empty cell (``n`` = 0, such as a third sex category nobody
+chose) is known to contribute nothing, so it never counts as protection.
 
 Example:
     >>> import pandas as pd
@@ -46,8 +48,8 @@ Example:
     ...                   "se": [3.0, 2.0], "ci_low": [34.0, 51.0], "ci_high": [46.0, 59.0],
     ...                   "n": [25, 400], "unit": ["percent", "percent"]})
     >>> out = apply_rules(t)
-    >>> out["estimate"].tolist(), out["suppression_reason"].tolist(), out["flags"].tolist()
-    ([nan, 55.0], ['small-base', ''], ['', ''])
+    >>> out["estimate"].tolist(), out["suppression_reason"].tolist(), out["flags"].tolist()  # North + South = the national total
+    ([nan, nan], ['small-base', 'secondary'], ['', ''])
 """
 
 from __future__ import annotations
@@ -201,8 +203,8 @@ def apply_rules(
     groups = list(group_columns) if group_columns is not None else group_columns_of(out)
     primary = _primary_reasons(out, rules)
     reasons = pd.DataFrame(primary, index=out.index)
-    if rules.secondary_suppression and "n_numerator" in out.columns:
-        reasons["secondary"] = _secondary(out, reasons.any(axis=1), reasons, groups, rules.total_label)
+    if rules.secondary_suppression:
+        reasons["secondary"] = _secondary(out, reasons.any(axis=1), groups, rules.total_label)
     suppressed = reasons.any(axis=1)
     flags = pd.DataFrame(_caution_flags(out, rules), index=out.index)
     flags = flags & ~suppressed.to_numpy()[:, None]
@@ -315,57 +317,100 @@ def _join_codes(table: pd.DataFrame) -> np.ndarray:
     return joined.to_numpy(dtype=object)
 
 
-def _partition_keys(frame: pd.DataFrame, groups: list[str], total_label: str) -> dict[str, pd.Series]:
-    """For each grouping column, a key naming the partition of every row that splits along it."""
+def _key(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """One string per row joining ``columns`` (missing values spelled ``<NA>``)."""
+    key = pd.Series("", index=frame.index, dtype="string")
+    for col in columns:
+        key = key + "\x1f" + frame[col].astype("string").fillna("<NA>")
+    return key
+
+
+def _equations(frame: pd.DataFrame, groups: list[str], total_label: str) -> pd.DataFrame:
+    """Every published "total = sum of its parts" relation of the table, one row per member.
+
+    Columns: ``eq`` (the relation), ``pos`` (the row position in ``frame``) and ``parent`` (True for
+    the total). Relations: the levels of one grouping column under the row with that column total
+    (the other grouping columns fixed); the locations of one level under their parent location (the
+    national row when ``location_parent`` is missing); the categories of a ``distribution``
+    indicator (their total is the base, 100%, so they have no parent row).
+    """
+    pos = pd.Series(np.arange(len(frame)), index=frame.index)
     totals = pd.DataFrame({g: is_total(frame[g], total_label) for g in groups}, index=frame.index)
-    signature = _join_codes(~totals)
-    base = frame["indicator_id"].astype("string") + "\x1f" + frame["round"].astype("string")
-    base = base + "\x1f" + pd.Series(signature, index=frame.index).astype("string")
-    keys: dict[str, pd.Series] = {}
+    ident = ["indicator_id", "round"]
+    loc_extra = [c for c in ("location_level", "location_parent") if c in frame.columns]
+    parts: list[pd.DataFrame] = []
     for dim in groups:
-        key = base + "\x1f" + dim
         others = [g for g in groups if g != dim]
         if dim == "location":
-            others += [c for c in ("location_level", "location_parent") if c in frame.columns]
-        for col in others:
-            key = key + "\x1f" + frame[col].astype("string").fillna("<NA>")
-        keys[dim] = key.where(~totals[dim])
-    return keys
+            parent_name = frame.get("location_parent", pd.Series(pd.NA, index=frame.index)).astype("string")
+            parent_name = parent_name.fillna(total_label)
+            shared = _key(frame, ident + others) + "\x1f" + dim
+            eq = shared + "\x1f" + parent_name + "\x1f" + _key(frame, loc_extra[:1])
+            lookup = shared + "\x1f" + parent_name
+            self_key = shared + "\x1f" + frame["location"].astype("string").fillna(total_label)
+        else:
+            shared = _key(frame, ident + others + loc_extra) + "\x1f" + dim
+            eq = lookup = shared
+            self_key = shared
+        is_part = ~totals[dim]
+        members = pd.DataFrame({"eq": eq[is_part], "pos": pos[is_part], "parent": False})
+        links = pd.DataFrame({"eq": eq[is_part], "lookup": lookup[is_part]}).drop_duplicates("eq")
+        candidates = pd.DataFrame({"lookup": self_key, "pos": pos})
+        if dim != "location":
+            candidates = candidates[totals[dim].to_numpy()]
+        parents = links.merge(candidates, on="lookup", how="inner")[["eq", "pos"]].assign(parent=True)
+        parts += [members, parents]
+    if "type" in frame.columns and "base_indicator_id" in frame.columns and "category" in frame.columns:
+        dist = (frame["type"].astype("string") == "distribution").fillna(False).to_numpy() & frame[
+            "category"
+        ].notna().to_numpy()
+        eq = "category" + _key(frame, ["base_indicator_id", "round", *groups, *loc_extra])
+        parts.append(pd.DataFrame({"eq": eq[dist], "pos": pos[dist], "parent": False}))
+    if not parts:
+        return pd.DataFrame({"eq": pd.Series(dtype="string"), "pos": pd.Series(dtype="int64"),
+                             "parent": pd.Series(dtype=bool)})  # fmt: skip
+    members = pd.concat(parts, ignore_index=True)
+    members["eq"] = pd.factorize(members["eq"])[0]
+    size = members.loc[~members["parent"]].groupby("eq").size()
+    return members[members["eq"].isin(size.index[size >= 1])].reset_index(drop=True)
 
 
-def _secondary(
-    frame: pd.DataFrame, suppressed: pd.Series, reasons: pd.DataFrame, groups: list[str], total_label: str
-) -> pd.Series:
-    """Complementary suppression for sensitive indicators (see the module docstring)."""
-    secondary = pd.Series(False, index=frame.index)
-    sensitive = _flag(frame, "sensitive")
-    if not groups or not sensitive.any():
-        return secondary
-    disclosure = reasons[[c for c in reasons.columns if c in DISCLOSURE_REASONS]].any(axis=1)
-    keys = _partition_keys(frame, groups, total_label)
-    order = pd.DataFrame({"k": _num(frame, "n_numerator"), "n": _num(frame, "n")}, index=frame.index)
-    for _ in range(4 * len(groups) + 4):
-        added = pd.Series(False, index=frame.index)
-        for key in keys.values():
-            added |= _one_pass(key.where(sensitive), suppressed | secondary, disclosure | secondary, order)
-        added &= ~(suppressed | secondary)
-        if not added.any():
+def _secondary(frame: pd.DataFrame, suppressed: pd.Series, groups: list[str], total_label: str) -> pd.Series:
+    """Complementary suppression: no relation of :func:`_equations` keeps exactly one unknown cell.
+
+    A cell is *unknown* when it is suppressed and not empty (``n`` > 0; an empty cell is known to
+    contribute nothing, so it never protects another). While some relation has exactly one unknown
+    member, the published, non-empty part of that relation with the smallest numerator (then the
+    smallest base) is suppressed too, or its total when no part is left; the passes repeat until
+    no relation has a single unknown member (a fixed point: suppression only grows).
+    """
+    secondary = np.zeros(len(frame), dtype=bool)
+    if not groups:
+        return pd.Series(secondary, index=frame.index)
+    members = _equations(frame, groups, total_label)
+    if members.empty:
+        return pd.Series(secondary, index=frame.index)
+    n = _num(frame, "n").to_numpy()
+    nonempty = ~(np.isnan(n) | (n <= 0))
+    k = _num(frame, "n_numerator").to_numpy()
+    rank = np.lexsort((np.arange(len(frame)), n, np.where(np.isnan(k), np.inf, k)))  # smallest k, then n
+    order = np.empty(len(frame), dtype=np.int64)
+    order[rank] = np.arange(len(frame))
+    eq, pos, is_parent = members["eq"].to_numpy(), members["pos"].to_numpy(), members["parent"].to_numpy()
+    supp0 = suppressed.to_numpy(dtype=bool)
+    while True:
+        hidden = supp0 | secondary
+        unknown = hidden & nonempty
+        count = np.bincount(eq, weights=unknown[pos].astype(float), minlength=eq.max() + 1)
+        needy = count[eq] == 1
+        if not needy.any():
             break
-        secondary |= added
-    return secondary
-
-
-def _one_pass(key: pd.Series, supp: pd.Series, disc: pd.Series, order: pd.DataFrame) -> pd.Series:
-    """Rows to suppress so that no partition keeps a single disclosure-suppressed cell."""
-    valid = key.notna()
-    if not valid.any():
-        return pd.Series(False, index=key.index)
-    part = pd.DataFrame({"key": key[valid], "supp": supp[valid], "disc": disc[valid]})
-    stats = part.groupby("key", sort=False).agg(
-        n_supp=("supp", "sum"), n_disc=("disc", "sum"), size=("supp", "size")
-    )
-    needy = stats.index[(stats["n_supp"] == 1) & (stats["n_disc"] == 1) & (stats["size"] >= 2)]
-    cand = part[part["key"].isin(needy) & ~part["supp"]].join(order)
-    cand = cand.assign(_pos=np.arange(len(cand))).sort_values(["key", "k", "n", "_pos"], na_position="first")
-    chosen = cand.groupby("key", sort=False).head(1).index
-    return pd.Series(key.index.isin(chosen), index=key.index)
+        open_ = needy & ~hidden[pos] & nonempty[pos]
+        # parts first (parent flag sorts after), then the smallest numerator and base
+        cand = pd.DataFrame({"eq": eq[open_], "pos": pos[open_], "parent": is_parent[open_],
+                             "order": order[pos[open_]]})  # fmt: skip
+        chosen = cand.sort_values(["eq", "parent", "order"]).drop_duplicates("eq")["pos"].to_numpy()
+        if not len(chosen):
+            break
+        secondary[chosen] = True
+    return pd.Series(secondary & ~supp0, index=frame.index)

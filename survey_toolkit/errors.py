@@ -109,11 +109,14 @@ class Problem:
         return self.severity is Severity.ERROR
 
     def __str__(self) -> str:
+        """One line; control characters (terminal escapes read from a file) are shown as ``\\xNN``."""
+        from .codes import printable
+
         where = str(self.location)
         text = f"{self.severity.value}[{self.code}] {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
-        return f"{where}: {text}" if where else text
+        return printable(f"{where}: {text}" if where else text)
 
     def to_dict(self) -> dict[str, Any]:
         """Flat dict, one key per field (location fields prefixed by nothing), for tables and JSON."""

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .codes import display_values, showing_values, values_shown
 from .comparison import compare_rounds
 from .compute import compute
 from .derive import analysis_form, derive_data
@@ -52,6 +53,7 @@ from .formdiff import form_changes, rename_problems, to_project_form, undo_renam
 from .instrument import Instrument, read_instrument
 from .io.base import SurveyData
 from .io.load import load
+from .outputs import safe_output_path, staged_folder
 from .project import Project, Round, load_project, output_problems
 from .quality import QualityReport, apply_exclusions, check_quality
 from .report import ReportMeta, render_report
@@ -662,7 +664,7 @@ def _strata_not_in_frame(frame: pd.DataFrame, project: Project, sample_frame: pd
     if not absent:
         return []
     names = [labels[i] for i in absent]
-    shown = ", ".join(f"'{n}'" for n in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    shown = display_values(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     columns = ", ".join([base.stratum, base.population, *base.sample])
     return [
         Problem(
@@ -824,18 +826,38 @@ def compute_results(
     progress = progress or _noop
     ids = list(project.report.indicators) if project.report.indicators else None
     calls = [([ROUND_COLUMN], project.report.disaggregate)]
-    calls += [([ROUND_COLUMN, level], False) for level in _levels(project)]
+    levels = _levels(project)
+    calls += [([ROUND_COLUMN, level], False) for level in levels]
     total = len(weighted) * len(calls)
     chunks = []
     done = 0
     for w in weighted.values():
         for by, disaggregate in calls:
             progress("compute", done, total)
-            chunks.append(compute(w.data, inputs.indicators, w.design, by=by, disaggregate=disaggregate, ids=ids,
-                                  ci_method=project.estimation.interval, df=project.estimation.df))  # fmt: skip
+            chunk = compute(w.data, inputs.indicators, w.design, by=by, disaggregate=disaggregate, ids=ids,
+                            ci_method=project.estimation.interval, df=project.estimation.df)  # fmt: skip
+            chunks.append(_with_parent_location(chunk, w.frame, levels, by[-1]))
             done += 1
     progress("compute", total, total)
     return pd.concat(chunks, ignore_index=True)
+
+
+def _with_parent_location(chunk: pd.DataFrame, frame: pd.DataFrame, levels: list[str], level: str) -> pd.DataFrame:
+    """``chunk`` with the coarser location of each ``level`` row, so that every location names its parent.
+
+    The parent comes from the data (each ``level`` code's one coarser code); a code found under
+    several parents keeps none. Secondary suppression needs it: a region's total is the sum of its
+    districts.
+    """
+    if level not in levels or levels.index(level) == 0 or level not in chunk.columns:
+        return chunk
+    parent = levels[levels.index(level) - 1]
+    if parent not in frame.columns or level not in frame.columns:
+        return chunk
+    pairs = frame[[level, parent]].dropna().drop_duplicates()
+    pairs = pairs[~pairs[level].duplicated(keep=False)]
+    mapping = pd.Series(pairs[parent].to_numpy(), index=pairs[level].to_numpy())
+    return chunk.assign(**{parent: chunk[level].map(mapping)})
 
 
 def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs, *, rules: bool = True) -> pd.DataFrame:
@@ -1086,6 +1108,7 @@ def run(
     progress: Progress | None = None,
     generated_at: datetime | None = None,
     write: bool = True,
+    show_values: bool = False,
 ) -> RunResult:
     """Run the workflow of a project up to the step ``until`` (one of :data:`STEPS`).
 
@@ -1093,7 +1116,12 @@ def run(
     after ``quality``; ``weights.csv`` and ``weight_diagnostics.csv`` after ``weight``; ``results.csv``
     after ``compute``; ``comparisons.csv`` after ``compare``; and, after ``report``, the HTML reports,
     workbooks, tidy tables (CSV, Parquet) and charts. ``generated_at`` is the timestamp shown in the
-    HTML report (None: none, so two runs give identical files).
+    HTML report (None: none, so two runs give identical files). Messages name a value from the data
+    only when it looks like a code, unless ``show_values`` (the CLI's ``--show-values``).
+
+    The files of one run are written into a staging folder beside the output folder and moved into
+    it only when every step succeeded, so a failed run leaves the output folder as it was (never
+    new weights beside the previous run's report).
 
     Raises:
         SpecError, InstrumentError, LoadError, DataError, WeightError, DesignError, EstimationError:
@@ -1101,10 +1129,23 @@ def run(
     """
     if until not in STEPS:
         raise ValueError(f"until must be one of {STEPS}, got {until!r}")
-    stop = STEPS.index(until)
     project = _as_project(project)
     if write:  # never write over an input file, even for a project changed after load_project
         ValidationReport.of(output_problems(project)).raise_if_errors(SpecError)
+    with showing_values(show_values or values_shown()):
+        if not write:
+            return _run(project, until, progress, generated_at, write=False)
+        with staged_folder(project.report.output) as staging:
+            staged = dataclasses.replace(project, report=dataclasses.replace(project.report, output=staging))
+            result = _run(staged, until, progress, generated_at, write=True)
+    out = Path(project.report.output)
+    return dataclasses.replace(result, project=project, files=tuple(out / p.relative_to(staging) for p in result.files))
+
+
+def _run(
+    project: Project, until: str, progress: Progress | None, generated_at: datetime | None, *, write: bool
+) -> RunResult:
+    stop = STEPS.index(until)
     progress = progress or _noop
     inputs = validate_inputs(project)
     result = RunResult(project, inputs, problems=inputs.problems)
@@ -1281,5 +1322,8 @@ def scaffold(directory: str | Path, *, overwrite: bool = False) -> list[Path]:
     ]
     if problems:
         raise SpecError(problems)
+    standard = {"the standard form": sources["instrument"], "the standard indicators": sources["indicators"]}
+    for path in targets:
+        safe_output_path(path, inside=folder, inputs=standard, option="DIR")
     folder.mkdir(parents=True, exist_ok=True)
     return [atomic_write_bytes(path, content) for path, content in targets.items()]

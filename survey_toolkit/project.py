@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from .design import REPLICATE_TYPES, Replicates
 from .disclosure import ReportingRules
 from .errors import Location, Problem, SpecError, ValidationReport, did_you_mean
+from .outputs import is_language_tag
 from .spec.yamlsource import SourceMap, read_yaml
 
 if TYPE_CHECKING:
@@ -1122,6 +1123,11 @@ def _report(ctx: _Ctx, data: Any) -> ReportSettings:
         if get[key] is not None and not 0 < get[key] < 1:
             ctx.add("bad-value", f"'{key}' must be between 0 and 1", (*path, key), expected="e.g. 0.05",
                     got=str(get[key]))  # fmt: skip
+    for i, lang in enumerate(get["languages"] or ()):
+        if not is_language_tag(lang):  # languages name output files: never a path
+            ctx.add("bad-language", f"report language {str(lang)[:40]!r} is not a language tag",
+                    (*path, "languages", i), expected="a tag like en, fr or pt-BR", got=str(lang)[:40],
+                    hint="use language codes, e.g. languages: [en, fr]")  # fmt: skip
     charts = get["charts"]
     for i, fmt in enumerate(charts or ()):
         _choice(ctx, fmt, CHART_FORMATS, (*path, "charts", i), "chart format")

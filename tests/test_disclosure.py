@@ -154,12 +154,66 @@ def test_no_secondary_when_two_cells_already_suppressed():
     assert out["suppression_reason"].tolist() == ["", "small-cell", "", "small-cell", ""]
 
 
-def test_no_secondary_for_non_sensitive_or_reliability_suppression():
-    t = sensitive_locations([3, 40, 12, 25]).assign(sensitive=False)
-    assert apply_rules(t)["suppressed"].sum() == 0
-    t = sensitive_locations([10, 40, 12, 25], bases=[20, 200, 200, 200])  # small base, not disclosure
+def test_secondary_suppression_protects_every_suppressed_cell_not_only_small_cells():
+    # a cell suppressed for its small base is as recoverable from the total as a small cell
+    t = sensitive_locations([10, 40, 12, 25], bases=[20, 200, 200, 200]).assign(sensitive=False)
     out = apply_rules(t).set_index("location")
-    assert out["suppressed"].sum() == 1 and out.loc["D0", "suppression_reason"] == "small-base"
+    assert out.loc["D0", "suppression_reason"] == "small-base"
+    assert out.loc["D2", "suppression_reason"] == "secondary"
+    assert out["suppressed"].sum() == 2
+    assert not apply_rules(sensitive_locations([30, 40, 12, 25]).assign(sensitive=False))["suppressed"].any()
+
+
+def test_secondary_suppression_can_be_switched_off():
+    t = sensitive_locations([3, 40, 12, 25])
+    out = apply_rules(t, ReportingRules(secondary_suppression=False))
+    assert out["suppression_reason"].tolist() == ["", "small-cell", "", "", ""]
+
+
+def test_an_empty_cell_does_not_protect_a_suppressed_one():
+    # a third sex category nobody chose is suppressed (no estimate) but reveals nothing: men = total - women
+    rows = [
+        row(indicator_id="sv", sensitive=True, n=450, n_numerator=14),
+        row(indicator_id="sv", sensitive=True, sex="1", n=200, n_numerator=3),
+        row(indicator_id="sv", sensitive=True, sex="2", n=250, n_numerator=11),
+        row(indicator_id="sv", sensitive=True, sex="99", n=0, n_numerator=0, estimate=np.nan),
+    ]
+    out = apply_rules(table(*rows))
+    assert out["suppression_reason"].tolist() == ["", "small-cell", "secondary", "small-base;no-estimate"]
+
+
+def test_a_lone_suppressed_total_is_protected_through_its_parts():
+    # the total is suppressed (wide relative CI) but its two parts are published: their sum gives it away
+    rows = [
+        row(location="All", ci_low=1.0, ci_high=20.0, estimate=6.0),
+        row(location="North", location_level="admin1", n=200, n_numerator=10),
+        row(location="South", location_level="admin1", n=200, n_numerator=14),
+    ]
+    out = apply_rules(table(*rows))
+    assert out["suppression_reason"].tolist() == ["wide-relative-ci", "secondary", ""]
+
+
+def test_districts_are_protected_within_their_region_and_regions_within_the_country():
+    rows = [row(location="All", location_level="national", n=800, n_numerator=100)]
+    rows += [row(location=r, location_level="admin1", n=400, n_numerator=50) for r in ("R1", "R2")]
+    rows += [row(location=f"{r}D{i}", location_level="admin2", location_parent=r, n=200, n_numerator=25)
+             for r in ("R1", "R2") for i in (1, 2)]  # fmt: skip
+    t = table(*rows)
+    t.loc[t["location"] == "R1D1", "n"] = 20  # small base: suppressed
+    out = apply_rules(t).set_index("location")
+    assert out.loc["R1D1", "suppression_reason"] == "small-base"
+    assert out.loc["R1D2", "suppression_reason"] == "secondary"  # R1 = R1D1 + R1D2
+    assert not out.loc[["All", "R1", "R2", "R2D1", "R2D2"], "suppressed"].any()
+
+
+def test_categories_of_a_distribution_sum_to_the_base_and_are_protected():
+    cats = {"1": 40, "2": 3, "3": 100, "4": 57}
+    rows = [row(indicator_id=f"q[{c}]", base_indicator_id="q", category=c, type="distribution", sensitive=True,
+                n=200, n_numerator=k) for c, k in cats.items()]  # fmt: skip
+    out = apply_rules(table(*rows)).set_index("category")
+    assert out.loc["2", "suppression_reason"] == "small-cell"
+    assert out.loc["1", "suppression_reason"] == "secondary"  # the smallest other category
+    assert out["suppressed"].sum() == 2
 
 
 def test_secondary_suppression_is_per_round_and_indicator():

@@ -19,6 +19,7 @@ import typer
 import typer.core
 
 from .. import __version__
+from ..codes import showing_values
 from ..errors import Location, Problem, SurveyToolkitError
 from ._render import err_console, render_problems
 
@@ -99,13 +100,29 @@ def os_problem(exc: OSError) -> Problem:
                    location, got=exc.strerror, hint="check the path and its permissions, " + _OTHER_FOLDER)  # fmt: skip
 
 
+ShowValuesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-values",
+        help="Show the data's own values (names, free text) in messages and findings; by default a value "
+        "that is not a code is shown as <text, N characters>.",
+    ),
+]
+"""The option of every command that can show a value from the data (read by :func:`handle_errors`)."""
+
+
 def handle_errors(fn: F) -> F:
-    """Decorator for commands: SurveyToolkitError and OSError -> rendered problems, exit 1; bugs -> short message."""
+    """Decorator for commands: SurveyToolkitError and OSError -> rendered problems, exit 1; bugs -> short message.
+
+    A command with a ``show_values`` parameter (:data:`ShowValuesOpt`) runs inside
+    :func:`~survey_toolkit.codes.showing_values` when the user passed ``--show-values``.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with showing_values(bool(kwargs.get("show_values", False))):
+                return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit, _UsageError):  # usage errors exit with 2
             raise
         except SurveyToolkitError as exc:

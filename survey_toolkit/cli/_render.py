@@ -1,6 +1,9 @@
 """Rendering for people at a terminal: located problems, tables, the list of files written.
 
-Diagnostics go to stderr so that stdout stays machine-readable.
+Diagnostics go to stderr so that stdout stays machine-readable. Every text that did not come from
+this module (a message, a file name, a value, a project key) is printed through :func:`plain`:
+Rich markup is escaped and control characters (terminal escape sequences) are shown as ``\\xNN``,
+so nothing read from a file can drive the terminal.
 """
 
 from __future__ import annotations
@@ -11,12 +14,22 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from ..codes import printable
 from ..errors import Problem, Severity
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def plain(text: object) -> str:
+    """``text`` safe to print with Rich: control characters escaped, then Rich markup escaped.
+
+    >>> print(plain("a\\x1b[2J[bold]b"))
+    a\\x1b[2J\\[bold]b
+    """
+    return escape(printable(text))
 
 
 #: Only spec/config files are quoted back: a data file's line is a respondent's row (privacy).
@@ -45,16 +58,16 @@ def _snippet(problem: Problem) -> list[str]:
 def render_problem(problem: Problem, console: Console = err_console) -> None:
     where = str(problem.location)
     sev = problem.severity
-    head = f"{escape(where)}: " if where else ""
-    console.print(f"{head}[{_STYLE[sev]}]{sev.value}[/][dim]\\[{problem.code}][/] {escape(problem.message)}")
+    head = f"{plain(where)}: " if where else ""
+    console.print(f"{head}[{_STYLE[sev]}]{sev.value}[/][dim]\\[{plain(problem.code)}][/] {plain(problem.message)}")
     for line in _snippet(problem):
-        console.print(escape(line), style="dim")
-    halves = [f"{name}: {escape(str(value))}" for name, value in (("expected", problem.expected), ("found", problem.got))
+        console.print(plain(line), style="dim")
+    halves = [f"{name}: {plain(value)}" for name, value in (("expected", problem.expected), ("found", problem.got))
               if value is not None]  # fmt: skip
     if halves:
         console.print("  " + "; ".join(halves))
     if problem.hint:
-        console.print(f"  [green]hint:[/] {escape(problem.hint)}")
+        console.print(f"  [green]hint:[/] {plain(problem.hint)}")
 
 
 def render_problems(problems: Iterable[Problem], console: Console = err_console) -> None:
@@ -100,4 +113,4 @@ def render_written(paths: Iterable[Path], console: Console = err_console) -> Non
         return
     console.print("[bold green]Files written:[/]")
     for line in lines:
-        console.print(f"  {escape(line)}")
+        console.print(f"  {plain(line)}")

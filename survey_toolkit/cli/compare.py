@@ -5,13 +5,13 @@ Python equivalent: ``survey_toolkit.pipeline.run(project, until="compare")``.
 
 from __future__ import annotations
 
-from . import app, handle_errors
+from . import ShowValuesOpt, app, handle_errors
 from .run import OutputOpt, ProjectArg, run_until
 
 
 @app.command("compare")
 @handle_errors
-def compare(project: ProjectArg, output: OutputOpt = None) -> None:
+def compare(project: ProjectArg, output: OutputOpt = None, show_values: ShowValuesOpt = False) -> None:
     """Estimate every indicator and compare the latest round with the previous one and the baseline.
 
     Writes comparisons.csv (change, its standard error, confidence interval, p-value, the

@@ -5,13 +5,13 @@ Python equivalent: ``survey_toolkit.pipeline.run(project, until="compute")``.
 
 from __future__ import annotations
 
-from . import app, handle_errors
+from . import ShowValuesOpt, app, handle_errors
 from .run import OutputOpt, ProjectArg, run_until
 
 
 @app.command("compute")
 @handle_errors
-def compute(project: ProjectArg, output: OutputOpt = None) -> None:
+def compute(project: ProjectArg, output: OutputOpt = None, show_values: ShowValuesOpt = False) -> None:
     """Weight every round and estimate every indicator by round, location and disaggregation.
 
     Writes results.csv (one row per indicator x round x location or group, with the estimate, its

@@ -13,8 +13,9 @@ from typing import Annotated
 import typer
 
 from ..errors import SpecError
+from ..outputs import safe_output_path
 from . import app, handle_errors
-from ._render import err_console, render_problems, render_written
+from ._render import err_console, plain, render_problems, render_written
 
 indicators_app = typer.Typer(
     name="indicators",
@@ -85,7 +86,7 @@ def check(
         render_problems(report.problems)
     if report.errors or (strict and report.warnings):
         raise typer.Exit(1)
-    err_console.print(f"[bold green]ok[/] {file}: no errors")
+    err_console.print(f"[bold green]ok[/] {plain(file)}: no errors")
 
 
 @indicators_app.command("schema")
@@ -112,6 +113,7 @@ def schema(
     if output is None:
         typer.echo(text, nl=False)
         return
+    safe_output_path(output)
     _atomic_write(output, text)
     render_written([output])
 
@@ -142,6 +144,7 @@ def docs(
     from ..spec.codebook import render_codebook
     from ..spec.loader import check_indicators
 
+    safe_output_path(output, inputs={"the indicators file": file, "the form": instrument})
     fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "md")
     checked = check_indicators(file, instrument)
     if checked.report.errors:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from . import app, handle_errors
-from ._render import err_console, render_written
+from ._render import err_console, plain, render_written
 
 
 @app.command("init")
@@ -36,4 +36,4 @@ def init(
 
     written = scaffold(directory, overwrite=force)
     render_written(written)
-    err_console.print(f"Next: edit {directory / 'survey.yaml'}, then run 'survey-toolkit validate {directory}'.")
+    err_console.print(f"Next: edit {plain(directory / 'survey.yaml')}, then run 'survey-toolkit validate {plain(directory)}'.")

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from . import app, handle_errors
-from ._render import err_console, render_problems, render_written
+from ..codes import printable
+from ..outputs import safe_output_path
+from . import ShowValuesOpt, app, handle_errors
+from ._render import err_console, plain, render_problems, render_written
 
 if TYPE_CHECKING:  # pandas is imported when the command runs, so that --help stays fast
     import pandas as pd
@@ -53,7 +54,7 @@ def _table(frame: pd.DataFrame, title: str, columns: tuple[str, ...] | None = No
             c, justify="right" if c in ("count", "rows", "flagged", "excluded", "source_row") else "left"
         )
     for row in frame[list(columns)].itertuples(index=False):  # the findings table: bounded by its own size
-        table.add_row(*(escape("" if _missing(v) else str(v)) for v in row))
+        table.add_row(*(plain("" if _missing(v) else v) for v in row))
     return table
 
 
@@ -77,7 +78,7 @@ def _detail_text(issues: pd.DataFrame, fmt: DetailFormat) -> str:
 def _render_summary(report: Any, export: Path) -> None:
     summary = report.summary
     err_console.print(
-        f"[bold]{escape(str(export))}[/]: {report.rows} record(s) checked, {report.n_excluded} to exclude"
+        f"[bold]{plain(export)}[/]: {report.rows} record(s) checked, {report.n_excluded} to exclude"
     )
     if summary.empty:
         err_console.print("[bold green]No findings.[/]")
@@ -133,6 +134,7 @@ def inspect(
             "--encoding", help="Text encoding of a CSV export (cp1252, latin-1...); default: detected."
         ),
     ] = None,
+    show_values: ShowValuesOpt = False,
 ) -> None:
     """Load EXPORT with its form and check its data quality: duplicates, consent, age, duration, codes outside the choice lists, constraints, missing or extra columns, form versions.
 
@@ -148,6 +150,8 @@ def inspect(
     from ..instrument import read_instrument
     from ..quality import check_quality
 
+    if output is not None:
+        safe_output_path(output, inputs={"the export": export, "the form": instrument})
     form = read_instrument(instrument)
     data = survey_io.load(export, instrument=form, **({"encoding": encoding} if encoding else {}))
     options = {} if min_duration is None else {"min_duration": min_duration}
@@ -155,7 +159,7 @@ def inspect(
     if len(data.problems):
         render_problems(data.problems)
     _render_summary(report, export)
-    text = _detail_text(report.issues, fmt)
+    text = printable(_detail_text(report.issues, fmt))  # a record id may hold terminal escapes
     if output is None:
         typer.echo(text, nl=False)
         return

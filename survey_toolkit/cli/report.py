@@ -5,13 +5,13 @@ Python equivalent: ``survey_toolkit.pipeline.run(project, until="report")``.
 
 from __future__ import annotations
 
-from . import app, handle_errors
+from . import ShowValuesOpt, app, handle_errors
 from .run import OutputOpt, ProjectArg, run_until
 
 
 @app.command("report")
 @handle_errors
-def report(project: ProjectArg, output: OutputOpt = None) -> None:
+def report(project: ProjectArg, output: OutputOpt = None, show_values: ShowValuesOpt = False) -> None:
     """Build the reports: one self-contained HTML file and one Excel workbook per language.
 
     Also writes the tidy results and comparisons (CSV, and Parquet when pyarrow is installed) and the

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import SpecError, ValidationReport
-from . import app, handle_errors
-from ._render import err_console, render_written
+from . import ShowValuesOpt, app, handle_errors
+from ._render import err_console, plain, render_written
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so that --help stays fast
     from ..pipeline import RunResult
@@ -63,7 +62,7 @@ def render_warnings(problems: ValidationReport) -> None:
     counts = Counter(p.code for p in problems if not p.is_error)
     if not counts:
         return
-    text = ", ".join(f"{escape(code)} x{n}" for code, n in sorted(counts.items()))
+    text = ", ".join(f"{plain(code)} x{n}" for code, n in sorted(counts.items()))
     err_console.print(f"[yellow]{sum(counts.values())} warning(s)[/]: {text}")
     err_console.print("  (see them all with 'survey-toolkit validate PROJECT'; exclusions are in quality.csv)")
 
@@ -131,11 +130,11 @@ def render_closing(result: RunResult) -> None:
     from ..report.findings import finding_sentences
 
     project = result.project
-    err_console.print(f"[bold]Project:[/] {escape(str(project.path))}")
+    err_console.print(f"[bold]Project:[/] {plain(str(project.path))}")
     exclusions = project.report.output / "exclusions.csv"
     if exclusions in result.files:
         count = len(result.checked.exclusions) if result.checked is not None else 0
-        err_console.print(f"[bold]Interviews excluded:[/] {count}, listed with their reasons in {escape(str(exclusions))}")
+        err_console.print(f"[bold]Interviews excluded:[/] {count}, listed with their reasons in {plain(str(exclusions))}")
     if result.table is None or result.comparisons is None:
         return
     lang = (project.report.languages or ("en",))[0]
@@ -146,12 +145,12 @@ def render_closing(result: RunResult) -> None:
         return
     err_console.print("[bold]Key findings[/] (all of them in the report):")
     for k, sentence in enumerate(found, 1):
-        err_console.print(f"  {k}. {escape(sentence)}", highlight=False)
+        err_console.print(f"  {k}. {plain(sentence)}", highlight=False)
 
 
 @app.command("run")
 @handle_errors
-def run(project: ProjectArg, output: OutputOpt = None) -> None:
+def run(project: ProjectArg, output: OutputOpt = None, show_values: ShowValuesOpt = False) -> None:
     """Run everything: validate, load every round, check quality, weight, estimate, compare and report.
 
     Writes the HTML reports, the Excel workbooks, the tidy tables (CSV, Parquet) and the charts into

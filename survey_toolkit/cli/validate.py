@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from . import app, handle_errors
+from . import ShowValuesOpt, app, handle_errors
 from ._render import err_console, render_problems
 from .run import _STEP_TEXT, ProjectArg
 
@@ -24,6 +24,7 @@ def validate(
         typer.Option("--data/--no-data", help="Also load every round, check its quality and weight it."),
     ] = True,
     strict: Annotated[bool, typer.Option("--strict", help="Exit with code 1 on warnings too.")] = False,
+    show_values: ShowValuesOpt = False,
 ) -> None:
     """Check the project file, the form, the indicators, the margins and sample frame, and the data.
 

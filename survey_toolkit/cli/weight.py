@@ -5,13 +5,13 @@ Python equivalent: ``survey_toolkit.pipeline.run(project, until="weight")``.
 
 from __future__ import annotations
 
-from . import app, handle_errors
+from . import ShowValuesOpt, app, handle_errors
 from .run import OutputOpt, ProjectArg, run_until
 
 
 @app.command("weight")
 @handle_errors
-def weight(project: ProjectArg, output: OutputOpt = None) -> None:
+def weight(project: ProjectArg, output: OutputOpt = None, show_values: ShowValuesOpt = False) -> None:
     """Load every round, apply the quality exclusions and compute the weights.
 
     Writes weights.csv (each respondent's base, calibrated and final weight), weight_diagnostics.csv

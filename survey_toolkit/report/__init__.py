@@ -20,6 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..comparison import compare_rounds
+from ..errors import Location, Problem, SpecError
+from ..outputs import LANGUAGE_TAG, is_language_tag, safe_output_path
 from ._common import I18N, LANGUAGES, ReportMeta, prepare_results, published_groups
 from .charts import build_charts, figure_bytes, save_charts
 from .excel import write_excel
@@ -66,6 +68,7 @@ def render_report(
     """
     meta = meta or ReportMeta()
     out = Path(out_dir)
+    _check_languages(languages)
     table = prepare_results(results, meta.rules)
     if comparisons is None:
         comparisons = compare_rounds(table, rounds=meta.rounds, alpha=meta.alpha, fdr=meta.fdr)
@@ -84,16 +87,32 @@ def render_report(
         figures = build_charts(table, comparisons, meta=meta, lang=lang)
         svgs = {stem: figure_bytes(fig, "svg") for stem, fig in figures.items()}
         files["charts"] += save_charts(
-            table, comparisons, out / "charts" / lang, formats=chart_formats, figures=figures, svgs=svgs
+            table,
+            comparisons,
+            safe_output_path(out / "charts" / lang, inside=out / "charts", folder=True),
+            formats=chart_formats,
+            figures=figures,
+            svgs=svgs,
         )
         step(f"charts {lang}")
         files["html"].append(
-            write_html(out / f"report.{lang}.html", table, comparisons, meta=meta, lang=lang, svgs=svgs)
+            write_html(safe_output_path(out / f"report.{lang}.html", inside=out), table, comparisons, meta=meta, lang=lang, svgs=svgs)
         )
         step(f"html {lang}")
-        files["excel"].append(write_excel(out / f"results.{lang}.xlsx", table, comparisons, meta=meta, lang=lang))
+        excel = safe_output_path(out / f"results.{lang}.xlsx", inside=out)
+        files["excel"].append(write_excel(excel, table, comparisons, meta=meta, lang=lang))
         step(f"excel {lang}")
     lang = languages[0] if languages else "en"
     files["tidy"] = write_tidy(out, table, comparisons, meta=meta, parquet=parquet, lang=lang, bom=csv_bom)
     step("tidy")
     return files
+
+
+def _check_languages(languages: Sequence[str]) -> None:
+    """Report languages name files (``report.<lang>.html``): each must be a language tag such as ``fr``."""
+    bad = [lang for lang in languages if not is_language_tag(lang)]
+    if bad:
+        raise SpecError([Problem("bad-language", f"report language {lang!r} is not a language tag",
+                                 Location(path=("report", "languages")), expected=f"a tag like en, fr or pt-BR ({LANGUAGE_TAG.pattern})",
+                                 hint="set report.languages in survey.yaml (or 'languages' in the indicators file) to "
+                                      "language codes such as [en, fr]") for lang in bad])  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codes import canonical_code
+from ..codes import canonical_code, display_values
 from ..errors import Location, Problem, Severity
 
 _NUMERIC_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -85,9 +85,8 @@ def is_numeric_code(code: str) -> bool:
 
 
 def describe_codes(codes: Sequence[str], limit: int = 6) -> str:
-    """``'1', '2', '3'`` (with ``...`` after ``limit`` codes) for messages."""
-    shown = ", ".join(f"'{c}'" for c in list(codes)[:limit])
-    return shown + (", ..." if len(codes) > limit else "")
+    """``'1', '2', '3'`` (with ``...`` after ``limit`` codes) for messages; text that is not code-like is hidden."""
+    return display_values(codes, limit)
 
 
 def row_location(

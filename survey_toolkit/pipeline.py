@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codes import display_values, showing_values, values_shown
+from .codes import canonical_code, display_values, looks_like_code, showing_values, values_shown
 from .comparison import compare_rounds
 from .compute import compute
 from .derive import analysis_form, derive_data
@@ -834,12 +834,39 @@ def compute_results(
     for w in weighted.values():
         for by, disaggregate in calls:
             progress("compute", done, total)
-            chunk = compute(w.data, inputs.indicators, w.design, by=by, disaggregate=disaggregate, ids=ids,
+            data = _known_groups(w.data, project, inputs)
+            chunk = compute(data, inputs.indicators, w.design, by=by, disaggregate=disaggregate, ids=ids,
                             ci_method=project.estimation.interval, df=project.estimation.df)  # fmt: skip
             chunks.append(_with_parent_location(chunk, w.frame, levels, by[-1]))
             done += 1
     progress("compute", total, total)
     return pd.concat(chunks, ignore_index=True)
+
+
+def _known_groups(data: SurveyData, project: Project, inputs: Inputs) -> SurveyData:
+    """``data`` with the location and breakdown values that are not codes set to missing.
+
+    A value outside the column's choice list (or, for a column without one, a value that does not
+    look like a code) would otherwise become a location or group of the published tables under
+    its own spelling (a name typed into ``admin2``); its respondents count as "missing" instead.
+    """
+    columns = {*_levels(project), *(d for ind in inputs.indicators.indicators
+                                      for d in (getattr(ind, "disaggregations", None) or ()))}  # fmt: skip
+    frame = data.frame
+    changed = {}
+    for col in sorted(c for c in columns if c in frame.columns):
+        choices = inputs.instrument.choices_for(col) if col in inputs.instrument else None
+        known = set(choices.codes) | set(project.locations.names) if choices is not None else None
+        values = frame[col]
+        categorical = isinstance(values.dtype, pd.CategoricalDtype)
+        codes, uniques = (values.cat.codes.to_numpy(), values.cat.categories) if categorical else pd.factorize(values)
+        ok = np.array([looks_like_code(u) if known is None else canonical_code(u) in known for u in uniques] + [True])
+        bad = ~ok[codes]  # one test per distinct value; -1 (missing) maps to the trailing True
+        if categorical and not ok[:-1].all():  # an unused category would still become an (empty) group
+            changed[col] = values.mask(bad).cat.remove_categories(list(uniques[~ok[:-1]]))
+        elif bad.any():
+            changed[col] = values.mask(bad)
+    return dataclasses.replace(data, frame=frame.assign(**changed)) if changed else data
 
 
 def _with_parent_location(chunk: pd.DataFrame, frame: pd.DataFrame, levels: list[str], level: str) -> pd.DataFrame:

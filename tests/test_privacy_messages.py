@@ -19,6 +19,7 @@ from survey_toolkit import cli, pipeline
 from survey_toolkit.cli._render import plain, render_problem
 from survey_toolkit.codes import display_value, display_values, looks_like_code, printable, showing_values
 from survey_toolkit.errors import Location, Problem, SurveyToolkitError
+from survey_toolkit.report.adapt import MISSING_LEVEL
 from tests.conftest import ROOT
 from tests.test_pipeline import reduced_project
 
@@ -162,3 +163,20 @@ def test_escape_sequences_in_project_keys_are_escaped(tmp_path):
     assert result.exit_code == 1, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "\\x1b" in result.output
+
+
+def test_a_name_typed_into_a_breakdown_column_is_never_published_as_a_group(tmp_path):
+    book = openpyxl.load_workbook(DEMO_R1)
+    sheet = book.worksheets[0]
+    col = [c.value for c in sheet[1]].index("a_respondent/a4_displacement") + 1
+    for row in (5, 9):
+        sheet.cell(row=row, column=col).value = NAME
+    book.save(tmp_path / "round1.xlsx")
+    path = reduced_project(tmp_path, indicators=("sdg_16_1_4",))
+    text = path.read_text().replace(str(DEMO_R1), str(tmp_path / "round1.xlsx"))
+    path.write_text(text.replace("disaggregate: false", "disaggregate: true"), encoding="utf-8")
+    result = pipeline.run(path, until="compute", write=False)
+    groups = result.table["a4_displacement"].dropna().astype(str)
+    assert len(groups) > 0 and not groups.str.contains("Jane").any()
+    codes = set(result.inputs.instrument.choices_for("a4_displacement").codes)
+    assert set(groups) - codes <= {MISSING_LEVEL}, set(groups) - codes

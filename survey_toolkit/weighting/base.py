@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..codes import display_value
 from ..errors import Location, Problem, Severity, WeightError, did_you_mean
 from ._common import (
     canonical_code,
@@ -321,7 +322,7 @@ def _plan_weights(
                 Location(field=stratum),
                 expected="N_h >= n_h > 0",
                 got="; ".join(
-                    f"{lab}: N={N_h[h_labels.index(lab)]:g}, n={n_h[h_labels.index(lab)]:g}"
+                    f"{display_value(lab)}: N={N_h[h_labels.index(lab)]:g}, n={n_h[h_labels.index(lab)]:g}"
                     for lab in small[:4]
                 ),
             )

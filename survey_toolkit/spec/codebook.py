@@ -74,6 +74,8 @@ def _item_rows(ind: Indicator, language: str | None) -> tuple:
             rows.append((item.label.get(language) or "condition", how))
         else:
             rows.append((item.indicator or "", "per-respondent value of indicator"))
+    if ind.weighted:
+        rows = [(name, f"{how}; weight {item.weight:g}") for (name, how), item in zip(rows, ind.items, strict=True)]
     return tuple(rows)
 
 
@@ -110,6 +112,9 @@ def _rows(spec: IndicatorSpec, ind: Indicator, language: str | None) -> list[tup
         add(("Average of", ", ".join(ind.components), True))
     if ind.type == "index":
         scale = "count of favourable items" if ind.method == "count" else f"{ind.scale[0]:g}-{ind.scale[1]:g}"
+        if ind.weighted:
+            scale = ("total weight of favourable items" if ind.method == "count" else
+                     f"weighted mean of the valid items on {ind.scale[0]:g}-{ind.scale[1]:g}")
         add(
             (
                 "Score",

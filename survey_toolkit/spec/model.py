@@ -146,7 +146,8 @@ _INDICATOR_FIELDS: dict[str, FieldSpec] = {
     ),
     "method": FieldSpec(
         "str",
-        "`mean`: mean of the valid rescaled items mapped onto `scale`; `count`: number of favourable items.",
+        "`mean`: (weighted) mean of the valid rescaled items mapped onto `scale`; `count`: number "
+        "(or total weight) of favourable items.",
         allowed=INDEX_METHODS,
         default="mean",
         types=("index",),
@@ -189,6 +190,13 @@ _ITEM_FIELDS: dict[str, FieldSpec] = {
         "str",
         "Use another indicator per respondent: a proportion (1 numerator, 0 rest of the "
         "denominator) or an index (its score rescaled to 0-1).",
+    ),
+    "weight": FieldSpec(
+        "number",
+        "Weight of the item in a weighted composite score (> 0; default 1). `method: mean` averages the "
+        "valid items with these weights (renormalised over the valid items); `method: count` adds the "
+        "weights of the favourable items.",
+        default=1,
     ),
     "label": FieldSpec("text", "Item label for the codebook."),
 }
@@ -268,6 +276,7 @@ class IndexItem:
     favourable: Condition | None = None
     unfavourable: Condition | None = None
     indicator: str | None = None
+    weight: float = 1.0
     location: Location = field(default_factory=Location, compare=False)
 
     @property
@@ -328,6 +337,11 @@ class Indicator:
         names |= {q for q in (self.question, self.numerator_question, self.denominator_question) if q}
         names |= {item.question for item in self.items if item.question}
         return names
+
+    @property
+    def weighted(self) -> bool:
+        """An index whose items carry weights other than 1 (a weighted composite score)."""
+        return any(item.weight != 1.0 for item in self.items)
 
     def references(self) -> tuple[str, ...]:
         """Ids of other indicators this one is built from (components, indicator items)."""

@@ -349,6 +349,18 @@ def _item(ctx: _Ctx, data: Any, path: tuple) -> IndexItem | None:
     for key in extra:
         ctx.add("key-not-for-item", f"'{key}' only applies to a question item", (*path, key), key=True)
         ok = False
+    if "weight" in values and fields_ok and not values["weight"] > 0:
+        ctx.add(
+            "bad-value",
+            f"an item weight must be a positive number, not {values['weight']}",
+            (*path, "weight"),
+            expected="a number > 0",
+            got=str(values["weight"]),
+            hint="leave the item out of the index instead of giving it weight 0",
+        )
+        ok = False
+    if "weight" in values:
+        values["weight"] = float(values["weight"])
     if not (ok and fields_ok):
         return None
     return IndexItem(kind=kind, location=ctx.source.locate(path), **values)

@@ -22,7 +22,9 @@ Rules (documented in ``docs/indicators.md``):
 - **index** — items rescaled to 0-1 (question items by ``range``, reversed if asked; condition items
   1/0/missing; indicator items from the referenced indicator); a respondent is scored when at least
   ``min_valid_items`` items are valid. ``method: mean`` maps the mean of valid items onto ``scale``,
-  ``method: count`` counts favourable items. Under ``dk_refused: counted`` (Gallup-compatible mode)
+  ``method: count`` counts favourable items. Items may carry a ``weight`` (a weighted composite
+  score, :func:`composite_scores`): the mean is then weighted, renormalised over the valid items,
+  and the count adds the weights of the favourable items. Under ``dk_refused: counted`` (Gallup-compatible mode)
   a don't-know/refused item scores 0 and counts as valid.
 """
 
@@ -37,7 +39,7 @@ import pandas as pd
 from .conditions import Columns, Condition, evaluate_on, parse_condition
 from .model import Indicator, IndicatorSpec
 
-__all__ = ["Scored", "score", "score_all", "numeric_dk_codes"]
+__all__ = ["Scored", "score", "score_all", "numeric_dk_codes", "composite_scores"]
 
 
 @dataclass(frozen=True)
@@ -245,11 +247,32 @@ def _indicator_item(ctx: _Ctx, ident: str) -> np.ndarray:
     if sub.indicator.type == "index":
         target = sub.indicator
         if target.method == "count":
-            v = v / len(target.items)
+            v = v / _item_weights(target).sum()
         else:
             lo, hi = target.scale
             v = (v - lo) / (hi - lo)
     return np.where(sub.domain.to_numpy(), v, np.nan)
+
+
+def _item_weights(ind: Indicator) -> np.ndarray:
+    return np.array([item.weight for item in ind.items], dtype=float)
+
+
+def composite_scores(r: np.ndarray, weights: np.ndarray, method: str, scale: tuple[float, float]) -> np.ndarray:
+    """Respondent scores from the item matrix ``r`` (rows x items, values 0-1, NaN = missing item).
+
+    ``mean``: ``lo + (hi - lo) * sum_j w_j r_j / sum_j w_j`` over the valid items only (the weights
+    are renormalised over the items a respondent has); ``count``: ``sum_j w_j r_j`` over the valid
+    items (with every weight 1, the number of favourable items). NaN where no item is valid.
+    """
+    valid = ~np.isnan(r)
+    weighted = np.where(valid, r, 0.0) @ weights
+    if method == "count":
+        return np.where(valid.any(axis=1), weighted, np.nan)
+    total = valid.astype(float) @ weights
+    lo, hi = scale
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, lo + (hi - lo) * weighted / total, np.nan)
 
 
 def _index(ctx: _Ctx, ind: Indicator) -> Scored:
@@ -257,12 +280,7 @@ def _index(ctx: _Ctx, ind: Indicator) -> Scored:
     r = _item_matrix(ctx, ind)
     m = (~np.isnan(r)).sum(axis=1)
     scored = m >= ind.min_valid_items
-    with np.errstate(invalid="ignore"):
-        if ind.method == "count":
-            s = np.nansum(r, axis=1)
-        else:
-            lo, hi = ind.scale
-            s = lo + (hi - lo) * np.nansum(r, axis=1) / np.where(m > 0, m, 1)
+    s = composite_scores(r, _item_weights(ind), ind.method, ind.scale)
     domain = base & pd.Series(scored, index=ctx.frame.index)
     values = pd.DataFrame({"value": np.where(scored, s, 0.0)}, index=ctx.frame.index)
     items = pd.DataFrame(r, index=ctx.frame.index, columns=[it.name for it in ind.items])

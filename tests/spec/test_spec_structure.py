@@ -40,7 +40,7 @@ def test_unknown_top_key_and_bad_version():
         ("{question: x}", (7, 9, "missing-key", "index item has no 'range'")),
         ("{favourable: x = 1}", (7, 9, "missing-key", "index item has no 'unfavourable'")),
         ("{indicator: a, reverse: true}", (7, 24, "key-not-for-item", "'reverse' only applies to a question item")),
-        ("{question: x, range: [1, 4], weight: 2}", (7, 38, "unknown-key", "unknown key 'weight' in index item")),
+        ("{question: x, range: [1, 4], wieght: 2}", (7, 38, "unknown-key", "unknown key 'wieght' in index item")),
         ("{favourable: x = , unfavourable: x = 2}", (7, 25, "bad-condition", "cannot read the condition: expected "
                                                      "a number or a quoted code but found the end of the condition")),
         ("5", (7, 9, "wrong-type", "an index item must be a mapping, not a number")),

@@ -110,8 +110,11 @@ class ChoiceList:
 
     @property
     def codes(self) -> tuple[str, ...]:
-        """The choice codes in form order."""
-        return tuple(c.name for c in self.choices)
+        """The distinct choice codes in form order. With ``allow_choice_duplicates`` (cascading lists) a
+        name may appear once per filter value (``central`` under ``north`` and under ``south``): a choice
+        is then identified by list + name + filter (``choices`` keeps every row, the filter columns in
+        ``Choice.extra``), and the answer ``central`` is the one code ``central``."""
+        return tuple(dict.fromkeys(c.name for c in self.choices))
 
     def labels(self, language: str | None = None) -> dict[str, str]:
         """code -> label in ``language``."""

@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 _INTEGRAL_TEXT = re.compile(r"^([+-]?\d+)\.0*$")
-_MISSING_TEXT = frozenset({"", "nan", "<na>", "none", "nat", "n/a"})
 
 #: A code-like token: lower-case letters, digits, ``_`` or ``-`` (XLSForm names), at most 12 characters
 #: with at least one letter or ``_``, or a short upper-case token (``A``, ``DK``); mixed case such
@@ -59,11 +58,13 @@ def canonical_code(value: Any) -> str | None:
     """The canonical string of one choice code, or None when the value is missing.
 
     ``1``, ``1.0``, ``"1.0"`` and ``" 1 "`` give ``"1"``; booleans give ``"1"``/``"0"`` (KoBo
-    select_multiple dummies); None, NaN, ``pd.NA`` and blank/``"nan"`` text give None; other
-    numbers are written positionally (``2.5`` -> ``"2.5"``); other text is only stripped.
+    select_multiple dummies); None, NaN, ``pd.NA``, ``NaT`` and blank text give None; other
+    numbers are written positionally (``2.5`` -> ``"2.5"``); other text is only stripped. Words such as
+    ``"none"``, ``"n/a"``, ``"na"`` or ``"NA"`` are codes like any other: only an empty cell is missing
+    (markers such as R's ``NA`` are the loaders' job, see ``survey_toolkit.io.values.NA_VALUES``).
 
-    >>> [canonical_code(v) for v in (1, 1.0, "1.0", " yes ", True, float("nan"), 2.5)]
-    ['1', '1', '1', 'yes', '1', None, '2.5']
+    >>> [canonical_code(v) for v in (1, 1.0, "1.0", " yes ", True, float("nan"), 2.5, "none", "")]
+    ['1', '1', '1', 'yes', '1', None, '2.5', 'none', None]
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -77,7 +78,7 @@ def canonical_code(value: Any) -> str | None:
             return None if f != f else str(f)
         return str(int(f)) if f.is_integer() else np.format_float_positional(f, trim="-")
     text = str(value).strip()
-    if text.lower() in _MISSING_TEXT:
+    if not text:
         return None
     m = _INTEGRAL_TEXT.match(text)
     if m:

@@ -147,12 +147,16 @@ class Round:
     """The field delimiter of the round's CSV exports; None: detected."""
     source: RemoteSource | None = None
     """The server ``survey-toolkit pull`` fetches this round from (None: files are copied by hand)."""
+    na_values: tuple[str, ...] | None = None
+    """Missing-value markers of the round's exports (the round's, else the project's ``na_values``);
+    None: the loaders' default set (``survey_toolkit.io.values.NA_VALUES``)."""
     location: Location = field(default_factory=Location, compare=False)
 
     @property
-    def load_options(self) -> dict[str, str]:
-        """The keyword arguments of :func:`survey_toolkit.load` this round sets (encoding, delimiter)."""
-        options = {"encoding": self.encoding, "delimiter": self.delimiter}
+    def load_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`survey_toolkit.load` this round sets (encoding, delimiter,
+        na_values)."""
+        options = {"encoding": self.encoding, "delimiter": self.delimiter, "na_values": self.na_values}
         return {k: v for k, v in options.items() if v is not None}
 
     def label_in(self, lang: str) -> str:
@@ -375,6 +379,7 @@ _TOP = {
     "cleaning_log": "files",
     "derive": "list",
     "extra_columns": "str_list1",
+    "na_values": "str_list",
 }
 _SHARE = {"quasi_identifiers": "str_list", "k": "int", "coarsen": "str_map", "drop": "str_list"}
 _SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list"}
@@ -391,6 +396,7 @@ _ROUND = {
     "encoding": "str",
     "delimiter": "str",
     "source": "mapping",
+    "na_values": "str_list",
 }
 _SOURCE = {"server": "str", "url": "str", "asset": "str", "project": "int", "form": "str", "folder": "str"}
 _RENAME = {"questions": "str_map", "choices": "mapping"}
@@ -793,7 +799,7 @@ def _rename(ctx: _Ctx, data: Any, path: tuple) -> tuple[Mapping, Mapping, Mappin
     return questions, _frozen(choices), _frozen(keys)
 
 
-def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
+def _rounds(ctx: _Ctx, data: Any, na_values: tuple[str, ...] | None = None) -> tuple[Round, ...]:
     if not isinstance(data, list) or not data:
         ctx.add("no-rounds", "'rounds' must list at least one round", ("rounds",), key=True,
                 expected="a list of rounds, each with 'id' and 'files'",
@@ -831,6 +837,7 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
         questions, choices, choice_keys = _rename(ctx, raw.get("rename"), (*path, "rename"))
         encoding = _encoding(ctx, ctx.value(raw, "encoding", "str", path), (*path, "encoding"))
         delimiter = _delimiter(ctx, ctx.value(raw, "delimiter", "str", path), (*path, "delimiter"))
+        markers = ctx.value(raw, "na_values", "str_list", path) if "na_values" in raw else na_values
         if ok and rid is not None and files and all(f is not None for f in files):
             rounds.append(
                 Round(
@@ -847,6 +854,7 @@ def _rounds(ctx: _Ctx, data: Any) -> tuple[Round, ...]:
                     encoding=encoding,
                     delimiter=delimiter,
                     source=source,
+                    na_values=markers,
                     location=ctx.source.locate(path),
                 )
             )
@@ -1230,7 +1238,8 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
                 expected="1", got=str(version))  # fmt: skip
     instrument = ctx.value(raw, "instrument", "file", ())
     indicators = ctx.value(raw, "indicators", "file", ())
-    rounds = _rounds(ctx, raw.get("rounds")) if "rounds" in raw else ()
+    na_values = ctx.value(raw, "na_values", "str_list", ())
+    rounds = _rounds(ctx, raw.get("rounds"), na_values) if "rounds" in raw else ()
     design = _design(ctx, raw.get("design"))
     weighting = _weighting(ctx, raw.get("weighting"))
     if design.replicates is not None and weighting.method != "none":

@@ -32,7 +32,7 @@ def test_every_module_uses_the_one_implementation(module):
         (1, "1"), (1.0, "1"), ("1", "1"), ("1.0", "1"), (" 1 ", "1"), ("+2.00", "2"), (np.int64(3), "3"),
         (np.float64(2.0), "2"), (2.5, "2.5"), (True, "1"), (False, "0"), (np.bool_(True), "1"),
         ("01", "01"), ("yes", "yes"), (" a b ", "a b"), (float("nan"), None), (None, None), (pd.NA, None),
-        ("", None), ("nan", None), ("<NA>", None), (1e20, "100000000000000000000"),
+        ("", None), ("  ", None), ("nan", "nan"), ("<NA>", "<NA>"), ("none", "none"), ("n/a", "n/a"), (1e20, "100000000000000000000"),
     ],
 )  # fmt: skip
 def test_canonical_code_semantics(value, expected):

@@ -135,6 +135,14 @@ def inspect(
         ),
     ] = None,
     show_values: ShowValuesOpt = False,
+    na_values: Annotated[
+        str | None,
+        typer.Option(
+            "--na-values",
+            help="Comma-separated cells read as missing, replacing the default set (NA, N/A, n/a, #N/A, NULL, "
+            "null, NaN, nan, <NA>, NaT, .); '' reads every cell as written. A choice code is never a marker.",
+        ),
+    ] = None,
 ) -> None:
     """Load EXPORT with its form and check its data quality: duplicates, consent, age, duration, codes outside the choice lists, constraints, missing or extra columns, form versions.
 
@@ -153,7 +161,10 @@ def inspect(
     if output is not None:
         safe_output_path(output, inputs={"the export": export, "the form": instrument})
     form = read_instrument(instrument)
-    data = survey_io.load(export, instrument=form, **({"encoding": encoding} if encoding else {}))
+    load_options: dict[str, object] = {"encoding": encoding} if encoding else {}
+    if na_values is not None:
+        load_options["na_values"] = [v.strip() for v in na_values.split(",") if v.strip()]
+    data = survey_io.load(export, instrument=form, **load_options)
     options = {} if min_duration is None else {"min_duration": min_duration}
     report = check_quality(data, **options)
     if len(data.problems):

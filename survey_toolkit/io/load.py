@@ -392,6 +392,7 @@ def tidy_export(
     id_column: str | None = None,
     group_sep: str | None = None,
     min_match: float = 0.5,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     """Type the main table with :func:`tidy_frame`, then link and type the repeat tables."""
     data = tidy_frame(
@@ -406,6 +407,7 @@ def tidy_export(
         group_sep=group_sep,
         min_match=min_match,
         problems=raw.problems,
+        na_values=na_values,
     )
     if not raw.children:
         repeats = repeat_names(instrument) if instrument is not None else []
@@ -460,6 +462,7 @@ def tidy_export(
             sheet=table.sheet,
             source_rows=table.source_rows,
             group_sep=group_sep,
+            na_values=na_values,
         )
         children[name] = typed
         problems.extend(probs)
@@ -474,23 +477,25 @@ def _delegate(
     delimiter: str | None,
     min_match: float,
     usecols: Sequence[str] | None,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     """SPSS, Stata, Parquet and plain CSV files go to their own readers (which end with ``tidy_frame``)."""
+    common = {"min_match": min_match, "na_values": na_values}
     if fmt in ("sav", "zsav", "por"):
         from .spss import read_spss
 
-        return read_spss(path, instrument, encoding=encoding, usecols=usecols, min_match=min_match)
+        return read_spss(path, instrument, encoding=encoding, usecols=usecols, **common)
     if fmt == "dta":
         from .spss import read_stata
 
-        return read_stata(path, instrument, encoding=encoding, usecols=usecols, min_match=min_match)
+        return read_stata(path, instrument, encoding=encoding, usecols=usecols, **common)
     if fmt == "parquet":
         from .tabular import read_parquet
 
-        return read_parquet(path, instrument, min_match=min_match)
+        return read_parquet(path, instrument, **common)
     from .tabular import read_csv_plain
 
-    return read_csv_plain(path, instrument, encoding=encoding, delimiter=delimiter, min_match=min_match)
+    return read_csv_plain(path, instrument, encoding=encoding, delimiter=delimiter, **common)
 
 
 def load(
@@ -503,6 +508,7 @@ def load(
     group_sep: str | None = None,
     min_match: float = 0.5,
     usecols: Sequence[str] | None = None,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     """Read any supported export into the tidy :class:`SurveyData` (format detected from content).
 
@@ -519,6 +525,11 @@ def load(
         min_match: smallest share of the instrument's questions the export must contain (questions
             put to the respondent; start/end/calculate fields are not counted).
         usecols: SPSS/Stata only: read only these variables (large files).
+        na_values: cells read as missing (compared with the whole cell, spaces around it ignored).
+            None uses :data:`survey_toolkit.io.values.NA_VALUES` (``NA``, ``N/A``, ``n/a``, ``#N/A``,
+            ``NULL``, ``null``, ``NaN``, ``nan``, ``<NA>``, ``NaT``, ``.``); ``[]`` reads every cell as
+            written. A cell that is a code of its question's choice list is never a marker (a choice
+            named ``NA`` keeps its answers). One warning ``na-values`` counts the cells per column.
 
     Returns:
         SurveyData with ``frame`` (one row per submission), ``children`` (repeats), ``extra``
@@ -539,7 +550,7 @@ def load(
             results = []
             for ins in instruments:
                 try:
-                    results.append(_delegate(raw, p, ins, encoding, delimiter, min_match, usecols))
+                    results.append(_delegate(raw, p, ins, encoding, delimiter, min_match, usecols, na_values))
                 except LoadError:
                     continue
             if not results:
@@ -554,11 +565,13 @@ def load(
             return min(
                 results, key=lambda d: sum(1 for q in d.problems if q.code == "questions-missing-from-export")
             )
-        return _require_rows(_delegate(raw, p, single, encoding, delimiter, min_match, usecols))
+        return _require_rows(_delegate(raw, p, single, encoding, delimiter, min_match, usecols, na_values))
     if many:
         single = _pick_instrument(raw, instruments, min_match)
     return _require_rows(
-        tidy_export(raw, single, id_column=id_column, group_sep=group_sep, min_match=min_match)
+        tidy_export(
+            raw, single, id_column=id_column, group_sep=group_sep, min_match=min_match, na_values=na_values
+        )
     )
 
 

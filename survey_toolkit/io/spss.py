@@ -115,6 +115,7 @@ def read_spss(
     encoding: str | None = None,
     usecols: Sequence[str] | None = None,
     min_match: float = 0.5,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     """Read an SPSS ``.sav``, ``.zsav`` or ``.por`` file into a tidy :class:`SurveyData`.
 
@@ -129,12 +130,20 @@ def read_spss(
         usecols: read only these variables (large files).
         min_match: smallest share of the form's questions (metadata fields such as ``start`` aside)
             that must be found in the file; below it the file is reported as not matching the form.
+        na_values: missing-value markers for string variables read with a form (None = the default
+            set :data:`survey_toolkit.io.values.NA_VALUES`); a choice code is never a marker.
 
     Raises:
         LoadError: missing, empty, mistyped, truncated or corrupt file, or an undecodable encoding.
     """
     return _read_stat_file(
-        path, instrument, family="spss", encoding=encoding, usecols=usecols, min_match=min_match
+        path,
+        instrument,
+        family="spss",
+        encoding=encoding,
+        usecols=usecols,
+        min_match=min_match,
+        na_values=na_values,
     )
 
 
@@ -145,6 +154,7 @@ def read_stata(
     encoding: str | None = None,
     usecols: Sequence[str] | None = None,
     min_match: float = 0.5,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     """Read a Stata ``.dta`` file into a tidy :class:`SurveyData` (same rules as :func:`read_spss`).
 
@@ -152,7 +162,13 @@ def read_stata(
     select_one columns and counted in a ``user-missing`` problem elsewhere.
     """
     return _read_stat_file(
-        path, instrument, family="stata", encoding=encoding, usecols=usecols, min_match=min_match
+        path,
+        instrument,
+        family="stata",
+        encoding=encoding,
+        usecols=usecols,
+        min_match=min_match,
+        na_values=na_values,
     )
 
 
@@ -1273,7 +1289,12 @@ def _with_file_metadata(
 
 
 def _tidy_with_instrument(
-    raw: _Raw, instrument: Instrument, problems: list[Problem], suso: bool, min_match: float
+    raw: _Raw,
+    instrument: Instrument,
+    problems: list[Problem],
+    suso: bool,
+    min_match: float,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     from .tidy import child_frame, tidy_frame
 
@@ -1294,6 +1315,7 @@ def _tidy_with_instrument(
             source_rows=rows,
             min_match=0.0,
             problems=all_problems,
+            na_values=na_values,
         )
         extra = pd.concat([data.extra, prepared.side.reset_index(drop=True)], axis=1)
         children, child_problems = _sibling_rosters(raw, instrument)
@@ -1313,6 +1335,7 @@ def _tidy_with_instrument(
         source_file=str(raw.path),
         platform=platform,
         source_rows=rows,
+        na_values=na_values,
     )
     variables = {
         c: VariableMeta(name=c, type=q.type, labels=MappingProxyType(dict(q.labels)), question=q.name)
@@ -1504,6 +1527,7 @@ def _read_stat_file(
     encoding: str | None,
     usecols: Sequence[str] | None,
     min_match: float = 0.5,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     p = check_input_file(path)
     kind = _check_kind(p, family)
@@ -1523,7 +1547,7 @@ def _read_stat_file(
         )
     if form is None:
         return _tidy_without_instrument(raw, problems, suso)
-    return _tidy_with_instrument(raw, form, problems, suso, min_match)
+    return _tidy_with_instrument(raw, form, problems, suso, min_match, na_values)
 
 
 def _missing_value_problems(raw: _Raw, suso: bool, lost: frozenset[str] = frozenset()) -> list[Problem]:

@@ -57,6 +57,7 @@ def read_csv_plain(
     encoding: str | None = None,
     delimiter: str | None = None,
     min_match: float = 0.5,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     """Read a plain CSV whose headers are question names into a :class:`SurveyData`.
 
@@ -66,17 +67,23 @@ def read_csv_plain(
         encoding: the text encoding (default ``utf-8-sig``, which also reads plain UTF-8).
         delimiter: force the delimiter instead of sniffing it.
         min_match: smallest share of the form's questions that must be among the headers.
+        na_values: missing-value markers (None = :data:`survey_toolkit.io.values.NA_VALUES`, ``[]``
+            none); a cell that is a code of its question's choice list is never a marker.
 
     Raises:
         LoadError: missing/empty file, undecodable text, duplicated headers, not a CSV.
     """
     p = check_input_file(path)
     frame, problems = read_csv_frame(p, encoding=encoding, delimiter=delimiter)
-    return _finish(frame, p, "csv", instrument, problems, min_match)
+    return _finish(frame, p, "csv", instrument, problems, min_match, na_values)
 
 
 def read_parquet(
-    path: str | Path, instrument: Instrument | str | Path | None = None, *, min_match: float = 0.5
+    path: str | Path,
+    instrument: Instrument | str | Path | None = None,
+    *,
+    min_match: float = 0.5,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     """Read a Parquet table whose column names are question names into a :class:`SurveyData`.
 
@@ -89,7 +96,7 @@ def read_parquet(
     """
     p = check_input_file(path)
     frame = read_parquet_frame(p)
-    return _finish(frame, p, "parquet", instrument, [], min_match)
+    return _finish(frame, p, "parquet", instrument, [], min_match, na_values)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -287,7 +294,13 @@ def _infer_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, VariableM
 
 
 def _finish(
-    frame: pd.DataFrame, path: Path, fmt: str, instrument: Any, problems: list[Problem], min_match: float
+    frame: pd.DataFrame,
+    path: Path,
+    fmt: str,
+    instrument: Any,
+    problems: list[Problem],
+    min_match: float,
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     """Hand the table to the shared tidy step (a Parquet file without instrument keeps its own types)."""
     from .spss import _resolve_instrument
@@ -306,6 +319,7 @@ def _finish(
             source_rows=rows,
             problems=problems,
             min_match=min_match,
+            na_values=na_values,
         )
     typed, variables = _infer_frame(frame)
     meta_cols = [c for c in typed.columns if str(c).startswith("_")]

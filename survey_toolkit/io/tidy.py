@@ -46,7 +46,9 @@ from .headers import (
     table_questions,
 )
 from .values import (
+    apply_na_values,
     blank_mask,
+    resolve_na_values,
     to_datetime,
     to_geopoint,
     to_number,
@@ -540,6 +542,57 @@ def _filled_notes(raw: pd.DataFrame, match: HeaderMatch) -> set[str]:
     return {h for h in notes if not blank_mask(raw[h]).all()}
 
 
+def _na_problem(counts: Mapping[str, int], markers: frozenset[str], ctx: dict) -> Problem:
+    """One warning: how many cells of which columns were read as missing because they held a marker."""
+    total = sum(counts.values())
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"'{h}' ({n})" for h, n in ranked[:15]) + (" ..." if len(ranked) > 15 else "")
+    return Problem(
+        "na-values",
+        f"{total} cell(s) in {len(counts)} column(s) held a missing-value marker and were read as missing: {shown}",
+        Location(file=ctx["file"], sheet=ctx.get("sheet"), field=ranked[0][0]),
+        severity=Severity.WARNING,
+        expected="answers, or empty cells for missing values",
+        got="markers " + ", ".join(repr(m) for m in sorted(markers)),
+        hint="cells that are codes of their question's choice list are never markers; to change the markers "
+        "set 'na_values:' in survey.yaml (per project or per round), pass --na-values to survey-toolkit "
+        "inspect, or load(..., na_values=[...]) ([] keeps every cell as written)",
+        count=total,
+    )
+
+
+def _marker_exemptions(q: Question, instrument: Instrument, mode: str, language: str | None) -> set[str]:
+    """Cell values of a question that are answers even when they look like markers: its choice codes
+    (and its choice labels when the export holds labels)."""
+    codes = set(_codes(instrument, q))
+    if mode == "label" and q.list_name in instrument.choice_lists:
+        for lang in instrument.languages or (None,):
+            codes.update(instrument.choice_lists[q.list_name].labels(lang).values())
+    return codes
+
+
+def _apply_markers(
+    raw: pd.DataFrame, exempt: Mapping[str, set[str]], markers: frozenset[str]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """``raw`` with marker cells set to missing (``exempt``: header -> values that stay), and the counts."""
+    if not markers:
+        return raw, {}
+    changed: dict[str, pd.Series] = {}
+    counts: dict[str, int] = {}
+    for header in raw.columns:
+        out, mask = apply_na_values(raw[header], markers, tuple(exempt.get(header, ())))
+        n = int(mask.sum())
+        if n:
+            changed[header] = out
+            counts[str(header)] = n
+    if not changed:
+        return raw, {}
+    raw = raw.copy()
+    for header, out in changed.items():
+        raw[header] = out
+    return raw, counts
+
+
 def tidy_table(
     raw: pd.DataFrame,
     instrument: Instrument,
@@ -552,11 +605,14 @@ def tidy_table(
     group_sep: str | None = None,
     min_match: float = 0.5,
     metadata_columns: Sequence[str] = (),
+    na_values: Sequence[object] | None = None,
 ) -> TidyTable:
     """Match and type the questions of one table (``table`` None = main, else a repeat name).
 
     ``metadata_columns`` are export columns already used for the metadata (an ``uuid`` id column):
-    they are never matched to questions nor reported as unknown.
+    they are never matched to questions nor reported as unknown. ``na_values``: the missing-value
+    markers (None = :data:`~survey_toolkit.io.values.NA_VALUES`), applied to question columns except
+    where a cell is a code of the question's choice list; one warning ``na-values`` counts them.
     """
     ctx = {"file": source_file, "sheet": sheet}
     rows = (
@@ -594,6 +650,20 @@ def tidy_table(
     if any(p.is_error for p in problems):
         raise LoadError(problems)
 
+    markers = resolve_na_values(na_values)
+    by_name = {names[i]: q for i, q in enumerate(questions)}
+    exempt = {
+        h: _marker_exemptions(by_name[t.question], instrument, match.mode, match.language)
+        for h, t in match.mapping.items()
+        if t.role == "value" and t.question in by_name
+    }
+    answer_headers = [h for h, t in match.mapping.items() if t.role in ("value", "choice", "geo")]
+    marked, na_counts = _apply_markers(raw[answer_headers], exempt, markers)
+    if na_counts:
+        raw = raw.copy()
+        for h in na_counts:
+            raw[h] = marked[h]
+        problems.append(_na_problem(na_counts, markers, ctx))
     columns: dict[str, pd.Series] = {}
     variables: dict[str, VariableMeta] = {}
     by_question: dict[str, dict[tuple[str, str | None], str]] = {}
@@ -672,8 +742,17 @@ def tidy_table(
     return TidyTable(frame, MappingProxyType(variables), extra, tuple(problems), match)
 
 
-def _untyped_table(raw: pd.DataFrame, platform: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Without an instrument: every non-metadata column as a number when all its values are, else text."""
+def _untyped_table(
+    raw: pd.DataFrame, platform: str, markers: frozenset[str] = frozenset()
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Without an instrument: every non-metadata column as a number when all its values are, else text
+    (missing-value ``markers`` set to missing first; their counts per column are returned)."""
+    answers = [h for h in raw.columns if not _is_platform_column(str(h), platform)]
+    marked, counts = _apply_markers(raw[answers], {}, markers)
+    if counts:
+        raw = raw.copy()
+        for h in counts:
+            raw[h] = marked[h]
     columns = {}
     extra_cols = []
     for h in raw.columns:
@@ -689,7 +768,7 @@ def _untyped_table(raw: pd.DataFrame, platform: str) -> tuple[pd.DataFrame, pd.D
         else:
             columns[str(h)] = to_text(raw[h])[0]
     extra = raw[extra_cols] if extra_cols else pd.DataFrame(index=raw.index)
-    return pd.DataFrame(columns, index=raw.index), extra
+    return pd.DataFrame(columns, index=raw.index), extra, counts
 
 
 def tidy_frame(
@@ -705,6 +784,7 @@ def tidy_frame(
     group_sep: str | None = None,
     min_match: float = 0.5,
     problems: Sequence[Problem] = (),
+    na_values: Sequence[object] | None = None,
 ) -> SurveyData:
     """Turn one raw main table into a :class:`SurveyData` (no children; loaders attach those).
 
@@ -723,6 +803,8 @@ def tidy_frame(
         group_sep: a custom KoBo group separator (``/``, ``.``, ``%``, ``-`` are always tried).
         min_match: smallest share of the instrument's questions that must be found.
         problems: problems the reader already found (kept first in ``data.problems``).
+        na_values: missing-value markers (None = :data:`~survey_toolkit.io.values.NA_VALUES`, ``[]``
+            none); a cell that is a code of its question's choice list is never a marker.
 
     Raises:
         LoadError: the export does not match the instrument, or headers are ambiguous.
@@ -737,7 +819,10 @@ def tidy_frame(
         id_column=id_column,
     )
     if instrument is None:
-        frame, extra = _untyped_table(raw, platform)
+        markers = resolve_na_values(na_values)
+        frame, extra, na_counts = _untyped_table(raw, platform, markers)
+        if na_counts:
+            probs.append(_na_problem(na_counts, markers, {"file": source_file, "sheet": sheet}))
         variables: Mapping[str, VariableMeta] = MappingProxyType(
             {
                 c: VariableMeta(
@@ -771,6 +856,7 @@ def tidy_frame(
             group_sep=group_sep,
             min_match=min_match,
             metadata_columns=used,
+            na_values=na_values,
         )
         frame, extra, variables = tt.frame, tt.extra, tt.variables
         probs.extend(tt.problems)
@@ -820,6 +906,7 @@ def child_frame(
     sheet: str | None = None,
     source_rows: pd.Series | None = None,
     group_sep: str | None = None,
+    na_values: Sequence[object] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type one repeat table; ``link`` holds ``_record_id``, ``_parent_key``, ``_key`` aligned to ``raw``."""
     rows = (
@@ -831,9 +918,11 @@ def child_frame(
     head["_source_row"] = rows
     head = head[list(CHILD_METADATA_COLUMNS)]
     if instrument is None or not table_questions(instrument, table):
-        body, _extra = _untyped_table(raw, platform)
+        markers = resolve_na_values(na_values)
+        body, _extra, na_counts = _untyped_table(raw, platform, markers)
         body = body.drop(columns=[c for c in body.columns if c.startswith("_")], errors="ignore")
-        return pd.concat([head, body], axis=1).reset_index(drop=True), []
+        found = [_na_problem(na_counts, markers, {"file": source_file, "sheet": sheet})] if na_counts else []
+        return pd.concat([head, body], axis=1).reset_index(drop=True), found
     tt = tidy_table(
         raw,
         instrument,
@@ -844,6 +933,7 @@ def child_frame(
         platform=platform,
         group_sep=group_sep,
         min_match=0.0,
+        na_values=na_values,
     )
     probs = [p for p in tt.problems if p.code != "columns-not-in-instrument"]
     # columns of the repeat table that are neither questions nor platform links stay, untyped, at the end

@@ -17,6 +17,9 @@ import pandas as pd
 from ..codes import canonical_code
 
 __all__ = [
+    "NA_VALUES",
+    "resolve_na_values",
+    "apply_na_values",
     "blank_mask",
     "canonical_code",
     "to_text",
@@ -33,18 +36,86 @@ __all__ = [
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _LAST_EXCEL_SERIAL = 2958465.99999  # 9999-12-31 23:59:59
 
-_BLANKS = frozenset({"", "nan", "NaN", "None", "NaT", "n/a", "N/A", "<NA>", "nat"})
-_BLANK_LIST = [*_BLANKS, " ", "  ", "\t"]
+_BLANKS = frozenset({""})
 _TRUE = frozenset({"1", "true", "yes", "y", "t", "selected"})
 _FALSE = frozenset({"0", "false", "no", "n", "f", "not selected"})
 _OFFSET = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
+#: Cells read as missing in every export unless ``na_values=`` says otherwise: what R (``NA``), Excel
+#: (``#N/A``), databases (``NULL``), pandas (``nan``, ``<NA>``, ``NaT``) and SAS/Stata (``.``) write for a
+#: missing value, and the ``N/A`` / ``n/a`` people type. Compared with the whole cell (spaces around it
+#: ignored, case kept). A cell that is a code of its question's choice list is never a marker.
+NA_VALUES: tuple[str, ...] = ("NA", "N/A", "n/a", "#N/A", "NULL", "null", "NaN", "nan", "<NA>", "NaT", ".")
+
+
+def resolve_na_values(na_values: Sequence[object] | None) -> frozenset[str]:
+    """The marker set: :data:`NA_VALUES` for None, else the given values (``[]`` turns markers off).
+
+    Numbers are compared as codes, so ``-99`` also matches a numeric ``-99.0`` cell.
+    """
+    if na_values is None:
+        return frozenset(NA_VALUES)
+    if isinstance(na_values, str):
+        na_values = [na_values]
+    out = set()
+    for v in na_values:
+        text = str(v).strip() if isinstance(v, str) else canonical_code(v)
+        if text:
+            out.add(text)
+            code = canonical_code(text)
+            if code:
+                out.add(code)
+    return frozenset(out)
+
+
+def apply_na_values(
+    s: pd.Series, markers: frozenset[str], codes: Sequence[str] = ()
+) -> tuple[pd.Series, pd.Series]:
+    """``(s with marker cells set to missing, mask of those cells)``.
+
+    A cell is a marker when its stripped text (or, for a number, its canonical code) is in ``markers``
+    and it is **not** one of ``codes`` (the question's choice codes: a choice named ``NA`` or ``n/a``
+    wins over the marker). Works on the column's distinct values.
+    """
+    if not markers or s.empty:
+        return s, pd.Series(False, index=s.index)
+    if s.dtype.kind in "fiu":
+        numeric = [m for m in markers if canonical_code(m) is not None and _is_number_text(m)]
+        if not numeric:
+            return s, pd.Series(False, index=s.index)
+    keep = set(codes)
+    fcodes, uniques = pd.factorize(s, use_na_sentinel=True)
+
+    def is_marker(u: object) -> bool:
+        text = u.strip() if isinstance(u, str) else canonical_code(u)
+        return text is not None and text in markers and text not in keep and canonical_code(text) not in keep
+
+    hit_u = np.array([is_marker(u) for u in uniques] + [False], dtype=bool)
+    hit = hit_u[fcodes]
+    if not hit.any():
+        return s, pd.Series(False, index=s.index)
+    mask = pd.Series(hit, index=s.index)
+    out = s.astype("float64").where(~hit) if s.dtype.kind in "fiu" else s.where(~mask, None)
+    return out, mask
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def blank_mask(s: pd.Series) -> pd.Series:
-    """True where a cell is empty: NA, ``""``, whitespace or a placeholder such as ``n/a``."""
+    """True where a cell is empty: NA, ``""`` or whitespace only. A word (``none``, ``n/a``, ``NA``) is a
+    value: missing-value markers are applied, with a count, by :func:`apply_na_values`."""
     if s.dtype.kind in "fiucbmM":
         return s.isna()
-    return s.isna() | s.isin(_BLANK_LIST)
+    fcodes, uniques = pd.factorize(s, use_na_sentinel=True)
+    empty = np.array([isinstance(u, str) and not u.strip() for u in uniques] + [True], dtype=bool)
+    return pd.Series(empty[fcodes], index=s.index)
 
 
 def _on_uniques(s: pd.Series, fn) -> tuple[np.ndarray, list]:

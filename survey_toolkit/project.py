@@ -150,13 +150,21 @@ class Round:
     na_values: tuple[str, ...] | None = None
     """Missing-value markers of the round's exports (the round's, else the project's ``na_values``);
     None: the loaders' default set (``survey_toolkit.io.values.NA_VALUES``)."""
+    select_multiple_source: str | None = None
+    """``choices`` or ``summary``: the side of a select_multiple kept where its summary and 0/1 columns
+    disagree (the round's, else the project's); None: the loaders' default (``choices``)."""
     location: Location = field(default_factory=Location, compare=False)
 
     @property
     def load_options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`survey_toolkit.load` this round sets (encoding, delimiter,
         na_values)."""
-        options = {"encoding": self.encoding, "delimiter": self.delimiter, "na_values": self.na_values}
+        options = {
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "na_values": self.na_values,
+            "select_multiple_source": self.select_multiple_source,
+        }
         return {k: v for k, v in options.items() if v is not None}
 
     def label_in(self, lang: str) -> str:
@@ -380,6 +388,7 @@ _TOP = {
     "derive": "list",
     "extra_columns": "str_list1",
     "na_values": "str_list",
+    "select_multiple_source": "str",
 }
 _SHARE = {"quasi_identifiers": "str_list", "k": "int", "coarsen": "str_map", "drop": "str_list"}
 _SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list"}
@@ -397,6 +406,7 @@ _ROUND = {
     "delimiter": "str",
     "source": "mapping",
     "na_values": "str_list",
+    "select_multiple_source": "str",
 }
 _SOURCE = {"server": "str", "url": "str", "asset": "str", "project": "int", "form": "str", "folder": "str"}
 _RENAME = {"questions": "str_map", "choices": "mapping"}
@@ -799,7 +809,9 @@ def _rename(ctx: _Ctx, data: Any, path: tuple) -> tuple[Mapping, Mapping, Mappin
     return questions, _frozen(choices), _frozen(keys)
 
 
-def _rounds(ctx: _Ctx, data: Any, na_values: tuple[str, ...] | None = None) -> tuple[Round, ...]:
+def _rounds(
+    ctx: _Ctx, data: Any, na_values: tuple[str, ...] | None = None, sm_source: str | None = None
+) -> tuple[Round, ...]:
     if not isinstance(data, list) or not data:
         ctx.add("no-rounds", "'rounds' must list at least one round", ("rounds",), key=True,
                 expected="a list of rounds, each with 'id' and 'files'",
@@ -838,6 +850,7 @@ def _rounds(ctx: _Ctx, data: Any, na_values: tuple[str, ...] | None = None) -> t
         encoding = _encoding(ctx, ctx.value(raw, "encoding", "str", path), (*path, "encoding"))
         delimiter = _delimiter(ctx, ctx.value(raw, "delimiter", "str", path), (*path, "delimiter"))
         markers = ctx.value(raw, "na_values", "str_list", path) if "na_values" in raw else na_values
+        round_sm = _sm_source(ctx, raw, path) or sm_source
         if ok and rid is not None and files and all(f is not None for f in files):
             rounds.append(
                 Round(
@@ -855,6 +868,7 @@ def _rounds(ctx: _Ctx, data: Any, na_values: tuple[str, ...] | None = None) -> t
                     delimiter=delimiter,
                     source=source,
                     na_values=markers,
+                    select_multiple_source=round_sm,
                     location=ctx.source.locate(path),
                 )
             )
@@ -913,6 +927,17 @@ def _pulled_files(ctx: _Ctx, raw: dict, source: RemoteSource, path: tuple, rid: 
                     hint=f"run 'survey-toolkit pull PROJECT --round {rid}' first")  # fmt: skip
             return None
     return paths
+
+
+def _sm_source(ctx: _Ctx, raw: dict, path: tuple) -> str | None:
+    """``select_multiple_source``: ``choices`` or ``summary``, else a problem."""
+    value = ctx.value(raw, "select_multiple_source", "str", path)
+    if value is None or value in ("choices", "summary"):
+        return value
+    ctx.add("bad-value", f"select_multiple_source must be 'choices' or 'summary', not '{value}'",
+            (*path, "select_multiple_source"), expected="choices or summary", got=value,
+            hint="choices: the 0/1 columns win where they disagree with the summary column (default)")  # fmt: skip
+    return None
 
 
 def _encoding(ctx: _Ctx, value: str | None, where: tuple) -> str | None:
@@ -1239,7 +1264,8 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     instrument = ctx.value(raw, "instrument", "file", ())
     indicators = ctx.value(raw, "indicators", "file", ())
     na_values = ctx.value(raw, "na_values", "str_list", ())
-    rounds = _rounds(ctx, raw.get("rounds"), na_values) if "rounds" in raw else ()
+    sm_source = _sm_source(ctx, raw, ())
+    rounds = _rounds(ctx, raw.get("rounds"), na_values, sm_source) if "rounds" in raw else ()
     design = _design(ctx, raw.get("design"))
     weighting = _weighting(ctx, raw.get("weighting"))
     if design.replicates is not None and weighting.method != "none":

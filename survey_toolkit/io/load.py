@@ -393,6 +393,7 @@ def tidy_export(
     group_sep: str | None = None,
     min_match: float = 0.5,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     """Type the main table with :func:`tidy_frame`, then link and type the repeat tables."""
     data = tidy_frame(
@@ -408,6 +409,7 @@ def tidy_export(
         min_match=min_match,
         problems=raw.problems,
         na_values=na_values,
+        select_multiple_source=select_multiple_source,
     )
     if not raw.children:
         repeats = repeat_names(instrument) if instrument is not None else []
@@ -463,6 +465,7 @@ def tidy_export(
             source_rows=table.source_rows,
             group_sep=group_sep,
             na_values=na_values,
+            select_multiple_source=select_multiple_source,
         )
         children[name] = typed
         problems.extend(probs)
@@ -478,9 +481,14 @@ def _delegate(
     min_match: float,
     usecols: Sequence[str] | None,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     """SPSS, Stata, Parquet and plain CSV files go to their own readers (which end with ``tidy_frame``)."""
-    common = {"min_match": min_match, "na_values": na_values}
+    common = {
+        "min_match": min_match,
+        "na_values": na_values,
+        "select_multiple_source": select_multiple_source,
+    }
     if fmt in ("sav", "zsav", "por"):
         from .spss import read_spss
 
@@ -509,6 +517,7 @@ def load(
     min_match: float = 0.5,
     usecols: Sequence[str] | None = None,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     """Read any supported export into the tidy :class:`SurveyData` (format detected from content).
 
@@ -530,6 +539,11 @@ def load(
             ``NULL``, ``null``, ``NaN``, ``nan``, ``<NA>``, ``NaT``, ``.``); ``[]`` reads every cell as
             written. A cell that is a code of its question's choice list is never a marker (a choice
             named ``NA`` keeps its answers). One warning ``na-values`` counts the cells per column.
+        select_multiple_source: ``"choices"`` (default) or ``"summary"``: when an export has both the
+            summary column and the 0/1 choice columns of a select_multiple and they name different
+            choices on a row, which side is kept (a cleaning step usually edits the 0/1 columns). A row
+            with one side empty takes the other side. The warning ``select-multiple-disagree`` gives
+            the count and the record ids.
 
     Returns:
         SurveyData with ``frame`` (one row per submission), ``children`` (repeats), ``extra``
@@ -541,6 +555,7 @@ def load(
         InstrumentError: the instrument file cannot be read.
     """
     p = Path(path)
+    sm_source = _select_multiple_source(select_multiple_source, str(path))
     many = isinstance(instrument, (list, tuple))
     instruments = [_resolve(i) for i in instrument] if many else []
     single = None if many else _resolve(instrument)
@@ -550,7 +565,9 @@ def load(
             results = []
             for ins in instruments:
                 try:
-                    results.append(_delegate(raw, p, ins, encoding, delimiter, min_match, usecols, na_values))
+                    results.append(
+                        _delegate(raw, p, ins, encoding, delimiter, min_match, usecols, na_values, sm_source)
+                    )
                 except LoadError:
                     continue
             if not results:
@@ -565,12 +582,38 @@ def load(
             return min(
                 results, key=lambda d: sum(1 for q in d.problems if q.code == "questions-missing-from-export")
             )
-        return _require_rows(_delegate(raw, p, single, encoding, delimiter, min_match, usecols, na_values))
+        return _require_rows(
+            _delegate(raw, p, single, encoding, delimiter, min_match, usecols, na_values, sm_source)
+        )
     if many:
         single = _pick_instrument(raw, instruments, min_match)
     return _require_rows(
         tidy_export(
-            raw, single, id_column=id_column, group_sep=group_sep, min_match=min_match, na_values=na_values
+            raw,
+            single,
+            id_column=id_column,
+            group_sep=group_sep,
+            min_match=min_match,
+            na_values=na_values,
+            select_multiple_source=sm_source,
+        )
+    )
+
+
+def _select_multiple_source(value: str, source: str) -> str:
+    from .values import SELECT_MULTIPLE_SOURCES
+
+    if value in SELECT_MULTIPLE_SOURCES:
+        return value
+    raise LoadError(
+        Problem(
+            "bad-option",
+            f"select_multiple_source must be 'choices' or 'summary', not '{value}'",
+            Location(file=source),
+            expected="choices or summary",
+            got=str(value),
+            hint="choices: the 0/1 columns win where they disagree with the summary (default); summary: the "
+            "summary column wins",
         )
     )
 

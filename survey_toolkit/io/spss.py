@@ -116,6 +116,7 @@ def read_spss(
     usecols: Sequence[str] | None = None,
     min_match: float = 0.5,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     """Read an SPSS ``.sav``, ``.zsav`` or ``.por`` file into a tidy :class:`SurveyData`.
 
@@ -132,6 +133,8 @@ def read_spss(
             that must be found in the file; below it the file is reported as not matching the form.
         na_values: missing-value markers for string variables read with a form (None = the default
             set :data:`survey_toolkit.io.values.NA_VALUES`); a choice code is never a marker.
+        select_multiple_source: ``choices`` (default) or ``summary``: the side of a select_multiple
+            kept where its string variable and its 0/1 variables disagree.
 
     Raises:
         LoadError: missing, empty, mistyped, truncated or corrupt file, or an undecodable encoding.
@@ -144,6 +147,7 @@ def read_spss(
         usecols=usecols,
         min_match=min_match,
         na_values=na_values,
+        select_multiple_source=select_multiple_source,
     )
 
 
@@ -155,6 +159,7 @@ def read_stata(
     usecols: Sequence[str] | None = None,
     min_match: float = 0.5,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     """Read a Stata ``.dta`` file into a tidy :class:`SurveyData` (same rules as :func:`read_spss`).
 
@@ -169,6 +174,7 @@ def read_stata(
         usecols=usecols,
         min_match=min_match,
         na_values=na_values,
+        select_multiple_source=select_multiple_source,
     )
 
 
@@ -1119,12 +1125,12 @@ def _prepare_select_multiple(
     path: Path,
     instrument: Instrument,
 ) -> tuple[dict[str, pd.Series], list[Problem]]:
-    """The summary ``q`` when it holds answers (it is authoritative), else the ``q/<code>`` dummies."""
+    """The summary ``q`` and the ``q/<code>`` dummies (either or both): the tidy step reconciles them
+    per row (``select_multiple_source``)."""
     dummies = match.dummies.get(q.name, {})
+    out = {f"{q.name}/{code}": frame[c] for code, c in dummies.items()}
     if source is not None and (not dummies or bool(source.astype("string").str.strip().ne("").any())):
-        out = {q.name: _summary_labels_to_codes(source, q, instrument)}
-    else:
-        out = {f"{q.name}/{code}": frame[c] for code, c in dummies.items()}
+        out[q.name] = _summary_labels_to_codes(source, q, instrument)
     problems = []
     if match.positional.get(q.name):
         cols = match.positional[q.name]
@@ -1295,6 +1301,7 @@ def _tidy_with_instrument(
     suso: bool,
     min_match: float,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     from .tidy import child_frame, tidy_frame
 
@@ -1316,6 +1323,7 @@ def _tidy_with_instrument(
             min_match=0.0,
             problems=all_problems,
             na_values=na_values,
+            select_multiple_source=select_multiple_source,
         )
         extra = pd.concat([data.extra, prepared.side.reset_index(drop=True)], axis=1)
         children, child_problems = _sibling_rosters(raw, instrument)
@@ -1336,6 +1344,7 @@ def _tidy_with_instrument(
         platform=platform,
         source_rows=rows,
         na_values=na_values,
+        select_multiple_source=select_multiple_source,
     )
     variables = {
         c: VariableMeta(name=c, type=q.type, labels=MappingProxyType(dict(q.labels)), question=q.name)
@@ -1528,6 +1537,7 @@ def _read_stat_file(
     usecols: Sequence[str] | None,
     min_match: float = 0.5,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     p = check_input_file(path)
     kind = _check_kind(p, family)
@@ -1547,7 +1557,7 @@ def _read_stat_file(
         )
     if form is None:
         return _tidy_without_instrument(raw, problems, suso)
-    return _tidy_with_instrument(raw, form, problems, suso, min_match, na_values)
+    return _tidy_with_instrument(raw, form, problems, suso, min_match, na_values, select_multiple_source)
 
 
 def _missing_value_problems(raw: _Raw, suso: bool, lost: frozenset[str] = frozenset()) -> list[Problem]:

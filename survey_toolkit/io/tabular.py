@@ -58,6 +58,7 @@ def read_csv_plain(
     delimiter: str | None = None,
     min_match: float = 0.5,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     """Read a plain CSV whose headers are question names into a :class:`SurveyData`.
 
@@ -75,7 +76,7 @@ def read_csv_plain(
     """
     p = check_input_file(path)
     frame, problems = read_csv_frame(p, encoding=encoding, delimiter=delimiter)
-    return _finish(frame, p, "csv", instrument, problems, min_match, na_values)
+    return _finish(frame, p, "csv", instrument, problems, min_match, na_values, select_multiple_source)
 
 
 def read_parquet(
@@ -84,6 +85,7 @@ def read_parquet(
     *,
     min_match: float = 0.5,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     """Read a Parquet table whose column names are question names into a :class:`SurveyData`.
 
@@ -96,7 +98,7 @@ def read_parquet(
     """
     p = check_input_file(path)
     frame = read_parquet_frame(p)
-    return _finish(frame, p, "parquet", instrument, [], min_match, na_values)
+    return _finish(frame, p, "parquet", instrument, [], min_match, na_values, select_multiple_source)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -301,6 +303,7 @@ def _finish(
     problems: list[Problem],
     min_match: float,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     """Hand the table to the shared tidy step (a Parquet file without instrument keeps its own types)."""
     from .spss import _resolve_instrument
@@ -320,6 +323,7 @@ def _finish(
             problems=problems,
             min_match=min_match,
             na_values=na_values,
+            select_multiple_source=select_multiple_source,
         )
     typed, variables = _infer_frame(frame)
     meta_cols = [c for c in typed.columns if str(c).startswith("_")]

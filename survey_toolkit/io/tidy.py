@@ -48,6 +48,7 @@ from .headers import (
 from .values import (
     apply_na_values,
     blank_mask,
+    reconcile_select_multiple,
     resolve_na_values,
     to_datetime,
     to_geopoint,
@@ -332,6 +333,31 @@ def _bad_problem(code: str, what: str, header: str, bad: pd.Series, rows: pd.Ser
     )
 
 
+def _disagree_problem(column: str, disagree: pd.Series, rows: pd.Series, ctx: dict, source: str) -> Problem:
+    """Rows whose select_multiple summary and 0/1 choice columns name different choices."""
+    mask = disagree.to_numpy(dtype=bool)
+    n = int(mask.sum())
+    ids = ctx.get("record_ids")
+    where = (
+        [str(v) for v in ids[mask].head(10)]
+        if ids is not None
+        else [f"row {int(r)}" for r in rows[mask].head(10)]
+    )
+    other = "summary" if source == "choices" else "choices"
+    return Problem(
+        "select-multiple-disagree",
+        f"select_multiple '{column}': in {n} row(s) the summary column and the 0/1 choice columns name "
+        f"different choices; the {source} were used: " + ", ".join(where) + (" ..." if n > 10 else ""),
+        Location(file=ctx["file"], sheet=ctx.get("sheet"), row=int(rows[mask].iloc[0]), field=column),
+        severity=Severity.WARNING,
+        expected="the same choices in the summary and in the 0/1 columns",
+        got=f"{n} disagreeing row(s)",
+        hint=f"a cleaning step probably edited one side only; to use the {other} instead set "
+        f"'select_multiple_source: {other}' in survey.yaml or load(..., select_multiple_source='{other}')",
+        count=n,
+    )
+
+
 def _unknown_codes_problem(
     header: str,
     list_name: str | None,
@@ -432,9 +458,17 @@ def _type_question(
             answered = ~blank_mask(value)
         else:
             answered = None
-        raw_s, flags, unknown, bad = to_select_multiple(
-            summary, dummies, codes, index, label_pairs=label_pairs
-        )
+        if summary is not None and dummies and not label_pairs:
+            source = ctx.get("select_multiple_source") or "choices"
+            raw_s, flags, unknown, bad, disagree = reconcile_select_multiple(
+                summary, dummies, codes, index, source
+            )
+            if disagree.any():
+                problems.append(_disagree_problem(column, disagree, rows, ctx, source))
+        else:
+            raw_s, flags, unknown, bad = to_select_multiple(
+                summary, dummies, codes, index, label_pairs=label_pairs
+            )
         if answered is not None:  # an answered label summary keeps its row answered
             for code in codes:
                 f = flags[code].copy()
@@ -606,6 +640,8 @@ def tidy_table(
     min_match: float = 0.5,
     metadata_columns: Sequence[str] = (),
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
+    record_ids: pd.Series | None = None,
 ) -> TidyTable:
     """Match and type the questions of one table (``table`` None = main, else a repeat name).
 
@@ -614,7 +650,12 @@ def tidy_table(
     markers (None = :data:`~survey_toolkit.io.values.NA_VALUES`), applied to question columns except
     where a cell is a code of the question's choice list; one warning ``na-values`` counts them.
     """
-    ctx = {"file": source_file, "sheet": sheet}
+    ctx = {
+        "file": source_file,
+        "sheet": sheet,
+        "select_multiple_source": select_multiple_source,
+        "record_ids": None if record_ids is None else pd.Series(np.asarray(record_ids), index=raw.index),
+    }
     rows = (
         pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
         if source_rows is None
@@ -785,6 +826,7 @@ def tidy_frame(
     min_match: float = 0.5,
     problems: Sequence[Problem] = (),
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> SurveyData:
     """Turn one raw main table into a :class:`SurveyData` (no children; loaders attach those).
 
@@ -805,6 +847,9 @@ def tidy_frame(
         problems: problems the reader already found (kept first in ``data.problems``).
         na_values: missing-value markers (None = :data:`~survey_toolkit.io.values.NA_VALUES`, ``[]``
             none); a cell that is a code of its question's choice list is never a marker.
+        select_multiple_source: ``choices`` (default) or ``summary``: which side of a select_multiple
+            wins on rows where the summary and the 0/1 columns disagree (warning
+            ``select-multiple-disagree`` lists them).
 
     Raises:
         LoadError: the export does not match the instrument, or headers are ambiguous.
@@ -857,6 +902,8 @@ def tidy_frame(
             min_match=min_match,
             metadata_columns=used,
             na_values=na_values,
+            select_multiple_source=select_multiple_source,
+            record_ids=meta["_record_id"],
         )
         frame, extra, variables = tt.frame, tt.extra, tt.variables
         probs.extend(tt.problems)
@@ -907,6 +954,7 @@ def child_frame(
     source_rows: pd.Series | None = None,
     group_sep: str | None = None,
     na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type one repeat table; ``link`` holds ``_record_id``, ``_parent_key``, ``_key`` aligned to ``raw``."""
     rows = (
@@ -934,6 +982,8 @@ def child_frame(
         group_sep=group_sep,
         min_match=0.0,
         na_values=na_values,
+        select_multiple_source=select_multiple_source,
+        record_ids=link["_key"] if "_key" in link.columns else None,
     )
     probs = [p for p in tt.problems if p.code != "columns-not-in-instrument"]
     # columns of the repeat table that are neither questions nor platform links stay, untyped, at the end

@@ -27,6 +27,8 @@ __all__ = [
     "to_datetime",
     "to_select_one",
     "to_select_multiple",
+    "reconcile_select_multiple",
+    "SELECT_MULTIPLE_SOURCES",
     "to_flags",
     "to_geopoint",
     "EXCEL_EPOCH",
@@ -403,6 +405,66 @@ def to_select_multiple(
         flags[code] = pd.Series(out, index=index)
     raw = _join_codes(flags, codes, index)
     return raw, flags, unknown, bad
+
+
+#: Which side of a select_multiple wins when an export has both the summary column and the 0/1 choice
+#: columns and they disagree on a row: ``choices`` (the default: cleaning steps edit the 0/1 columns) or
+#: ``summary``.
+SELECT_MULTIPLE_SOURCES = ("choices", "summary")
+
+
+def reconcile_select_multiple(
+    summary: pd.Series,
+    dummies: Mapping[str, pd.Series],
+    codes: Sequence[str],
+    index: pd.Index,
+    source: str = "choices",
+) -> tuple[pd.Series, dict[str, pd.Series], set[str], pd.Series, pd.Series]:
+    """Both a summary and 0/1 choice columns: ``(raw codes, {code: boolean}, unknown tokens, bad mask,
+    disagreeing rows)``, reconciled per row.
+
+    A row whose choice columns are all empty takes the summary; a row whose summary is empty takes the
+    choice columns (a blank summary is never "no answer" when choices are ticked). Where both are filled
+    and they differ on a code that has a column, ``source`` decides: ``choices`` (default) or ``summary``;
+    those rows are returned in the last mask. Codes without a column always come from the summary.
+    """
+    if source not in SELECT_MULTIPLE_SOURCES:
+        raise ValueError(f"source must be one of {SELECT_MULTIPLE_SOURCES}, not {source!r}")
+    s_raw, s_flags, unknown, _ = _from_summary(summary, codes, index)
+    parsed: dict[str, pd.Series] = {}
+    bad = pd.Series(False, index=index)
+    for code, col in dummies.items():
+        if code in s_flags:
+            parsed[code], b = to_flags(col)
+            bad |= b
+    n = len(index)
+    s_answered = s_raw.notna().to_numpy()
+    d_present = np.zeros(n, dtype=bool)
+    differ = np.zeros(n, dtype=bool)
+    for code, flag in parsed.items():
+        d_present |= flag.notna().to_numpy()
+        d = flag.fillna(False).to_numpy(dtype=bool)
+        differ |= d != s_flags[code].fillna(False).to_numpy(dtype=bool)
+    both = s_answered & d_present
+    disagree = both & differ
+    use_d = d_present & ~s_answered if source == "summary" else d_present
+    flags: dict[str, pd.Series] = {}
+    answered = np.zeros(n, dtype=bool)
+    for code in codes:
+        s_val = s_flags[code].fillna(False).to_numpy(dtype=bool)
+        d_val = parsed[code].fillna(False).to_numpy(dtype=bool) if code in parsed else s_val
+        val = np.where(use_d, d_val, s_val)
+        answered |= val
+        flags[code] = val
+    answered |= s_answered & ~use_d  # a summary of unknown codes only is still an answer
+    out = {}
+    for code in codes:
+        arr = pd.array(flags[code], dtype="boolean")
+        arr[~answered] = pd.NA
+        out[code] = pd.Series(arr, index=index)
+    joined = _join_codes(out, codes, index)
+    raw = joined.where(pd.Series(use_d, index=index), s_raw).astype("string")
+    return raw, out, unknown, bad, pd.Series(disagree, index=index)
 
 
 def _take_boolean(values: np.ndarray, missing: np.ndarray, fcodes: np.ndarray, index: pd.Index) -> pd.Series:

@@ -843,56 +843,100 @@ def _check_container(path: Path, source: str) -> None:
         )
 
 
-def _is_sheet_csv(path: Path) -> bool:
-    """True for a CSV holding only a survey sheet (header with type and name) rather than an XLSForm CSV."""
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
-        header = next(csv.reader(fh), [])
-    cols = {h.strip().lower() for h in header}
-    return {"type", "name"} <= cols
-
-
-def _read_csv_sheet(path: Path) -> list[dict[str, str]]:
+def _csv_header(path: Path, encoding: str | None = None) -> set[str]:
+    """The lower-cased header cells of a CSV (spaces as ``_``); empty when it cannot be read."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            return [{k: v for k, v in row.items() if k is not None} for row in csv.DictReader(fh)]
+        with path.open(newline="", encoding=encoding or "utf-8-sig", errors="replace") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, csv.Error, LookupError):
+        return set()
+    return {h.strip().lower().replace(" ", "_") for h in header}
+
+
+def _is_sheet_csv(path: Path, encoding: str | None = None) -> bool:
+    """True for a CSV holding only a survey sheet (header with type and name) rather than an XLSForm CSV."""
+    return {"type", "name"} <= _csv_header(path, encoding)
+
+
+def _read_csv_sheet(path: Path, encoding: str | None = None) -> list[dict[str, str]]:
+    enc = encoding or "utf-8-sig"
+    try:
+        with path.open(newline="", encoding=enc) as fh:
+            rows = [{k: v for k, v in row.items() if k is not None} for row in csv.DictReader(fh)]
+    except LookupError:
+        raise InstrumentError(
+            Problem(
+                "unreadable-instrument",
+                f"'{encoding}' is not an encoding Python knows",
+                Location(file=str(path)),
+                hint="use a name such as 'utf-8', 'cp1252' or 'latin-1'",
+            )
+        ) from None
     except UnicodeDecodeError as exc:
         raise InstrumentError(
             Problem(
                 "unreadable-instrument",
-                f"the form sheet '{path}' is not UTF-8 text (byte {exc.start} cannot be decoded)",
+                f"the form sheet '{path}' is not {enc.replace('-sig', '')} text (byte {exc.start} cannot be decoded)",
                 Location(file=str(path)),
-                expected="UTF-8",
-                hint="save the CSV as 'CSV UTF-8' in Excel, or save the whole form as .xlsx",
+                expected=enc.replace("-sig", ""),
+                hint="give its encoding: read_instrument(path, encoding='cp1252') (Excel on Windows) or "
+                "'latin-1'; or save the CSV as 'CSV UTF-8' in Excel, or the whole form as .xlsx",
             )
         ) from None
+    # a sheet saved as "choices - Sheet1.csv" may say "list name" for "list_name"
+    return [
+        {(k.strip().replace(" ", "_") if k.strip().lower() == "list name" else k): v for k, v in r.items()}
+        for r in rows
+    ]
 
 
-def _sibling(path: Path, sheet: str) -> Path | None:
+#: The header cells that tell a sheet of an XLSForm saved as CSV.
+_SHEET_SIGNATURES = {"choices": ({"list_name", "name"},), "settings": ({"form_id"}, {"form_title"})}
+
+
+def _sibling(path: Path, sheet: str, encoding: str | None = None) -> Path | None:
+    """The CSV of ``sheet`` beside the survey CSV ``path``: ``x_survey.csv`` -> ``x_choices.csv`` when it
+    exists, else the one CSV of the folder whose header is that sheet's (``choices - Sheet1.csv``,
+    ``kobo choices.csv``); among several, the one whose name says the sheet."""
     stem = path.stem
     idx = stem.lower().rfind("survey")
-    if idx < 0:
-        return None
-    candidate = path.with_name(stem[:idx] + sheet + stem[idx + 6 :] + path.suffix)
-    return candidate if candidate.exists() else None
+    if idx >= 0:
+        candidate = path.with_name(stem[:idx] + sheet + stem[idx + 6 :] + path.suffix)
+        if candidate.exists():
+            return candidate
+    found = []
+    for other in sorted(path.parent.glob("*")):
+        if other == path or other.suffix.lower() != ".csv" or not other.is_file():
+            continue
+        header = _csv_header(other, encoding)
+        if any(sig <= header for sig in _SHEET_SIGNATURES[sheet]) and not {"type", "name"} <= header:
+            found.append(other)
+    if len(found) > 1:
+        named = [f for f in found if sheet.rstrip("s") in f.stem.lower()]
+        found = named if len(named) == 1 else found
+    return found[0] if len(found) == 1 else None
 
 
-def _sheets_from_csv_pair(path: Path, source: str) -> dict[str, list[dict[str, str]]]:
-    """A survey-sheet CSV plus its sibling ``*choices*.csv`` (and optional ``*settings*.csv``)."""
-    choices = _sibling(path, "choices")
+def _sheets_from_csv_pair(
+    path: Path, source: str, encoding: str | None = None
+) -> dict[str, list[dict[str, str]]]:
+    """A survey-sheet CSV plus its choices CSV (and optional settings CSV) from the same folder."""
+    choices = _sibling(path, "choices", encoding)
     if choices is None:
         raise InstrumentError(
             Problem(
                 "missing-choices-sheet",
                 f"'{source}' holds only a survey sheet and no choices sheet was found beside it",
                 Location(file=source, sheet="survey"),
-                expected=f"a file named like '{path.name.replace('survey', 'choices')}' in the same folder",
-                hint="save the whole XLSForm as .xlsx, or put the choices sheet CSV beside the survey CSV",
+                expected="one CSV in the same folder with the choices sheet's columns (list_name, name, label), "
+                f"e.g. '{path.name.replace('survey', 'choices')}'",
+                hint="save the whole XLSForm as .xlsx, or put the choices sheet CSV (only one) beside the survey CSV",
             )
         )
-    sheets = {"survey": _read_csv_sheet(path), "choices": _read_csv_sheet(choices)}
-    settings = _sibling(path, "settings")
+    sheets = {"survey": _read_csv_sheet(path, encoding), "choices": _read_csv_sheet(choices, encoding)}
+    settings = _sibling(path, "settings", encoding)
     if settings is not None:
-        sheets["settings"] = _read_csv_sheet(settings)
+        sheets["settings"] = _read_csv_sheet(settings, encoding)
     return sheets
 
 
@@ -931,10 +975,10 @@ def _parse(load, source: str, validate: bool) -> Instrument:
     return _build(form, source, list(dict.fromkeys(warnings)))
 
 
-def _read_file(path: Path, source: str, validate: bool) -> Instrument:
+def _read_file(path: Path, source: str, validate: bool, encoding: str | None = None) -> Instrument:
     _check_file(path, source)
-    if path.suffix.lower() == ".csv" and _is_sheet_csv(path):
-        sheets = _sheets_from_csv_pair(path, source)
+    if path.suffix.lower() == ".csv" and _is_sheet_csv(path, encoding):
+        sheets = _sheets_from_csv_pair(path, source, encoding)
         return _from_sheets(sheets, source, validate, form_name=path.stem)
 
     def load(warnings: list[str]) -> dict[str, Any]:
@@ -961,15 +1005,20 @@ def _from_sheets(
 
 
 @functools.lru_cache(maxsize=32)
-def _cached(resolved: str, source: str, mtime_ns: int, size: int, validate: bool) -> Instrument:
-    return _read_file(Path(resolved), source, validate)
+def _cached(
+    resolved: str, source: str, mtime_ns: int, size: int, validate: bool, encoding: str | None = None
+) -> Instrument:
+    return _read_file(Path(resolved), source, validate, encoding)
 
 
-def read_instrument(path: str | Path, *, validate: bool = True) -> Instrument:
+def read_instrument(path: str | Path, *, validate: bool = True, encoding: str | None = None) -> Instrument:
     """Parse an XLSForm (``.xlsx``, ``.xlsm``, ``.xls``, ``.csv``, ``.md``) with pyxform into an Instrument.
 
     A ``.csv`` may be an XLSForm CSV (sheet names in the first column) or a survey sheet saved alone,
-    with its choices sheet beside it (``x_survey.csv`` + ``x_choices.csv``). With ``validate`` the form
+    with its choices sheet beside it (``x_survey.csv`` + ``x_choices.csv``, or any names: the one CSV of
+    the folder with ``list_name`` and ``name`` columns is the choices sheet, one with ``form_id`` the
+    settings). ``encoding`` is the text encoding of such CSV sheets (default UTF-8, BOM allowed;
+    ``cp1252`` for Excel on Windows). With ``validate`` the form
     is also compiled to an XForm, which catches what only pyxform's XForm builder checks (references
     to unknown ``${names}``...). Results are cached per (path, modification time, size): the model is
     immutable, so the same object may be returned twice.
@@ -989,8 +1038,8 @@ def read_instrument(path: str | Path, *, validate: bool = True) -> Instrument:
     source = str(path)
     if p.is_file():
         st = p.stat()
-        return _cached(str(p.resolve()), source, st.st_mtime_ns, st.st_size, validate)
-    return _read_file(p, source, validate)
+        return _cached(str(p.resolve()), source, st.st_mtime_ns, st.st_size, validate, encoding)
+    return _read_file(p, source, validate, encoding)
 
 
 def instrument_from_sheets(

@@ -33,6 +33,8 @@ __all__ = [
     "printable",
     "showing_values",
     "values_shown",
+    "special_code_kind",
+    "SPECIAL_CODE_LABELS",
 ]
 
 _INTEGRAL_TEXT = re.compile(r"^([+-]?\d+)\.0*$")
@@ -157,3 +159,59 @@ def display_values(values: Iterable[Any], limit: int = 6) -> str:
     values = list(values)
     shown = ", ".join(f"'{display_value(v)}'" for v in values[:limit])
     return shown + (", ..." if len(values) > limit else "")
+
+
+#: Label beginnings that declare a non-substantive answer, per kind, in English, French, Spanish,
+#: Portuguese and Arabic (compared after case folding, accents and punctuation removed). A label
+#: *starting* with one of them counts ("DON'T KNOW WHEN DECIDED"); one that only contains it
+#: ("SURPRISED -- DON'T KNOW WHY") does not.
+SPECIAL_CODE_LABELS: dict[str, tuple[str, ...]] = {
+    "dk": (
+        "dk", "don t know", "dont know", "do not know", "not sure", "ne sait pas", "ne sais pas", "nsp",
+        "no sabe", "no se", "ns", "nao sabe", "nao sei", "لا أعرف", "لا اعرف", "لا يعرف", "لا أدري", "لا ادري",
+    ),
+    "refused": (
+        "refused", "refuse", "refuses", "refusal", "rf", "decline", "declined", "declines", "prefer not",
+        "prefers not", "refus", "refuse de repondre", "prefere ne pas", "se niega", "se nego", "rechaza",
+        "no responde", "prefiere no", "recusa", "recusou", "prefiro nao", "prefere nao", "رفض", "يرفض",
+        "أفضل عدم", "افضل عدم",
+    ),
+    "not_applicable": (
+        "not applicable", "n a", "inap", "inapplicable", "non applicable", "sans objet", "ne s applique pas",
+        "no aplica", "no aplicable", "no corresponde", "nao se aplica", "nao aplicavel", "لا ينطبق",
+    ),
+}  # fmt: skip
+
+
+def _normalise_label(text: str) -> str:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", str(text).casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch) or "\u0600" <= ch <= "\u06ff")
+    plain = re.sub(r"^\s*[-+]?\d+\s*[.:=)\-]?\s*", "", plain)  # "98. Don't know" -> "don't know"
+    return " ".join(re.sub(r"[^\w\u0600-\u06ff]+", " ", plain).split())
+
+
+_SPECIAL_PATTERNS = {
+    kind: tuple(_normalise_label(p) for p in patterns) for kind, patterns in SPECIAL_CODE_LABELS.items()
+}
+
+
+def special_code_kind(label: Any) -> str | None:
+    """``"dk"``, ``"refused"`` or ``"not_applicable"`` when a value/choice label declares that kind of
+    non-answer (``"Don't know"``, ``"Ne sait pas"``, ``"Decline to answer"``, ``"-99 Refused"``,
+    ``"لا أعرف"``), else None.
+
+    >>> [special_code_kind(t) for t in ("Don't know", "Refusé", "Prefer not to say", "Sans objet", "Yes")]
+    ['dk', 'refused', 'refused', 'not_applicable', None]
+    """
+    if label is None:
+        return None
+    text = _normalise_label(label)
+    if not text:
+        return None
+    for kind in ("not_applicable", "refused", "dk"):  # "no se aplica" is not "no sé"
+        for p in _SPECIAL_PATTERNS[kind]:
+            if text == p or text.startswith(p + " "):
+                return kind
+    return None

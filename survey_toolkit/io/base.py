@@ -72,6 +72,8 @@ class VariableMeta:
 
     ``labels`` is language -> question label; ``value_labels`` language -> {code: label};
     ``missing_codes`` codes that the source declared as missing (SPSS user-missing);
+    ``special_codes`` code -> ``dk`` / ``refused`` / ``not_applicable`` for codes whose value or choice
+    label (in any language of the file or form) declares a non-answer (``999 "Decline to answer"``);
     ``question`` the question name the column belongs to (``services`` for ``services/water``).
     """
 
@@ -81,6 +83,7 @@ class VariableMeta:
     value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
     missing_codes: tuple[str, ...] = ()
     question: str | None = None
+    special_codes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

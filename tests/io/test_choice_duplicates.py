@@ -66,3 +66,30 @@ def test_real_cascading_list_of_a_kobo_form(shared):
     assert len(organis.choices) == 377 and len(organis.codes) == 193 == len(set(organis.codes))
     data = st.load(shared("real", "kobo_xlsx_export_kobocruncher", "data_likert.xlsx"), instrument=form)
     assert len(data.frame) == 120
+
+
+def test_select_one_external_loads_with_its_answers(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for row in (
+        ["type", "name", "label", "choice_filter"],
+        ["select_one region", "region", "Region", ""],
+        ["select_one_external district", "district", "District", "region=${region}"],
+    ):
+        ws.append(row)
+    ch = wb.create_sheet("choices")
+    ch.append(["list_name", "name", "label"])
+    ch.append(["region", "north", "North"])
+    ch.append(["region", "south", "South"])
+    ext = wb.create_sheet("external_choices")
+    ext.append(["list_name", "name", "label", "region"])
+    ext.append(["district", "central", "Central", "north"])
+    ext.append(["district", "d2", "D2", "south"])
+    wb.save(tmp_path / "ext.xlsx")
+    form = st.read_instrument(tmp_path / "ext.xlsx")
+    path = tmp_path / "data.csv"
+    path.write_text("region,district\nnorth,central\nsouth,d2\n", encoding="utf-8")
+    data = st.load(path, instrument=form)
+    assert data.frame["district"].astype(object).tolist() == ["central", "d2"]
+    assert not [p for p in data.problems if p.is_error]

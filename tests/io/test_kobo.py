@@ -121,7 +121,9 @@ def test_legacy_dummy_spellings_without_summary(tmp_path, perception, yes, no):
     assert f["services"].iloc[0] == "health water"
 
 
-def test_summary_is_authoritative_over_dummies(tmp_path, perception):
+def test_summary_and_dummies_that_disagree_are_reported(tmp_path, perception):
+    # issue 9: the summary used to win silently; now the 0/1 columns win by default (cleaning steps edit
+    # them), the row is reported, and select_multiple_source='summary' restores the summary
     header = [
         "age",
         "feels_safe",
@@ -132,12 +134,13 @@ def test_summary_is_authoritative_over_dummies(tmp_path, perception):
         *META,
     ]
     rows = [["34", "yes", "water", "1", "1", "0", *_meta(1)]]
-    data = st.load(_csv(tmp_path / "conflict.csv", header, rows), perception, min_match=0.3)
-    assert data.frame.loc[0, ["services/health", "services/education", "services/water"]].tolist() == [
-        False,
-        False,
-        True,
-    ]
+    path = _csv(tmp_path / "conflict.csv", header, rows)
+    data = st.load(path, perception, min_match=0.3)
+    columns = ["services/health", "services/education", "services/water"]
+    assert data.frame.loc[0, columns].tolist() == [True, True, False]
+    assert next(p for p in data.problems if p.code == "select-multiple-disagree").count == 1
+    summary = st.load(path, perception, min_match=0.3, select_multiple_source="summary")
+    assert summary.frame.loc[0, columns].tolist() == [False, False, True]
 
 
 def test_record_id_falls_back_from_root_uuid_to_uuid_to_id(tmp_path, perception):

@@ -40,6 +40,7 @@ Example (see ``docs/indicators.md``)::
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -51,9 +52,11 @@ from .design import Design, PreparedDesign
 from .errors import Location, Problem, SpecError, did_you_mean
 from .estimation import estimate, prepare_design, wald_ci
 from .instrument import Instrument
+from .repeats import estimate_over_rows, repeat_frame, with_aggregates
 from .spec.datachecks import _present
 from .spec.loader import load_indicators
 from .spec.model import IndicatorSpec
+from .spec.repeatcheck import instrument_with_aggregates
 from .spec.scoring import Scored, score_all
 from .spec.semantics import instrument_kinds
 
@@ -111,7 +114,7 @@ def _missing_columns(spec: IndicatorSpec, frame: pd.DataFrame, by: Sequence[str]
             )
     for ind in spec.indicators:
         for q in sorted(ind.questions() | set(ind.disaggregations)):
-            if not _present(frame, q):
+            if ind.repeat is None and not _present(frame, q):
                 problems.append(
                     Problem(
                         "question-not-in-data",
@@ -336,6 +339,7 @@ def compute(
     level: float = 0.95,
     ci_method: str | None = None,
     df: str = "domain",
+    children: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Estimate every indicator with the design; one tidy table (columns in the module docstring).
 
@@ -355,6 +359,8 @@ def compute(
         df: the degrees of freedom of every interval: ``"domain"`` (PSUs minus strata with members in
             the domain) or ``"design"`` (PSUs minus strata of the whole design: R's ``degf(design)``,
             what ``svyciprop``/``confint(..., df=degf(design))`` use).
+        children: the repeat tables by repeat name, when ``data`` is a DataFrame (else
+            ``data.children``); read by ``aggregates:`` and by indicators with ``repeat:``.
 
     Raises:
         SpecError: the file has errors, or a question it reads is not a column of the data.
@@ -362,17 +368,26 @@ def compute(
     frame = data if isinstance(data, pd.DataFrame) else data.frame
     form = instrument or getattr(data, "instrument", None)
     spec = _spec_of(indicators, form)
+    children = dict(getattr(data, "children", None) or {}) if children is None else dict(children)
+    if form is not None:
+        form = instrument_with_aggregates(form, spec)
+    kinds = instrument_kinds(form) if form is not None else None
+    frame = with_aggregates(frame, children, spec, kinds)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     _missing_columns(spec, frame, by_cols)
     if df not in DF_RULES:
         raise ValueError(f"df must be one of {DF_RULES}, got {df!r}")
     prep = prepare_design(frame, design)
     df_value = float(prep.df) if df == "design" else None
-    kinds = instrument_kinds(form) if form is not None else None
-    scored = score_all(spec, frame, kinds)
+    respondent = dataclasses.replace(spec, indicators=tuple(i for i in spec.indicators if i.repeat is None))
+    scored = score_all(respondent, frame, kinds)
     wanted = _with_references(spec, list(ids) if ids else list(spec.ids))
+    on_rows = [i for i in wanted if spec[i].repeat is not None]
+    wanted = [i for i in wanted if spec[i].repeat is None]
     chunks = []
     for group, members in _groupings(by_cols, spec, wanted, disaggregate).items():
+        if not members:
+            continue
         cols = by_cols + ([] if group == "all" else [group])
         batch = _Batch(frame, cols)
         batch.weights = prep.weights
@@ -390,6 +405,7 @@ def compute(
         tables = [table[table["indicator_id"].isin(members)]]
         tables += [_mean_of_proportions(batch, table, scored[i], prep, level, df_value) for i in mops]
         chunks.append(_tidy(pd.concat(tables, ignore_index=True), spec, by_cols, group))
+    chunks += _repeat_chunks(frame, children, spec, on_rows, prep, by_cols, disaggregate, kinds, level)
     if not chunks:
         return pd.DataFrame(columns=list(RESULT_COLUMNS))
     out = pd.concat(chunks, ignore_index=True)
@@ -398,6 +414,60 @@ def compute(
     out = out.sort_values(["_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
     order = ["indicator_id", "type", "sdg", "category", *by_cols] + list(RESULT_COLUMNS[4:])
     return out[order]
+
+
+def _repeat_chunks(frame, children, spec, ids, prep, by_cols, disaggregate, kinds, level) -> list[pd.DataFrame]:
+    """Indicators with ``repeat:``: scored on the repeat's rows, estimated with the respondents' design."""
+    chunks = []
+    by_repeat: dict[str, list[str]] = {}
+    for ident in ids:
+        by_repeat.setdefault(spec[ident].repeat, []).append(ident)
+    problems = []
+    for name, idents in by_repeat.items():
+        if name not in children:
+            problems += [_repeat_missing(spec[i], name, children) for i in idents]
+            continue
+        family = tuple(i for i in spec.indicators if i.repeat == name)
+        needed = set(by_cols).union(*(i.questions() | set(i.disaggregations) for i in family))
+        rows = repeat_frame(frame, children[name], needed)
+        for ind in family:
+            for q in sorted(ind.questions() | set(ind.disaggregations)):
+                if ind.id in idents and not _present(rows.frame, q):
+                    problems.append(
+                        Problem(
+                            "question-not-in-data",
+                            f"indicator '{ind.id}' reads '{q}', which is neither a column of the repeat "
+                            f"'{name}' nor of the respondents' data",
+                            ind.location,
+                            hint=did_you_mean(q, [str(c) for c in rows.frame.columns]),
+                        )
+                    )
+        if problems:
+            continue
+        scored = score_all(dataclasses.replace(spec, indicators=family), rows.frame, kinds)
+        for ident in idents:
+            ind = spec[ident]
+            groups = ["all"] + ([d for d in ind.disaggregations if d not in by_cols] if disaggregate else [])
+            for group in groups:
+                table = estimate_over_rows(
+                    scored[ident], rows, frame, prep, by_cols, None if group == "all" else group, level,
+                    ind.unit in _PERCENT,
+                )
+                chunks.append(_tidy(table, spec, by_cols, group))
+    if problems:
+        raise SpecError(problems)
+    return chunks
+
+
+def _repeat_missing(ind, name: str, children) -> Problem:
+    return Problem(
+        "repeat-not-in-data",
+        f"indicator '{ind.id}' is estimated over repeat '{name}', which is not a child table of the data",
+        ind.location,
+        expected="one of: " + (", ".join(sorted(children)) or "no repeat tables were loaded"),
+        got=name,
+        hint=did_you_mean(name, list(children)) or "load the export with its repeat sheets/files",
+    )
 
 
 def _with_references(spec: IndicatorSpec, wanted: list[str]) -> list[str]:

@@ -38,6 +38,7 @@ _KINDS: dict[str, dict[str, Any]] = {
     "items": {"type": "array", "items": {"$ref": "#/$defs/item"}, "minItems": 1},
     "indicators": {"type": "array", "items": {"$ref": "#/$defs/indicator"}},
     "defaults": {"$ref": "#/$defs/defaults"},
+    "aggregates": {"type": "array", "items": {"$ref": "#/$defs/aggregate"}},
 }
 
 
@@ -49,7 +50,7 @@ def _property(spec: FieldSpec) -> dict[str, Any]:
     prop["description"] = desc
     if spec.allowed:
         prop = {"enum": list(spec.allowed), "description": desc}
-    if spec.default is not None and spec.kind not in ("items", "indicators"):
+    if spec.default is not None and spec.kind not in ("items", "indicators", "aggregates"):
         prop["default"] = spec.default
     return prop
 
@@ -107,6 +108,7 @@ def json_schema() -> dict[str, Any]:
             "defaults": _object(SECTIONS["defaults"], "Defaults applied to every indicator."),
             "indicator": _indicator(),
             "item": _item(),
+            "aggregate": _object(SECTIONS["aggregate"], "A respondent-level column aggregated from a repeat."),
         },
     }
 
@@ -123,6 +125,7 @@ def reference_markdown() -> str:
         "defaults": "`defaults:`",
         "indicator": "Each entry of `indicators:`",
         "item": "Each entry of an index's `items:`",
+        "aggregate": "Each entry of `aggregates:`",
     }
     lines: list[str] = []
     for section, fields in SECTIONS.items():

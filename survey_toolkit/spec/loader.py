@@ -7,7 +7,7 @@ returns the :class:`~survey_toolkit.errors.ValidationReport` without raising.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +16,7 @@ from ..errors import Problem, SpecError, SurveyToolkitError, ValidationReport
 from ..instrument import Instrument, read_instrument
 from .datachecks import check_data
 from .model import IndicatorSpec
+from .repeatcheck import instrument_with_aggregates
 from .schema import build_spec
 from .semantics import check_against_instrument, check_references, instrument_kinds
 from .yamlsource import ParsedYaml, SourceMap, parse_yaml, read_yaml
@@ -62,13 +63,29 @@ def _check(parsed: ParsedYaml, instrument, data) -> Checked:
             problems += check_against_instrument(spec, form, parsed.source)
     frame = _frame(data)
     if spec is not None and frame is not None and not any(p.is_error for p in problems):
-        kinds = instrument_kinds(form) if form is not None else None
+        kinds = instrument_kinds(instrument_with_aggregates(form, spec)) if form is not None else None
         name = getattr(data, "source", None) or "the data"
-        problems += check_data(spec, frame, parsed.source, kinds, data_name=Path(str(name)).name)
+        frame, agg_problems = _with_aggregates(frame, data, spec, kinds)
+        problems += agg_problems
+        respondent = replace(spec, indicators=tuple(i for i in spec.indicators if i.repeat is None))
+        if not agg_problems:
+            problems += check_data(respondent, frame, parsed.source, kinds, data_name=Path(str(name)).name)
     problems.sort(
         key=lambda p: (p.location.file != parsed.source.file, p.location.line or 0, p.location.column or 0)
     )
     return Checked(spec, parsed.source, ValidationReport.of(problems), form)
+
+
+def _with_aggregates(frame: pd.DataFrame, data, spec: IndicatorSpec, kinds) -> tuple[pd.DataFrame, list[Problem]]:
+    """The frame plus the ``aggregates:`` columns (computed from ``data.children``), or the problems."""
+    if not spec.aggregates:
+        return frame, []
+    from ..repeats import with_aggregates  # the data layer builds on the spec package
+
+    try:
+        return with_aggregates(frame, getattr(data, "children", None) or {}, spec, kinds), []
+    except SurveyToolkitError as exc:
+        return frame, list(exc.problems)
 
 
 def check_indicators(path: str | Path, instrument=None, data=None) -> Checked:

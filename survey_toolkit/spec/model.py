@@ -31,6 +31,8 @@ __all__ = [
     "Text",
     "IndexItem",
     "Indicator",
+    "Aggregate",
+    "AGGREGATE_FUNCTIONS",
     "Defaults",
     "IndicatorSpec",
 ]
@@ -51,6 +53,16 @@ DIRECTIONS = ("higher_is_better", "higher_is_worse", "neutral")
 #: what happens to don't know / refused answers (see docs/indicators.md)
 DK_RULES = ("counted", "excluded", "own_share")
 INDEX_METHODS = ("mean", "count")
+#: aggregate function -> one-line meaning (the ``aggregates:`` ``function`` values)
+AGGREGATE_FUNCTIONS: dict[str, str] = {
+    "any": "1 if the condition holds for at least one row, 0 if it is false for every row (also no row)",
+    "all": "1 if the condition holds for every row (also no row), 0 if it is false for one",
+    "count": "number of rows for which the condition holds (every row without a condition)",
+    "sum": "sum of a numeric value over the rows (0 for no row)",
+    "min": "smallest numeric value over the rows (missing for no row)",
+    "max": "largest numeric value over the rows (missing for no row)",
+    "first": "the value of the first row, in roster order (e.g. the sex of the member who is the head)",
+}
 
 #: default unit per type
 DEFAULT_UNIT = {
@@ -168,6 +180,13 @@ _INDICATOR_FIELDS: dict[str, FieldSpec] = {
         "reported as their `own_share`.",
         allowed=DK_RULES,
     ),
+    "repeat": FieldSpec(
+        "str",
+        "Estimate over the rows of this repeat group (household members, incidents) instead of "
+        "respondents, with the respondents' design: the rows of one submission share its weight, stratum "
+        "and PSU. Conditions may read the repeat's questions and the respondent's.",
+        types=("proportion", "mean", "distribution", "shares", "ratio", "index"),
+    ),
     "disaggregations": FieldSpec(
         "names", "Columns to break the estimate down by (default: `defaults.disaggregations`)."
     ),
@@ -201,6 +220,20 @@ _ITEM_FIELDS: dict[str, FieldSpec] = {
     "label": FieldSpec("text", "Item label for the codebook."),
 }
 
+_AGGREGATE_FIELDS: dict[str, FieldSpec] = {
+    "name": FieldSpec(
+        "str", "Name of the new respondent-level column, usable in conditions and as a disaggregation.", True
+    ),
+    "repeat": FieldSpec("str", "The repeat group whose rows are aggregated (e.g. the household roster).", True),
+    "function": FieldSpec("str", "How the rows are combined.", True, tuple(AGGREGATE_FUNCTIONS)),
+    "condition": FieldSpec(
+        "condition", "Condition tested on each row: required by `any` and `all`, optional for `count`."
+    ),
+    "value": FieldSpec("question", "Question of the repeat taken by `sum`, `min`, `max` and `first`."),
+    "where": FieldSpec("condition", "Only these rows of the repeat are aggregated (default: every row)."),
+    "label": FieldSpec("text", "Label of the new column, per language."),
+}
+
 _DEFAULTS_FIELDS: dict[str, FieldSpec] = {
     "universe": FieldSpec("condition", "Who is eligible for every indicator.", default=DEFAULT_UNIVERSE),
     "disaggregations": FieldSpec("names", "Default disaggregation columns.", default=[]),
@@ -218,6 +251,9 @@ _TOP_FIELDS: dict[str, FieldSpec] = {
     "version": FieldSpec("str", "Version of this indicator set (change it when definitions change)."),
     "languages": FieldSpec("names", "Label languages; the first is the default.", default=["en"]),
     "defaults": FieldSpec("defaults", "Defaults applied to every indicator."),
+    "aggregates": FieldSpec(
+        "aggregates", "Respondent-level columns computed from the rows of a repeat group."
+    ),
     "indicators": FieldSpec("indicators", "The indicators.", True),
 }
 
@@ -227,6 +263,7 @@ SECTIONS: dict[str, dict[str, FieldSpec]] = {
     "defaults": _DEFAULTS_FIELDS,
     "indicator": _INDICATOR_FIELDS,
     "item": _ITEM_FIELDS,
+    "aggregate": _AGGREGATE_FIELDS,
 }
 
 #: keys each indicator type needs
@@ -312,6 +349,7 @@ class Indicator:
     min_valid_items: int = 3
     items: tuple[IndexItem, ...] = ()
     dk_refused: str = "excluded"
+    repeat: str | None = None
     disaggregations: tuple[str, ...] = ()
     sensitive: bool = False
     notes: Text = field(default_factory=Text)
@@ -349,6 +387,28 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """A respondent-level column computed from the rows of a repeat (see ``aggregates:``)."""
+
+    name: str
+    repeat: str
+    function: str
+    condition: Condition | None = None
+    value: str | None = None
+    where: Condition | None = None
+    label: Text = field(default_factory=Text)
+    location: Location = field(default_factory=Location, compare=False)
+
+    def questions(self) -> set[str]:
+        """The repeat's (and respondent's) questions the aggregate reads."""
+        names = {self.value} if self.value else set()
+        for cond in (self.condition, self.where):
+            if cond is not None:
+                names |= cond.questions()
+        return names
+
+
+@dataclass(frozen=True)
 class Defaults:
     universe: Condition
     disaggregations: tuple[str, ...] = ()
@@ -369,6 +429,7 @@ class IndicatorSpec:
     version: str | None = None
     languages: tuple[str, ...] = ("en",)
     source: str | None = None
+    aggregates: tuple[Aggregate, ...] = ()
 
     def __iter__(self):
         return iter(self.indicators)
@@ -387,8 +448,8 @@ class IndicatorSpec:
         return tuple(i.id for i in self.indicators)
 
     def questions(self) -> set[str]:
-        """Every question any indicator reads, plus the disaggregation columns."""
+        """Every question any indicator reads, plus the disaggregation columns (aggregates excluded)."""
         out: set[str] = set()
         for ind in self.indicators:
             out |= ind.questions() | set(ind.disaggregations)
-        return out
+        return out - {a.name for a in self.aggregates}

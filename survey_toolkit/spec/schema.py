@@ -20,6 +20,7 @@ from .model import (
     DEFAULT_UNIT,
     REQUIRED_BY_TYPE,
     SECTIONS,
+    Aggregate,
     Defaults,
     FieldSpec,
     IndexItem,
@@ -32,6 +33,7 @@ from .yamlsource import SourceMap
 __all__ = ["build_spec"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KIND_NAMES = {
     "str": "text",
     "text": "text or a mapping of language to text",
@@ -47,6 +49,7 @@ _KIND_NAMES = {
     "items": "a list of index items",
     "indicators": "a list of indicators",
     "defaults": "a mapping",
+    "aggregates": "a list of aggregates",
 }
 
 
@@ -175,6 +178,7 @@ def _type_ok(ctx: _Ctx, value: Any, spec: FieldSpec, path: tuple, key: str) -> b
         "items": lambda v: isinstance(v, list) and bool(v),
         "indicators": lambda v: isinstance(v, list),
         "defaults": lambda v: isinstance(v, dict),
+        "aggregates": lambda v: isinstance(v, list),
     }
     if not checks[kind](value):
         hint = None
@@ -252,7 +256,7 @@ def _fields(ctx: _Ctx, data: dict, fields: dict[str, FieldSpec], path: tuple) ->
     ok = True
     for key, value in data.items():
         spec = fields.get(key)
-        if spec is None or spec.kind in ("items", "indicators", "defaults"):
+        if spec is None or spec.kind in ("items", "indicators", "defaults", "aggregates"):
             continue
         vpath = (*path, key)
         if not _type_ok(ctx, value, spec, vpath, key):
@@ -423,6 +427,95 @@ def _indicator(ctx: _Ctx, data: Any, path: tuple, defaults: Defaults) -> Indicat
     return Indicator(items=tuple(items), location=ctx.source.locate(path), **values)
 
 
+#: aggregate function -> (keys it needs, keys it does not take)
+_AGGREGATE_KEYS = {
+    "any": (("condition",), ("value",)),
+    "all": (("condition",), ("value",)),
+    "count": ((), ("value",)),
+    "sum": (("value",), ("condition",)),
+    "min": (("value",), ("condition",)),
+    "max": (("value",), ("condition",)),
+    "first": (("value",), ("condition",)),
+}
+
+
+def _aggregate(ctx: _Ctx, data: Any, path: tuple) -> Aggregate | None:
+    if not isinstance(data, dict):
+        ctx.add(
+            "wrong-type",
+            f"an aggregate must be a mapping, not {_type_name(data)}",
+            path,
+            hint="write e.g. - {name: n_children, repeat: hh_member, function: count, where: age < 18}",
+        )
+        return None
+    fields = SECTIONS["aggregate"]
+    ok = _check_keys(ctx, data, fields, path, f"aggregate '{data.get('name', path[-1])}'")
+    values, fields_ok = _fields(ctx, data, fields, path)
+    name = values.get("name")
+    if name is not None and not _NAME.match(name):
+        ctx.add(
+            "bad-id",
+            f"aggregate name '{name}' must be letters, digits and '_', starting with a letter",
+            (*path, "name"),
+            hint="e.g. " + re.sub(r"[^A-Za-z0-9_]", "_", name),
+        )
+        ok = False
+    function = values.get("function")
+    if function in _AGGREGATE_KEYS:
+        needs, refuses = _AGGREGATE_KEYS[function]
+        for key in needs:
+            if key not in data:
+                ctx.add(
+                    "missing-key",
+                    f"aggregate '{name}' with function '{function}' has no '{key}'",
+                    path,
+                    key=True,
+                    expected=f"'{key}': {fields[key].doc}",
+                    got="nothing",
+                    hint=f"add '{key}:'",
+                )
+                ok = False
+        for key in refuses:
+            if key in data:
+                other = "where" if key == "condition" else "function: sum, min, max or first"
+                ctx.add(
+                    "key-not-for-function",
+                    f"'{key}' does not apply to function '{function}'",
+                    (*path, key),
+                    key=True,
+                    hint=f"use {other}",
+                )
+                ok = False
+    if not (ok and fields_ok and name and function and values.get("repeat")):
+        return None
+    return Aggregate(location=ctx.source.locate(path), **values)
+
+
+def _aggregates(ctx: _Ctx, raw: Any, indicator_ids: set[str]) -> tuple[Aggregate, ...]:
+    if raw is None:
+        return ()
+    if not _type_ok(ctx, raw, SECTIONS["top"]["aggregates"], ("aggregates",), "aggregates"):
+        return ()
+    out: list[Aggregate] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(raw):
+        agg = _aggregate(ctx, entry, ("aggregates", i))
+        if agg is None:
+            continue
+        if agg.name in seen:
+            first = ctx.source.locate(("aggregates", seen[agg.name], "name"))
+            ctx.add(
+                "duplicate-id",
+                f"aggregate '{agg.name}' is already defined at line {first.line}",
+                ("aggregates", i, "name"),
+                hint=f"rename one of them, e.g. '{agg.name}_2'",
+            )
+            continue
+        seen[agg.name] = i
+        out.append(agg)
+    return tuple(out)
+
+
 def _duplicate_ids(ctx: _Ctx, raw: list) -> None:
     seen: dict[str, int] = {}
     for i, entry in enumerate(raw):
@@ -480,7 +573,9 @@ def build_spec(data: Any, source: SourceMap) -> tuple[IndicatorSpec | None, list
                 indicators.append(ind)
     elif "indicators" in data:
         _type_ok(ctx, raw, SECTIONS["top"]["indicators"], ("indicators",), "indicators")
+    aggregates = _aggregates(ctx, data.get("aggregates"), {i.id for i in indicators})
     spec = IndicatorSpec(
+        aggregates=aggregates,
         indicators=tuple(indicators),
         defaults=defaults,
         spec_version=top.get("spec_version", 1),

@@ -16,6 +16,7 @@ from ..errors import Location, Problem, Severity, did_you_mean
 from ..instrument import Instrument, Question
 from .conditions import Call, Compare, Condition, InList, IsMissing, Literal, Ref, walk
 from .model import DEFAULT_UNIVERSE, Indicator, IndicatorSpec
+from .repeatcheck import check_repeats, instrument_with_aggregates
 from .yamlsource import SourceMap
 
 __all__ = ["check_references", "check_against_instrument", "question_kind", "instrument_kinds", "QuestionKinds"]
@@ -571,7 +572,8 @@ def check_against_instrument(
 ) -> list[Problem]:
     """Tier 2 against the form: questions, choice codes, question types, scores, disaggregations."""
     chk = _Checker(spec, source)
-    form = _Form(instrument)
+    chk.problems += check_repeats(spec, instrument, source)
+    form = _Form(instrument_with_aggregates(instrument, spec))
     before = len(chk.problems)
     _check_condition(chk, form, spec.defaults.universe, ("defaults", "universe"))
     if spec.defaults.universe.text == DEFAULT_UNIVERSE:  # the library default, perhaps never written

@@ -319,3 +319,27 @@ def test_repeat_mistakes_are_located(meeting, change, code, line):
     found = [p for p in report.errors if p.code == code]
     assert found, str(report)
     assert found[0].location.line == line and found[0].hint
+
+
+def test_project_run_estimates_repeat_indicators(tmp_path):
+    """survey.yaml + indicators with repeat:/aggregates: through `survey-toolkit run` (the CLI path)."""
+    from typer.testing import CliRunner
+
+    from survey_toolkit import cli
+
+    folder = shared_path(*MEETING)
+    (tmp_path / "indicators.yaml").write_text(MEETING_SPEC, encoding="utf-8")
+    (tmp_path / "survey.yaml").write_text(
+        "version: 1\n"
+        f"instrument: {(folder / 'aLcg7HtfpBHyCsyNmRvqme.xlsx').as_posix()}\n"
+        "indicators: indicators.yaml\n"
+        "rounds:\n  - id: R1\n"
+        f"    files: [\"{(folder / 'Meeting_Form_-_latest_version_-_False_-_2024-03-14-09-51-14.xlsx').as_posix()}\"]\n",
+        encoding="utf-8",
+    )
+    cli._register_commands()
+    result = CliRunner().invoke(cli.app, ["run", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "output" / "results.csv")
+    n = table.set_index("indicator_id")["n"]
+    assert n["topics_rated_high"] == 8 and n["meetings_several_topics"] == 5  # rows vs meetings

@@ -380,7 +380,9 @@ def compute(
     prep = prepare_design(frame, design)
     df_value = float(prep.df) if df == "design" else None
     respondent = dataclasses.replace(spec, indicators=tuple(i for i in spec.indicators if i.repeat is None))
-    scored = score_all(respondent, frame, kinds)
+    special = {name: dict(meta.special_codes) for name, meta in (getattr(data, "variables", None) or {}).items()
+               if getattr(meta, "special_codes", None)}  # fmt: skip
+    scored = score_all(respondent, frame, kinds, special)
     wanted = _with_references(spec, list(ids) if ids else list(spec.ids))
     on_rows = [i for i in wanted if spec[i].repeat is not None]
     wanted = [i for i in wanted if spec[i].repeat is None]

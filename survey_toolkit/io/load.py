@@ -655,9 +655,10 @@ def _special_codes(data: SurveyData) -> SurveyData:
         severity=Severity.WARNING if numeric else Severity.INFO,
         expected="don't know / refused codes declared to the indicators",
         got=", ".join(sorted({c for codes in found.values() for c in codes})),
-        hint="they are kept as codes (SurveyData.variables[v].special_codes); list them in the indicators file's "
-        "defaults (dk_codes: [...], refused_codes: [...]) so that means and proportions leave them out"
-        + (f"; numeric variable(s) {', '.join(numeric[:5])} would otherwise be averaged with them" if numeric else ""),
+        hint="they are kept as codes (SurveyData.variables[v].special_codes) and compute() treats them like the "
+        "indicators file's dk_codes / refused_codes for their variable: never averaged, left out of bases under "
+        "dk_refused: excluded; set dk_refused: counted on an indicator whose codes are real values"
+        + (f" (numeric: {', '.join(numeric[:5])})" if numeric else ""),
         count=len(found),
     )
     return replace(data, variables=MappingProxyType(variables), problems=data.problems + [problem])

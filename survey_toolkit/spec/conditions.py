@@ -509,6 +509,9 @@ class Columns:
     dk_codes: tuple[str, ...] = DEFAULT_DK_CODES
     refused_codes: tuple[str, ...] = DEFAULT_REFUSED_CODES
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    special: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """question -> {code: dk / refused / not_applicable}: codes the export's labels declare (SPSS/Stata
+    value labels, choice labels), on top of ``dk_codes``/``refused_codes``."""
 
     _inferred: dict = field(default_factory=dict, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -517,6 +520,16 @@ class Columns:
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
+
+    def dk_of(self, q: str) -> tuple[str, ...]:
+        """The don't-know codes of ``q``: the file's defaults and the codes its labels declare."""
+        own = tuple(c for c, kind in (self.special.get(q) or {}).items() if kind == "dk")
+        return tuple(self.dk_codes) + own
+
+    def refused_of(self, q: str) -> tuple[str, ...]:
+        """The refused (and not-applicable) codes of ``q``: the defaults and the declared ones."""
+        own = tuple(c for c, kind in (self.special.get(q) or {}).items() if kind in ("refused", "not_applicable"))
+        return tuple(self.refused_codes) + own
 
     def kind(self, q: str) -> str:
         if q in self.kinds:
@@ -713,8 +726,8 @@ def _eval_call(node: Call, cols: Columns) -> pd.Series:
     answered = cols.answered(q).fillna(False)
     if node.func == "answered":
         return answered.astype("boolean")
-    dk = cols.any_of(q, list(cols.dk_codes)).fillna(False)
-    refused = cols.any_of(q, list(cols.refused_codes)).fillna(False)
+    dk = cols.any_of(q, list(cols.dk_of(q))).fillna(False)
+    refused = cols.any_of(q, list(cols.refused_of(q))).fillna(False)
     if node.func == "valid":
         return (answered & ~dk & ~refused).astype("boolean")
     if node.func == "dk":

@@ -67,13 +67,14 @@ class Scored:
 
 
 class _Ctx:
-    def __init__(self, spec: IndicatorSpec, frame: pd.DataFrame, kinds: Mapping[str, str]) -> None:
+    def __init__(self, spec: IndicatorSpec, frame: pd.DataFrame, kinds: Mapping[str, str],
+                 special: Mapping[str, Mapping[str, str]] | None = None) -> None:  # fmt: skip
         self.spec = spec
         self.frame = frame
         self.kinds = dict(kinds)
         self.choices: Mapping[str, tuple[str, ...]] = getattr(kinds, "choices", None) or {}
         self.cols = Columns(
-            frame, self.kinds, spec.defaults.dk_codes, spec.defaults.refused_codes, self.choices
+            frame, self.kinds, spec.defaults.dk_codes, spec.defaults.refused_codes, self.choices, dict(special or {})
         )
         self.cache: dict[str, Scored] = {}
         self._dk: dict[str, pd.Series] = {}
@@ -139,7 +140,9 @@ def _numeric_dk(ctx: _Ctx, ind: Indicator, values: pd.Series) -> pd.Series:
     none = pd.Series(False, index=ctx.frame.index)
     if ind.dk_refused == "counted":
         return none
-    codes = numeric_dk_codes(ctx.spec)
+    declared = pd.to_numeric(pd.Series([*ctx.cols.dk_of(ind.question), *ctx.cols.refused_of(ind.question)],
+                                       dtype="object"), errors="coerce").dropna()  # fmt: skip
+    codes = tuple(dict.fromkeys((*numeric_dk_codes(ctx.spec), *declared.astype(float).tolist())))
     if not codes:
         return none
     return values.isin(codes).fillna(False).astype(bool)
@@ -170,7 +173,7 @@ def _categories(ctx: _Ctx, ind: Indicator, codes: list[str]) -> Scored:
     q = ind.question
     base = ctx.true(ind.universe) & ctx.true(ind.where)
     answered = ctx.cols.answered(q).fillna(False).astype(bool)
-    dkr = set(ctx.spec.defaults.dk_codes) | set(ctx.spec.defaults.refused_codes)
+    dkr = set(ctx.cols.dk_of(q)) | set(ctx.cols.refused_of(q))
     dk = ctx.dk_any({q}) & base
     domain = base & answered
     if ind.dk_refused == "excluded":
@@ -349,8 +352,14 @@ def score(
 
 
 def score_all(
-    spec: IndicatorSpec, frame: pd.DataFrame, kinds: Mapping[str, str] | None = None
+    spec: IndicatorSpec,
+    frame: pd.DataFrame,
+    kinds: Mapping[str, str] | None = None,
+    special: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Scored]:
-    """:func:`score` for every indicator, sharing work between indicators that reference others."""
-    ctx = _Ctx(spec, frame, kinds or {})
+    """:func:`score` for every indicator, sharing work between indicators that reference others.
+
+    ``special``: question -> {code: dk / refused / not_applicable} declared by the export's labels
+    (``SurveyData.variables[q].special_codes``); they count as don't know / refused like the defaults."""
+    ctx = _Ctx(spec, frame, kinds or {}, special)
     return {ind.id: _score(ctx, ind) for ind in spec.indicators}

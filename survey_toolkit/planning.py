@@ -191,6 +191,7 @@ def plan_project(
     files: list = []
     if write:
         out = project.report.output if output is None else output
+        _check_output(project, out)
         files = write_plan(plan, out, names=names)
     return plan, files
 
@@ -201,3 +202,13 @@ def _plain_index(table: pd.DataFrame) -> pd.Index:
         return table.index
     plain = np.logical_and.reduce([is_total(table[c]).to_numpy() for c in groups])
     return table.index[plain]
+
+
+def _check_output(project, out) -> None:
+    """The output folder must not be, or hold, an input of the project (the workflow's own check)."""
+    from pathlib import Path
+
+    from .errors import SpecError, ValidationReport
+    from .project import output_problems
+
+    ValidationReport.of(output_problems(project, Path(out))).raise_if_errors(SpecError)

@@ -287,6 +287,9 @@ def share_project(project, *, k: int | None = None, output: str | Path | None = 
     result = ShareResult(result.data, result.removed, result.suppressed, result.risk, result.quasi, result.k, comparison)
     files: list[Path] = []
     if write:
+        from .planning import _check_output
+
+        _check_output(project, project.report.output if output is None else output)
         out = Path(project.report.output if output is None else output) / "shared"
         files.append(write_csv(out / "microdata.csv", result.data))
         files.append(write_csv(out / "removed_columns.csv", result.removed))

@@ -152,5 +152,11 @@ def small_areas_project(project, *, round_id: str | None = None, output: str | N
     estimates, models = small_area_table(raw, run.table, covariates, level=settings.level,
                                          indicators=list(settings.indicators) if settings.indicators else None,
                                          round_id=round_id)  # fmt: skip
-    files = write_small_areas(estimates, models, project.report.output if output is None else output) if write else []
+    files = []
+    if write:
+        from .planning import _check_output
+
+        out = project.report.output if output is None else output
+        _check_output(project, out)
+        files = write_small_areas(estimates, models, out)
     return estimates, models, files

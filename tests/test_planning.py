@@ -102,3 +102,14 @@ def test_cli_plan_usage_errors():
     _register_commands()
     bad = CliRunner().invoke(app, ["plan", "examples/demo", "--power", "1.5"])
     assert bad.exit_code == 2 and "--power" in bad.output
+
+
+def test_plan_refuses_an_output_that_is_an_input():
+    from survey_toolkit.errors import SpecError
+    from survey_toolkit.planning import _check_output
+    from survey_toolkit.project import load_project
+
+    project = load_project("examples/demo")
+    with pytest.raises(SpecError):
+        _check_output(project, "examples/demo/census_margins.csv")  # a file of the project, not a folder
+    _check_output(project, "examples/demo/output")  # the project's own output folder is fine

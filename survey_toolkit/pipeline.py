@@ -1322,6 +1322,22 @@ def standard_files() -> dict[str, Path]:
     return found
 
 
+def check_new_project_folder(folder: Path, targets, *, overwrite: bool) -> None:
+    """Raise SpecError when ``folder`` is a file or (without ``overwrite``) one of ``targets`` exists."""
+    problems = []
+    if folder.exists() and not folder.is_dir():
+        problems.append(Problem("not-a-folder", f"'{folder}' exists and is not a folder", Location(file=str(folder)),
+                                hint="choose another name"))  # fmt: skip
+    problems += [
+        Problem("file-exists", f"'{path.name}' already exists in {folder}", Location(file=str(path)),
+                hint="use --force to overwrite it, or choose an empty folder")  # fmt: skip
+        for path in targets
+        if path.exists() and not overwrite
+    ]
+    if problems:
+        raise SpecError(problems)
+
+
 def scaffold(directory: str | Path, *, overwrite: bool = False) -> list[Path]:
     """Create a project folder: the standard form and indicators and a commented ``survey.yaml``.
 
@@ -1337,18 +1353,7 @@ def scaffold(directory: str | Path, *, overwrite: bool = False) -> list[Path]:
         folder / "indicators.yaml": sources["indicators"].read_bytes(),
         folder / "survey.yaml": _TEMPLATE.encode("utf-8"),
     }
-    problems = []
-    if folder.exists() and not folder.is_dir():
-        problems.append(Problem("not-a-folder", f"'{folder}' exists and is not a folder", Location(file=str(folder)),
-                                hint="choose another name"))  # fmt: skip
-    problems += [
-        Problem("file-exists", f"'{path.name}' already exists in {folder}", Location(file=str(path)),
-                hint="use --force to overwrite it, or choose an empty folder")  # fmt: skip
-        for path in targets
-        if path.exists() and not overwrite
-    ]
-    if problems:
-        raise SpecError(problems)
+    check_new_project_folder(folder, targets, overwrite=overwrite)
     standard = {"the standard form": sources["instrument"], "the standard indicators": sources["indicators"]}
     for path in targets:
         safe_output_path(path, inside=folder, inputs=standard, option="DIR")

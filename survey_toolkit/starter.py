@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import Location, Problem, SpecError, ValidationReport
+from .errors import ValidationReport
 from .instrument import Instrument
 from .instrument_from_data import instrument_from_data, write_xlsform
 from .io import load
@@ -150,18 +150,9 @@ def scaffold_from_export(
     export = Path(export)
     folder = Path(directory)
     targets = [folder / "form.xlsx", folder / "indicators.yaml", folder / "survey.yaml"]
-    problems = []
-    if folder.exists() and not folder.is_dir():
-        problems.append(Problem("not-a-folder", f"'{folder}' exists and is not a folder", Location(file=str(folder)),
-                                hint="choose another name"))  # fmt: skip
-    problems += [
-        Problem("file-exists", f"'{path.name}' already exists in {folder}", Location(file=str(path)),
-                hint="use --force to overwrite it, or choose an empty folder")  # fmt: skip
-        for path in targets
-        if path.exists() and not overwrite
-    ]
-    if problems:
-        raise SpecError(problems)
+    from .pipeline import check_new_project_folder
+
+    check_new_project_folder(folder, targets, overwrite=overwrite)
     data = load(export, **load_options)
     instrument, report = instrument_from_data(data)
     folder.mkdir(parents=True, exist_ok=True)

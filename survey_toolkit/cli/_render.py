@@ -8,7 +8,8 @@ so nothing read from a file can drive the terminal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -114,3 +115,19 @@ def render_written(paths: Iterable[Path], console: Console = err_console) -> Non
     console.print("[bold green]Files written:[/]")
     for line in lines:
         console.print(f"  {plain(line)}")
+
+
+@contextmanager
+def step_bars(labels: Mapping[str, str]) -> Iterator[Callable[[str, int, int], None]]:
+    """Transient progress bars on stderr, one per workflow step; yields the library's ``progress`` callback."""
+    from rich.progress import Progress
+
+    with Progress(console=err_console, transient=True) as bars:
+        tasks: dict[str, int] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bars.add_task(labels.get(step, step), total=total)
+            bars.update(tasks[step], completed=done, total=total)
+
+        yield progress

@@ -10,13 +10,12 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress
 from rich.table import Table
 
 from ..errors import Problem, SpecError
 from ..project import load_project
 from . import app, handle_errors
-from ._render import err_console, out_console, render_written
+from ._render import out_console, render_written, step_bars
 from .run import _STEP_TEXT, OutputOpt, ProjectArg, with_output
 
 
@@ -65,14 +64,7 @@ def plan(
         raise SpecError(Problem("unknown-round", f"there is no round '{round_id}' in the project",
                                 expected=", ".join(loaded.round_ids), got=round_id,
                                 hint="use a round id of survey.yaml"))  # fmt: skip
-    with Progress(console=err_console, transient=True) as bars:
-        tasks: dict[str, int] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bars.add_task(_STEP_TEXT.get(step, step), total=total)
-            bars.update(tasks[step], completed=done, total=total)
-
+    with step_bars(_STEP_TEXT) as progress:
         table, files = plan_project(loaded, round_id=round_id, progress=progress, target_change=target,
                                     power=power, alpha=alpha, overlap=overlap, correlation=correlation,
                                     indicators=indicator or None)  # fmt: skip

@@ -10,12 +10,11 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress
 from rich.table import Table
 
 from ..project import load_project
 from . import app, handle_errors
-from ._render import err_console, out_console, render_written
+from ._render import out_console, render_written, step_bars
 from .run import _STEP_TEXT, OutputOpt, ProjectArg, with_output
 
 
@@ -42,14 +41,7 @@ def small_areas(
     from ..small_areas import small_areas_project
 
     loaded = with_output(load_project(project), output)
-    with Progress(console=err_console, transient=True) as bars:
-        tasks: dict[str, int] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bars.add_task(_STEP_TEXT.get(step, step), total=total)
-            bars.update(tasks[step], completed=done, total=total)
-
+    with step_bars(_STEP_TEXT) as progress:
         estimates, models, files = small_areas_project(loaded, round_id=round_id, progress=progress)
     if not estimates.empty:
         gain = (estimates["rmse"] / estimates["direct_se"]).median()

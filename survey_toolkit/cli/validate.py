@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 
 from . import ShowValuesOpt, app, handle_errors
-from ._render import err_console, render_problems
+from ._render import err_console, render_problems, step_bars
 from .run import _STEP_TEXT, ProjectArg
 
 
@@ -39,14 +38,7 @@ def validate(
         survey-toolkit validate examples/demo
         survey-toolkit validate examples/demo/survey.yaml --no-data
     """
-    with Progress(console=err_console, transient=True) as bars:
-        tasks: dict[str, int] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bars.add_task(_STEP_TEXT.get(step, step), total=total)
-            bars.update(tasks[step], completed=done, total=total)
-
+    with step_bars(_STEP_TEXT) as progress:
         from ..pipeline import validate_project
 
         checked, report = validate_project(project, data=data, progress=progress)

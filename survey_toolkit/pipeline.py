@@ -854,8 +854,9 @@ def _known_groups(data: SurveyData, project: Project, inputs: Inputs) -> SurveyD
                                       for d in (getattr(ind, "disaggregations", None) or ()))}  # fmt: skip
     frame = data.frame
     changed = {}
+    form = inputs.analysis or inputs.instrument  # derived variables have their own lists
     for col in sorted(c for c in columns if c in frame.columns):
-        choices = inputs.instrument.choices_for(col) if col in inputs.instrument else None
+        choices = form.choices_for(col) if col in form else None
         known = set(choices.codes) | set(project.locations.names) if choices is not None else None
         values = frame[col]
         categorical = isinstance(values.dtype, pd.CategoricalDtype)

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from survey_toolkit.comparison import compare_rounds
-from survey_toolkit.disclosure import apply_rules
+from survey_toolkit.disclosure import ReportingRules, apply_rules
 from survey_toolkit.report import ReportMeta
 from survey_toolkit.report.canvas import Canvas
 from survey_toolkit.report.charts import (
@@ -127,6 +127,13 @@ def many_locations(n_locations: int = 22, n_rounds: int = 6) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _primary_only(table: pd.DataFrame) -> pd.DataFrame:
+    """The rules without complementary suppression: these tests are about colours and panels, and the
+    one small location must stay the only one withheld (secondary suppression is tested in
+    tests/test_disclosure*.py)."""
+    return apply_rules(table, ReportingRules(secondary_suppression=False))
+
+
 def _fills_by_name(svg: str, names: list[str]) -> dict[str, str]:
     """The colour of each location's name in a small-multiples trend chart (its panel title)."""
     found = dict(re.findall(r'fill="(#[0-9a-f]{6})" font-weight="bold">([^<]+)</text>', svg))
@@ -137,7 +144,7 @@ def test_one_colour_per_location_in_every_chart():
     table = many_locations()
     order = tuple(f"D{i:02d}" for i in range(22, 0, -1))  # the project's list, reversed on purpose
     meta = ReportMeta(location_order=order)
-    figures = build_charts(apply_rules(table), compare_rounds(apply_rules(table)), meta=meta)
+    figures = build_charts(_primary_only(table), compare_rounds(_primary_only(table)), meta=meta)
     trend = figure_bytes(figures["trust_trend"]).decode()
     colours = _fills_by_name(trend, list(order))
     assert colours["D22"] == PALETTE[0] and colours["D21"] == PALETTE[1]  # from the project's list
@@ -151,7 +158,7 @@ def test_one_colour_per_location_in_every_chart():
 
 
 def test_colour_does_not_depend_on_which_locations_are_published():
-    table = apply_rules(many_locations(n_locations=4, n_rounds=3))
+    table = _primary_only(many_locations(n_locations=4, n_rounds=3))
     meta = ReportMeta(location_order=("D01", "D02", "D03", "D04"))
     full = trend_chart(table, "trust", meta=meta)
     without = trend_chart(table[table["location"] != "D02"], "trust", meta=meta)
@@ -161,11 +168,11 @@ def test_colour_does_not_depend_on_which_locations_are_published():
 
 
 def test_22_locations_and_6_rounds_are_small_multiples():
-    table = apply_rules(many_locations())
+    table = _primary_only(many_locations())
     svg = figure_bytes(trend_chart(table, "trust")).decode()
     assert len(re.findall(r"<polygon ", svg)) >= 22  # one CI band per panel, not 22 in one
     titles = re.findall(r'font-weight="bold">(D\d\d|All locations)</text>', svg)
     assert len(titles) == 23  # the overall and every district have a panel
-    small_table = apply_rules(many_locations(n_locations=SINGLE_PANEL_MAX, n_rounds=3))
+    small_table = _primary_only(many_locations(n_locations=SINGLE_PANEL_MAX, n_rounds=3))
     single = figure_bytes(trend_chart(small_table, "trust")).decode()
     assert len(re.findall(r"<polygon ", single)) == 1  # one panel: only the overall's band

@@ -1,7 +1,7 @@
 # R 4.2.2, survey 4.1-1: reference values for tests/test_repeats.py (CEAT WASH household survey).
 library(survey)
 options(digits=15)
-d <- "/work/shared/fixtures/real/ceat_wash_abidjan_nairobi/data/"
+d <- file.path(Sys.getenv("SHARED", "../../../../shared"), "fixtures/real/ceat_wash_abidjan_nairobi/data/")  # run from tests/data/r
 h <- read.csv(paste0(d, "household_data.csv"), na.strings="")
 m <- read.csv(paste0(d, "individual_data.csv"), na.strings="")
 w <- c(Azito=40, Mabatini=25, Vietnam=30, Williamsville=35)

@@ -1,5 +1,5 @@
 library(survey)
-h <- read.csv("/work/shared/fixtures/real/ceat_wash_abidjan_nairobi/data/household_data.csv", na.strings="")
+h <- read.csv(file.path(Sys.getenv("SHARED", "../../../../shared"), "fixtures/real/ceat_wash_abidjan_nairobi/data/household_data.csv"), na.strings = "")  # run from tests/data/r
 h$w <- c(Azito=40, Mabatini=25, Vietnam=30, Williamsville=35)[h$Site]
 it <- function(x, fav, unf) ifelse(!is.na(x) & x == fav, 1, ifelse(!is.na(x) & x == unf, 0, NA))
 r <- cbind(it(h$ObsHandWashSOAP, "SoapOrDeterg", "AshOrMudOrSand"),

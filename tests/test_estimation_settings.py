@@ -11,14 +11,15 @@ from survey_toolkit import pipeline
 from survey_toolkit.project import check_project
 from tests.test_weight_columns import R_FEMALE, _project, export  # noqa: F401 - the fixture
 
-# R 4.2.2, survey 4.1-1; des <- svydesign(ids=~1, strata=~stratum, weights=~weight, data=d)
-#   confint(svyciprop(~female, des, method="mean"))                      (Wald, df = degf(des) = 238)
-R_WALD_ALL = (17.352061981606802, 29.464577143426940)
-#   b <- svyby(~female, ~admin1, des, svyciprop, method="mean"); e <- coef(b)[1]; s <- SE(b)[1]
+# R 4.2.2, survey 4.1-1; des <- svydesign(ids=~1, strata=~stratum, weights=~weight, data=d), with
+# d$female NA for the refusal 'pnta' (see tests/test_weight_columns.py); dd <- subset(des, !is.na(female))
+#   m <- svymean(~female, dd); e -/+ qt(0.975, df) * SE(m)      (Wald; df = degf(des) = 238 or degf(dd) = 181)
+R_WALD_ALL = {"design": (24.492735856492349, 40.058033667715080), "domain": (24.480190612022774, 40.070578912184658)}
+#   b <- svyby(~female, ~admin1, dd, svyciprop, method="mean"); e <- coef(b)[1]; s <- SE(b)[1]
 #   e -/+ qt(0.975, degf(des)) * s                                       (PCODE1, whole design's df 238)
-R_WALD_PCODE1_DESIGN_DF = (13.097473503296575, 29.145212404333993)
-#   e -/+ qt(0.975, degf(subset(des, admin1 == "PCODE1"))) * s           (PCODE1, domain df 115: svyby's)
-R_WALD_PCODE1_DOMAIN_DF = (13.053378418019291, 29.189307489611277)
+R_WALD_PCODE1_DESIGN_DF = (18.648938904835532, 39.603263210696703)
+#   e -/+ qt(0.975, degf(subset(dd, admin1 == "PCODE1"))) * s            (PCODE1, domain df 88: svyby's)
+R_WALD_PCODE1_DOMAIN_DF = (18.556886145543164, 39.695315969989075)
 
 
 def _rows(path):
@@ -34,9 +35,9 @@ def test_wald_interval_with_either_df_rule_matches_r(export, tmp_path, df, pcode
     path.write_text(text, encoding="utf-8")
     rows = _rows(path)
     assert rows.loc["All", "estimate"] == pytest.approx(R_FEMALE[0], abs=1e-8)
-    assert (rows.loc["All", "ci_low"], rows.loc["All", "ci_high"]) == pytest.approx(R_WALD_ALL, abs=1e-8)
+    assert (rows.loc["All", "ci_low"], rows.loc["All", "ci_high"]) == pytest.approx(R_WALD_ALL[df], abs=1e-8)
     assert (rows.loc["PCODE1", "ci_low"], rows.loc["PCODE1", "ci_high"]) == pytest.approx(pcode1, abs=1e-8)
-    assert rows.loc["PCODE1", "df"] == (238 if df == "design" else 115)
+    assert rows.loc["PCODE1", "df"] == (238 if df == "design" else 88)
 
 
 @pytest.mark.parametrize(("text", "key"), [("estimation:\n  interval: wold\n", "interval"),

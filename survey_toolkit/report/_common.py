@@ -102,6 +102,8 @@ I18N: dict[str, dict[str, str]] = {
         "that follows (none is left out).",
         "findings_note_all": "{count} changes are statistically significant after false discovery rate control, "
         "ranked national first, then by size of change; all are listed below.",
+        "findings_note_one": "{count} change is statistically significant after false discovery rate control; "
+        "it is listed below.",
         "other_findings": "Every other significant change",
         "compared": "Rounds compared",
         "change_col": "Estimates (change)",
@@ -187,6 +189,8 @@ I18N: dict[str, dict[str, str]] = {
         "ci-dessous, toutes les autres figurent dans le tableau qui suit (aucune n'est omise).",
         "findings_note_all": "{count} évolutions sont statistiquement significatives après contrôle du taux de "
         "fausses découvertes, classées d'abord au niveau national, puis par ampleur ; toutes sont listées ci-dessous.",
+        "findings_note_one": "{count} évolution est statistiquement significative après contrôle du taux de "
+        "fausses découvertes ; elle est présentée ci-dessous.",
         "other_findings": "Toutes les autres évolutions significatives",
         "compared": "Vagues comparées",
         "change_col": "Estimations (évolution)",

@@ -105,7 +105,8 @@ def key_findings(
         full.append(_item(rows[0], rows[1:], labels, groups, meta, lang, factor))
     rest = [rec for rec in records if rec["_key"] not in set(keys)]
     table = _rest_table(rest, labels, groups, meta, lang, factor) if rest else None
-    note = t(lang, "findings_note" if rest else "findings_note_all", count=len(records))
+    key = "findings_note" if rest else ("findings_note_one" if len(records) == 1 else "findings_note_all")
+    note = t(lang, key, count=len(records))
     return {"count": len(records), "full": full, "rest": table, "note": note}
 
 

@@ -247,9 +247,14 @@ def estimate_over_rows(scored, rows: RepeatRows, frame: pd.DataFrame, prep, by_c
             dk = scored.dk_refused.to_numpy(dtype=bool) & in_level
             sums["dkw"] = weights * _sum(parent, dk, n)
             sums["basew"] = weights * _sum(parent, (domain | dk) & in_level, n)
-        grouped = _group_totals(frame, cols, sums)
+        from .compute import (  # shared with respondent indicators (compute imports this module)
+            _attach,
+            _group_sums,
+        )
+
+        grouped = _group_sums(frame, cols, sums)
         per_var = len(table) // len(names)
-        attached = pd.concat([_attached(table.iloc[:per_var], grouped, cols)] * len(names), ignore_index=True)
+        attached = pd.concat([_attach(table.iloc[:per_var], grouped, cols)] * len(names), ignore_index=True)
         table = table.reset_index(drop=True)
         for col in ("n", "n_weighted", "n_numerator", "n_missing"):
             table[col] = attached[col].to_numpy() if col in attached else np.nan
@@ -269,16 +274,3 @@ def estimate_over_rows(scored, rows: RepeatRows, frame: pd.DataFrame, prep, by_c
     return out
 
 
-def _group_totals(frame: pd.DataFrame, cols: list[str], sums: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    data = pd.DataFrame(dict(sums), index=frame.index)
-    if not cols:
-        return data.sum().to_frame().T
-    keyed = pd.concat([frame[cols], data], axis=1)
-    return keyed.groupby(cols, dropna=False, observed=True, sort=False)[list(sums)].sum().reset_index()
-
-
-def _attached(table: pd.DataFrame, sums: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    if not cols:
-        return pd.concat([sums] * len(table), ignore_index=True)
-    left = table[cols].reset_index(drop=True)
-    return left.merge(sums, how="left", on=cols)

@@ -48,6 +48,7 @@ from .headers import (
 from .values import (
     apply_na_values,
     blank_mask,
+    dates_outside_range,
     reconcile_select_multiple,
     resolve_na_values,
     to_datetime,
@@ -333,6 +334,24 @@ def _bad_problem(code: str, what: str, header: str, bad: pd.Series, rows: pd.Ser
     )
 
 
+def _far_dates_problem(header: str, far: pd.Series, rows: pd.Series, ctx: dict) -> Problem:
+    """Dates the column holds but pandas cannot (before 1678 or after 2261): read as missing, never shifted."""
+    first = int(rows[far.to_numpy()].iloc[0])
+    n = int(far.sum())
+    return Problem(
+        "date-out-of-range",
+        f"{n} date(s) of column '{header}' are outside the years 1678-2261 that can be analysed; "
+        "they were read as missing",
+        Location(file=ctx["file"], sheet=ctx.get("sheet"), row=first, field=header),
+        severity=Severity.WARNING,
+        expected="dates between 1678 and 2261",
+        got=f"{n} date(s) outside that range, first at row {first}",
+        count=n,
+        hint="such dates are usually typing mistakes or placeholder dates (SPSS's 1582 epoch): correct them "
+        "in the export, or leave them missing",
+    )
+
+
 def _disagree_problem(column: str, disagree: pd.Series, rows: pd.Series, ctx: dict, source: str) -> Problem:
     """Rows whose select_multiple summary and 0/1 choice columns name different choices."""
     mask = disagree.to_numpy(dtype=bool)
@@ -522,10 +541,13 @@ def _type_question(
             off = pd.Series(pd.NA, index=index, dtype="Int64")
         else:
             s, off, bad = to_datetime(value, dkind)
-            if bad.any():
+            far = bad & dates_outside_range(value)
+            if far.any():
+                problems.append(_far_dates_problem(value_header, far, rows, ctx))
+            if (bad & ~far).any():
                 problems.append(
                     _bad_problem(
-                        "bad-date", "ISO 8601 dates or Excel serial numbers", value_header, bad, rows, ctx
+                        "bad-date", "ISO 8601 dates or Excel serial numbers", value_header, bad & ~far, rows, ctx
                     )
                 )
         out[column] = s

@@ -8,6 +8,7 @@ could not be converted, so the caller can report them as one problem. Work on un
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Mapping, Sequence
 
@@ -25,6 +26,7 @@ __all__ = [
     "to_text",
     "to_number",
     "to_datetime",
+    "dates_outside_range",
     "to_select_one",
     "to_select_multiple",
     "reconcile_select_multiple",
@@ -193,10 +195,10 @@ def to_datetime(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Serie
     """
     index = s.index
     offset = pd.Series(pd.NA, index=index, dtype="Int64")
-    if s.dtype.kind == "M":
+    if s.dtype.kind == "M":  # a reader's datetimes (SPSS/Stata: any resolution, any year)
         out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-        out = out.astype("datetime64[ns]")
-        bad = pd.Series(False, index=index)
+        out = _in_range(out)
+        bad = out.isna() & s.notna()
     else:
         blank = blank_mask(s)
         if s.dtype.kind in "fiu":
@@ -247,6 +249,31 @@ def to_datetime(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Serie
     if kind == "date":
         out = out.dt.normalize()
     return out, offset, bad
+
+
+#: The years a ``datetime64[ns]`` column can hold whole (1677-09-21 .. 2262-04-11, kept conservative).
+_FIRST_YEAR, _LAST_YEAR = 1678, 2261
+_LEADING_YEAR = re.compile(r"^\s*([+-]?\d{4,})-\d")
+
+
+def dates_outside_range(s: pd.Series) -> pd.Series:
+    """Cells that are dates, but outside the years a ``datetime64[ns]`` column can hold.
+
+    :func:`to_datetime` sets them to missing (pandas cannot hold them; shifting them would be a silent
+    error); this mask lets the caller report them as such, apart from cells that are not dates at all.
+    Looks at datetime columns, ``date``/``datetime`` objects and ISO-like text (``1583-01-01``).
+    """
+    if s.dtype.kind == "M":
+        out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        return s.notna() & ((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
+    if s.dtype.kind in "fiub":
+        return pd.Series(False, index=s.index)
+    years = {v: v.year for v in pd.unique(s.dropna()) if isinstance(v, _dt.date)}  # distinct values only
+    year = s.map(years).astype("float64") if years else pd.Series(np.nan, index=s.index)
+    text = s.where(year.isna() & s.notna()).astype("string")
+    leading = pd.to_numeric(text.str.extract(_LEADING_YEAR, expand=False), errors="coerce")
+    year = year.fillna(leading.astype("float64"))
+    return ((year < _FIRST_YEAR) | (year > _LAST_YEAR)).fillna(False).astype(bool)
 
 
 def _in_range(parsed: pd.Series) -> pd.Series:

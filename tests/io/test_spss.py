@@ -216,6 +216,27 @@ def test_every_edge_case_file_loads(shared, name):
     assert set(data.variables) == {c for c in data.frame.columns if not c.startswith("_")}
 
 
+@pytest.mark.parametrize("name", ["pyreadstat__sample.sav", "pyreadstat__sample_missing.sav"])
+def test_dates_before_1678_load_as_missing_with_a_located_warning(shared, name):
+    """Real pyreadstat files hold 1583-01-01 (date and datetime): with a form built from the file they
+    crashed with OutOfBoundsDatetime. They load as missing, reported per column; no other date moves."""
+    from survey_toolkit.instrument_from_data import instrument_from_data
+
+    path = shared(*EDGE.split("/"), name)
+    bare = read_spss(path)
+    form, _ = instrument_from_data(bare)
+    data = read_spss(path, instrument=form)
+    for column in ("mydate", "dtime"):
+        assert data.frame[column].dtype == "datetime64[ns]"
+        assert pd.isna(data.frame[column].iloc[3])  # 1583-01-01
+        kept = data.frame[column].iloc[[0, 1, 2]].dt.normalize().tolist()
+        assert kept == [pd.Timestamp("2018-05-06"), pd.Timestamp("1880-05-06"), pd.Timestamp("1960-01-01")]
+    far = {p.location.field: p for p in data.problems if p.code == "date-out-of-range"}
+    assert set(far) == {"mydate", "dtime"}
+    assert all(p.count == 1 and p.location.row == 4 and p.severity.name == "WARNING" for p in far.values())
+    assert not [p for p in data.problems if p.code == "bad-date"]
+
+
 def test_edge_case_folder_has_no_untested_file(shared):
     folder = shared(*EDGE.split("/"))
     assert sorted(p.name for p in folder.iterdir() if p.suffix != ".md") == sorted(EDGE_FILES)

@@ -90,7 +90,7 @@ __all__ = [
 LONELY_PSU_POLICIES = ("fail", "remove", "certainty", "adjust", "average")
 LONELY_CENTRES = ("zero", "mean")
 #: replicate-weight types, with R ``svrepdesign``'s names
-REPLICATE_TYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap", "other")
+REPLICATE_TYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap", "subbootstrap", "other")
 #: a stratum is self-representing when (N - n)/N is below this (R survey's tolerance)
 CERTAINTY_TOL = 1e-7
 #: at most this many rows are named in one summarised problem
@@ -117,9 +117,9 @@ class Replicates:
 
     Args:
         columns: the replicate weight columns, one per replicate.
-        type: ``JK1``, ``JKn``, ``BRR``, ``Fay``, ``bootstrap`` or ``other`` (R's names).
+        type: ``JK1``, ``JKn``, ``BRR``, ``Fay``, ``bootstrap``, ``subbootstrap`` or ``other`` (R's names).
         scale, rscales: v = scale * sum_r rscales_r (theta_r - centre)^2. Defaults as R: JK1 (R-1)/R
-            (R replicates), BRR 1/R, Fay 1/(R (1 - rho)^2), bootstrap 1/(R - 1), other 1; rscales 1. JKn
+            (R replicates), BRR 1/R, Fay 1/(R (1 - rho)^2), bootstrap and subbootstrap 1/(R - 1), other 1; rscales 1. JKn
             needs ``rscales`` ((n_h - 1)/n_h of each replicate's stratum). BRR and Fay ignore a given
             scale, as R does.
         rho: Fay's coefficient (required for ``Fay``).
@@ -167,7 +167,7 @@ class Replicates:
             return float(self.scale), rscales
         if self.type == "JK1":
             return (R - 1) / R, rscales
-        if self.type == "bootstrap":
+        if self.type in ("bootstrap", "subbootstrap"):
             return 1.0 / (R - 1), rscales
         return 1.0, rscales
 

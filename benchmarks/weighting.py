@@ -57,7 +57,7 @@ def best_of(repeat: int, func) -> tuple[float, object]:
 
 def bench_survey_toolkit(df: pd.DataFrame, repeat: int) -> tuple[float, str]:
     targets = margins(float(df["design_weight"].sum()))
-    seconds, out = best_of(repeat, lambda: rake(df, targets, weight="design_weight"))
+    seconds, out = best_of(repeat, lambda: rake(df, targets, weights="design_weight"))
     conv = out.report.convergence
     return (
         seconds,

@@ -90,7 +90,7 @@ MEASURE_COLUMNS = (
     "moe",
     "suppressed",
     "suppression_reason",
-    "flags",
+    "caution_reasons",
     "caution",
 )
 """Per-round columns of a results table (the rest describe the indicator or the group)."""

@@ -12,7 +12,7 @@ Results table (one row per indicator x category x group), columns in this order:
 ``type``             proportion, mean, median, distribution, shares, ratio, mean_of_proportions, index
 ``sdg``              SDG code (official computations only), else NA
 ``category``         the choice code (distribution, shares), ``dk_refused`` (own_share), else NA
-*by columns*         the ``by`` columns, as given (e.g. ``survey_round``, ``admin1``)
+*by columns*         the ``by`` columns, as given (e.g. ``round``, ``admin1``)
 ``group``            the disaggregation column of the row, or ``"all"``
 ``level``            the value of that column, or ``"All"``
 ``estimate``         point estimate, in ``unit`` (percentages 0-100, index scores on their scale)
@@ -35,7 +35,7 @@ Results table (one row per indicator x category x group), columns in this order:
 Example (see ``docs/indicators.md``)::
 
     results = compute(data, load_indicators("indicators.yaml"), Design(weights="final_weight",
-                      strata="stratum", psu="psu"), by=["survey_round", "admin1"])
+                      strata="stratum", psu="psu"), by=["round", "admin1"])
 """
 
 from __future__ import annotations
@@ -347,7 +347,7 @@ def compute(
         data: a :class:`~survey_toolkit.SurveyData` (its instrument types the questions) or a DataFrame.
         indicators: an :class:`~survey_toolkit.spec.model.IndicatorSpec` or the path of a YAML file.
         design: the survey design (weights, strata, PSUs) for ``data``.
-        by: estimation keys applied to every row (e.g. ``["survey_round", "admin1"]``).
+        by: estimation keys applied to every row (e.g. ``["round", "admin1"]``).
         disaggregate: also break each indicator down by its ``disaggregations`` (one at a time, within
             ``by``).
         ids: only these indicators (and the ones they are built from).

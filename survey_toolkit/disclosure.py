@@ -5,8 +5,8 @@
 
 - ``suppressed`` (bool): the estimate must not be published;
 - ``suppression_reason``: ``;``-separated reason codes (``""`` when published);
-- ``flags``: ``;``-separated caution codes for published estimates (``""`` when none);
-- ``caution`` (bool): ``flags`` is not empty (the report shows the estimate in parentheses).
+- ``caution_reasons``: ``;``-separated caution codes for published estimates (``""`` when none);
+- ``caution`` (bool): ``caution_reasons`` is not empty (the report shows the estimate in parentheses).
 
 Every numeric value that could reveal a suppressed estimate (``estimate``, ``se``, CI, numerator,
 weighted base, ...; see :attr:`ReportingRules.blank_columns`) is set to NaN on suppressed rows, so no
@@ -48,7 +48,7 @@ Example:
     ...                   "se": [3.0, 2.0], "ci_low": [34.0, 51.0], "ci_high": [46.0, 59.0],
     ...                   "n": [25, 400], "unit": ["percent", "percent"]})
     >>> out = apply_rules(t)
-    >>> out["estimate"].tolist(), out["suppression_reason"].tolist(), out["flags"].tolist()  # North + South = the national total
+    >>> out["estimate"].tolist(), out["suppression_reason"].tolist(), out["caution_reasons"].tolist()  # North + South = the national total
     ([nan, nan], ['small-base', 'secondary'], ['', ''])
 """
 
@@ -191,7 +191,7 @@ def apply_rules(
             default: those of :data:`DEFAULT_GROUP_COLUMNS` present in the table.
 
     Returns:
-        A copy of ``results`` with ``suppressed``, ``suppression_reason``, ``flags`` and
+        A copy of ``results`` with ``suppressed``, ``suppression_reason``, ``caution_reasons`` and
         ``caution``, and the :attr:`ReportingRules.blank_columns` blanked where suppressed.
 
     Raises:
@@ -210,7 +210,7 @@ def apply_rules(
     flags = flags & ~suppressed.to_numpy()[:, None]
     out["suppressed"] = suppressed.to_numpy()
     out["suppression_reason"] = _join_codes(reasons)
-    out["flags"] = _join_codes(flags)
+    out["caution_reasons"] = _join_codes(flags)
     out["caution"] = flags.any(axis=1).to_numpy()
     blank = [c for c in rules.blank_columns if c in out.columns]
     for col in blank:

@@ -4,7 +4,7 @@ Each step takes and returns plain objects, so a notebook can stop anywhere and l
 tables; :func:`run` chains them (``until=`` stops early) and returns a :class:`RunResult`::
 
     validate_inputs(project)                      -> Inputs (instrument, indicators, margins, frame)
-    load_rounds(project, inputs)                  -> {round id: SurveyData} (renames applied, survey_round set)
+    load_rounds(project, inputs)                  -> {round id: SurveyData} (renames applied, round set)
     check_rounds(data, project)                   -> Checked (cleaned data, quality reports, exclusion log)
     weight_rounds(cleaned, project, inputs)       -> {round id: Weighted} (base weights, calibration, design)
     compute_results(weighted, project, inputs)    -> tidy compute() table, rounds x (national, admin1, admin2)
@@ -13,7 +13,7 @@ tables; :func:`run` chains them (``until=`` stops early) and returns a :class:`R
     write_outputs(table, comparisons, meta, project) -> files written (HTML, Excel, tidy, charts)
 
 Rounds are weighted and estimated one at a time (independent cross-sections, each calibrated to the
-margins), then stacked with a ``survey_round`` column. Every exclusion is logged; nothing is dropped
+margins), then stacked with a ``round`` column. Every exclusion is logged; nothing is dropped
 silently. Mistakes in the inputs are collected and raised together (``SpecError`` for the project,
 instrument and indicators; ``LoadError``/``WeightError``/... from the steps). The library never prints:
 pass ``progress=callback(step, done, total)`` to follow long steps.
@@ -106,7 +106,7 @@ __all__ = [
 STEPS = ("validate", "load", "quality", "weight", "compute", "compare", "report")
 """The steps of :func:`run`, in order (``until=`` takes one of them)."""
 
-ROUND_COLUMN = "survey_round"
+ROUND_COLUMN = "round"
 """The column holding the project's round id in every loaded round."""
 
 WEIGHT_COLUMN = "final_weight"
@@ -474,7 +474,7 @@ def _load_round(round_: Round, form: Instrument, project: Project, project_form:
 def load_rounds(
     project: Project, inputs: Inputs, *, progress: Progress | None = None
 ) -> dict[str, SurveyData]:
-    """Load every round's exports with its form, apply its renames and set ``survey_round``.
+    """Load every round's exports with its form, apply its renames and set ``round``.
 
     Load errors of every round are collected and raised together.
     """
@@ -556,7 +556,7 @@ def _read_or_problems(reader: Callable[[Any], Any], path: Path, problems: list[P
 
 
 def combine(data: Mapping[str, SurveyData]) -> pd.DataFrame:
-    """The rounds' frames stacked (rows keep their ``survey_round``)."""
+    """The rounds' frames stacked (rows keep their ``round``)."""
     return pd.concat([d.frame for d in data.values()], ignore_index=True)
 
 
@@ -700,11 +700,11 @@ def _base(data: SurveyData, project: Project, sample_frame: pd.DataFrame | None)
             by=[design.strata] if design.strata else (),
         )
     if design.weights:  # a weight column is a weight, on any scale
-        return base_weights(data, weight=design.weights)
+        return base_weights(data, weights=design.weights)
     if design.probabilities:
         return base_weights(data, probability=design.probabilities)
     equal = dataclasses.replace(data, frame=data.frame.assign(_equal_weight=1.0))  # every respondent counts once
-    return base_weights(equal, weight="_equal_weight")
+    return base_weights(equal, weights="_equal_weight")
 
 
 def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> Weighted:

@@ -120,7 +120,8 @@ class QualityReport:
 
     ``issues`` has one row per check x affected record (dataset-level findings have no record) with
     the columns :data:`ISSUE_COLUMNS`; ``rows`` the number of records checked; ``by_source`` the
-    records per source file (and round, when the data has a ``survey_round``/``round`` column).
+    records per source file (and ``round``, when the data has that column; a form's own
+    ``survey_round`` question stands in for it when there is no ``round``).
     """
 
     issues: pd.DataFrame
@@ -617,7 +618,8 @@ def _base_names(paths: pd.Series) -> pd.Series:
 
 
 def _by_source(frame: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
-    keys = [c for c in ("_source_file", "survey_round", "round") if c in frame.columns]
+    round_key = next((c for c in ("round", "survey_round") if c in frame.columns), None)
+    keys = [c for c in ("_source_file", round_key) if c is not None and c in frame.columns]
     if not keys:
         return pd.DataFrame({"rows": [len(frame)]})
     groups = frame[keys].astype("string").fillna("(none)")
@@ -630,7 +632,7 @@ def _by_source(frame: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     flagged = groups[frame.index.isin(flagged_idx)].value_counts(sort=False).rename("flagged")
     excluded = groups[frame.index.isin(excluded_idx)].value_counts(sort=False).rename("excluded")
     out = pd.concat([rows, flagged, excluded], axis=1).fillna(0).astype(int).reset_index()
-    return out.rename(columns={"_source_file": "source_file"})
+    return out.rename(columns={"_source_file": "source_file", "survey_round": "round"})
 
 
 def _without_missing_codes(data: SurveyData) -> pd.DataFrame:

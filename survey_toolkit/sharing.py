@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._compat import renamed_keywords
 from .instrument import Instrument
 
 __all__ = ["ShareResult", "share_frame", "share_project", "direct_identifiers", "individual_risk", "DEFAULT_QUASI"]
@@ -139,13 +140,14 @@ def _band_age(values: pd.Series, bands: Sequence[int] = AGE_BANDS) -> pd.Series:
     return pd.cut(num, edges, right=False, labels=labels).astype("string")
 
 
+@renamed_keywords(weight="weights")
 def share_frame(
     frame: pd.DataFrame,
     *,
     instrument: Instrument | None = None,
     quasi: Sequence[str] | None = None,
     k: int = 5,
-    weight: str | None = None,
+    weights: str | None = None,
     coarsen: Mapping[str, str] | None = None,
     drop: Sequence[str] = (),
     recode: Sequence[str] = ("_record_id",),
@@ -177,13 +179,13 @@ def share_frame(
         elif rule in out.columns:
             out[col] = out[rule]
             removed_rows.append({"column": col, "action": "coarsened", "reason": f"replaced by its parent '{rule}'"})
-    f_before, _ = _key_sizes(out, quasi, weight) if quasi else (pd.Series(dtype=float), None)
+    f_before, _ = _key_sizes(out, quasi, weights) if quasi else (pd.Series(dtype=float), None)
     below_before = int((f_before < k).sum()) if quasi else 0
     # local suppression: the most identifying quasi-identifier first
     order = sorted(quasi, key=lambda c: -out[c].nunique(dropna=True))
     blanked = dict.fromkeys(quasi, 0)
     for _round in range(len(quasi) + 1):
-        f, _ = _key_sizes(out, quasi, weight)
+        f, _ = _key_sizes(out, quasi, weights)
         any_left = out[quasi].notna().any(axis=1)
         violating = (f < k) & any_left
         if not violating.any():
@@ -194,7 +196,7 @@ def share_frame(
         hit = violating & out[col].notna()
         blanked[col] += int(hit.sum())
         out.loc[hit, col] = pd.NA
-    f, F = _key_sizes(out, quasi, weight) if quasi else (pd.Series(np.inf, index=out.index), None)
+    f, F = _key_sizes(out, quasi, weights) if quasi else (pd.Series(np.inf, index=out.index), None)
     informative = out[quasi].notna().any(axis=1) if quasi else pd.Series(False, index=out.index)
     risk = individual_risk(f.to_numpy(), F.to_numpy()) if quasi else np.zeros(len(out))
     risk = np.where(informative.to_numpy(), risk, 0.0)
@@ -245,7 +247,7 @@ def _report_html(result: ShareResult, title: str) -> str:
 
 def share_project(project, *, k: int | None = None, output: str | Path | None = None, write: bool = True,
                   progress=None) -> tuple[ShareResult, list[Path]]:
-    """Run a project up to the weights, de-identify every round (stacked, one ``survey_round`` column),
+    """Run a project up to the weights, de-identify every round (stacked, one ``round`` column),
     compare the headline indicators, and write the export and its disclosure report into
     ``<output>/shared/``."""
     from . import pipeline
@@ -266,7 +268,7 @@ def share_project(project, *, k: int | None = None, output: str | Path | None = 
         instrument=run.inputs.instrument,
         quasi=list(settings.quasi_identifiers) if settings and settings.quasi_identifiers else None,
         k=k or (settings.k if settings else 5),
-        weight=pipeline.WEIGHT_COLUMN,
+        weights=pipeline.WEIGHT_COLUMN,
         coarsen=coarsen,
         drop=list(settings.drop) if settings else (),
         recode=[c for c in ("_record_id", project.design.psu, project.design.strata) if c],

@@ -44,19 +44,19 @@ def one(**kw):
 
 def test_clean_row_is_published_unchanged():
     out = one()
-    assert not out["suppressed"] and out["suppression_reason"] == "" and out["flags"] == ""
+    assert not out["suppressed"] and out["suppression_reason"] == "" and out["caution_reasons"] == ""
     assert out["estimate"] == 50.0 and out["ci_high"] == 54.0 and not out["caution"]
 
 
 @pytest.mark.parametrize(
-    ("n", "suppressed", "flags"),
+    ("n", "suppressed", "caution_reasons"),
     [(29, True, ""), (30, False, "caution-base"), (49, False, "caution-base"), (50, False, "")],
 )
-def test_minimum_base_boundaries(n, suppressed, flags):
+def test_minimum_base_boundaries(n, suppressed, caution_reasons):
     out = one(n=n)
     assert out["suppressed"] is np.True_ or out["suppressed"] == suppressed
     assert bool(out["suppressed"]) == suppressed
-    assert out["flags"] == flags
+    assert out["caution_reasons"] == caution_reasons
     if suppressed:
         assert out["suppression_reason"] == "small-base"
         assert np.isnan(out["estimate"]) and np.isnan(out["se"]) and np.isnan(out["ci_low"])
@@ -95,8 +95,8 @@ def test_missing_estimate_is_suppressed():
 
 def test_low_df_and_high_dk_are_flags_not_suppression():
     out = one(df=7.0, dk_share=0.11)
-    assert not out["suppressed"] and out["flags"] == "low-df;high-dk" and out["caution"]
-    assert one(df=8.0, dk_share=0.10)["flags"] == ""
+    assert not out["suppressed"] and out["caution_reasons"] == "low-df;high-dk" and out["caution"]
+    assert one(df=8.0, dk_share=0.10)["caution_reasons"] == ""
 
 
 def test_several_reasons_are_all_listed():
@@ -105,7 +105,7 @@ def test_several_reasons_are_all_listed():
 
 
 def test_flags_not_reported_on_suppressed_rows():
-    assert one(n=20, df=3.0)["flags"] == ""
+    assert one(n=20, df=3.0)["caution_reasons"] == ""
 
 
 def test_small_numerator_cell_only_for_sensitive_indicators():
@@ -254,7 +254,7 @@ def test_sensitive_indicators_not_published_at_admin2_by_default():
 def test_thresholds_are_configurable():
     rules = ReportingRules(min_n=100, caution_n=200)
     assert apply_rules(table(row(n=99)), rules)["suppressed"].iloc[0]
-    assert apply_rules(table(row(n=150)), rules)["flags"].iloc[0] == "caution-base"
+    assert apply_rules(table(row(n=150)), rules)["caution_reasons"].iloc[0] == "caution-base"
 
 
 def test_rules_are_frozen():

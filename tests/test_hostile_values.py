@@ -94,11 +94,11 @@ def test_trim_bounds_of_zero_or_below_are_located_in_the_project_file(tmp_path, 
 def test_trim_and_rake_refuse_bad_bounds(upper, lower):
     frame = pd.DataFrame({"sex": ["m", "f", "f", "m"], "w": [1.0, 2.0, 3.0, 4.0]})
     with pytest.raises(st.WeightError) as info:
-        trim(frame, weight="w", upper=upper, lower=lower)
+        trim(frame, weights="w", upper=upper, lower=lower)
     assert info.value.problems[0].code == "bad-trim-bounds"
     margins = st.Margins.from_mapping({"sex": {"m": 50, "f": 50}})
     with pytest.raises(st.WeightError) as info:
-        rake(frame, margins, weight="w", trim=TrimBounds(upper=upper, lower=lower))
+        rake(frame, margins, weights="w", trim=TrimBounds(upper=upper, lower=lower))
     assert "bad-trim-bounds" in [p.code for p in info.value.problems]
 
 

@@ -207,7 +207,7 @@ def test_apply_renames_without_renames_changes_nothing():
 # ------------------------------------------------------------------------------------- weights and design
 
 
-def test_rounds_are_loaded_with_survey_round_and_exclusions_logged(weighted_r1):
+def test_rounds_are_loaded_with_round_and_exclusions_logged(weighted_r1):
     data = weighted_r1.data["R1"]
     assert (data.frame[pipeline.ROUND_COLUMN] == "R1").all()
     checked = weighted_r1.checked
@@ -264,7 +264,7 @@ def test_compute_and_compare_on_a_reduced_project(tmp_path):
     table = result.table
     assert set(table["round"]) == {"R1", "R3"}
     assert set(table["location_level"]) == {"national", "admin1", "admin2"}
-    assert {"suppressed", "suppression_reason", "flags", "label_en", "round_date"} <= set(table.columns)
+    assert {"suppressed", "suppression_reason", "caution_reasons", "label_en", "round_date"} <= set(table.columns)
     assert table.loc[table["suppressed"], "estimate"].isna().all()  # no output can leak a suppressed value
     comps = result.comparisons
     assert set(comps["round_from"]) == {"R1"} and set(comps["round_to"]) == {"R3"}

@@ -31,7 +31,7 @@ def _frame(n: int = 300, seed: int = 3) -> pd.DataFrame:
 
 def test_direct_identifiers_are_dropped_and_listed():
     frame = _frame()
-    result = share_frame(frame, quasi=["admin2", "a1_sex", "a2_age", "disability"], k=5, weight="final_weight",
+    result = share_frame(frame, quasi=["admin2", "a1_sex", "a2_age", "disability"], k=5, weights="final_weight",
                          coarsen={"a2_age": "age_bands"})  # fmt: skip
     assert not {"respondent_name", "phone_number", "gps_lat"} & set(result.data.columns)
     assert {"respondent_name", "phone_number", "gps_lat"} <= set(result.removed["column"])
@@ -44,7 +44,7 @@ def test_direct_identifiers_are_dropped_and_listed():
 def test_k_anonymity_is_reached_by_local_suppression():
     frame = _frame()
     quasi = ["admin2", "a1_sex", "a2_age", "disability"]
-    result = share_frame(frame, quasi=quasi, k=5, weight="final_weight")  # age NOT banded: many unique keys
+    result = share_frame(frame, quasi=quasi, k=5, weights="final_weight")  # age NOT banded: many unique keys
     data = result.data
     informative = data[quasi].notna().any(axis=1)
     keys = data[quasi].astype("string").fillna("<blank>").agg("|".join, axis=1)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._compat import renamed_keywords
 from ..design import Design, PreparedDesign
 from ..errors import EstimationError, Location, Problem, did_you_mean
 from . import _engine
@@ -219,13 +220,14 @@ def _label(v: Any) -> Any:
     return v if not isinstance(v, Mapping) else ", ".join(f"{k}={x}" for k, x in v.items())
 
 
+@renamed_keywords(df_rule="df_method")
 def compare_independent(
     a: pd.DataFrame,
     b: pd.DataFrame,
     *,
     on: Sequence[str] | None = None,
     kind: str = "difference",
-    df_rule: str = "satterthwaite",
+    df_method: str = "satterthwaite",
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Compare two tables from :func:`estimate` of independently sampled surveys, row by row.
@@ -233,12 +235,12 @@ def compare_independent(
     Rows are matched on ``on`` (default: ``variable``, ``category``, ``statistic`` and the by columns
     present in both). Difference: SE = sqrt(se_a^2 + se_b^2); ratio: delta method,
     SE = r sqrt((se_a/est_a)^2 + (se_b/est_b)^2). df: Satterthwaite (v_a + v_b)^2/(v_a^2/df_a + v_b^2/df_b)
-    or ``df_rule="min"``.
+    or ``df_method="min"``.
     """
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not one of {KINDS}")
-    if df_rule not in ("satterthwaite", "min"):
-        raise ValueError("df_rule must be 'satterthwaite' or 'min'")
+    if df_method not in ("satterthwaite", "min"):
+        raise ValueError("df_method must be 'satterthwaite' or 'min'")
     identity = ["variable", "category", "statistic"]
     # the by columns are every column that is not an output column of estimate()
     default_on = identity + [c for c in a.columns if c in b.columns and c not in COLUMNS]
@@ -267,7 +269,7 @@ def compare_independent(
         est = m["estimate_a"] / m["estimate_b"]
         se = np.abs(est) * np.sqrt(va / m["estimate_a"] ** 2 + vb / m["estimate_b"] ** 2)
         null = 1.0
-    if df_rule == "min":
+    if df_method == "min":
         dfv = np.minimum(m["df_a"], m["df_b"])
     else:
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,7 +1,7 @@
 """From ``survey_toolkit.compute`` output to the reporting table, and report labels from the indicators.
 
 ``compute()`` returns one row per indicator x category x *by* group x disaggregation, with the
-estimation keys as their own columns (``survey_round``, ``admin1``, ``admin2``...) and the
+estimation keys as their own columns (``round``, ``admin1``, ``admin2``...) and the
 disaggregation in long form (``group`` = the column, ``level`` = its value). The disclosure rules,
 the round comparisons and the report writers work on one shape (``docs/reports.md``):
 
@@ -18,9 +18,9 @@ the round comparisons and the report writers work on one shape (``docs/reports.m
 
 Calls in a pipeline, e.g. national, admin1 and admin2 rows from three ``compute`` calls::
 
-    table = pd.concat([compute(d, spec, design, by=["survey_round"]),
-                       compute(d, spec, design, by=["survey_round", "admin1"]),
-                       compute(d, spec, design, by=["survey_round", "admin2"])])
+    table = pd.concat([compute(d, spec, design, by=["round"]),
+                       compute(d, spec, design, by=["round", "admin1"]),
+                       compute(d, spec, design, by=["round", "admin2"])])
     results = apply_rules(from_compute(table, indicators=spec))
 """
 
@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._compat import deprecated
 from ..errors import DataError, Location, Problem, did_you_mean
 
 __all__ = ["from_compute", "labels_from_indicators", "group_labels_from_instrument", "MISSING_LEVEL"]
@@ -42,7 +43,7 @@ MISSING_LEVEL = "(missing)"
 def from_compute(
     results: pd.DataFrame,
     *,
-    round_column: str = "survey_round",
+    round_column: str = "round",
     location_columns: Sequence[str] = ("admin2", "admin1"),
     indicators: Any = None,
     languages: Sequence[str] | None = None,
@@ -52,7 +53,8 @@ def from_compute(
 
     Args:
         results: the table from :func:`survey_toolkit.compute` (several calls concatenated is fine).
-        round_column: the column holding the round id (already ``round`` is accepted too).
+        round_column: the column holding the round id (``round``, as the workflow names it). A table
+            whose round column is still the old ``survey_round`` is read with a DeprecationWarning.
         location_columns: location columns from the finest to the coarsest.
         indicators: the :class:`~survey_toolkit.spec.model.IndicatorSpec`, for labels and direction.
         languages: label languages (default: the indicators' ``languages``, else ``("en", "fr")``).
@@ -62,6 +64,9 @@ def from_compute(
         DataError: the round column is missing.
     """
     out = results.copy()
+    if round_column == "round" and "round" not in out.columns and "survey_round" in out.columns:
+        deprecated("the round column 'survey_round'", "'round' (survey_toolkit.pipeline.ROUND_COLUMN)")
+        round_column = "survey_round"
     if round_column != "round":
         if round_column not in out.columns:
             raise DataError(

@@ -260,7 +260,7 @@ class _Data:
         caution = frame["caution"].fillna(False).astype(bool) if "caution" in frame.columns else None
         out = pd.Series(_h(lang, "published"), index=frame.index, dtype=object)
         if caution is not None and caution.any():
-            flags = frame.loc[caution, "flags"].astype("string").fillna("")
+            flags = frame.loc[caution, "caution_reasons"].astype("string").fillna("")
             out[caution] = flags.map({f: f"{_h(lang, 'caution')}: {reason_text(lang, f)}" for f in pd.unique(flags)})
         if supp is not None and supp.any():
             why = frame.loc[supp, "suppression_reason"].astype("string").fillna("")

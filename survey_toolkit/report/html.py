@@ -403,7 +403,7 @@ def _cell(row: dict | None, factor: float, lang: str, notes: dict[str, set]) -> 
         notes["suppressed"].update(c for c in str(row.get("suppression_reason", "")).split(";") if c)
         return {"text": "—", "cls": "sup"}
     if bool(row.get("caution", False)):
-        notes["flags"].update(c for c in str(row.get("flags", "")).split(";") if c)
+        notes["flags"].update(c for c in str(row.get("caution_reasons", "")).split(";") if c)
     return {"text": text, "cls": ""}
 
 
@@ -422,7 +422,7 @@ def _change_cell(row: dict | None, factor: float, lang: str, notes: dict[str, se
 
 
 _CELL_COLUMNS = ("estimate", "ci_low", "ci_high", "n", "unit", "suppressed", "suppression_reason", "caution",
-                 "flags", "change", "significant", "significant_fdr", "interpretation", "sensitive",
+                 "caution_reasons", "change", "significant", "significant_fdr", "interpretation", "sensitive",
                  "location", "round_from", "comparison")  # fmt: skip
 """The columns a table cell reads (converting only these to dicts is much faster)."""
 

@@ -1,7 +1,7 @@
 """Tidy results as CSV (and Parquet when pyarrow is installed), written atomically and deterministically.
 
 The tables written are the ones after the reporting rules (:mod:`survey_toolkit.disclosure`):
-suppressed values are empty, with ``suppressed``, ``suppression_reason`` and ``flags`` beside them.
+suppressed values are empty, with ``suppressed``, ``suppression_reason`` and ``caution_reasons`` beside them.
 CSV is UTF-8 with ``\\n`` line ends and full-precision floats, so two runs on the same inputs give
 identical files.
 

@@ -8,7 +8,7 @@ trimming, then post-stratification or raking.
 
 >>> import pandas as pd
 >>> df = pd.DataFrame({"sex": [1, 1, 2, 2, 2], "w": [10.0, 10.0, 10.0, 10.0, 10.0]})
->>> out = rake(df, {"sex": {"1": 30, "2": 30}}, weight="w")
+>>> out = rake(df, {"sex": {"1": 30, "2": 30}}, weights="w")
 >>> out.frame["rake_weight"].tolist()
 [15.0, 15.0, 10.0, 10.0, 10.0]
 >>> out.report.convergence.converged

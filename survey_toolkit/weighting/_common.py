@@ -122,7 +122,7 @@ def weight_array(
                 expected="a numeric column of the data",
                 got=f"{len(frame.columns)} columns",
                 hint=did_you_mean(column, frame.columns)
-                or "name the weight column with weight=... or the design",
+                or "name the weight column with weights=... or the design",
             )
         ]
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_keywords
 from ..codes import display_value
 from ..errors import Location, Problem, Severity, WeightError, did_you_mean
 from ._common import (
@@ -125,11 +126,12 @@ def _close(codes: list[str], candidates: list[str]) -> str | None:
     return text or None
 
 
+@renamed_keywords(weight="weights")
 def base_weights(
     data: Any,
     *,
     probability: str | None = None,
-    weight: str | None = None,
+    weights: str | None = None,
     stratum: str | None = None,
     stratum_population: Sizes = None,
     stratum_sample: Sizes = None,
@@ -144,7 +146,7 @@ def base_weights(
     """Design weights from selection probabilities, an existing weight column or the sample plan, times
     eligible adults.
 
-    One of ``probability`` (a column of inclusion probabilities, ``0 < p <= 1``), ``weight`` (a column of
+    One of ``probability`` (a column of inclusion probabilities, ``0 < p <= 1``), ``weights`` (a column of
     design weights on any scale, used as they are: normalised weights with mean 1 and values below 1
     are weights, not probabilities) or ``stratum_population`` (N_h: a column,
     a mapping ``{stratum code: N_h}``, or a number without strata). ``stratum_sample`` (n_h) defaults to the
@@ -156,20 +158,20 @@ def base_weights(
     problems: list[Problem] = []
     for column, what in (
         (probability, "probability"),
-        (weight, "design weight"),
+        (weights, "design weight"),
         (stratum, "stratum"),
         (psu, "PSU"),
         (eligible, "eligible adults"),
     ):
         if column is not None and (p := _column_problem(frame, column, what)):
             problems.append(p)
-    if sum(x is not None for x in (probability, weight, stratum_population)) != 1:
+    if sum(x is not None for x in (probability, weights, stratum_population)) != 1:
         problems.append(
             Problem(
                 "base-weight-source",
-                "give one of probability=..., weight=... or stratum_population=...",
+                "give one of probability=..., weights=... or stratum_population=...",
                 expected="exactly one source of base weights",
-                hint="probability='pi' (a column), weight='wgt' (a column), or stratum_population={'north': 120, ...}",
+                hint="probability='pi' (a column), weights='wgt' (a column), or stratum_population={'north': 120, ...}",
             )
         )
     if problems:
@@ -193,13 +195,13 @@ def base_weights(
             )
         else:
             w = 1.0 / pi
-    elif weight is not None:
-        values, weight_problems = weight_array(frame, weight, "design weight")
+    elif weights is not None:
+        values, weight_problems = weight_array(frame, weights, "design weight")
         problems += weight_problems
         zero = np.flatnonzero(values == 0) if values is not None else []
         if len(zero):
             problems.append(
-                Problem("zero-weight", f"the design weight is 0 in {len(zero)} row(s)", row_location(frame, zero, weight),
+                Problem("zero-weight", f"the design weight is 0 in {len(zero)} row(s)", row_location(frame, zero, weights),
                         count=len(zero), expected="a design weight > 0",
                         hint="a respondent with design weight 0 represents nobody: drop the row or correct the weight")  # fmt: skip
             )
@@ -238,7 +240,7 @@ def base_weights(
         problems=warnings,
         settings={
             "probability": probability,
-            "weight": weight,
+            "weight": weights,
             "stratum": stratum,
             "psu": psu,
             "eligible": eligible,
@@ -412,13 +414,14 @@ def _respondent_flags(frame: pd.DataFrame, column: str) -> tuple[np.ndarray | No
     return np.array(lookup, dtype=np.int64)[codes] == 1, []
 
 
+@renamed_keywords(weight="weights")
 def adjust_nonresponse(
     data: Any,
     design: Any = None,
     *,
     respondent: str,
     classes: str | Sequence[str] = (),
-    weight: str | None = None,
+    weights: str | None = None,
     name: str = "nr_weight",
     max_factor: float | None = 3.0,
     by: Sequence[str] = (),
@@ -431,7 +434,7 @@ def adjust_nonresponse(
     Factors above ``max_factor`` are reported as warnings. ``report.classes`` lists every class with its
     weighted response rate and factor.
     """
-    st = start(data, weight, design)
+    st = start(data, weights, design)
     class_columns = [classes] if isinstance(classes, str) else list(classes)
     problems = [p for c in [respondent, *class_columns] if (p := _column_problem(st.frame, c, "adjustment"))]
     if problems:

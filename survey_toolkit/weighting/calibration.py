@@ -1,6 +1,6 @@
 """Post-stratification, raking and linear (GREG) calibration to population margins.
 
-Every step **starts from the design weights** (the ``weight`` column, the design's weights, or the
+Every step **starts from the design weights** (the ``weights`` column, the design's weights, or the
 weights of a previous :class:`~survey_toolkit.weighting.Weighted` step), returns a new
 :class:`~survey_toolkit.weighting.Weighted` (the input frame is never changed) and records a
 :class:`~survey_toolkit.weighting.variance.CalibrationStep` so that standard errors use calibration
@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_keywords
 from ..errors import Location, Problem, Severity, ValidationReport, WeightError, did_you_mean
 from ._common import (
     add_weight_column,
@@ -105,7 +106,7 @@ def start(data: Any, weight: str | None, design: Any = None, source: str | None 
                 "no-design-weight",
                 "no starting weight: weighting starts from the design weights",
                 Location(file=source),
-                expected="weight='<column>' or design=...",
+                expected="weights='<column>' or design=...",
                 hint="for an equal-probability sample add a column of 1s (or of N/n) and name it",
             )
         )
@@ -238,12 +239,13 @@ def _max_gap(weights: np.ndarray, matched: Sequence[MatchedMargin]) -> tuple[flo
 # ----------------------------------------------------------------------------- post-stratification
 
 
+@renamed_keywords(weight="weights")
 def post_stratify(
     data: Any,
     margins: Margins | Mapping[str, Mapping[Any, float]] | str,
     design: Any = None,
     *,
-    weight: str | None = None,
+    weights: str | None = None,
     name: str = "ps_weight",
     variable: str | None = None,
     partial: bool = False,
@@ -281,7 +283,7 @@ def post_stratify(
                 hint="use rake() for several margins, or pass variable='...'",
             )
         )
-    st = start(data, weight, design, margins.margins[0].file)
+    st = start(data, weights, design, margins.margins[0].file)
     matched, problems = match_margins(
         st.frame,
         margins,
@@ -416,12 +418,13 @@ def _rake_rows(
     return new, scales, iterations, converged, change
 
 
+@renamed_keywords(weight="weights")
 def rake(
     data: Any,
     margins: Margins | Mapping[str, Mapping[Any, float]] | str,
     design: Any = None,
     *,
-    weight: str | None = None,
+    weights: str | None = None,
     name: str = "rake_weight",
     epsilon: float = DEFAULT_EPSILON,
     maxit: int = DEFAULT_MAXIT,
@@ -452,7 +455,7 @@ def rake(
     margins, design = _ordered(margins, design)
     margins = _as_margins(margins)
     source = margins.margins[0].file if len(margins) else None
-    st = start(data, weight, design, source)
+    st = start(data, weights, design, source)
     if maxit < 1 or epsilon <= 0 or trim_rounds < 1:
         raise WeightError(
             Problem(
@@ -583,6 +586,7 @@ def _within(weights: np.ndarray, lower: float | None, upper: float | None, tol: 
 # ------------------------------------------------------------------------------ linear calibration
 
 
+@renamed_keywords(weight="weights")
 def calibrate(
     data: Any,
     margins: Margins | Mapping[str, Mapping[Any, float]] | str | None = None,
@@ -590,7 +594,7 @@ def calibrate(
     *,
     totals: Mapping[str, float] | None = None,
     population_total: float | None = None,
-    weight: str | None = None,
+    weights: str | None = None,
     name: str = "cal_weight",
     total_tolerance: float = 1e-6,
     calfun: Literal["linear", "raking", "logit"] = "linear",
@@ -629,7 +633,7 @@ def calibrate(
     margins = _as_margins(margins) if margins is not None else Margins()
     totals = dict(totals or {})
     source = margins.margins[0].file if len(margins) else None
-    st = start(data, weight, design, source)
+    st = start(data, weights, design, source)
     problems: list[Problem] = []
     matched: list[MatchedMargin] = []
     if len(margins):

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_keywords
 from ..errors import WeightError
 from ._common import canonical_codes, frame_of, weight_array
 
@@ -125,24 +126,26 @@ def weight_table(
     return pd.concat(parts, ignore_index=True)[DIAGNOSTIC_COLUMNS]
 
 
-def weight_diagnostics(data: Any, weight: str, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+@renamed_keywords(weight="weights")
+def weight_diagnostics(data: Any, weights: str, by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """The diagnostics table of a weight column: overall, then per category of each ``by`` column.
 
     Columns: ``by``, ``group``, ``n`` (non-zero weights), ``n_zero``, ``sum_w``, ``min``, ``max``,
     ``ratio`` (max/min), ``mean``, ``cv``, ``deff_kish``, ``ess``.
     """
     frame = frame_of(data)
-    w, problems = weight_array(frame, weight)
+    w, problems = weight_array(frame, weights)
     if w is None:
         raise WeightError(problems)
     by_columns = [by] if isinstance(by, str) else list(by or ())
     return weight_table(w, frame, by_columns)
 
 
+@renamed_keywords(weight="weights")
 def margin_table(
-    data: Any, weight: str, margins: Any, *, population_total: float | None = None
+    data: Any, weights: str, margins: Any, *, population_total: float | None = None
 ) -> pd.DataFrame:
-    """Margins achieved by ``weight`` against their targets: one row per variable and category.
+    """Margins achieved by ``weights`` against their targets: one row per variable and category.
 
     Columns: ``variable``, ``category``, ``target``, ``achieved``, ``gap`` (achieved - target),
     ``rel_gap`` (gap / target), ``n`` (respondents with a non-zero weight).
@@ -150,7 +153,7 @@ def margin_table(
     from .margins import resolve_totals
 
     frame = frame_of(data)
-    w, problems = weight_array(frame, weight)
+    w, problems = weight_array(frame, weights)
     if w is None:
         raise WeightError(problems)
     targets, _, _ = resolve_totals(margins, float(w.sum()), population_total, np.inf)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._compat import renamed_keywords
 from ..errors import Location, Problem, Severity, WeightError
 from ._trimcore import TrimBounds, bound_problems, trim_weights
 from .calibration import finish, start
@@ -28,11 +29,12 @@ from .result import TrimReport, Weighted
 __all__ = ["trim", "trim_weights", "TrimBounds"]
 
 
+@renamed_keywords(weight="weights")
 def trim(
     data: Any,
     design: Any = None,
     *,
-    weight: str | None = None,
+    weights: str | None = None,
     upper: float | None = None,
     lower: float | None = None,
     relative_to: Literal["absolute", "median"] = "absolute",
@@ -48,7 +50,7 @@ def trim(
     (``n x upper < Σw`` or ``n x lower > Σw``), an unknown ``redistribute``. Trimming a calibrated result drops
     its calibration (the margins no longer hold) and says so in a warning: trim before calibrating.
     """
-    st = start(data, weight, design)
+    st = start(data, weights, design)
     problems: list[Problem] = []
     if upper is None and lower is None:
         problems.append(

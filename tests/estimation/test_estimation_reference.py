@@ -432,7 +432,7 @@ def test_independent_rounds_formula_equals_stacking(stacked):
     r_close(out.t, "2.36835")
     assert out.df == pytest.approx((10.0969867**2 + 9.5361323**2) ** 2
                                    / (10.0969867**4 / 197 + 9.5361323**4 / 197), rel=1e-6)
-    assert compare_independent(estimate(r2, d, "y"), estimate(r1, d, "y"), df_rule="min").df[0] == 197
+    assert compare_independent(estimate(r2, d, "y"), estimate(r1, d, "y"), df_method="min").df[0] == 197
 
 
 # --- pitfalls.txt skip-logic item: svymean(~q, d3, na.rm=TRUE); degf(subset(d3, !is.na(q))) = 110

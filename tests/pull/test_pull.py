@@ -123,7 +123,7 @@ def test_pulled_rounds_load_and_compute_like_the_files(tmp_path, creds):
     # the whole workflow up to the indicators gives the same numbers from the pulled files
     got = pipeline.run(folder, until="compute", write=False).table
     want = pipeline.run(DEMO, until="compute", write=False).table
-    key = [c for c in ("indicator", "survey_round", "level", "location", "group", "group_value", "category")
+    key = [c for c in ("indicator", "round", "level", "location", "group", "group_value", "category")
            if c in want.columns]  # fmt: skip
     got, want = got.sort_values(key).reset_index(drop=True), want.sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(got[want.columns], want, check_exact=False, rtol=1e-12)

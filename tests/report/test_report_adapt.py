@@ -19,7 +19,7 @@ def compute_like() -> pd.DataFrame:
             indicator_id="safe",
             type="proportion",
             category=pd.NA,
-            survey_round=rnd,
+            round=rnd,
             estimate=40.0,
             se=2.0,
             ci_low=36.0,

@@ -21,7 +21,7 @@ def test_csv_and_parquet_written(tmp_path):
         expected = ["comparisons.csv", "comparisons.parquet", "results.csv", "results.parquet"]
     assert names == expected
     back = pd.read_csv(tmp_path / "results.csv")
-    assert len(back) == len(results) and {"suppressed", "suppression_reason", "flags"} <= set(back.columns)
+    assert len(back) == len(results) and {"suppressed", "suppression_reason", "caution_reasons"} <= set(back.columns)
     hidden = back[back["suppressed"]]
     assert (
         len(hidden) == 8  # 5 by the rules and 3 secondary (a lone small-base location = All minus the rest)

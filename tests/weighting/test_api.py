@@ -17,7 +17,7 @@ from survey_toolkit.weighting import Margins, Weighted, post_stratify, rake, rea
 def test_surveydata_in_surveydata_out(api):
     df = api("apiclus1")
     data = SurveyData(frame=df, source="apiclus1.csv")
-    out = rake(data, {"stype": {"E": 4421, "H": 755, "M": 1018}}, weight="pw")
+    out = rake(data, {"stype": {"E": 4421, "H": 755, "M": 1018}}, weights="pw")
     assert isinstance(out.data, SurveyData) and out.data.source == "apiclus1.csv"
     assert "rake_weight" in out.frame.columns and "rake_weight" not in data.frame.columns
 
@@ -30,7 +30,7 @@ def test_cells_of_two_columns(tmp_path):
         "region:sex,s:1.0,30\nregion:sex,s:2,40\n",
         encoding="utf-8",
     )
-    out = post_stratify(df, read_margins(path), weight="w")
+    out = post_stratify(df, read_margins(path), weights="w")
     assert out.weights.tolist() == pytest.approx([10, 20, 30, 20, 20])
 
 
@@ -63,7 +63,7 @@ def test_docstring_examples(module):
 
 def test_weighted_result_accessors(api):
     df = api("apiclus1")
-    out = rake(df, {"stype": {"E": 4421, "H": 755, "M": 1018}}, weight="pw")
+    out = rake(df, {"stype": {"E": 4421, "H": 755, "M": 1018}}, weights="pw")
     np.testing.assert_array_equal(out.weights, out.frame["rake_weight"].to_numpy())
     assert "Calibration([rake(stype)], rows=183)" == repr(out.calibration)
     assert out.report.settings["variables"] == ("stype",)
@@ -86,9 +86,9 @@ def test_design_and_margins_in_either_order(api):
 def test_codes_of_every_dtype(api):
     df = api("apiclus1")
     margins = {"stype": {"E": 4421, "H": 755, "M": 1018}}
-    expected = post_stratify(df, margins, weight="pw").weights
+    expected = post_stratify(df, margins, weights="pw").weights
     for column in (df["stype"].astype("category"), df["stype"].astype("string")):
-        out = post_stratify(df.assign(stype=column), margins, weight="pw")
+        out = post_stratify(df.assign(stype=column), margins, weights="pw")
         np.testing.assert_allclose(out.weights, expected, rtol=1e-15)
     codes = df["stype"].map({"E": 1, "H": 2, "M": 3})
     numeric = {"stype": {1: 4421, 2: 755, 3: 1018}}
@@ -98,7 +98,7 @@ def test_codes_of_every_dtype(api):
         codes.astype(str),
         codes.astype(str).astype("category"),
     ):
-        out = post_stratify(df.assign(stype=column, pw=df["pw"].astype("Float64")), numeric, weight="pw")
+        out = post_stratify(df.assign(stype=column, pw=df["pw"].astype("Float64")), numeric, weights="pw")
         np.testing.assert_allclose(out.weights, expected, rtol=1e-15)
 
 
@@ -146,6 +146,6 @@ def test_the_round_in_docs_weighting_md():
 
 def test_calibration_remembers_the_rows_it_was_made_on(api):
     df = api("apiclus1")
-    out = rake(df, {"stype": {"E": 4421, "H": 755, "M": 1018}}, weight="pw")
+    out = rake(df, {"stype": {"E": 4421, "H": 755, "M": 1018}}, weights="pw")
     assert out.calibration.index.equals(out.frame.index)
     assert not out.calibration.index.equals(out.frame.sort_values("api00").index)

@@ -73,7 +73,7 @@ def test_nonresponse_adjustment_within_classes():
         {"cls": ["a", "a", "a", "b", "b"], "resp": [1, 1, 0, "yes", "no"], "w": [10.0, 20.0, 30.0, 5.0, 15.0]}
     )
     df["resp"] = df["resp"].astype(object)
-    out = adjust_nonresponse(df, weight="w", respondent="resp", classes="cls")
+    out = adjust_nonresponse(df, weights="w", respondent="resp", classes="cls")
     # class a: 60 / 30 = 2; class b: 20 / 5 = 4; non-respondents 0; totals per class kept
     assert out.weights.tolist() == pytest.approx([20.0, 40.0, 0.0, 20.0, 0.0])
     table = out.report.classes.set_index("class")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -26,6 +27,7 @@ def test_benchmark_smoke():
         text=True,
         check=False,
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's package, not the installed one
     )
     assert done.returncode == 0, done.stderr
     assert "survey_toolkit.rake" in done.stdout and "converged=True" in done.stdout

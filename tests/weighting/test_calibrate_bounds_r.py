@@ -56,7 +56,7 @@ def apiclus1() -> pd.DataFrame:
 
 
 def _figures(apiclus1, **options):
-    w = st.calibrate(apiclus1, STYPE, DCLUS1, totals=TOTALS, weight="pw", **options)
+    w = st.calibrate(apiclus1, STYPE, DCLUS1, totals=TOTALS, weights="pw", **options)
     ww = w.frame["cal_weight"].to_numpy()
     m = estimate(w.frame, w.design, "api00").iloc[0]
     t = estimate(w.frame, w.design, "enroll", "total").iloc[0]
@@ -86,7 +86,7 @@ def test_exact_solution_within_r_tolerance(apiclus1, case):
 
 def test_unreachable_totals_fail_like_r(apiclus1):
     with pytest.raises(WeightError, match="did not converge") as err:
-        st.calibrate(apiclus1, STYPE, DCLUS1, totals=TOTALS, weight="pw", bounds=(0.95, 1.2))
+        st.calibrate(apiclus1, STYPE, DCLUS1, totals=TOTALS, weights="pw", bounds=(0.95, 1.2))
     assert "widen the bounds" in err.value.problems[0].hint
 
 
@@ -103,7 +103,7 @@ def test_unreachable_totals_fail_like_r(apiclus1):
 )
 def test_bad_options(apiclus1, options, code):
     with pytest.raises(WeightError) as err:
-        st.calibrate(apiclus1, STYPE, DCLUS1, totals=TOTALS, weight="pw", **options)
+        st.calibrate(apiclus1, STYPE, DCLUS1, totals=TOTALS, weights="pw", **options)
     assert code in [p.code for p in err.value.problems]
 
 
@@ -118,7 +118,7 @@ def test_r_rescaling_of_small_weights(apiclus1):
     svymean(~api00, d) 665.406110647168, SE 3.43660826081433
     """
     f = apiclus1.assign(pwn=apiclus1.pw / apiclus1.pw.mean())
-    w = st.calibrate(f, STYPE, Design(weights="pwn", psu="dnum", fpc="fpc"), totals=TOTALS, weight="pwn",
+    w = st.calibrate(f, STYPE, Design(weights="pwn", psu="dnum", fpc="fpc"), totals=TOTALS, weights="pwn",
                      calfun="logit", bounds=(0.2, 5), epsilon=1e-7)
     ww = w.frame["cal_weight"].to_numpy()
     m = estimate(w.frame, w.design, "api00").iloc[0]

@@ -55,7 +55,7 @@ def test_table_overall_and_per_stratum(api):
 def test_report_has_before_after_and_margins(api):
     df = api("apiclus1")
     margins = {"stype": {"E": 4421, "H": 755, "M": 1018}, "sch.wide": {"No": 1072, "Yes": 5122}}
-    out = rake(df, margins, weight="pw", by=["stype"])
+    out = rake(df, margins, weights="pw", by=["stype"])
     diag = out.report.diagnostics()
     assert set(diag["stage"]) == {"before", "after"} and set(diag["group"]) >= {"overall", "E", "H", "M"}
     after = diag[(diag["stage"] == "after") & (diag["group"] == "overall")].iloc[0]

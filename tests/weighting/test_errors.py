@@ -44,7 +44,7 @@ def problems_of(err):
 
 def test_margin_category_absent_from_sample(sample):
     with pytest.raises(WeightError) as err:
-        rake(sample, read_margins(DATA / "broken_absent_category.csv"), weight="w")
+        rake(sample, read_margins(DATA / "broken_absent_category.csv"), weights="w")
     problem = problems_of(err)["category-not-in-sample"]
     assert "'sex'" in problem.message and "'3'" in problem.message
     assert problem.location.line == 4 and problem.location.file.endswith("broken_absent_category.csv")
@@ -53,7 +53,7 @@ def test_margin_category_absent_from_sample(sample):
 
 def test_sample_category_absent_from_margins(sample):
     with pytest.raises(WeightError) as err:
-        post_stratify(sample, read_margins(DATA / "broken_sample_category_missing.csv"), weight="w")
+        post_stratify(sample, read_margins(DATA / "broken_sample_category_missing.csv"), weights="w")
     problem = problems_of(err)["category-not-in-margins"]
     assert "'sex'" in problem.message and "'2'" in problem.message
     assert problem.count == 30
@@ -62,7 +62,7 @@ def test_sample_category_absent_from_margins(sample):
 
 def test_codes_against_labels_explains_the_type_mismatch(sample):
     with pytest.raises(WeightError) as err:
-        rake(sample, read_margins(DATA / "broken_labels_vs_codes.csv"), weight="w")
+        rake(sample, read_margins(DATA / "broken_labels_vs_codes.csv"), weights="w")
     found = problems_of(err)
     assert set(found) >= {"category-not-in-margins", "category-not-in-sample"}
     for problem in found.values():
@@ -72,26 +72,26 @@ def test_codes_against_labels_explains_the_type_mismatch(sample):
 @pytest.mark.parametrize("codes", [[1, 2], [1.0, 2.0], ["1", "2"], [" 1", "2.0"]])
 def test_int_float_and_text_codes_match_as_canonical_strings(sample, codes):
     sample = sample.assign(sex=np.tile(np.array(codes, dtype=object), len(sample) // 2))
-    out = rake(sample, {"sex": {1: 3000, "2": 3200}}, weight="w")
+    out = rake(sample, {"sex": {1: 3000, "2": 3200}}, weights="w")
     assert out.report.margins["achieved"].to_numpy() == pytest.approx([3000, 3200])
 
 
 def test_case_mismatch_gets_a_case_hint(sample):
     sample = sample.assign(region=sample["region"].str.capitalize())
     with pytest.raises(WeightError) as err:
-        rake(sample, {"region": {"north": 6, "south": 4}}, weight="w")
+        rake(sample, {"region": {"north": 6, "south": 4}}, weights="w")
     assert "case-sensitively" in problems_of(err)["category-not-in-sample"].hint
 
 
 def test_margins_with_different_totals(sample):
     with pytest.raises(WeightError) as err:
-        rake(sample, read_margins(DATA / "broken_totals_differ.csv"), weight="w")
+        rake(sample, read_margins(DATA / "broken_totals_differ.csv"), weights="w")
     problem = problems_of(err)["margin-totals-differ"]
     assert "sex 10000" in problem.message and "age_group 9000" in problem.message
 
 
 def test_shares_take_the_total_of_the_counts(sample):
-    out = rake(sample, read_margins(DATA / "margins_ok.csv"), weight="w")
+    out = rake(sample, read_margins(DATA / "margins_ok.csv"), weights="w")
     table = out.report.margins.set_index(["variable", "category"])["target"]
     assert table[("age_group", "2")] == pytest.approx(0.45 * 10000)
     assert out.weights.sum() == pytest.approx(10000)
@@ -110,7 +110,7 @@ def test_raking_that_cycles_is_an_error_naming_the_margin():
     #        control=list(maxit=25, epsilon=1e-10))  -> weights 15 15 35 35, sex margin 30/70 instead of 50/50
     df, margins = conflicting()
     with pytest.raises(WeightError) as err:
-        rake(df, margins, weight="w", maxit=25)
+        rake(df, margins, weights="w", maxit=25)
     problem = problems_of(err)["raking-not-converged"]
     assert "after 25 iterations" in problem.message
     assert "cycle" in problem.message and "'sex' category '1'" in problem.message
@@ -122,7 +122,7 @@ def test_too_few_iterations_is_an_error(api):
         rake(
             df,
             {"stype": {"E": 4421, "H": 755, "M": 1018}, "sch.wide": {"No": 1072, "Yes": 5122}},
-            weight="pw",
+            weights="pw",
             maxit=2,
         )
     problem = problems_of(err)["raking-not-converged"]
@@ -131,7 +131,7 @@ def test_too_few_iterations_is_an_error(api):
 
 def test_non_convergence_can_be_a_flagged_warning():
     df, margins = conflicting()
-    out = rake(df, margins, weight="w", maxit=25, on_nonconvergence="warn")
+    out = rake(df, margins, weights="w", maxit=25, on_nonconvergence="warn")
     assert out.report.convergence.converged is False
     assert out.report.convergence.max_margin_gap == pytest.approx(20)
     assert [p.code for p in out.report.problems.warnings] == ["raking-not-converged"]
@@ -141,17 +141,17 @@ def test_missing_values_unknown_variable_and_bad_weights_are_collected(sample):
     sample = sample.copy()
     sample.loc[4, "sex"] = np.nan
     with pytest.raises(WeightError) as err:
-        rake(sample, {"sex": {1: 30, 2: 30}, "regoin": {"north": 36, "south": 24}}, weight="w")
+        rake(sample, {"sex": {1: 30, 2: 30}, "regoin": {"north": 36, "south": 24}}, weights="w")
     found = problems_of(err)
     assert found["missing-margin-value"].location.row == 6
     assert found["unknown-margin-variable"].hint == "did you mean 'region'?"
     sample.loc[7, "w"] = -1
     sample.loc[8, "w"] = np.nan
     with pytest.raises(WeightError) as err:
-        rake(sample, {"sex": {1: 30, 2: 30}}, weight="w")
+        rake(sample, {"sex": {1: 30, 2: 30}}, weights="w")
     assert set(problems_of(err)) == {"negative-weight", "missing-weight"}
     with pytest.raises(WeightError) as err:
-        rake(sample, {"sex": {1: 30, 2: 30}}, weight="wt")
+        rake(sample, {"sex": {1: 30, 2: 30}}, weights="wt")
     assert problems_of(err)["unknown-weight-column"].hint == "did you mean 'w'?"
     with pytest.raises(WeightError) as err:
         rake(sample, {"sex": {1: 30, 2: 30}})
@@ -160,7 +160,7 @@ def test_missing_values_unknown_variable_and_bad_weights_are_collected(sample):
 
 def test_post_stratify_partial_drops_empty_cells_with_a_warning(sample):
     margins = read_margins(DATA / "broken_absent_category.csv")
-    out = post_stratify(sample, margins, weight="w", partial=True)
+    out = post_stratify(sample, margins, weights="w", partial=True)
     assert [p.code for p in out.report.problems] == ["category-not-in-sample"]
     assert out.report.problems.problems[0].severity is Severity.WARNING
     assert out.weights.sum() == pytest.approx(4800 + 5100)
@@ -168,53 +168,53 @@ def test_post_stratify_partial_drops_empty_cells_with_a_warning(sample):
 
 def test_post_stratify_needs_one_variable(sample):
     with pytest.raises(WeightError) as err:
-        post_stratify(sample, {"sex": {1: 1, 2: 1}, "age_group": {1: 1, 2: 1, 3: 1}}, weight="w")
+        post_stratify(sample, {"sex": {1: 1, 2: 1}, "age_group": {1: 1, 2: 1, 3: 1}}, weights="w")
     assert "several-post-strata-variables" in problems_of(err)
 
 
 def test_zero_weight_rows_are_ignored_not_errors(sample):
     sample = sample.assign(w=np.where(sample["sex"] == 2, 0.0, sample["w"]))
-    out = post_stratify(sample, {"sex": {1: 100, 2: 0}}, weight="w")
+    out = post_stratify(sample, {"sex": {1: 100, 2: 0}}, weights="w")
     assert out.weights[sample["sex"].to_numpy() == 2].tolist() == [0.0] * 30
 
 
 def test_calibration_errors(sample):
     with pytest.raises(WeightError) as err:
-        calibrate(sample.assign(one=1.0), {"sex": {1: 30, 2: 30}}, weight="w", totals={"one": 60})
+        calibrate(sample.assign(one=1.0), {"sex": {1: 30, 2: 30}}, weights="w", totals={"one": 60})
     assert "collinear-calibration" in problems_of(err)
     bad = sample.assign(x=np.where(np.arange(len(sample)) == 3, np.nan, 1.5))
     with pytest.raises(WeightError) as err:
-        calibrate(bad, {"sex": {1: 30, 2: 30}}, weight="w", totals={"x": 80, "y": 2})
+        calibrate(bad, {"sex": {1: 30, 2: 30}}, weights="w", totals={"x": 80, "y": 2})
     found = problems_of(err)
     assert found["missing-total-value"].location.row == 5
     assert "unknown-total-variable" in found
     with pytest.raises(WeightError) as err:
-        calibrate(sample, weight="w")
+        calibrate(sample, weights="w")
     assert "no-margins" in problems_of(err)
 
 
 def test_trim_errors(sample):
     with pytest.raises(WeightError) as err:
-        trim(sample, weight="w")
+        trim(sample, weights="w")
     assert "no-trim-bounds" in problems_of(err)
     with pytest.raises(WeightError) as err:
-        trim(sample, weight="w", upper=1.0)
+        trim(sample, weights="w", upper=1.0)
     assert "infeasible-trim-bounds" in problems_of(
         err
     )  # R's trimWeights recurses until the C stack overflows
     with pytest.raises(WeightError) as err:
-        trim(sample, weight="w", upper=2, lower=3, relative_to="median")
+        trim(sample, weights="w", upper=2, lower=3, relative_to="median")
     assert "bad-trim-bounds" in problems_of(err)
 
 
 def test_nonresponse_errors(sample):
     sample = sample.assign(resp=np.where(sample["region"] == "south", 0, 1))
     with pytest.raises(WeightError) as err:
-        adjust_nonresponse(sample, weight="w", respondent="resp", classes="region")
+        adjust_nonresponse(sample, weights="w", respondent="resp", classes="region")
     problem = problems_of(err)["class-without-respondents"]
     assert "'south'" in problem.message and "collapse" in problem.hint
     with pytest.raises(WeightError) as err:
-        adjust_nonresponse(sample.assign(resp="maybe"), weight="w", respondent="resp")
+        adjust_nonresponse(sample.assign(resp="maybe"), weights="w", respondent="resp")
     assert "bad-response-status" in problems_of(err)
 
 
@@ -241,16 +241,16 @@ def test_messages_never_contain_respondent_values(sample):
     sample = sample.assign(name=["Amina Diallo"] * len(sample))
     sample.loc[0, "sex"] = np.nan
     with pytest.raises(WeightError) as err:
-        rake(sample, {"sex": {1: 30, 2: 30}}, weight="w")
+        rake(sample, {"sex": {1: 30, 2: 30}}, weights="w")
     assert "Amina" not in str(err.value)
 
 
 def test_unsupported_calibration_function_is_an_error(sample):
     with pytest.raises(WeightError) as err:
-        calibrate(sample, {"sex": {1: 30, 2: 30}}, weight="w", calfun="cubic")
+        calibrate(sample, {"sex": {1: 30, 2: 30}}, weights="w", calfun="cubic")
     assert "bad-calfun" in problems_of(err)
     with pytest.raises(WeightError) as err:  # logit is offered, with bounds
-        calibrate(sample, {"sex": {1: 30, 2: 30}}, weight="w", calfun="logit")
+        calibrate(sample, {"sex": {1: 30, 2: 30}}, weights="w", calfun="logit")
     assert "logit-needs-bounds" in problems_of(err)
 
 
@@ -261,7 +261,7 @@ def test_raking_calibration_out_of_reach_is_an_error(sample):
         calibrate(
             sample.assign(x=x),
             {"sex": {1: 30, 2: 30}},
-            weight="w",
+            weights="w",
             totals={"x": 90},
             calfun="raking",
             maxit=30,

@@ -37,7 +37,7 @@ def samples(draw):
 @given(samples())
 def test_raked_margins_hit_their_targets(case):
     df, margins = case
-    out = rake(df, margins, weight="w", maxit=1000)
+    out = rake(df, margins, weights="w", maxit=1000)
     assert out.report.convergence.converged
     table = out.report.margins
     np.testing.assert_allclose(table["achieved"], table["target"], rtol=1e-7)
@@ -48,8 +48,8 @@ def test_raked_margins_hit_their_targets(case):
 @given(samples(), st.floats(0.01, 100))
 def test_raking_does_not_depend_on_the_scale_of_the_design_weights(case, scale):
     df, margins = case
-    a = rake(df, margins, weight="w", maxit=1000).weights
-    b = rake(df.assign(w=df["w"] * scale), margins, weight="w", maxit=1000).weights
+    a = rake(df, margins, weights="w", maxit=1000).weights
+    b = rake(df.assign(w=df["w"] * scale), margins, weights="w", maxit=1000).weights
     np.testing.assert_allclose(a, b, rtol=1e-7)
 
 
@@ -58,8 +58,8 @@ def test_raking_does_not_depend_on_the_scale_of_the_design_weights(case, scale):
 def test_row_order_does_not_matter(case):
     df, margins = case
     order = np.random.default_rng(len(df)).permutation(len(df))
-    a = rake(df, margins, weight="w", maxit=1000).weights
-    b = rake(df.iloc[order], margins, weight="w", maxit=1000).weights
+    a = rake(df, margins, weights="w", maxit=1000).weights
+    b = rake(df.iloc[order], margins, weights="w", maxit=1000).weights
     np.testing.assert_allclose(a[order], b, rtol=1e-9)
 
 
@@ -68,10 +68,10 @@ def test_row_order_does_not_matter(case):
 def test_inputs_are_never_changed(case):
     df, margins = case
     before = df.copy()
-    rake(df, margins, weight="w", maxit=1000)
-    post_stratify(df, {"age": margins["age"]}, weight="w")
-    calibrate(df, {"sex": margins["sex"]}, weight="w")
-    trim(df, weight="w", upper=2.0, relative_to="median")
+    rake(df, margins, weights="w", maxit=1000)
+    post_stratify(df, {"age": margins["age"]}, weights="w")
+    calibrate(df, {"sex": margins["sex"]}, weights="w")
+    trim(df, weights="w", upper=2.0, relative_to="median")
     pd.testing.assert_frame_equal(df, before)
     assert "rake_weight" not in df.columns
 
@@ -80,8 +80,8 @@ def test_inputs_are_never_changed(case):
 @given(samples())
 def test_post_stratification_is_linear_calibration_to_one_margin(case):
     df, margins = case
-    ps = post_stratify(df, {"region": margins["region"]}, weight="w")
-    greg = calibrate(df, {"region": margins["region"]}, weight="w")
+    ps = post_stratify(df, {"region": margins["region"]}, weights="w")
+    greg = calibrate(df, {"region": margins["region"]}, weights="w")
     np.testing.assert_allclose(ps.weights, greg.weights, rtol=1e-9)
     u = np.random.default_rng(1).normal(size=len(df))
     np.testing.assert_allclose(ps.calibration.residualize(u), greg.calibration.residualize(u), atol=1e-9)
@@ -94,9 +94,9 @@ def test_trimming_keeps_the_total_and_the_bound(case, factor, redistribute):
     bound = factor * np.median(df["w"])
     if len(df) * bound < df["w"].sum():
         with pytest.raises(WeightError):
-            trim(df, weight="w", upper=factor, relative_to="median", redistribute=redistribute)
+            trim(df, weights="w", upper=factor, relative_to="median", redistribute=redistribute)
         return
-    out = trim(df, weight="w", upper=factor, relative_to="median", redistribute=redistribute)
+    out = trim(df, weights="w", upper=factor, relative_to="median", redistribute=redistribute)
     np.testing.assert_allclose(out.weights.sum(), df["w"].sum(), rtol=1e-12)
     assert out.weights.max() <= bound * (1 + 1e-9)
     assert out.report.trimming.max_violation <= 1e-9 * bound
@@ -111,7 +111,7 @@ def test_trimming_keeps_the_total_and_the_bound(case, factor, redistribute):
 def test_calibration_residuals_are_orthogonal_to_the_margins(case):
     # the residual of any u sums to 0 within every category of a post-stratified margin
     df, margins = case
-    out = post_stratify(df, {"age": margins["age"]}, weight="w")
+    out = post_stratify(df, {"age": margins["age"]}, weights="w")
     u = np.random.default_rng(2).normal(size=len(df))
     resid = out.calibration.residualize(u)
     sums = pd.Series(resid / out.weights * df["w"]).groupby(df["age"].to_numpy()).sum()
@@ -125,7 +125,7 @@ def test_calibration_hits_categorical_and_numeric_totals(case, shift):
     df = df.assign(x=np.linspace(1.0, 2.0, len(df)))
     total_x = float((df["w"] * df["x"]).sum()) * shift
     sex_share = {k: v / sum(margins["sex"].values()) for k, v in margins["sex"].items()}
-    out = calibrate(df, {"sex": sex_share}, weight="w", totals={"x": total_x})
+    out = calibrate(df, {"sex": sex_share}, weights="w", totals={"x": total_x})
     table = out.report.margins
     np.testing.assert_allclose(table["achieved"], table["target"], rtol=1e-9)
     assert table.set_index("variable").loc["x", "target"] == total_x
@@ -147,6 +147,6 @@ def test_large_sample_is_raked_vectorised():
         "age": {a: 0.2 for a in range(1, 6)},
         "region": {r: 0.05 for r in range(1, 21)},
     }
-    out = rake(df, margins, weight="w")
+    out = rake(df, margins, weights="w")
     table = out.report.margins
     np.testing.assert_allclose(table["achieved"], table["target"], rtol=1e-9)

@@ -61,7 +61,7 @@ def test_post_stratify_dclus1(api, taylor):
     # postStratify(dclus1, ~stype, pop.types): mean api00 642.31079 (SE 23.92049),
     # total enroll 3680892.9 (SE 406292.64) (statistics.md §13 row 19)
     df = api("apiclus1")
-    out = post_stratify(df, TYPES, weight="pw")
+    out = post_stratify(df, TYPES, weights="pw")
     check("ps_dclus1", clus1_estimates(df, out, taylor))
     (mean, se), (total, se_t) = clus1_estimates(df, out, taylor)
     np.testing.assert_allclose(
@@ -77,7 +77,7 @@ def test_rake_dclus1_tight(api, taylor):
     # rake(dclus1, list(~stype,~sch.wide), list(pop.types, pop.schwide), control=list(maxit=100, epsilon=1e-10))
     # mean api00 641.2303209268 (SE 23.703616887929); total enroll 3647280.14807054 (SE 400603.256861826)
     df = api("apiclus1")
-    out = rake(df, {**TYPES, **SCHWIDE}, weight="pw", epsilon=1e-10, maxit=100)
+    out = rake(df, {**TYPES, **SCHWIDE}, weights="pw", epsilon=1e-10, maxit=100)
     np.testing.assert_allclose(out.weights, oracle("rk1_dclus1 weights"), rtol=RTOL)
     check("rk1_dclus1", clus1_estimates(df, out, taylor))
     assert out.report.convergence.converged
@@ -93,7 +93,7 @@ def test_rake_dclus1_default_r_control_reproduces_the_loose_row(api, taylor):
     # R's default control=list(maxit=10, epsilon=1) (epsilon >= 1 is in weight units) stops early:
     # stype E 4420.9633441; mean api00 641.230246862209 (SE 23.7036412402377); weights 29.87046387-67.12578263
     df = api("apiclus1")
-    out = rake(df, {**TYPES, **SCHWIDE}, weight="pw", epsilon=1, maxit=10)
+    out = rake(df, {**TYPES, **SCHWIDE}, weights="pw", epsilon=1, maxit=10)
     np.testing.assert_allclose(out.weights, oracle("rk0_dclus1 weights"), rtol=RTOL)
     check("rk0_dclus1", clus1_estimates(df, out, taylor))
     margins = out.report.margins.set_index(["variable", "category"])["achieved"]
@@ -104,7 +104,7 @@ def test_calibrate_greg_dclus1(api, taylor):
     # calibrate(dclus1, ~stype+api99, c(`(Intercept)`=6194, stypeH=755, stypeM=1018, api99=3914069))
     # mean api00 665.30907116578 (SE 3.44175311640481) (statistics.md §13 row 22)
     df = api("apiclus1")
-    out = calibrate(df, TYPES, weight="pw", totals={"api99": 3914069})
+    out = calibrate(df, TYPES, weights="pw", totals={"api99": 3914069})
     np.testing.assert_allclose(out.weights, oracle("gc_dclus1 weights"), rtol=RTOL)
     check("gc_dclus1", clus1_estimates(df, out, taylor))
     (mean, se), _ = clus1_estimates(df, out, taylor)
@@ -115,7 +115,7 @@ def test_trim_dstrat_upper_40(api, taylor):
     # trimWeights(dstrat, upper=40): E 40 / H 19.31 / M 24.57, sum 6194, mean api00 659.349743500561
     # (SE 8.92786102192754) (statistics.md §13 row 23)
     df = api("apistrat")
-    out = trim(df, weight="pw", upper=40)
+    out = trim(df, weights="pw", upper=40)
     by_type = out.frame.groupby("stype")["trim_weight"].first().to_numpy()
     np.testing.assert_allclose(by_type, oracle("tw40_dstrat weights_by_stype_E_H_M"), rtol=RTOL)
     assert out.weights.sum() == pytest.approx(df["pw"].sum(), rel=1e-14)
@@ -126,7 +126,7 @@ def test_trim_dstrat_upper_40(api, taylor):
 def test_trim_dstrat_strict_two_bounds(api, taylor):
     # trimWeights(dstrat, upper=35, lower=18, strict=TRUE): E 35 / H 18.88 / M 35
     df = api("apistrat")
-    out = trim(df, weight="pw", upper=35, lower=18)
+    out = trim(df, weights="pw", upper=35, lower=18)
     by_type = out.frame.groupby("stype")["trim_weight"].first().to_numpy()
     np.testing.assert_allclose(by_type, oracle("tw35_18_strict_dstrat weights_by_stype_E_H_M"), rtol=RTOL)
     check("tw35_18_strict_dstrat", strat_estimates(df, out, taylor))
@@ -145,21 +145,21 @@ def test_trim_toy_matches_trimweights(kwargs, label):
     import pandas as pd
 
     df = pd.DataFrame({"w": [1.0, 2, 3, 4, 10, 12, 30]})
-    out = trim(df, weight="w", **kwargs)
+    out = trim(df, weights="w", **kwargs)
     np.testing.assert_allclose(out.weights, oracle(label), rtol=1e-10)
 
 
 def test_post_stratify_dstrat_varying_weights(api, taylor):
     # postStratify(dstrat, ~sch.wide, pop.schwide): SE mean api00 9.2725438999078
     df = api("apistrat")
-    check("ps_dstrat_schwide", strat_estimates(df, post_stratify(df, SCHWIDE, weight="pw"), taylor))
+    check("ps_dstrat_schwide", strat_estimates(df, post_stratify(df, SCHWIDE, weights="pw"), taylor))
 
 
 def test_rake_dstrat_varying_weights(api, taylor):
     # rake(dstrat, list(~sch.wide,~awards), list(pop.schwide, pop.awards), control=list(maxit=100, epsilon=1e-12))
     # SE mean api00 9.29132659349579: R's residuals (10 sweeps of unweighted centring), not the exact projection
     df = api("apistrat")
-    out = rake(df, {**SCHWIDE, **AWARDS}, weight="pw", epsilon=1e-12)
+    out = rake(df, {**SCHWIDE, **AWARDS}, weights="pw", epsilon=1e-12)
     np.testing.assert_allclose(out.weights, oracle("rk_dstrat_schwide_awards weights"), rtol=RTOL)
     check("rk_dstrat_schwide_awards", strat_estimates(df, out, taylor))
 
@@ -167,10 +167,10 @@ def test_rake_dstrat_varying_weights(api, taylor):
 def test_rake_projection_variance_is_the_exact_weighted_residual(api, taylor):
     # rake_variance="projection": the d-weighted GREG residual on the margins' indicators differs from R's
     df = api("apistrat")
-    exact = rake(df, {**SCHWIDE, **AWARDS}, weight="pw", epsilon=1e-12, rake_variance="projection")
-    greg = calibrate(df, {**SCHWIDE, **AWARDS}, weight="pw")
+    exact = rake(df, {**SCHWIDE, **AWARDS}, weights="pw", epsilon=1e-12, rake_variance="projection")
+    greg = calibrate(df, {**SCHWIDE, **AWARDS}, weights="pw")
     (_, se_exact), _ = strat_estimates(df, exact, taylor)
-    (_, se_r), _ = strat_estimates(df, rake(df, {**SCHWIDE, **AWARDS}, weight="pw", epsilon=1e-12), taylor)
+    (_, se_r), _ = strat_estimates(df, rake(df, {**SCHWIDE, **AWARDS}, weights="pw", epsilon=1e-12), taylor)
     (_, se_greg), _ = strat_estimates(df, greg, taylor)
     assert se_exact != pytest.approx(se_r, rel=1e-4)
     assert se_exact == pytest.approx(se_greg, rel=1e-3)  # raking ~ GREG on the same margins
@@ -180,7 +180,7 @@ def test_calibrate_dstrat_varying_weights(api, taylor):
     # calibrate(dstrat, ~sch.wide+api99, c(`(Intercept)`=6194, sch.wideYes=5122, api99=3914069))
     # SE mean api00 1.55669497320899, SE total enroll 121987.077586081
     df = api("apistrat")
-    out = calibrate(df, SCHWIDE, weight="pw", totals={"api99": 3914069})
+    out = calibrate(df, SCHWIDE, weights="pw", totals={"api99": 3914069})
     np.testing.assert_allclose(out.weights, oracle("gc_dstrat_schwide_api99 weights"), rtol=RTOL)
     check("gc_dstrat_schwide_api99", strat_estimates(df, out, taylor))
 
@@ -192,7 +192,7 @@ def test_chained_calibrations(api, taylor, label, second):
     # ps1 <- postStratify(dstrat, ~sch.wide, pop.schwide); postStratify(ps1, ~awards, pop.awards) or
     # calibrate(ps1, ~awards, c(`(Intercept)`=6194, awardsYes=3894)): mean api00 661.778237708845 (SE 9.26766076618781)
     df = api("apistrat")
-    out = second(post_stratify(df, SCHWIDE, weight="pw"), AWARDS)
+    out = second(post_stratify(df, SCHWIDE, weights="pw"), AWARDS)
     assert len(out.calibration.steps) == 2
     check(label, strat_estimates(df, out, taylor))
 
@@ -201,10 +201,10 @@ def test_raking_ratio_calibration_dstrat(api, taylor):
     # calibrate(dstrat, ~sch.wide+awards, c(`(Intercept)`=6194, sch.wideYes=5122, awardsYes=3894),
     #           calfun="raking", epsilon=1e-12, maxit=200): SE mean api00 9.28380180135523 (GREG residuals)
     df = api("apistrat")
-    out = calibrate(df, {**SCHWIDE, **AWARDS}, weight="pw", calfun="raking")
+    out = calibrate(df, {**SCHWIDE, **AWARDS}, weights="pw", calfun="raking")
     check("gr_dstrat_schwide_awards", strat_estimates(df, out, taylor))
     np.testing.assert_allclose(
-        out.weights, rake(df, {**SCHWIDE, **AWARDS}, weight="pw", epsilon=1e-13).weights, rtol=1e-9
+        out.weights, rake(df, {**SCHWIDE, **AWARDS}, weights="pw", epsilon=1e-13).weights, rtol=1e-9
     )
 
 
@@ -212,6 +212,6 @@ def test_raking_ratio_calibration_with_a_numeric_total(api, taylor):
     # calibrate(dclus1, ~stype+api99, c(`(Intercept)`=6194, stypeH=755, stypeM=1018, api99=3914069),
     #           calfun="raking", epsilon=1e-12, maxit=200)
     df = api("apiclus1")
-    out = calibrate(df, TYPES, weight="pw", totals={"api99": 3914069}, calfun="raking")
+    out = calibrate(df, TYPES, weights="pw", totals={"api99": 3914069}, calfun="raking")
     np.testing.assert_allclose(out.weights, oracle("gr_dclus1_stype_api99 weights"), rtol=RTOL)
     check("gr_dclus1_stype_api99", clus1_estimates(df, out, taylor))

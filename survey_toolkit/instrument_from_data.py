@@ -28,7 +28,7 @@ from .instrument import Choice, ChoiceList, Instrument, Question
 from .io.base import SurveyData
 from .report.tidy import excel_safe_text
 
-__all__ = ["instrument_from_data", "write_xlsform", "MAX_INFERRED_CODES"]
+__all__ = ["instrument_from_data", "instrument_from_export", "write_xlsform", "MAX_INFERRED_CODES"]
 
 #: a CSV text column becomes a select_one only with at most this many distinct values ...
 MAX_INFERRED_CODES = 12
@@ -147,6 +147,17 @@ def instrument_from_data(data: SurveyData, form_id: str | None = None) -> tuple[
         source=source,
     )
     return form, ValidationReport.of(notes)
+
+
+def instrument_from_export(path: str | Path, **load_options) -> tuple[Instrument, ValidationReport]:
+    """The instrument of an export read on its own (no form): :func:`instrument_from_data` of ``load(path)``.
+
+    Used for a project without ``instrument:`` (its first round's SPSS/Stata file). Raises the
+    loader's errors when the export cannot be read.
+    """
+    from .io import load
+
+    return instrument_from_data(load(path, **load_options))
 
 
 def _dummy_label(data: SurveyData, question: str, code: str) -> dict[str, str]:

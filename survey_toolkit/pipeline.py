@@ -147,6 +147,21 @@ def _read_form(path: Path) -> tuple[Instrument | None, list[Problem]]:
         return None, list(exc.problems)
 
 
+def _project_form(project: Project) -> tuple[Instrument | None, list[Problem]]:
+    """The project's form: its ``instrument:`` XLSForm, else built from the first round's SPSS/Stata
+    value and variable labels (``survey_toolkit.instrument_from_data``)."""
+    if project.instrument is not None:
+        return _read_form(project.instrument)
+    from .instrument_from_data import instrument_from_export
+
+    first = project.rounds[0]
+    try:
+        form, notes = instrument_from_export(first.files[0], **first.load_options)
+    except SurveyToolkitError as exc:
+        return None, list(exc.problems)
+    return form, list(notes)
+
+
 def _frame_problems(project: Project, frame: pd.DataFrame) -> list[Problem]:
     base = project.design.base_weights
     assert base is not None
@@ -210,7 +225,7 @@ def _column_checks(project: Project, form: Instrument) -> list[Problem]:
             problems.append(
                 Problem(
                     "unknown-question",
-                    f"'{column}' is not a question of the form {project.instrument.name}; "
+                    f"'{column}' is not a question of the form {Path(form.source or 'form').name}; "
                     "it must then be a column of every export",
                     project.locate(*path),
                     severity=Severity.WARNING,
@@ -287,7 +302,7 @@ def validate_inputs(project: Project | str | Path) -> Inputs:
     """
     project = _as_project(project)
     problems: list[Problem] = []
-    form, form_problems = _read_form(project.instrument)
+    form, form_problems = _project_form(project)
     problems += form_problems
     round_forms, form_problems = _round_forms(project, form)
     problems += form_problems

@@ -318,7 +318,9 @@ class Project:
     """A checked project file: paths are absolute, rounds in file order."""
 
     path: Path
-    instrument: Path
+    instrument: Path | None
+    """The XLSForm; None when the project has none and the form is built from the first round's
+    SPSS/Stata value and variable labels (``survey_toolkit.instrument_from_data``)."""
     indicators: Path
     rounds: tuple[Round, ...]
     design: DesignSettings
@@ -392,7 +394,9 @@ _TOP = {
 }
 _SHARE = {"quasi_identifiers": "str_list", "k": "int", "coarsen": "str_map", "drop": "str_list"}
 _SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list"}
-_REQUIRED_TOP = ("instrument", "indicators", "rounds")
+_REQUIRED_TOP = ("indicators", "rounds")
+#: Exports whose value and variable labels can stand in for a missing form (``instrument:`` optional)
+LABELLED_EXPORTS = (".sav", ".zsav", ".por", ".dta")
 _ROUND = {
     "id": "str",
     "label": "text",
@@ -1292,9 +1296,11 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     derive = _derive(ctx, ctx.value(raw, "derive", "list", ()))
     title = ctx.value(raw, "title", "text", ())
     _cross_checks(ctx, report)
+    if instrument is None and "instrument" not in raw:
+        _form_from_data_check(ctx, rounds)
     ordered = sorted(ctx.problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
     problems = ValidationReport.of(ordered)
-    if not problems.ok or instrument is None or indicators is None:
+    if not problems.ok or indicators is None or (instrument is None and "instrument" in raw):
         return None, problems
     project = Project(
         path=file.resolve(),
@@ -1321,6 +1327,29 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     return project, problems
 
 
+def _form_from_data_check(ctx: _Ctx, rounds: tuple[Round, ...]) -> None:
+    """Without ``instrument:`` the form is built from the first round's export: it must carry labels."""
+    if not rounds:
+        return
+    first = rounds[0]
+    export = first.files[0]
+    if first.source is None and export.suffix.lower() in LABELLED_EXPORTS:
+        return
+    at = first.location.path or ("rounds", 0)
+    what = "is fetched from a server" if first.source is not None else f"'{export.name}' has no value labels"
+    ctx.add(
+        "missing-key",
+        f"the project file has no 'instrument:' and the form cannot be built from the data: round {first.id}'s "
+        f"export {what}",
+        (*at, "source") if first.source is not None else (*at, "files", 0),
+        expected="'instrument: form.xlsx' (the XLSForm), or an SPSS/Stata export (" + ", ".join(LABELLED_EXPORTS) + ")",
+        got=export.name,
+        hint="add 'instrument: <your XLSForm>' to survey.yaml; without a form, run "
+        f"'survey-toolkit init --from {export.name} DIR' to write a starter form.xlsx from the export, check it, "
+        "and name it with 'instrument:'",
+    )
+
+
 def _line_order(problem: Problem) -> tuple[int, int]:
     return problem.location.line or 0, problem.location.column or 0
 
@@ -1329,9 +1358,10 @@ def _inputs(project: Project) -> list[tuple[Path, str, Location]]:
     """Every input file of the project: its path, what it is, and where the project file names it."""
     out: list[tuple[Path, str, Location]] = [
         (project.path, "the project file", Location(file=str(project.path))),
-        (project.instrument, "instrument", project.locate("instrument")),
         (project.indicators, "indicators", project.locate("indicators")),
     ]
+    if project.instrument is not None:
+        out.append((project.instrument, "instrument", project.locate("instrument")))
     for r in project.rounds:
         at = r.location.path or ("rounds",)
         out += [(f, f"round {r.id} files", project.locate(*at, "files", j)) for j, f in enumerate(r.files)]

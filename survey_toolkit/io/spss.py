@@ -676,6 +676,17 @@ def _mr_sets(raw: _Raw) -> tuple[dict[str, pd.Series], dict[str, VariableMeta]]:
     return columns, variables
 
 
+def _mr_set_dummies(raw: _Raw, name: str) -> dict[str, pd.Series]:
+    """The ``name/<code>`` flags of the file's multiple-response set ``name`` (none when it has none)."""
+    if name not in (getattr(raw.meta, "mr_sets", None) or {}):
+        return {}
+    try:
+        columns, _ = _mr_sets(raw)
+    except Exception:  # mis-decoded MR-set metadata (pyreadstat #290): the question stays unmatched
+        return {}
+    return {c: s for c, s in columns.items() if c.startswith(name + "/")}
+
+
 def _storage_type(series: pd.Series) -> str:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return "dateTime"
@@ -1203,6 +1214,8 @@ def _prepare_for_tidy(raw: _Raw, instrument: Instrument, suso: bool) -> _Prepare
         elif q.type == "select_multiple":
             used.update(match.dummies.get(name, {}).values())
             columns, probs = _prepare_select_multiple(frame, source, q, match, path, instrument)
+            if not columns:  # an SPSS multiple-response set of that name (a form built from the file)
+                columns = _mr_set_dummies(raw, name)
             problems += probs
         elif q.type == "geopoint":
             if source is not None:

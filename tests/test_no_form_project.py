@@ -1,0 +1,164 @@
+"""No form at hand: a project without ``instrument:`` runs on an SPSS/Stata export's own labels.
+
+Real files: the 1948 ANES portable file (memisc's copy, with its codebook as the oracle) and
+pyreadstat's test files (dates before 1678, multiple-response sets). A CSV without a form is a
+located error naming what to add.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from survey_toolkit import cli
+from survey_toolkit.pipeline import validate_inputs
+from survey_toolkit.project import check_project
+
+from .conftest import shared_path
+
+runner = CliRunner()
+EDGE = ("real", "spss_edgecases_pyreadstat_haven")
+
+_VOTE = """spec_version: 1
+defaults:
+  universe: all
+indicators:
+  - id: voted_truman
+    type: proportion
+    label: Voted for Truman
+    numerator: V480018 = 1
+  - id: vote
+    type: distribution
+    label: Vote in 1948
+    question: V480018
+    disaggregations: [V480045]
+"""
+
+
+@pytest.fixture(autouse=True)
+def _commands():
+    cli._register_commands()
+
+
+def _project(folder: Path, export: Path, indicators: str, extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "indicators.yaml").write_text(indicators, encoding="utf-8")
+    (folder / "survey.yaml").write_text(
+        f"version: 1\nindicators: indicators.yaml\nrounds:\n  - id: R1\n    files: ['{export.as_posix()}']\n{extra}",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _results(folder: Path) -> pd.DataFrame:
+    return pd.read_csv(folder / "output" / "results.csv")
+
+
+def test_spss_portable_file_without_a_form_validates_runs_and_matches_the_codebook(tmp_path):
+    export = shared_path("real", "anes1948_spss_por", "NES1948", "NES1948.POR")
+    folder = _project(tmp_path / "nes", export, _VOTE)
+    project, report = check_project(folder)
+    assert project is not None and project.instrument is None, report
+    form = validate_inputs(project).instrument
+    assert form.question("V480018").type == "select_one"
+    assert form.choice_lists["V480018"].labels()["1"] == "VOTED - FOR TRUMAN"  # value labels are the choices
+    assert form.question("V480018").labels == {"default": "DID R VOTE/FOR WHOM"}  # the variable label
+    result = runner.invoke(cli.app, ["validate", str(folder)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli.app, ["run", str(folder)])
+    assert result.exit_code == 0, result.output
+    out = _results(folder)
+    overall = out[out["V480045"].isna()]  # the whole sample (not by sex)
+    truman = overall[overall.indicator_id == "voted_truman"].iloc[0]
+    # memisc's codebook (oracle/anes48_vignette.html): Truman 212, valid 32.1%; 662 cases of which 2 are
+    # the declared-missing code 9, which pyreadstat's read_por returns as system-missing: 212 / 660
+    assert truman.estimate == pytest.approx(100 * 212 / 660, abs=1e-9)
+    assert truman.n == 660
+    dewey = overall[overall.indicator_id == "vote[2]"].iloc[0]
+    assert dewey.estimate == pytest.approx(100 * 178 / 660, abs=1e-9)
+    assert (folder / "output" / "report.en.html").is_file()
+    result = runner.invoke(cli.app, ["report", str(folder)])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_same_figures_as_with_the_form_init_from_writes(tmp_path):
+    export = shared_path("real", "anes1948_spss_por", "NES1948", "NES1948.POR")
+    bare = _project(tmp_path / "bare", export, _VOTE)
+    written = tmp_path / "written"
+    assert runner.invoke(cli.app, ["init", "--from", str(export), str(written)]).exit_code == 0
+    (written / "indicators.yaml").write_text(_VOTE, encoding="utf-8")
+    for folder in (bare, written):
+        result = runner.invoke(cli.app, ["run", str(folder)])
+        assert result.exit_code == 0, result.output
+    columns = ["indicator_id", "estimate", "se", "n"]
+    a, b = _results(bare)[columns], _results(written)[columns]
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["pyreadstat__sample.sav", "pyreadstat__sample_missing.sav"])
+def test_edge_files_without_a_form_run_and_report_their_far_dates(tmp_path, name):
+    export = shared_path(*EDGE, name)
+    indicators = """spec_version: 1
+defaults:
+  universe: all
+indicators:
+  - id: labelled
+    type: distribution
+    label: labelled
+    question: mylabl
+"""
+    folder = _project(tmp_path / "p", export, indicators)
+    result = runner.invoke(cli.app, ["validate", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "date-out-of-range" in result.output and "'mydate'" in result.output
+    result = runner.invoke(cli.app, ["run", str(folder)])
+    assert result.exit_code == 0, result.output
+
+
+def test_multiple_response_sets_of_a_file_without_a_form_are_select_multiple(tmp_path):
+    export = shared_path(*EDGE, "pyreadstat__simple_alltypes.sav")
+    indicators = """spec_version: 1
+defaults:
+  universe: all
+indicators:
+  - id: mr
+    type: shares
+    label: dichotomy set
+    question: mymrset
+"""
+    folder = _project(tmp_path / "p", export, indicators)
+    result = runner.invoke(cli.app, ["validate", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "questions-missing-from-export" not in result.output
+    from survey_toolkit.pipeline import load_rounds
+
+    project, _ = check_project(folder)
+    data = load_rounds(project, validate_inputs(project))["R1"]
+    # bool1..bool3 counted value 1: rows (bool1 bool2), (bool1), (bool2), (none), (bool2), (bool1 bool2)
+    assert data.frame["mymrset/bool1"].tolist()[:3] == [True, True, False]
+    assert data.frame["mymrset"].isna().sum() == 1
+
+
+def test_a_csv_without_a_form_is_a_located_error_naming_the_fix(tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text("id,q1\n1,a\n2,b\n", encoding="utf-8")
+    folder = _project(tmp_path / "p", export, _VOTE)
+    project, report = check_project(folder)
+    assert project is None
+    (problem,) = report.errors
+    assert problem.code == "missing-key" and problem.location.line == 5
+    assert "instrument:" in problem.hint and "init --from export.csv" in problem.hint
+    result = runner.invoke(cli.app, ["validate", str(folder)])
+    assert result.exit_code == 1 and "instrument" in result.output
+
+
+def test_an_unreadable_export_without_a_form_is_reported_not_raised(tmp_path):
+    export = tmp_path / "broken.sav"
+    export.write_bytes(b"not an spss file at all")
+    folder = _project(tmp_path / "p", export, _VOTE)
+    result = runner.invoke(cli.app, ["validate", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output and "broken.sav" in result.output

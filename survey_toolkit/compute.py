@@ -63,7 +63,7 @@ from .spec.semantics import instrument_kinds
 DF_RULES = ("domain", "design")
 """The degrees-of-freedom rules of :func:`compute`: per domain, or the whole design's."""
 
-__all__ = ["compute", "RESULT_COLUMNS"]
+__all__ = ["compute", "compute_many", "RESULT_COLUMNS"]
 
 RESULT_COLUMNS = (
     "indicator_id",
@@ -232,20 +232,24 @@ class _Batch:
         return self._extras(work, table)
 
     def _extras(self, work: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+        names = list(self.sums)
         sums = _attach(table, _group_sums(work, self.cols, self.sums), self.cols)
-        ids = [self.meta[v][0] for v in table["variable"]]
-        pick = np.arange(len(table))
+        matrix = np.column_stack([sums[n].to_numpy(dtype=float) for n in names] + [np.full(len(table), np.nan)])
+        where = {n: j for j, n in enumerate(names)}
+        rows = np.arange(len(table))
+        variables = table["variable"].to_numpy()
+        meta = {v: self.meta[v] for v in dict.fromkeys(variables)}
+        ids = [meta[v][0] for v in variables]
 
         def col(prefix: str, keys: list[str]) -> np.ndarray:
-            names = [f"{prefix}:{k}" for k in keys]
-            return np.array(
-                [sums[n].to_numpy()[i] if n in sums else np.nan for i, n in zip(pick, names, strict=True)]
-            )
+            """Row i: the sum named prefix:keys[i] of row i's group (NaN when there is none)."""
+            index = {k: where.get(f"{prefix}:{k}", len(names)) for k in dict.fromkeys(keys)}
+            return matrix[rows, np.array([index[k] for k in keys], dtype=np.intp)]
 
         table = table.copy()
         table["indicator_id"] = ids
-        table["_category"] = [self.meta[v][1] for v in table["variable"]]
-        table["n_numerator"] = col("num", list(table["variable"]))
+        table["_category"] = [meta[v][1] for v in variables]
+        table["n_numerator"] = col("num", list(variables))
         table["n_missing"] = col("miss", ids)
         with np.errstate(invalid="ignore", divide="ignore"):
             table["dk_share"] = col("dkw", ids) / col("basew", ids)
@@ -365,6 +369,26 @@ def compute(
     Raises:
         SpecError: the file has errors, or a question it reads is not a column of the data.
     """
+    return compute_many(data, indicators, design, [(by, disaggregate)], ids=ids, instrument=instrument,
+                        level=level, ci_method=ci_method, df=df, children=children)[0]  # fmt: skip
+
+
+def compute_many(
+    data,
+    indicators: IndicatorSpec | str | Path,
+    design: Design | PreparedDesign,
+    groupings: Sequence[tuple[str | Sequence[str] | None, bool]],
+    *,
+    ids: Sequence[str] | None = None,
+    instrument: Instrument | None = None,
+    level: float = 0.95,
+    ci_method: str | None = None,
+    df: str = "domain",
+    children: Mapping[str, pd.DataFrame] | None = None,
+) -> list[pd.DataFrame]:
+    """:func:`compute` once per ``(by, disaggregate)`` of ``groupings`` on the same data: one table each,
+    equal to ``compute(data, ..., by=by, disaggregate=disaggregate)``, with the respondents scored and
+    the design prepared once (e.g. a round by itself, by region, by district)."""
     frame = data if isinstance(data, pd.DataFrame) else data.frame
     form = instrument or getattr(data, "instrument", None)
     spec = _spec_of(indicators, form)
@@ -373,8 +397,8 @@ def compute(
         form = instrument_with_aggregates(form, spec)
     kinds = instrument_kinds(form) if form is not None else None
     frame = with_aggregates(frame, children, spec, kinds)
-    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    _missing_columns(spec, frame, by_cols)
+    calls = [([] if by is None else ([by] if isinstance(by, str) else list(by)), dis) for by, dis in groupings]
+    _missing_columns(spec, frame, list(dict.fromkeys(c for by_cols, _ in calls for c in by_cols)))
     if df not in DF_RULES:
         raise ValueError(f"df must be one of {DF_RULES}, got {df!r}")
     prep = prepare_design(frame, design)
@@ -386,28 +410,41 @@ def compute(
     wanted = _with_references(spec, list(ids) if ids else list(spec.ids))
     on_rows = [i for i in wanted if spec[i].repeat is not None]
     wanted = [i for i in wanted if spec[i].repeat is None]
-    chunks = []
-    for group, members in _groupings(by_cols, spec, wanted, disaggregate).items():
-        if not members:
-            continue
-        cols = by_cols + ([] if group == "all" else [group])
-        batch = _Batch(frame, cols)
-        batch.weights = prep.weights
-        mops = []
-        for ident in members:
-            if scored[ident].statistic == "mean_of_proportions":
-                mops.append(ident)
-            else:
-                batch.add(scored[ident])
-        for ident in mops:  # their components are needed in this grouping too
-            for comp in scored[ident].extra["components"]:
-                if comp.indicator.id not in members:
-                    batch.add(comp)
-        table = batch.run(prep, level, ci_method, df_value)
-        tables = [table[table["indicator_id"].isin(members)]]
-        tables += [_mean_of_proportions(batch, table, scored[i], prep, level, df_value) for i in mops]
-        chunks.append(_tidy(pd.concat(tables, ignore_index=True), spec, by_cols, group))
-    chunks += _repeat_chunks(frame, children, spec, on_rows, prep, by_cols, disaggregate, kinds, level)
+    out = []
+    for by_cols, disaggregate in calls:
+        chunks = []
+        for group, members in _groupings(by_cols, spec, wanted, disaggregate).items():
+            if members:
+                chunks.append(_grouping_table(frame, spec, scored, prep, by_cols, group, members, level, ci_method,
+                                              df_value))  # fmt: skip
+        chunks += _repeat_chunks(frame, children, spec, on_rows, prep, by_cols, disaggregate, kinds, level)
+        out.append(_ordered(chunks, spec, by_cols))
+    return out
+
+
+def _grouping_table(frame, spec, scored, prep, by_cols, group, members, level, ci_method, df_value) -> pd.DataFrame:
+    """The tidy rows of ``members`` estimated by ``by_cols`` (and ``group`` unless it is "all")."""
+    cols = by_cols + ([] if group == "all" else [group])
+    batch = _Batch(frame, cols)
+    batch.weights = prep.weights
+    mops = []
+    for ident in members:
+        if scored[ident].statistic == "mean_of_proportions":
+            mops.append(ident)
+        else:
+            batch.add(scored[ident])
+    for ident in mops:  # their components are needed in this grouping too
+        for comp in scored[ident].extra["components"]:
+            if comp.indicator.id not in members:
+                batch.add(comp)
+    table = batch.run(prep, level, ci_method, df_value)
+    tables = [table[table["indicator_id"].isin(members)]]
+    tables += [_mean_of_proportions(batch, table, scored[i], prep, level, df_value) for i in mops]
+    return _tidy(pd.concat(tables, ignore_index=True), spec, by_cols, group)
+
+
+def _ordered(chunks: list[pd.DataFrame], spec: IndicatorSpec, by_cols: list[str]) -> pd.DataFrame:
+    """The chunks stacked in the file's indicator order, columns as documented."""
     if not chunks:
         return pd.DataFrame(columns=list(RESULT_COLUMNS))
     out = pd.concat(chunks, ignore_index=True)

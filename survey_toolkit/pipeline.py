@@ -34,7 +34,7 @@ import pandas as pd
 
 from .codes import canonical_code, display_values, looks_like_code, showing_values, values_shown
 from .comparison import compare_rounds
-from .compute import compute
+from .compute import compute_many
 from .derive import analysis_form, derive_data
 from .design import Design
 from .disclosure import DEFAULT_GROUP_COLUMNS, apply_rules
@@ -843,17 +843,14 @@ def compute_results(
     calls = [([ROUND_COLUMN], project.report.disaggregate)]
     levels = _levels(project)
     calls += [([ROUND_COLUMN, level], False) for level in levels]
-    total = len(weighted) * len(calls)
+    total = len(weighted)
     chunks = []
-    done = 0
-    for w in weighted.values():
-        for by, disaggregate in calls:
-            progress("compute", done, total)
-            data = _known_groups(w.data, project, inputs)
-            chunk = compute(data, inputs.indicators, w.design, by=by, disaggregate=disaggregate, ids=ids,
-                            ci_method=project.estimation.interval, df=project.estimation.df)  # fmt: skip
-            chunks.append(_with_parent_location(chunk, w.frame, levels, by[-1]))
-            done += 1
+    for done, w in enumerate(weighted.values()):
+        progress("compute", done, total)
+        data = _known_groups(w.data, project, inputs)
+        tables = compute_many(data, inputs.indicators, w.design, calls, ids=ids,
+                              ci_method=project.estimation.interval, df=project.estimation.df)  # fmt: skip
+        chunks += [_with_parent_location(t, w.frame, levels, by[-1]) for t, (by, _) in zip(tables, calls, strict=True)]
     progress("compute", total, total)
     return pd.concat(chunks, ignore_index=True)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -350,34 +350,36 @@ def estimate(
     prep = prepare_design(frame, design)
     part, table = make_partition(frame, by, by_na=by_na, complete=complete)
     ctx = _Ctx(prep, part)
-    chunks = []
+    chunks: list[pd.DataFrame] = []
+    pending: list[tuple[str, Any, Result]] = []  # consecutive results of one kind, finished together
+    pending_kind: tuple[str, str] | None = None
+
+    def flush() -> None:
+        if pending:
+            chunks.append(_finish(ctx, pending, *pending_kind, ci_method, level, df, na_rm, p01, nchs_truncation))
+            pending.clear()
+
     for var in variables:
         if statistic == "quantile":
             chunks += _quantile_chunks(ctx, frame, var, quantiles, quantile_rule, level, df, na_rm, ci_method)
             continue
         likelihood = ci_method is not None and ci_method.lower() == "likelihood"
+        name = var if statistic != "ratio" else f"{var}/{denominator}"
         for label, res, kind, stat, y, base in _variable_results(
             ctx, frame, var, statistic, denominator, categories, category
         ):
-            profile = likelihood and kind == "proportion" and stat == "proportion"
-            chunk = _finish(
-                ctx,
-                var if statistic != "ratio" else f"{var}/{denominator}",
-                label,
-                res,
-                kind,
-                stat,
-                "logit" if profile else ci_method,
-                level,
-                df,
-                na_rm,
-                p01,
-                nchs_truncation,
-            )
-            if profile:
-                chunk = _with_likelihood(ctx, chunk, base, y, level)
-            chunks.append(chunk)
-    return _assemble(chunks, table, by)
+            if likelihood and kind == "proportion" and stat == "proportion":
+                flush()
+                chunk = _finish(ctx, [(name, label, res)], kind, stat, "logit", level, df, na_rm, p01,
+                                nchs_truncation)  # fmt: skip
+                chunks.append(_with_likelihood(ctx, chunk, base, y, level))
+                continue
+            if pending_kind != (kind, stat):
+                flush()
+                pending_kind = (kind, stat)
+            pending.append((name, label, res))
+    flush()
+    return _assemble(chunks, table, by, ctx.D)
 
 
 def _variable_results(ctx, frame, var, statistic, denominator, categories, category):
@@ -467,9 +469,26 @@ def _require_numeric(s: pd.Series, var: str) -> None:
         )
 
 
-def _finish(ctx, var, label, res: Result, kind, stat, ci_method, level, df_override, na_rm, p01, nchs):
-    """Interval, design effects and flags for one variable x category over all domains."""
-    D = ctx.D
+def _stacked(items: list[tuple[str, Any, Result]]) -> Result:
+    """The results of several variables x categories end to end (each over all domains)."""
+    if len(items) == 1:
+        return items[0][2]
+    return Result(*(np.concatenate([getattr(r, f.name) for _, _, r in items]) for f in fields(Result)))
+
+
+def _labels(items: list[tuple[str, Any, Result]], D: int) -> list | pd.Series:
+    """The category column of stacked items, typed as a concatenation of one column per item would be."""
+    labels = [label for _, label, _ in items]
+    if len({type(label) for label in labels}) <= 1:
+        return [label for label in labels for _ in range(D)]
+    return pd.concat([pd.Series([label] * D) for label in labels], ignore_index=True)
+
+
+def _finish(ctx, items, kind, stat, ci_method, level, df_override, na_rm, p01, nchs):
+    """Interval, design effects and flags for variables x categories (``items``: name, category,
+    result) over all domains: every operation is elementwise, so the items are finished at once."""
+    res = _stacked(items)
+    D = len(res.estimate)
     est = res.estimate.astype(float).copy()
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.maximum(res.var, 0.0))
@@ -494,11 +513,13 @@ def _finish(ctx, var, label, res: Result, kind, stat, ci_method, level, df_overr
             deff_wor = np.where(edge, np.nan, deff_wor)
             flags.append(np.where(edge, "p01_fallback", ""))
             if p01 == "fallback":
-                warnings.warn(
-                    f"{int(edge.sum())} proportion(s) of exactly 0 or 1 in '{var}': NCHS Korn-Graubard "
-                    "interval used (flag p01_fallback)",
-                    stacklevel=3,
-                )
+                for (var, _, _), count in zip(items, edge.reshape(len(items), -1).sum(axis=1), strict=True):
+                    if count:
+                        warnings.warn(
+                            f"{int(count)} proportion(s) of exactly 0 or 1 in '{var}': NCHS Korn-Graubard "
+                            "interval used (flag p01_fallback)",
+                            stacklevel=3,
+                        )
     else:
         if ci_method not in (None, "wald", "mean"):
             raise ValueError(f"ci_method {ci_method!r} applies to proportions only; means, totals, ratios and "
@@ -511,10 +532,11 @@ def _finish(ctx, var, label, res: Result, kind, stat, ci_method, level, df_overr
     flags.append(np.where(np.isfinite(est) & np.isnan(se), "se_undefined", ""))
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = se / np.abs(est)
+    per_item = D // len(items)
     return pd.DataFrame(
         {
-            "variable": var,
-            "category": [label] * D,
+            "variable": items[0][0] if len(items) == 1 else [v for v, _, _ in items for _ in range(per_item)],
+            "category": _labels(items, per_item),
             "statistic": stat,
             "estimate": est,
             "se": se,
@@ -572,15 +594,15 @@ def _join_flags(flags: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _assemble(chunks: list[pd.DataFrame], table: pd.DataFrame, by) -> pd.DataFrame:
+def _assemble(chunks: list[pd.DataFrame], table: pd.DataFrame, by, D: int) -> pd.DataFrame:
+    """The chunks (each a whole number of blocks of ``D`` domains) stacked, with the by columns."""
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    frames = []
-    for chunk in chunks:
-        chunk = chunk.reset_index(drop=True)
-        for col in by_cols:
-            chunk.insert(chunk.columns.get_loc("statistic"), col, table[col].to_numpy())
-        frames.append(chunk)
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
+    if not chunks:
+        return pd.DataFrame(columns=list(COLUMNS))
+    out = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0].reset_index(drop=True)
+    blocks = len(out) // D if D else 0
+    for col in by_cols:
+        out.insert(out.columns.get_loc("statistic"), col, np.tile(table[col].to_numpy(), blocks))
     for col in by_cols:
         if isinstance(table[col].dtype, pd.CategoricalDtype):
             out[col] = pd.Categorical(
@@ -623,7 +645,7 @@ def _quantile_chunks(ctx: _Ctx, frame, var, quantiles, rule, level, df_override,
             q, se**2, dfv, base.n, base.nw, ctx.n_all - base.n, np.full(ctx.D, np.nan), res.dom_lonely
         )
         chunk = _finish(
-            ctx, var, f"{p:g}", res_q, "continuous", "quantile", None, level, df_override, na_rm, "nan", False
+            ctx, [(var, f"{p:g}", res_q)], "continuous", "quantile", None, level, df_override, na_rm, "nan", False
         )
         chunk["ci_low"], chunk["ci_high"] = np.where(base.n > 0, lo, np.nan), np.where(base.n > 0, hi, np.nan)
         chunk["ci_method"] = f"{'score' if kind == 'score' else 'woodruff-' + kind} ({rule})"

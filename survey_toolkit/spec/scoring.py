@@ -78,12 +78,16 @@ class _Ctx:
         )
         self.cache: dict[str, Scored] = {}
         self._dk: dict[str, pd.Series] = {}
+        self._masks: dict[str | None, pd.Series] = {}
 
     def mask(self, cond: Condition | None) -> pd.Series:
-        """True/False/NA per row; a missing condition is True."""
-        if cond is None:
-            return pd.Series(True, index=self.frame.index, dtype="boolean")
-        return evaluate_on(cond, self.cols)
+        """True/False/NA per row; a missing condition is True. Evaluated once per condition text
+        (many indicators share a universe); callers never modify the Series."""
+        key = None if cond is None else cond.text
+        if key not in self._masks:
+            self._masks[key] = (pd.Series(True, index=self.frame.index, dtype="boolean") if cond is None
+                                else evaluate_on(cond, self.cols))  # fmt: skip
+        return self._masks[key]
 
     def true(self, cond: Condition | None) -> pd.Series:
         return self.mask(cond).fillna(False).astype(bool)

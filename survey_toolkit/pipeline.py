@@ -57,6 +57,7 @@ from .outputs import safe_output_path, staged_folder
 from .project import Project, Round, load_project, output_problems
 from .quality import QualityReport, apply_exclusions, check_quality
 from .report import ReportMeta, render_report
+from .report._common import t
 from .report.adapt import from_compute, group_labels_from_instrument, labels_from_indicators
 from .report.tidy import write_csv
 from .spec.loader import check_indicators
@@ -978,33 +979,32 @@ def _location_names(project: Project, inputs: Inputs, lang: str) -> dict[str, st
     return names
 
 
-def _design_text(project: Project) -> dict[str, str]:
+def _design_text(project: Project, languages: Any) -> dict[str, str]:
+    """The sampling design in a sentence, per report language (interface text ``design:*``)."""
+    return {lang: _design_sentence(project, lang) for lang in dict.fromkeys(("en", *(languages or ())))}
+
+
+def _design_sentence(project: Project, lang: str) -> str:
     d = project.design
-    parts_en = [f"Strata: {d.strata}" if d.strata else "No strata",
-                f"PSU: {d.psu}" if d.psu else "no clustering"]  # fmt: skip
-    parts_fr = [f"Strates : {d.strata}" if d.strata else "Pas de strates",
-                f"UPE : {d.psu}" if d.psu else "pas de grappes"]  # fmt: skip
+    parts = [t(lang, "design:strata", strata=d.strata) if d.strata else t(lang, "design:no_strata"),
+             t(lang, "design:psu", psu=d.psu) if d.psu else t(lang, "design:no_psu")]  # fmt: skip
     if d.base_weights is not None:
         b = d.base_weights
-        sample = " x ".join(b.sample)
-        elig = f" x {b.eligible}" if b.eligible else ""
-        parts_en.append(f"design weight {b.population} / ({sample}){elig} from {b.sample_frame.name}")
-        parts_fr.append(f"poids de sondage {b.population} / ({sample}){elig} d'après {b.sample_frame.name}")
+        parts.append(t(lang, "design:base_weights", population=b.population, sample=" x ".join(b.sample),
+                       eligible=f" x {b.eligible}" if b.eligible else "", frame=b.sample_frame.name))  # fmt: skip
     w = project.weighting
     if w.method != "none" and w.margins is not None:
-        trim_txt = f", trimmed at {w.trim_upper:g} x {w.trim_relative_to or 'absolute'}" if w.trim_upper else ""
-        parts_en.append(f"weights calibrated ({w.method}) to {w.margins.name}{trim_txt}, round by round")
-        parts_fr.append(f"pondérations calées ({w.method}) sur {w.margins.name}, vague par vague")
-    parts_en.append("Taylor-linearised standard errors; rounds are independent samples")
-    parts_fr.append("erreurs types par linéarisation de Taylor ; vagues indépendantes")
+        trim = ""
+        if w.trim_upper:
+            trim = (t(lang, "design:trim", upper=f"{w.trim_upper:g}", relative_to=w.trim_relative_to)
+                    if w.trim_relative_to else t(lang, "design:trim_absolute", upper=f"{w.trim_upper:g}"))  # fmt: skip
+        parts.append(t(lang, "design:calibrated", method=w.method, margins=w.margins.name, trim=trim))
+    parts.append(t(lang, "design:taylor"))
     est = project.estimation
     if est.interval is not None or est.df != "domain":
-        interval = est.interval or "xlogit"
-        df_en = "the whole design's degrees of freedom" if est.df == "design" else "the domain's degrees of freedom"
-        df_fr = "degrés de liberté du plan entier" if est.df == "design" else "degrés de liberté du domaine"
-        parts_en.append(f"confidence intervals of percentages: {interval}, with {df_en}")
-        parts_fr.append(f"intervalles de confiance des pourcentages : {interval}, {df_fr}")
-    return {"en": "; ".join(parts_en) + ".", "fr": "; ".join(parts_fr) + "."}
+        df = t(lang, "design:df_design" if est.df == "design" else "design:df_domain")
+        parts.append(t(lang, "design:interval", interval=est.interval or "xlogit", df=df))
+    return t(lang, "design:separator").join(parts) + "."
 
 
 def _exclusion_summary(checked: Checked | None) -> pd.DataFrame | None:
@@ -1053,7 +1053,7 @@ def report_meta(
         indicator_definitions=MappingProxyType(info["definitions"]),
         round_labels=MappingProxyType(_names_by_language(lambda code: {r.id: r.label_in(code) for r in project.rounds},
                                                          languages, lang)),  # fmt: skip
-        design=MappingProxyType(_design_text(project)),
+        design=MappingProxyType(_design_text(project, languages)),
         weight_diagnostics=weight_summary(weighted).round(3) if weighted else None,
         exclusions=_exclusion_summary(checked),
         rules=project.report.rules,

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from .design import REPLICATE_TYPES, Replicates
 from .disclosure import ReportingRules
 from .errors import Location, Problem, SpecError, ValidationReport, did_you_mean
+from .i18n import available_languages, has_interface
 from .outputs import is_language_tag
 from .spec.yamlsource import SourceMap, read_yaml
 
@@ -1165,6 +1166,10 @@ def _report(ctx: _Ctx, data: Any) -> ReportSettings:
             ctx.add("bad-language", f"report language {str(lang)[:40]!r} is not a language tag",
                     (*path, "languages", i), expected="a tag like en, fr or pt-BR", got=str(lang)[:40],
                     hint="use language codes, e.g. languages: [en, fr]")  # fmt: skip
+        elif not has_interface(lang):
+            ctx.add("unknown-language", f"no interface text in report language {lang!r}", (*path, "languages", i),
+                    expected=f"one of {', '.join(available_languages())}", got=str(lang),
+                    hint="pick one of those languages, or add a catalog for it (docs/languages.md)")  # fmt: skip
     charts = get["charts"]
     for i, fmt in enumerate(charts or ()):
         _choice(ctx, fmt, CHART_FORMATS, (*path, "charts", i), "chart format")

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..comparison import compare_rounds
 from ..errors import Location, Problem, SpecError
+from ..i18n import available_languages, has_interface
 from ..outputs import LANGUAGE_TAG, is_language_tag, safe_output_path
 from ._common import I18N, LANGUAGES, ReportMeta, prepare_results, published_groups
 from .charts import build_charts, figure_bytes, save_charts
@@ -109,10 +110,17 @@ def render_report(
 
 
 def _check_languages(languages: Sequence[str]) -> None:
-    """Report languages name files (``report.<lang>.html``): each must be a language tag such as ``fr``."""
-    bad = [lang for lang in languages if not is_language_tag(lang)]
-    if bad:
-        raise SpecError([Problem("bad-language", f"report language {lang!r} is not a language tag",
-                                 Location(path=("report", "languages")), expected=f"a tag like en, fr or pt-BR ({LANGUAGE_TAG.pattern})",
-                                 hint="set report.languages in survey.yaml (or 'languages' in the indicators file) to "
-                                      "language codes such as [en, fr]") for lang in bad])  # fmt: skip
+    """Report languages name files (``report.<lang>.html``): each must be a language tag such as ``fr``,
+    and one the interface is translated into (:func:`survey_toolkit.i18n.available_languages`)."""
+    problems = [Problem("bad-language", f"report language {lang!r} is not a language tag",
+                        Location(path=("report", "languages")), expected=f"a tag like en, fr or pt-BR ({LANGUAGE_TAG.pattern})",
+                        hint="set report.languages in survey.yaml (or 'languages' in the indicators file) to "
+                             "language codes such as [en, fr]")
+                for lang in languages if not is_language_tag(lang)]  # fmt: skip
+    problems += [Problem("unknown-language", f"no interface text in report language {lang!r}",
+                         Location(path=("report", "languages")), expected=f"one of {', '.join(available_languages())}",
+                         got=str(lang), hint="set report.languages in survey.yaml to those languages, or add a "
+                                             "catalog for it (docs/languages.md)")
+                 for lang in languages if is_language_tag(lang) and not has_interface(lang)]  # fmt: skip
+    if problems:
+        raise SpecError(problems)

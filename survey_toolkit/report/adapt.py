@@ -33,6 +33,7 @@ import pandas as pd
 
 from .._compat import deprecated
 from ..errors import DataError, Location, Problem, did_you_mean
+from ._common import t
 
 __all__ = ["from_compute", "labels_from_indicators", "group_labels_from_instrument", "MISSING_LEVEL"]
 
@@ -141,8 +142,8 @@ def labels_from_indicators(indicators: Any, languages: Sequence[str] | None = No
     return {"labels": labels, "definitions": definitions, "direction": direction}
 
 
-CATEGORY_TEXT = {"dk_refused": {"en": "don't know or refused", "fr": "ne sait pas ou refus"}}
-"""Labels of the categories compute() adds itself."""
+CATEGORY_CODES = ("dk_refused",)
+"""Categories compute() adds itself; their labels are interface text (``category:<code>``)."""
 
 
 def _choice_labels(indicators: Any, instrument: Any, lang: str) -> dict[str, str]:
@@ -174,7 +175,7 @@ def _attach_indicators(
     for lang in langs:
         names = _choice_labels(indicators, instrument, lang)
         names_cat = out["indicator_id"].astype(str).map(names).astype("string")
-        fixed = cat.map({k: v.get(lang, v["en"]) for k, v in CATEGORY_TEXT.items()}).astype("string")
+        fixed = cat.map({k: t(lang, f"category:{k}") for k in CATEGORY_CODES}).astype("string")
         suffix = (" (" + names_cat.fillna(fixed).fillna(cat) + ")").fillna("")
         label = base.map({k: v.get(lang) for k, v in info["labels"].items()})
         out[f"label_{lang}"] = (label.astype("string") + suffix).astype(object)

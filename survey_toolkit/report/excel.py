@@ -67,54 +67,9 @@ FIXED_CREATED = datetime(2000, 1, 1)
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 
-_HEADERS = {
-    "en": {
-        "index": "Index", "summary": "Summary", "analysis": "Analysis", "data": "Data", "changes": "Changes",
-        "notes": "Notes", "sheet": "Sheet", "contents": "What it holds",
-        "index_summary": "Every indicator: latest overall estimate and its changes",
-        "index_analysis": "Wide table: indicator rows x location, round and group columns (estimate, CI, n)",
-        "index_data": "Every estimate, one row each (tidy), with its publication status",
-        "index_changes": "Every change between rounds, with p- and q-values",
-        "index_notes": "Reporting rules, reasons for suppression, design, definitions",
-        "indicators": "Indicators", "indicator": "Indicator", "id": "Indicator id", "unit": "Unit",
-        "round": "Round", "location": "Location", "level": "Level", "breakdown": "Breakdown", "group": "Group",
-        "estimate": "Estimate", "ci_low": "CI low", "ci_high": "CI high", "se": "Standard error",
-        "n": "Unweighted n", "n_eff": "Effective n", "dk_share": "Don't know / refused share",
-        "status": "Status", "comparison": "Comparison", "from": "From", "to": "To", "change": "Change",
-        "p_value": "p-value", "q_value": "q-value (FDR)", "significant": "Significant after FDR",
-        "interpretation": "Interpretation", "published": "published", "caution": "interpret with caution",
-        "suppressed": "not published", "estimate_in": "Estimate, {round}", "change_since": "Change since {round}",
-        "q_since": "q-value, change since {round}", "previous": "since the previous round",
-        "baseline": "since the baseline", "yes": "yes", "no": "no", "national": "national",
-        "admin1": "admin 1", "admin2": "admin 2", "all_groups": "all",
-    },
-    "fr": {
-        "index": "Sommaire", "summary": "Synthèse", "analysis": "Analyse", "data": "Données",
-        "changes": "Évolutions", "notes": "Notes", "sheet": "Feuille", "contents": "Contenu",
-        "index_summary": "Chaque indicateur : dernière estimation d'ensemble et ses évolutions",
-        "index_analysis": "Tableau large : indicateurs en lignes, localités, vagues et groupes en colonnes "
-        "(estimation, IC, n)",
-        "index_data": "Chaque estimation, une ligne chacune (format long), avec son statut de publication",
-        "index_changes": "Chaque évolution entre vagues, avec valeurs p et q",
-        "index_notes": "Règles de publication, motifs de suppression, plan de sondage, définitions",
-        "indicators": "Indicateurs", "indicator": "Indicateur", "id": "Identifiant", "unit": "Unité",
-        "round": "Vague", "location": "Localité", "level": "Niveau", "breakdown": "Ventilation",
-        "group": "Groupe", "estimate": "Estimation", "ci_low": "IC bas", "ci_high": "IC haut",
-        "se": "Erreur type", "n": "n non pondéré", "n_eff": "n effectif", "dk_share": "Part ne sait pas / refus",
-        "status": "Statut", "comparison": "Comparaison", "from": "De", "to": "À", "change": "Évolution",
-        "p_value": "valeur p", "q_value": "valeur q (FDR)", "significant": "Significatif après FDR",
-        "interpretation": "Interprétation", "published": "publié", "caution": "à interpréter avec prudence",
-        "suppressed": "non publié", "estimate_in": "Estimation, {round}", "change_since": "Évolution depuis {round}",
-        "q_since": "valeur q, évolution depuis {round}", "previous": "depuis la vague précédente",
-        "baseline": "depuis la référence", "yes": "oui", "no": "non", "national": "national",
-        "admin1": "admin 1", "admin2": "admin 2", "all_groups": "tous",
-    },
-}  # fmt: skip
-
-
 def _h(lang: str, key: str, **kw: Any) -> str:
-    text = _HEADERS.get(lang, _HEADERS["en"]).get(key, _HEADERS["en"][key])
-    return text.format(**kw) if kw else text
+    """A workbook header or word in ``lang`` (``excel:<key>`` in :mod:`~survey_toolkit.report.texts`)."""
+    return t(lang, f"excel:{key}", **kw)
 
 
 def sheet_name(text: str, taken: set[str]) -> str:

@@ -12,8 +12,8 @@ bands per location, bars by location for the latest round, a table of every roun
 change since the previous round and the baseline; suppressed cells show "—" with a footnote giving
 the reason, caution flags show the value in parentheses), the location x indicator heatmap of
 change, and a methodology annex (sample sizes, design, weight diagnostics, data-quality
-exclusions, definitions, reporting rules). English and French from the labels; the fixed strings
-are in :data:`survey_toolkit.report.I18N`.
+exclusions, definitions, reporting rules). Labels come from the indicators file and the form; the
+interface text from the gettext catalogs (:mod:`survey_toolkit.report.texts`, ``docs/languages.md``).
 
 Determinism: the same inputs give the same bytes, except the single ``<p class="generated">``
 line, which appears only when ``meta.generated_at`` is set.
@@ -35,8 +35,9 @@ from markupsafe import Markup
 from .. import __version__
 from ..comparison import compare_rounds
 from ..disclosure import group_columns_of
+from ..i18n import fmt_datetime
 from ._common import (
-    REASON_TEXT,
+    REASON_CODES,
     ReportMeta,
     annex_table,
     atomic_write_bytes,
@@ -103,7 +104,8 @@ def render_html(
         results: the tidy results (reporting rules are applied when not already).
         comparisons: output of :func:`survey_toolkit.comparison.compare_rounds` (computed when None).
         meta: titles, names, labels and the methodology annex.
-        lang: ``"en"`` or ``"fr"`` (labels fall back to English, then to the ids).
+        lang: a language of :func:`survey_toolkit.i18n.available_languages` (labels fall back to English,
+            then to the ids).
         svgs: chart SVGs already drawn, by stem (see :func:`~survey_toolkit.report.charts.build_charts`).
     """
     meta = (meta or ReportMeta()).for_language(lang)
@@ -191,7 +193,7 @@ def build_context(
     toc += [{"anchor": "methodology", "text": t(lang, "methodology")}]
     generated = None
     if meta.generated_at is not None:
-        generated = f"{t(lang, 'generated')} {meta.generated_at.isoformat(timespec='seconds')}"
+        generated = f"{t(lang, 'generated')} {fmt_datetime(meta.generated_at, lang)}"
     return {
         "lang": lang,
         "version": __version__,
@@ -503,7 +505,7 @@ def _breakdown_table(
 
 
 def _ordered(codes: set[str]) -> str:
-    known = list(REASON_TEXT["en"])
+    known = list(REASON_CODES)
     return ";".join(sorted(codes, key=lambda c: (known.index(c) if c in known else len(known), c)))
 
 
@@ -575,12 +577,7 @@ def _annex(results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str])
         )
     return {
         "sample_sizes": _frame_table(annex_table(sizes, meta, lang) if given else sizes, lang),
-        "sample_note": ""
-        if given
-        else {
-            "en": "Largest unweighted base of any indicator.",
-            "fr": "Plus grande base non pondérée parmi les indicateurs.",
-        }.get(lang, ""),
+        "sample_note": "" if given else t(lang, "sample_note"),
         "design": meta.design.get(lang) or meta.design.get("en") or "",
         "weights": _frame_table(annex_table(meta.weight_diagnostics, meta, lang), lang)
         if meta.weight_diagnostics is not None

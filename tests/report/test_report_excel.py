@@ -130,7 +130,7 @@ def test_french_headers_and_codes(tmp_path):
     assert wb["Synthèse"]["A5"].value == "Font confiance à la police"
     assert wb["Données"]["D1"].value == "Vague"
     comparisons = {c.value for c in wb["Évolutions"]["E"]} - {"Comparaison"}
-    assert comparisons == {"depuis la vague précédente", "depuis la référence"}
+    assert comparisons == {"depuis la vague précédente", "depuis la vague de référence"}
     statuses = {c.value.split(":")[0] for c in wb["Données"]["P"] if c.value} - {"Statut"}
     assert statuses <= {"publié", "non publié", "à interpréter avec prudence"}
 

@@ -65,7 +65,7 @@ def test_structure_and_key_findings(html_en):
         " Also significant since R2 (+13.0 points)." in html_en
     )
     assert "improved in Hillcrest: 38.5% in R1 → 53.5% in R3" in html_en
-    assert html_en.count('<p class="generated">') == 1 and "2026-01-02T03:04:05+00:00" in html_en
+    assert html_en.count('<p class="generated">') == 1 and "Generated January 2, 2026, 3:04:05\u202fAM UTC" in html_en
 
 
 def _table_rows(html: str, anchor: str) -> list[str]:

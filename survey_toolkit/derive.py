@@ -1,7 +1,7 @@
 """Derived variables and extra export columns, declared in ``survey.yaml``, for indicators and breakdowns.
 
 ``derive:`` lists new variables, each a list of rules written in the indicators' condition language
-(:mod:`survey_toolkit.spec.conditions`: the same parser, never ``eval``). The first rule whose condition
+(:mod:`survey_toolkit.expressions`: the same parser, never ``eval``). The first rule whose condition
 is true gives the respondent's value; ``else`` gives the value when none is (default: missing). Recodes,
 bands and combinations are all written this way::
 
@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import Location
+from .expressions import Columns, Condition, evaluate_on
 from .instrument import Choice, ChoiceList, Instrument, Question
 from .io.base import SurveyData, VariableMeta
-from .spec.conditions import Columns, Condition, evaluate_on
 
 __all__ = ["Rule", "Derived", "analysis_form", "derive_columns", "derive_data"]
 

@@ -738,7 +738,7 @@ _RULE = {"if": "str", "value": "str", "label": "text"}
 def _derive(ctx: _Ctx, items: list | None) -> tuple[Derived, ...]:
     """The ``derive:`` list: each variable's rules parsed with the indicators' condition parser."""
     from .derive import Derived, Rule
-    from .spec.conditions import ConditionSyntaxError, parse_condition
+    from .expressions import ConditionSyntaxError, parse_condition
 
     out: list[Derived] = []
     seen: set[str] = set()

@@ -33,7 +33,6 @@ Constraints are parsed by a small XLSForm-expression parser (never ``eval``); se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -44,6 +43,15 @@ import pandas as pd
 
 from .codes import canonical_code, display_value, looks_like_code
 from .errors import Location, Problem, Severity, ValidationReport
+from .expressions import (
+    Columns,
+    Condition,
+    ConditionSyntaxError,
+    UnsupportedExpression,
+    evaluate_on,
+    parse_xlsform,
+    unsupported,
+)
 from .instrument import Instrument, Question
 from .io.base import SurveyData
 
@@ -746,269 +754,112 @@ def _filter_children(
 
 
 # ------------------------------------------------------------------------- constraint language
+# The parser and evaluator are survey_toolkit.expressions (one implementation for forms and
+# indicators); these wrappers keep the names this module exported (deprecated for one release).
 
 
-class UnsupportedExpression(ValueError):
-    """The expression uses syntax or a function outside the subset the checks evaluate."""
+class _Legacy(tuple):
+    """:func:`parse_constraint`'s result: the old tuple form, carrying the parsed expression."""
 
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-        (?P<num>\d+(?:\.\d*)?|\.\d+)
-      | (?P<str>'[^']*'|"[^"]*")
-      | (?P<ref>\$\{[^}]*\})
-      | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
-      | (?P<dot>\.)
-      | (?P<name>[A-Za-z_][A-Za-z0-9_.:-]*)
-    )""",
-    re.VERBOSE,
-)
-_FUNCTIONS = {"selected": 2, "count-selected": 1, "not": 1, "string-length": 1, "regex": 2, "true": 0,
-              "false": 0, "number": 1, "int": 1}  # fmt: skip
-
-
-def _tokenize(text: str) -> list[tuple[str, str]]:
-    tokens, pos, text = [], 0, text.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise UnsupportedExpression(f"cannot read the expression at '{text[pos : pos + 15]}'")
-        kind = m.lastgroup
-        tokens.append((kind, m.group(kind)))
-        pos = m.end()
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-    return tokens
-
-
-class _Parser:
-    """Recursive descent over the XLSForm subset: or/and, not(), comparisons, + - * div mod, calls."""
-
-    def __init__(self, text: str) -> None:
-        self.tokens = _tokenize(text)
-        self.i = 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self, value: str | None = None) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None or (value is not None and tok[1] != value):
-            raise UnsupportedExpression(f"expected '{value}'" if value else "unexpected end of expression")
-        self.i += 1
-        return tok
-
-    def parse(self) -> tuple:
-        tree = self.binary(0)
-        if self.peek() is not None:
-            raise UnsupportedExpression(f"unexpected '{self.peek()[1]}'")
-        return tree
-
-    _LEVELS = (("or",), ("and",), ("=", "!=", "<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
-
-    def binary(self, level: int) -> tuple:
-        if level == len(self._LEVELS):
-            return self.unary()
-        left = self.binary(level + 1)
-        while (tok := self.peek()) is not None and tok[1] in self._LEVELS[level] and tok[0] in ("op", "name"):
-            self.i += 1
-            left = ("bin", tok[1], left, self.binary(level + 1))
-        return left
-
-    def unary(self) -> tuple:
-        tok = self.take()
-        kind, text = tok
-        if text == "-" and kind == "op":
-            return ("neg", self.unary())
-        if text == "(":
-            inner = self.binary(0)
-            self.take(")")
-            return inner
-        if kind == "num":
-            return ("lit", float(text))
-        if kind == "str":
-            return ("lit", text[1:-1])
-        if kind == "dot":
-            return ("dot",)
-        if kind == "ref":
-            return ("ref", text[2:-1].strip())
-        if kind == "name" and self.peek() == ("op", "("):
-            return self.call(text)
-        raise UnsupportedExpression(f"'{text}' is not supported")
-
-    def call(self, name: str) -> tuple:
-        if name not in _FUNCTIONS:
-            raise UnsupportedExpression(f"the function {name}() is not supported")
-        self.take("(")
-        args = []
-        if self.peek() != ("op", ")"):
-            args.append(self.binary(0))
-            while self.peek() == ("op", ","):
-                self.i += 1
-                args.append(self.binary(0))
-        self.take(")")
-        if len(args) != _FUNCTIONS[name]:
-            raise UnsupportedExpression(f"{name}() takes {_FUNCTIONS[name]} argument(s), got {len(args)}")
-        return ("call", name, tuple(args))
+    condition: Condition
 
 
 def parse_constraint(text: str) -> tuple:
-    """Parse an XLSForm constraint (or relevant) expression into a small syntax tree.
+    """Parse an XLSForm constraint (or relevant) expression (deprecated: use
+    :func:`survey_toolkit.expressions.parse_xlsform`).
 
-    The subset: numbers, quoted strings, ``.``, ``${name}``, ``and``/``or``, ``= != < <= > >=``,
-    ``+ - * div mod``, parentheses and the functions ``selected``, ``count-selected``, ``not``,
-    ``string-length``, ``regex``, ``true``, ``false``, ``number``, ``int``. Anything else raises
-    :class:`UnsupportedExpression` (the check is then reported as not checked).
+    Returns the expression as nested tuples (``("bin", op, left, right)``, ``("lit", value)``,
+    ``("dot",)``, ``("ref", name)``, ``("call", name, args)``, ``("neg", x)``). A syntax error or a
+    function the checks do not evaluate raises :class:`UnsupportedExpression`.
 
     >>> parse_constraint(". >= 18 and . <= 110")
     ('bin', 'and', ('bin', '>=', ('dot',), ('lit', 18.0)), ('bin', '<=', ('dot',), ('lit', 110.0)))
     """
-    return _Parser(text).parse()
+    condition = _parse_checked(text)
+    out = _Legacy(_as_tuple(condition.ast))
+    out.condition = condition
+    return out
 
 
-@dataclass(frozen=True)
-class _Env:
-    frame: pd.DataFrame
-    current: str
-    instrument: Instrument | None
-
-
-def _column(env: _Env, name: str) -> pd.Series:
-    if name not in env.frame.columns:
-        raise UnsupportedExpression(f"it refers to '{name}', which is not a column of the main table")
-    return env.frame[name]
-
-
-def _is_numeric(v: Any) -> bool:
-    if isinstance(v, pd.Series):
-        return v.dtype.kind in "iuf" or isinstance(v.dtype, pd.Float64Dtype | pd.Int64Dtype)
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _num(v: Any) -> Any:
-    if isinstance(v, pd.Series):
-        if (
-            isinstance(v.dtype, pd.CategoricalDtype)
-            or v.dtype == object
-            or isinstance(v.dtype, pd.StringDtype)
-        ):
-            v = v.astype("string")
-        return pd.to_numeric(v, errors="coerce").astype("Float64")
+def _parse_checked(text: str) -> Condition:
+    """The parsed expression, or :class:`UnsupportedExpression` saying why it cannot be evaluated."""
     try:
-        return float(v)
-    except (TypeError, ValueError):
-        return np.nan
-
-
-def _text(v: Any) -> Any:
-    if isinstance(v, pd.Series):
-        if v.dtype.kind == "f" or isinstance(v.dtype, pd.Float64Dtype):
-            v = v.map(canonical_code, na_action="ignore")
-        return v.astype("string")
-    return canonical_code(v) if isinstance(v, float) else str(v)
-
-
-def _bool(v: Any, index: pd.Index) -> pd.Series:
-    if isinstance(v, pd.Series):
-        return v.astype("boolean") if v.dtype == "boolean" or v.dtype == bool else v.notna().astype("boolean")
-    return pd.Series(bool(v), index=index, dtype="boolean")
-
-
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-}  # fmt: skip
-_ARITH: dict[str, Callable[[Any, Any], Any]] = {
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-    "div": lambda a, b: a / b, "mod": lambda a, b: a % b,
-}  # fmt: skip
-
-
-def _compare(op: str, a: Any, b: Any, index: pd.Index) -> pd.Series:
-    if _is_numeric(a) or _is_numeric(b):
-        a, b = _num(a), _num(b)
-    else:
-        a, b = _text(a), _text(b)
-    result = _COMPARE[op](a, b)
-    if not isinstance(result, pd.Series):
-        return pd.Series(bool(result), index=index, dtype="boolean")
-    return result.astype("boolean")
-
-
-def _eval(node: tuple, env: _Env) -> Any:
-    kind = node[0]
-    if kind == "lit":
-        return node[1]
-    if kind == "dot":
-        return _column(env, env.current)
-    if kind == "ref":
-        return _column(env, node[1])
-    if kind == "neg":
-        return -_num(_eval(node[1], env))
-    if kind == "call":
-        return _call(node[1], [_eval(a, env) for a in node[2]], env)
-    op, left, right = node[1], _eval(node[2], env), _eval(node[3], env)
-    index = env.frame.index
-    if op == "and":
-        return _bool(left, index) & _bool(right, index)
-    if op == "or":
-        return _bool(left, index) | _bool(right, index)
-    if op in _COMPARE:
-        return _compare(op, left, right, index)
-    return _ARITH[op](_num(left), _num(right))
-
-
-def _call(name: str, args: list[Any], env: _Env) -> Any:
-    index = env.frame.index
-    if name in ("true", "false"):
-        return pd.Series(name == "true", index=index, dtype="boolean")
-    if name == "not":
-        return ~_bool(args[0], index)
-    if name in ("number", "int"):
-        value = _num(args[0])
-        return np.trunc(value) if name == "int" else value
-    text = (
-        _text(args[0])
-        if isinstance(args[0], pd.Series)
-        else pd.Series(_text(args[0]), index=index, dtype="string")
-    )
-    if name == "string-length":
-        return text.str.len().fillna(0).astype("Float64")
-    if name == "count-selected":
-        return text.str.split().str.len().astype("Float64")
-    if name == "selected":
-        code = canonical_code(args[1]) or ""
-        return (" " + text.str.strip() + " ").str.contains(f" {code} ", regex=False).astype("boolean")
-    pattern = str(args[1])
-    try:
-        re.compile(pattern)
-    except re.error as exc:
+        condition = parse_xlsform(text)
+    except ConditionSyntaxError as exc:
         raise UnsupportedExpression(
-            f"the regular expression '{pattern}' is not valid in Python ({exc})"
+            f"{exc.message} (at character {exc.offset + 1})", exc.offset, exc.hint
         ) from None
-    return text.str.contains(pattern, regex=True).astype("boolean")
+    problem = unsupported(condition)
+    if problem is not None:
+        raise problem
+    return condition
+
+
+def _as_tuple(node) -> tuple:
+    """The old nested-tuple form of an expression node (chains become left-nested binary tuples)."""
+    from .expressions import syntax as x
+
+    if isinstance(node, x.Literal):
+        return ("lit", node.value)
+    if isinstance(node, x.Current):
+        return ("dot",)
+    if isinstance(node, x.Ref):
+        return ("ref", node.name)
+    if isinstance(node, x.Neg):
+        return ("neg", _as_tuple(node.operand))
+    if isinstance(node, x.Call):
+        return ("call", node.func, tuple(_as_tuple(a) for a in node.args))
+    if isinstance(node, x.Compare):
+        return ("bin", node.op, _as_tuple(node.left), _as_tuple(node.right))
+    if isinstance(node, x.IsMissing):
+        return ("bin", "!=" if node.negated else "=", _as_tuple(node.question), ("lit", ""))
+    if isinstance(node, (x.BoolOp, x.Arith)):
+        ops = (node.op,) * (len(node.operands) - 1) if isinstance(node, x.BoolOp) else node.ops
+        out = _as_tuple(node.operands[0])
+        for op, operand in zip(ops, node.operands[1:], strict=True):
+            out = ("bin", op, out, _as_tuple(operand))
+        return out
+    raise UnsupportedExpression(f"'{node}' is not supported")  # pragma: no cover
 
 
 def evaluate_constraint(
-    tree: tuple, frame: pd.DataFrame, current: str, instrument: Instrument | None = None
+    tree: tuple | Condition | str, frame: pd.DataFrame, current: str, instrument: Instrument | None = None
 ) -> pd.Series:
-    """Evaluate a parsed expression on every row of ``frame`` with ``.`` = the column ``current``.
+    """Evaluate an XLSForm expression on every row of ``frame`` with ``.`` = the column ``current``.
 
-    Returns a nullable boolean Series: True (satisfied), False (broken) or <NA> (cannot tell, for
-    example when a referenced answer is missing). Vectorised: one pass per expression node.
+    ``tree`` is an expression (text), a parsed :class:`~survey_toolkit.expressions.Condition` or
+    :func:`parse_constraint`'s result. Returns a nullable boolean Series: True (satisfied), False
+    (broken) or <NA> (cannot tell, for example when a referenced answer is missing). Vectorised:
+    evaluated once per distinct combination of the columns it reads.
     """
-    columns = list(dict.fromkeys([current, *_references(tree)]))
+    condition = _condition_of(tree)
+    columns = list(dict.fromkeys([current, *(r.name for r in condition.references())]))
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise UnsupportedExpression(f"it refers to '{missing[0]}', which is not a column of the main table")
     distinct, where = _unique_rows(frame, columns)
-    result = _bool(_eval(tree, _Env(distinct, current, instrument)), distinct.index)
+    distinct = distinct.reset_index(drop=True)
+    kinds = _kinds(instrument, columns)
+    result = evaluate_on(condition, Columns(distinct, kinds), current=current)
     return pd.Series(result.array[where], index=frame.index)
 
 
-def _references(tree: tuple) -> list[str]:
-    """The ``${name}`` references of a parsed expression."""
-    if tree[0] == "ref":
-        return [tree[1]]
-    children = tree[2] if tree[0] == "call" else tree[1:]
-    return [r for child in children if isinstance(child, tuple) for r in _references(child)]
+def _condition_of(tree: tuple | Condition | str) -> Condition:
+    if isinstance(tree, Condition):
+        return tree
+    if isinstance(tree, str):
+        return _parse_checked(tree)
+    condition = getattr(tree, "condition", None)
+    if condition is None:
+        raise UnsupportedExpression("pass the expression text or parse_constraint()'s result")
+    return condition
+
+
+def _kinds(instrument: Instrument | None, columns: Sequence[str]) -> dict[str, str]:
+    """Question kinds from the form (numeric, select_one, select_multiple, text) for ``columns``."""
+    if instrument is None:
+        return {}
+    from .spec.semantics import instrument_kinds
+
+    kinds = instrument_kinds(instrument)
+    return {c: kinds[c] for c in columns if c in kinds}

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .errors import DataError, Location, Problem, did_you_mean
 from .estimation import estimate, p01_interval, proportion_ci
-from .spec.conditions import Columns, evaluate_on
+from .expressions import Columns, evaluate_on
 from .spec.model import Aggregate, IndicatorSpec
 from .spec.repeatcheck import instrument_with_aggregates
 

@@ -6,7 +6,7 @@ the model classes live in :mod:`.model`, the condition language in :mod:`.condit
 
 from __future__ import annotations
 
-from .conditions import Condition, ConditionSyntaxError, evaluate, parse_condition
+from ..expressions import Condition, ConditionSyntaxError, evaluate, parse_condition
 from .loader import Checked, check_indicators, load_indicators, parse_indicators, validate_indicators
 from .model import IndexItem, Indicator, IndicatorSpec, Text
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .conditions import FUNCTIONS
+from ..expressions import FUNCTIONS
 from .model import INDICATOR_TYPES, REQUIRED_BY_TYPE, SECTIONS, FieldSpec
 
 __all__ = ["json_schema", "json_schema_text", "SCHEMA_ID"]

@@ -7,7 +7,7 @@ drift apart. Numeric defaults live here only.
 
 Objects built from a valid file are frozen dataclasses: :class:`IndicatorSpec` holds
 :class:`Indicator` objects; an index indicator holds :class:`IndexItem` objects. Conditions are parsed
-:class:`~survey_toolkit.spec.conditions.Condition` objects.
+:class:`~survey_toolkit.expressions.Condition` objects.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import Location
-from .conditions import Condition
+from ..expressions import Condition
 
 __all__ = [
     "INDICATOR_TYPES",

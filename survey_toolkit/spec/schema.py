@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ..codes import canonical_code
 from ..errors import Location, Problem, Severity, did_you_mean
-from .conditions import Condition, ConditionSyntaxError, canonical_code, parse_condition
+from ..expressions import Condition, ConditionSyntaxError, parse_condition
 from .model import (
     DEFAULT_UNIT,
     REQUIRED_BY_TYPE,

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .conditions import Columns, Condition, evaluate_on, parse_condition
+from ..expressions import Columns, Condition, evaluate_on, parse_condition
 from .model import Indicator, IndicatorSpec
 
 __all__ = ["Scored", "score", "score_all", "numeric_dk_codes", "composite_scores"]

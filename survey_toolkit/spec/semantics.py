@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from ..errors import Location, Problem, Severity, did_you_mean
+from ..expressions import Call, Compare, Condition, InList, IsMissing, Literal, Ref, walk
 from ..instrument import Instrument, Question
-from .conditions import Call, Compare, Condition, InList, IsMissing, Literal, Ref, walk
 from .model import DEFAULT_UNIVERSE, Indicator, IndicatorSpec
 from .repeatcheck import check_repeats, instrument_with_aggregates
 from .yamlsource import SourceMap

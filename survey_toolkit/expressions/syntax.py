@@ -1,0 +1,904 @@
+"""The one condition language: tokenizer, AST and recursive-descent parser, with two front ends.
+
+``indicator`` is the language of ``indicators.yaml`` and the project file (``derive:`` rules,
+aggregates): ``q in [1, 2] and not dk(r)``. ``xlsform`` is the XPath subset of XLSForm ``relevant``,
+``constraint`` and ``calculation`` columns: ``${q} = '1' and count-selected(.) <= 3``. Both share
+one tokenizer, one set of AST nodes, one parser class (the boolean layer, nesting limit and located
+errors are common) and one evaluator (:mod:`survey_toolkit.expressions.evaluate`). User text is
+never passed to ``eval``.
+
+Indicator grammar (lowest precedence first)::
+
+    condition  := or_expr
+    or_expr    := and_expr ("or" and_expr)*
+    and_expr   := not_expr ("and" not_expr)*
+    not_expr   := "not" not_expr | primary
+    primary    := "all" | "(" condition ")" | test_call
+                | operand ("=" | "!=" | "<" | "<=" | ">" | ">=") literal
+                | operand ["not"] "in" "[" item ("," item)* "]"
+                | NAME "is" ["not"] "missing"
+    operand    := NAME | "${" NAME "}" | "count-selected" "(" NAME ")"
+    item       := literal | INTEGER ".." INTEGER
+    literal    := NUMBER | 'text' | "text"
+
+XLSForm grammar (XPath 1.0 as ODK reads it)::
+
+    expr       := and_x ("or" and_x)*
+    and_x      := cmp_x ("and" cmp_x)*
+    cmp_x      := add_x [("=" | "!=" | "<" | "<=" | ">" | ">=") add_x]     # no chains: 1 < . < 5 is an error
+    add_x      := mul_x (("+" | "-") mul_x)*
+    mul_x      := unary_x (("*" | "div" | "mod") unary_x)*
+    unary_x    := "-" unary_x | path_x
+    path_x     := primary_x (("/" | "//") step | "[" expr "]")*
+    primary_x  := "${" NAME "}" | "." | ".." | NUMBER | STRING | "(" expr ")" | FUNCTION "(" [expr ("," expr)*] ")"
+                | "/" step                                       # absolute paths
+    step       := NAME | "." | ".." | "*" | FUNCTION "(" ... ")"  # bare names only inside paths and predicates
+
+Python habits (``==``, ``&&``, ``||``, ``!``, ``True``, ``not x``, ``1 < x < 5``) and bare question
+names are errors with a hint. Paths (``instance('l')/root/item[...]``, ``../x``) parse but are not
+evaluated.
+
+Limits (both dialects): :data:`MAX_CONDITION_LENGTH` characters and :data:`MAX_CONDITION_DEPTH`
+levels of parentheses, ``not``, unary minus, function calls and predicates; ``and``/``or`` and
+``+``/``-``/``*`` chains are flat (n-ary) nodes, so parsing and evaluation are linear in the length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal as _Lit
+from typing import NamedTuple
+
+from ..codes import canonical_code
+from ..errors import did_you_mean
+
+__all__ = [
+    "Dialect",
+    "ConditionSyntaxError",
+    "UnsupportedExpression",
+    "ExpressionError",
+    "Token",
+    "tokenize",
+    "Node",
+    "Ref",
+    "Current",
+    "Literal",
+    "Call",
+    "Compare",
+    "InList",
+    "IsMissing",
+    "BoolOp",
+    "Not",
+    "Arith",
+    "Neg",
+    "Path",
+    "Everyone",
+    "Condition",
+    "walk",
+    "parse",
+    "parse_condition",
+    "parse_xlsform",
+    "FUNCTIONS",
+    "XLSFORM_FUNCTIONS",
+    "ODK_FUNCTIONS",
+    "MAX_CONDITION_LENGTH",
+    "MAX_CONDITION_DEPTH",
+    "unsupported",
+]
+
+Dialect = _Lit["indicator", "xlsform"]
+
+#: Limits on one condition or form expression (docs/indicators.md, docs/formats.md): its length in
+#: characters and how deeply parentheses, ``not``, unary minus, calls and predicates may nest.
+#: Deeper expressions are a located error, not a crash.
+MAX_CONDITION_LENGTH = 1_000_000
+MAX_CONDITION_DEPTH = 50
+
+#: Indicator functions: name -> (argument kinds, result kind). Kinds: q = question, code, list, num, bool.
+FUNCTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "selected": (("q", "code"), "bool"),
+    "any-selected": (("q", "list"), "bool"),
+    "count-selected": (("q",), "num"),
+    "answered": (("q",), "bool"),
+    "valid": (("q",), "bool"),
+    "dk": (("q",), "bool"),
+    "refused": (("q",), "bool"),
+}
+
+#: XLSForm functions the toolkit evaluates (data-quality checks): name -> (number of arguments,
+#: result kind). The table in docs/formats.md lists them; tests/test_docs.py keeps the two in step.
+XLSFORM_FUNCTIONS: dict[str, tuple[int, str]] = {
+    "selected": (2, "bool"),
+    "count-selected": (1, "num"),
+    "not": (1, "bool"),
+    "string-length": (1, "num"),
+    "regex": (2, "bool"),
+    "true": (0, "bool"),
+    "false": (0, "bool"),
+    "number": (1, "num"),
+    "int": (1, "num"),
+}
+
+#: Every function an XLSForm may call (ODK XPath, pyxform and SurveyCTO additions): a name outside
+#: this set is reported where the form uses it; one inside it but outside XLSFORM_FUNCTIONS makes
+#: the check "not checked".
+ODK_FUNCTIONS: frozenset[str] = frozenset(
+    """abs acos area asin atan atan2 base64-decode boolean boolean-from-string ceiling checklist coalesce
+    concat contains cos count count-non-empty count-selected current date date-time decimal-date
+    decimal-date-time decimal-time digest distance duration ends-with exp exp10 false floor format-date
+    format-date-time geofence id if indexed-repeat instance int jr:choice-name jr:itext join last lang
+    linebreak local-name log log10 max min name normalize-space not now number once pi position pow
+    pulldata random randomize regex round selected selected-at sin sqrt starts-with string
+    string-length substr substring substring-after substring-before sum tan today translate true
+    uuid version weighted-checklist username phonenumber deviceid simserial subscriberid
+    plugin-metadata choice-label sort join-if de-duplicate distinct-values""".split()
+)
+
+
+class ExpressionError(ValueError):
+    """An expression that cannot be used; ``offset`` is the 0-based position in the text."""
+
+    def __init__(self, message: str, offset: int = 0, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.hint = hint
+
+
+class ConditionSyntaxError(ExpressionError):
+    """An expression that cannot be parsed (a syntax error, a limit exceeded)."""
+
+
+class UnsupportedExpression(ExpressionError):
+    """A well-formed XLSForm expression using something the toolkit does not evaluate (a function,
+    a path, a question outside the table): the check it belongs to is listed as not checked."""
+
+
+# ---------------------------------------------------------------- tokens
+
+_TOKEN = re.compile(
+    r"""
+    \s*(?:
+    (?P<ref>\$\{[^}\n]*\})
+  | (?P<range>\.\.)
+  | (?P<number>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<dot>\.)
+  | (?P<name>[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)
+  | (?P<string>'[^'\n]*'|"[^"\n]*")
+  | (?P<op>!=|<=|>=|==|=|<|>|\+|-|\*|//|/)
+  | (?P<punct>[()\[\],])
+  | (?P<bad>\S)
+    )""",
+    re.VERBOSE | re.DOTALL,
+)
+_REF_NAME = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*")
+_KEYWORDS = {
+    "indicator": frozenset({"and", "or", "not", "in", "is", "missing"}),
+    "xlsform": frozenset({"and", "or", "div", "mod"}),
+}
+#: Tokens a dialect does not have: reported as bad characters.
+_NOT_IN = {"indicator": frozenset({"dot", "+", "*", "/", "//"}), "xlsform": frozenset()}
+
+
+class Token(NamedTuple):
+    kind: str  # name, keyword, number, string, op, punct, range, dot, end
+    text: str
+    offset: int
+
+
+def tokenize(text: str, dialect: Dialect = "indicator") -> list[Token]:
+    """Split ``text`` into tokens; raise :class:`ConditionSyntaxError` at the first bad character.
+
+    One pass of the compiled pattern over the text (linear: 20,000 terms take a fraction of a second).
+    """
+    tokens: list[Token] = []
+    append = tokens.append
+    keywords, missing = _KEYWORDS[dialect], _NOT_IN[dialect]
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        word = m.group(kind)
+        start = m.start(kind)
+        if kind == "name":
+            if ":" in word and dialect == "indicator":
+                raise _bad_character(text, start + word.index(":"))
+            if word in keywords:
+                kind = "keyword"
+        elif kind == "ref":
+            inner = _REF_NAME.fullmatch(word[2:-1])
+            if inner is None:
+                raise ConditionSyntaxError(
+                    f"'{word}' is not a question reference", start, "write ${name} with the question's name"
+                )
+            kind, word = "name" if dialect == "indicator" else "ref", inner.group(1)
+        elif kind == "bad":
+            raise _bad_character(text, start)
+        if kind in missing or (kind == "op" and word in missing):
+            raise _bad_character(text, start)
+        append(Token(kind, word, start))
+    append(Token("end", "", len(text)))
+    return tokens
+
+
+_QUOTE_HINT = "close the quoted text with a matching quote on the same line"
+
+
+def _bad_character(text: str, pos: int) -> ConditionSyntaxError:
+    ch = text[pos]
+    hints = {
+        "&": "use 'and' to combine conditions",
+        "|": "use 'or' to combine conditions",
+        "!": "use 'not' or '!='",
+        "'": _QUOTE_HINT,
+        '"': _QUOTE_HINT,
+        "\u2018": "use straight quotes ' or \" (the text has typographic quotes)",
+        "\u2019": "use straight quotes ' or \" (the text has typographic quotes)",
+        "\u201c": "use straight quotes ' or \" (the text has typographic quotes)",
+        "\u201d": "use straight quotes ' or \" (the text has typographic quotes)",
+        "$": "write a question reference as ${name}",
+    }
+    if text.startswith(("&&", "||"), pos):
+        ch = text[pos : pos + 2]
+    message = "unterminated quoted text" if ch in "'\"" else f"unexpected character '{ch}'"
+    return ConditionSyntaxError(message, pos, hints.get(ch[0]))
+
+
+# ---------------------------------------------------------------- AST
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A question name (``q`` in indicator conditions, ``${q}`` in XLSForm)."""
+
+    name: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class Current:
+    """``.`` in an XLSForm constraint: the question's own answer."""
+
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A number or quoted text; ``code`` is its canonical choice-code string."""
+
+    value: float | str
+    offset: int
+
+    @property
+    def code(self) -> str:
+        return canonical_code(self.value)
+
+    @property
+    def number(self) -> float | None:
+        try:
+            return float(self.value)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function call: ``selected(q, 1)``, ``count-selected(q)``, ``string-length(.)``...
+
+    ``args`` are nodes; :attr:`question` is the first argument and :attr:`codes` the literal codes
+    after it (``any-selected(q, [1, 2])`` keeps its list as literal arguments).
+    """
+
+    func: str
+    args: tuple = ()
+    offset: int = 0
+
+    @property
+    def question(self):
+        return self.args[0] if self.args else None
+
+    @property
+    def codes(self) -> tuple[Literal, ...]:
+        return tuple(a for a in self.args[1:] if isinstance(a, Literal))
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: Node
+    right: Node
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class InList:
+    left: Node
+    items: tuple[Literal, ...]
+    negated: bool = False
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class IsMissing:
+    """``q is missing`` (indicators); ``${q} = ''`` in XLSForm means the same."""
+
+    question: Node
+    negated: bool = False
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    operands: tuple
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Arith:
+    """``a + b - c`` as one flat node: ``ops[i]`` joins ``operands[i]`` and ``operands[i + 1]``."""
+
+    ops: tuple[str, ...]
+    operands: tuple
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Node
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Path:
+    """An XPath location path (``instance('x')/root/item[...]``, ``../q``): parsed, never evaluated."""
+
+    text: str
+    offset: int = 0
+    parts: tuple = ()
+
+
+@dataclass(frozen=True)
+class Everyone:
+    """``all``: True for every respondent (``universe: all`` when the survey has no consent question)."""
+
+    offset: int = 0
+
+
+Node = (
+    Compare
+    | InList
+    | IsMissing
+    | BoolOp
+    | Not
+    | Call
+    | Everyone
+    | Arith
+    | Neg
+    | Ref
+    | Current
+    | Literal
+    | Path
+)
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, depth first (question references and literals included)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (BoolOp, Arith)):
+            stack.extend(reversed(n.operands))
+        elif isinstance(n, (Not, Neg)):
+            stack.append(n.operand)
+        elif isinstance(n, Compare):
+            stack.extend((n.right, n.left))
+        elif isinstance(n, InList):
+            stack.extend(reversed((n.left, *n.items)))
+        elif isinstance(n, Call):
+            stack.extend(reversed(n.args))
+        elif isinstance(n, IsMissing):
+            stack.append(n.question)
+        elif isinstance(n, Path):
+            stack.extend(reversed(n.parts))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed condition or form expression: the source text, its AST and its dialect."""
+
+    text: str
+    ast: Node = field(compare=False)
+    dialect: str = field(default="indicator", compare=False)
+
+    def questions(self) -> set[str]:
+        """Names of every question the expression refers to."""
+        return {n.name for n in walk(self.ast) if isinstance(n, Ref)}
+
+    def references(self) -> list[Ref]:
+        """Every question reference in order, with its offset in the text."""
+        return [n for n in walk(self.ast) if isinstance(n, Ref)]
+
+    def calls(self) -> list[Call]:
+        """Every function call, in order."""
+        return [n for n in walk(self.ast) if isinstance(n, Call)]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# ---------------------------------------------------------------- parser
+
+
+class _Parser:
+    """One recursive-descent parser; ``dialect`` picks the grammar below the boolean layer."""
+
+    def __init__(self, text: str, dialect: Dialect) -> None:
+        self.text = text
+        self.dialect = dialect
+        self.tokens = tokenize(text, dialect)
+        self.i = 0
+        self.depth = 0
+        self.in_path = 0  # > 0 inside predicates and instance(...) paths: bare names are steps
+
+    # -- shared machinery
+
+    def deeper(self, tok: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_CONDITION_DEPTH:
+            what = "the condition" if self.dialect == "indicator" else "the expression"
+            nests = "parentheses and 'not'" if self.dialect == "indicator" else "parentheses, calls and signs"
+            raise ConditionSyntaxError(
+                f"{what} nests {nests} more than {MAX_CONDITION_DEPTH} levels deep",
+                tok.offset,
+                "simplify it: 'not not x' is x, and 'and'/'or' chains need no parentheses",
+            )
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, k: int = 1) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    def take(self) -> Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def accept(self, kind: str, text: str | None = None) -> Token | None:
+        tok = self.tokens[self.i]  # the hot path of long chains: plain tuple indexing
+        if tok[0] == kind and (text is None or tok[1] == text):
+            self.i += 1
+            return tok
+        return None
+
+    def expect(self, kind: str, text: str, what: str) -> Token:
+        tok = self.accept(kind, text)
+        if tok is None:
+            raise self.error(f"expected {what}")
+        return tok
+
+    def error(self, expected: str, hint: str | None = None) -> ConditionSyntaxError:
+        tok = self.tok
+        end = "the end of the condition" if self.dialect == "indicator" else "the end of the expression"
+        found = end if tok.kind == "end" else f"'{tok.text}'"
+        return ConditionSyntaxError(f"{expected} but found {found}", tok.offset, hint)
+
+    def parse(self) -> Node:
+        if self.tok.kind == "end":
+            if self.dialect == "indicator":
+                raise ConditionSyntaxError("the condition is empty", 0, "write a condition such as: q = 1")
+            raise ConditionSyntaxError(
+                "the expression is empty", 0, "write an expression such as: ${q} = '1'"
+            )
+        node = self.or_expr()
+        if self.tok.kind != "end":
+            if self.dialect == "xlsform":
+                raise self._x_trailing()
+            hint = None
+            if self.tok.kind in ("name", "number", "string"):
+                hint = "combine conditions with 'and' or 'or'"
+            raise self.error("expected 'and', 'or' or the end of the condition", hint)
+        return node
+
+    def or_expr(self) -> Node:
+        return self._chain("or", self.and_expr)
+
+    def and_expr(self) -> Node:
+        return self._chain("and", self.not_expr if self.dialect == "indicator" else self.x_compare)
+
+    def _chain(self, op: str, sub) -> Node:
+        start = self.tok.offset
+        operands = [sub()]
+        while self.accept("keyword", op):
+            operands.append(sub())
+        return operands[0] if len(operands) == 1 else BoolOp(op, tuple(operands), start)
+
+    # -- indicator front end
+
+    def not_expr(self) -> Node:
+        nots: list[Token] = []
+        while (tok := self.accept("keyword", "not")) is not None:
+            self.deeper(tok)
+            nots.append(tok)
+        node = self.primary()
+        for tok in reversed(nots):
+            node = Not(node, tok.offset)
+        self.depth -= len(nots)
+        return node
+
+    def primary(self) -> Node:
+        tok = self.tok
+        if self.accept("punct", "("):
+            self.deeper(tok)
+            node = self.or_expr()
+            if not self.accept("punct", ")"):
+                raise self.error("expected ')' to close the '(' at column " + str(tok.offset + 1))
+            self.depth -= 1
+            return node
+        if tok.kind != "name":
+            raise self.error("expected a question name, a function such as selected(q, 1), 'not' or '('")
+        after = self.peek()
+        if tok.text == "all" and (after.kind == "end" or after.text in (")", "and", "or")):
+            self.take()
+            return Everyone(tok.offset)
+        if after.text == "(":
+            call = self.call()
+            if FUNCTIONS[call.func][1] == "bool":
+                return call
+            return self.comparison(call)
+        ref = Ref(self.take().text, tok.offset)
+        if self.accept("keyword", "is"):
+            negated = bool(self.accept("keyword", "not"))
+            self.expect("keyword", "missing", "'missing' after 'is'")
+            return IsMissing(ref, negated, tok.offset)
+        return self.comparison(ref)
+
+    def comparison(self, left: Ref | Call) -> Node:
+        start = left.offset
+        op = self.accept("op")
+        if op and op.text in ("=", "!=", "<", "<=", ">", ">=", "=="):
+            right = self.literal()
+            return Compare("=" if op.text == "==" else op.text, left, right, start)
+        if op:
+            self.i -= 1
+        negated = False
+        if self.tok.kind == "keyword" and self.tok.text == "not" and self.peek().text == "in":
+            self.take()
+            negated = True
+        if self.accept("keyword", "in"):
+            return InList(left, self.code_list(), negated, start)
+        what = left.name if isinstance(left, Ref) else left.func + "(...)"
+        raise self.error(
+            f"expected a comparison after '{what}' (=, !=, <, <=, >, >=, in [...], is missing)",
+            "a question alone is not a condition: write e.g. " + f"{what} = 1",
+        )
+
+    def literal(self) -> Literal:
+        tok = self.tok
+        sign = ""
+        if tok.kind == "op" and tok.text == "-" and self.peek().kind == "number":
+            self.take()
+            sign = "-"
+        num = self.tok
+        if self.accept("number"):
+            value = float(sign + num.text)
+            whole = value.is_integer() and "." not in num.text
+            return Literal(int(value) if whole else value, tok.offset)
+        if self.accept("string"):
+            return Literal(tok.text[1:-1], tok.offset)
+        hint = None
+        if tok.kind == "name":
+            hint = f"quote text codes ('{tok.text}'); questions can only be compared with values"
+        raise self.error("expected a number or a quoted code", hint)
+
+    def code_list(self) -> tuple[Literal, ...]:
+        self.expect("punct", "[", "'[' to start the list of codes")
+        items: list[Literal] = []
+        while True:
+            items.extend(self.list_item())
+            if self.accept("punct", "]"):
+                return tuple(items)
+            if not self.accept("punct", ","):
+                raise self.error("expected ',' or ']' in the list of codes")
+
+    def list_item(self) -> list[Literal]:
+        first = self.literal()
+        if not self.accept("range"):
+            return [first]
+        last = self.literal()
+        lo, hi = first.value, last.value
+        if not (isinstance(lo, int) and isinstance(hi, int)) or hi < lo or hi - lo > 1000:
+            raise ConditionSyntaxError(
+                "a code range needs two whole numbers, the first not larger than the second",
+                first.offset,
+                "write for example 13..19",
+            )
+        return [Literal(v, first.offset) for v in range(lo, hi + 1)]
+
+    def call(self) -> Call:
+        tok = self.take()
+        if tok.text not in FUNCTIONS:
+            hint = did_you_mean(tok.text, FUNCTIONS) or "functions: " + ", ".join(FUNCTIONS)
+            raise ConditionSyntaxError(f"unknown function '{tok.text}'", tok.offset, hint)
+        kinds = FUNCTIONS[tok.text][0]
+        self.expect("punct", "(", "'('")
+        question = self._question_arg(tok.text)
+        codes: tuple[Literal, ...] = ()
+        if len(kinds) == 2:
+            if not self.accept("punct", ","):
+                raise self.error(
+                    f"expected ',' and a {'code' if kinds[1] == 'code' else 'list of codes'}",
+                    f"write {tok.text}(question, {'1' if kinds[1] == 'code' else '[1, 2]'})",
+                )
+            codes = (self.literal(),) if kinds[1] == "code" else self.code_list()
+        if not self.accept("punct", ")"):
+            raise self.error(f"expected ')' to close {tok.text}(")
+        return Call(tok.text, (question, *codes), tok.offset)
+
+    def _question_arg(self, func: str) -> Ref:
+        tok = self.tok
+        if not self.accept("name"):
+            raise self.error(f"expected a question name inside {func}(")
+        return Ref(tok.text, tok.offset)
+
+    # -- XLSForm front end
+
+    _CMP = ("=", "!=", "<", "<=", ">", ">=")
+
+    def x_compare(self) -> Node:
+        left = self.x_add()
+        tok = self.tok
+        if tok.kind == "op" and tok.text == "==":
+            raise ConditionSyntaxError("'==' is not XLSForm", tok.offset, "write '=' to compare")
+        if not (tok.kind == "op" and tok.text in self._CMP):
+            return left
+        self.take()
+        if self.tok.kind == "op" and self.tok.text in ("<", ">", "="):
+            bad = tok.text + self.tok.text
+            raise ConditionSyntaxError(
+                f"'{bad}' is not an operator", tok.offset, "write <=, >= or != (one operator, no space)"
+            )
+        right = self.x_add()
+        nxt = self.tok
+        if nxt.kind == "op" and nxt.text in (*self._CMP, "=="):
+            raise ConditionSyntaxError(
+                f"a chained comparison ('{tok.text}' then '{nxt.text}') does not mean what it says in XLSForm",
+                nxt.offset,
+                "write each comparison separately: . > 1 and . < 5",
+            )
+        return self._x_compare_node(tok.text, left, right)
+
+    @staticmethod
+    def _x_compare_node(op: str, left: Node, right: Node) -> Node:
+        """``${q} = ''`` is "q is not answered" (ODK: a blank answer is the empty string)."""
+        for a, b in ((left, right), (right, left)):
+            if (
+                op in ("=", "!=")
+                and isinstance(b, Literal)
+                and b.value == ""
+                and isinstance(a, (Ref, Current))
+            ):
+                return IsMissing(a, op == "!=", a.offset)
+        return Compare(op, left, right, left.offset if hasattr(left, "offset") else 0)
+
+    def _x_flat(self, ops: tuple[str, ...], sub) -> Node:
+        start = self.tok.offset
+        operands = [sub()]
+        signs: list[str] = []
+        while True:
+            tok = self.tok
+            if (tok.kind == "op" and tok.text in ops) or (tok.kind == "keyword" and tok.text in ops):
+                self.take()
+                signs.append(tok.text)
+                operands.append(sub())
+            else:
+                break
+        return operands[0] if not signs else Arith(tuple(signs), tuple(operands), start)
+
+    def x_add(self) -> Node:
+        return self._x_flat(("+", "-"), self.x_mul)
+
+    def x_mul(self) -> Node:
+        return self._x_flat(("*", "div", "mod"), self.x_unary)
+
+    def x_unary(self) -> Node:
+        signs: list[Token] = []
+        while self.tok.kind == "op" and self.tok.text == "-":
+            tok = self.take()
+            self.deeper(tok)
+            signs.append(tok)
+        node = self.x_path()
+        for tok in reversed(signs):
+            node = Neg(node, tok.offset)
+        self.depth -= len(signs)
+        return node
+
+    def x_path(self) -> Node:
+        start = self.tok
+        node = self.x_primary()
+        parts: list = [node]
+        while True:
+            tok = self.tok
+            if tok.kind == "op" and tok.text in ("/", "//"):
+                self.take()
+                parts.append(self.x_step())
+            elif tok.kind == "punct" and tok.text == "[":
+                self.take()
+                self.deeper(tok)
+                self.in_path += 1
+                parts.append(self.or_expr())
+                self.in_path -= 1
+                self.depth -= 1
+                if not self.accept("punct", "]"):
+                    raise self.error("expected ']' to close the '[' at column " + str(tok.offset + 1))
+            else:
+                break
+        if len(parts) == 1 and not isinstance(node, Path):
+            return node
+        return Path(self.text[start.offset : self.tok.offset].strip(), start.offset, tuple(parts))
+
+    def x_step(self) -> Node:
+        tok = self.tok
+        if tok.kind in ("name", "keyword") and self.peek().text != "(":
+            self.take()
+            return Path(tok.text, tok.offset)
+        if tok.kind in ("dot", "range") or (tok.kind == "op" and tok.text == "*"):
+            self.take()
+            return Path(tok.text, tok.offset)
+        if tok.kind == "name":
+            return self.x_call()
+        raise self.error("expected a name after '/' in the path")
+
+    def x_primary(self) -> Node:
+        tok = self.tok
+        kind = tok.kind
+        if kind == "ref":
+            self.take()
+            return Ref(tok.text, tok.offset)
+        if kind == "number":
+            self.take()
+            return Literal(float(tok.text), tok.offset)
+        if kind == "string":
+            self.take()
+            return Literal(tok.text[1:-1], tok.offset)
+        if kind == "dot":
+            self.take()
+            return Current(tok.offset)
+        if kind == "range":
+            self.take()
+            return Path("..", tok.offset)
+        if kind == "punct" and tok.text == "(":
+            self.take()
+            self.deeper(tok)
+            node = self.or_expr()
+            if not self.accept("punct", ")"):
+                raise self.error("expected ')' to close the '(' at column " + str(tok.offset + 1))
+            self.depth -= 1
+            return node
+        if kind == "op" and tok.text in ("/", "//"):
+            self.take()
+            if self.tok.kind in ("name", "keyword", "dot", "range"):
+                return Path("/", tok.offset, (self.x_step(),))
+            return Path("/", tok.offset)
+        if kind == "name" and self.peek().text == "(":
+            return self.x_call()
+        if kind in ("name", "keyword"):
+            return self._x_bare_name(tok)
+        if kind == "op" and tok.text == "==":
+            raise ConditionSyntaxError("'==' is not XLSForm", tok.offset, "write '=' to compare")
+        raise self.error("expected a value: ${name}, '.', a number, quoted text, a function call or '('")
+
+    def _x_bare_name(self, tok: Token) -> Node:
+        word = tok.text
+        if self.in_path:  # a child element name in a predicate: instance('x')/root/item[name = ${q}]
+            self.take()
+            return Path(word, tok.offset)
+        if word.lower() in ("true", "false"):
+            raise ConditionSyntaxError(
+                f"'{word}' is not a value in XLSForm", tok.offset, f"write {word.lower()}() (a function call)"
+            )
+        if word in ("not", "in", "is", "none", "None", "null"):
+            hint = {"not": "'not' is a function in XLSForm: write not(...)",
+                    "in": "write selected(${q}, 'code') or a list of comparisons joined by 'or'"}.get(
+                word, "compare with '' for a blank answer: ${q} = ''"
+            )  # fmt: skip
+            raise ConditionSyntaxError(f"'{word}' is not XLSForm", tok.offset, hint)
+        if word in ("and", "or", "div", "mod"):
+            raise self.error("expected a value before '" + word + "'")
+        raise ConditionSyntaxError(
+            f"'{word}' is a bare name: XLSForm refers to a question as ${{{word}}}",
+            tok.offset,
+            f"write ${{{word}}} (or quote '{word}' if it is a code)",
+        )
+
+    def x_call(self) -> Call:
+        tok = self.take()
+        self.take()  # "("
+        self.deeper(tok)
+        if tok.text == "instance":
+            self.in_path += 1
+        args: list[Node] = []
+        if not self.accept("punct", ")"):
+            while True:
+                args.append(self.or_expr())
+                if self.accept("punct", ")"):
+                    break
+                if not self.accept("punct", ","):
+                    raise self.error(f"expected ',' or ')' in {tok.text}(")
+        if tok.text == "instance":
+            self.in_path -= 1
+        self.depth -= 1
+        arity = XLSFORM_FUNCTIONS.get(tok.text, (None,))[0]
+        if arity is not None and len(args) != arity:
+            raise ConditionSyntaxError(
+                f"{tok.text}() takes {arity} argument(s), got {len(args)}", tok.offset,
+                "see the XLSForm functions in docs/formats.md",
+            )  # fmt: skip
+        return Call(tok.text, tuple(args), tok.offset)
+
+    def _x_trailing(self) -> ConditionSyntaxError:
+        tok = self.tok
+        if tok.kind == "op" and tok.text == "==":
+            return ConditionSyntaxError("'==' is not XLSForm", tok.offset, "write '=' to compare")
+        if tok.kind == "punct" and tok.text == ")":
+            return ConditionSyntaxError("')' has no matching '('", tok.offset, "remove it or add the '('")
+        hint = (
+            "combine conditions with 'and' or 'or'"
+            if tok.kind in ("ref", "name", "number", "string")
+            else None
+        )
+        return self.error("expected an operator (and, or, =, +, ...) or the end of the expression", hint)
+
+
+def _check_length(text: object, what: str) -> None:
+    if not isinstance(text, str):
+        raise ConditionSyntaxError(f"{what} must be text", 0, "quote the condition")
+    if len(text) > MAX_CONDITION_LENGTH:
+        raise ConditionSyntaxError(
+            f"the {what.split()[-1]} is longer than {MAX_CONDITION_LENGTH:,} characters",
+            0,
+            "split it into several indicators or use a list: q in [1, 2, 3]",
+        )
+
+
+def parse(text: str, dialect: Dialect = "indicator") -> Condition:
+    """Parse ``text`` in ``dialect``; raise :class:`ConditionSyntaxError` with an offset."""
+    _check_length(text, "a condition" if dialect == "indicator" else "an expression")
+    return Condition(text, _Parser(text, dialect).parse(), dialect)
+
+
+def parse_condition(text: str) -> Condition:
+    """Parse an indicator condition (``q in [1, 2] and valid(r)``).
+
+    >>> sorted(parse_condition("b1_safe_dark in [1, 2] and not dk(c1_assault)").questions())
+    ['b1_safe_dark', 'c1_assault']
+    """
+    return parse(text, "indicator")
+
+
+def parse_xlsform(text: str) -> Condition:
+    """Parse an XLSForm ``relevant``/``constraint``/``calculation`` expression.
+
+    >>> parse_xlsform("${a} = '1' and . <= 110").questions()
+    {'a'}
+    """
+    return parse(text, "xlsform")
+
+
+def unsupported(cond: Condition) -> UnsupportedExpression | None:
+    """Why the evaluator cannot evaluate ``cond`` (an unsupported function, a path), or None."""
+    for node in walk(cond.ast):
+        if isinstance(node, Call) and cond.dialect == "xlsform" and node.func not in XLSFORM_FUNCTIONS:
+            return UnsupportedExpression(f"the function {node.func}() is not supported", node.offset)
+        if isinstance(node, Path):
+            return UnsupportedExpression(f"the path '{node.text}' is not supported", node.offset)
+    return None

@@ -1,0 +1,223 @@
+"""The one condition language (survey_toolkit.expressions): both dialects, one parser and evaluator."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from survey_toolkit.expressions import (
+    MAX_CONDITION_DEPTH,
+    Arith,
+    BoolOp,
+    Columns,
+    Compare,
+    ConditionSyntaxError,
+    Current,
+    IsMissing,
+    Ref,
+    UnsupportedExpression,
+    evaluate,
+    evaluate_on,
+    parse_condition,
+    parse_xlsform,
+    unsupported,
+)
+
+NA = pd.NA
+
+
+def test_old_import_paths_still_work():
+    from survey_toolkit import quality
+    from survey_toolkit.spec import conditions
+
+    assert conditions.parse_condition is parse_condition and conditions.Columns is Columns
+    assert issubclass(quality.UnsupportedExpression, ValueError)
+    assert quality.UnsupportedExpression is UnsupportedExpression
+
+
+def test_both_dialects_build_the_same_tree():
+    indicator = parse_condition("q = 1 and age >= 18").ast
+    xlsform = parse_xlsform("${q} = 1 and ${age} >= 18").ast
+    assert isinstance(indicator, BoolOp) and isinstance(xlsform, BoolOp)
+    for a, b in zip(indicator.operands, xlsform.operands, strict=True):
+        assert isinstance(a, Compare) and isinstance(b, Compare)
+        assert (a.op, a.left.name, a.right.code) == (b.op, b.left.name, b.right.code)
+
+
+def test_xlsform_blank_comparison_is_the_missing_check():
+    assert parse_xlsform("${q} = ''").ast == IsMissing(Ref("q", 0), False, 0)
+    assert parse_xlsform(". != ''").ast == IsMissing(Current(0), True, 0)
+
+
+def test_arithmetic_chains_are_flat():
+    node = parse_xlsform(" + ".join(["${a}"] * 5_000) + " > 1").ast
+    assert isinstance(node.left, Arith) and len(node.left.operands) == 5_000
+
+
+# ------------------------------------------------------------------ broken XLSForm expressions
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "message", "hint"),
+    [
+        ("${a} == 1", 5, "'==' is not XLSForm", "write '=' to compare"),
+        ("${a} = 1 && ${b} = 2", 9, "unexpected character '&&'", "use 'and' to combine conditions"),
+        ("${a} = 1 || ${b} = 2", 9, "unexpected character '||'", "use 'or' to combine conditions"),
+        ("True", 0, "'True' is not a value in XLSForm", "write true() (a function call)"),
+        ("${a} = False", 7, "'False' is not a value in XLSForm", "write false() (a function call)"),
+        ("not ${a} = 1", 0, "'not' is not XLSForm", "'not' is a function in XLSForm: write not(...)"),
+        ("age > 18", 0, "'age' is a bare name: XLSForm refers to a question as ${age}",
+         "write ${age} (or quote 'age' if it is a code)"),
+        ("1 < ${a} < 5", 9, "a chained comparison ('<' then '<') does not mean what it says in XLSForm",
+         "write each comparison separately: . > 1 and . < 5"),
+        ("(${a} = 1", 9, "expected ')' to close the '(' at column 1 but found the end of the expression", None),
+        ("${a} = 1 )", 9, "')' has no matching '('", "remove it or add the '('"),
+        ("${a} =< 2", 5, "'=<' is not an operator", "write <=, >= or != (one operator, no space)"),
+        ("${a} = \u2018x\u2019", 7, "unexpected character '\u2018'",
+         "use straight quotes ' or \" (the text has typographic quotes)"),
+        ("${a} = 'x", 7, "unterminated quoted text", "close the quoted text with a matching quote on the same line"),
+        ("${} = 1", 0, "'${}' is not a question reference", "write ${name} with the question's name"),
+        ("", 0, "the expression is empty", "write an expression such as: ${q} = '1'"),
+        ("selected(.)", 0, "selected() takes 2 argument(s), got 1", "see the XLSForm functions in docs/formats.md"),
+    ],
+)  # fmt: skip
+def test_broken_xlsform_expressions_are_located(text, offset, message, hint):
+    with pytest.raises(ConditionSyntaxError) as info:
+        parse_xlsform(text)
+    assert (info.value.offset, info.value.message, info.value.hint) == (offset, message, hint)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" * 1000 + "${a} = 1" + ")" * 1000,
+        "not(" * 3000 + "${a} = 1" + ")" * 3000,
+        "-" * 3000 + "${a} > 1",
+        "string-length(" * 1000 + "." + ")" * 1000 + " > 1",
+        "instance('x')/r/i[" * 500 + "n = 1" + "]" * 500,
+    ],
+)
+def test_deep_xlsform_nesting_is_a_limit_error_not_a_recursion_error(text):
+    with pytest.raises(ConditionSyntaxError, match=f"more than {MAX_CONDITION_DEPTH} levels deep"):
+        parse_xlsform(text)
+
+
+def test_nesting_up_to_the_limit_parses_and_evaluates():
+    text = "not(" * MAX_CONDITION_DEPTH + "${a} = 1" + ")" * MAX_CONDITION_DEPTH
+    frame = pd.DataFrame({"a": pd.Categorical(["1", "2"])})
+    assert evaluate(parse_xlsform(text), frame).tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "dialect"),
+    [
+        (" or ".join(f"q{i % 7} = {i % 3}" for i in range(20_000)), "indicator"),
+        (" or ".join(f"${{q{i % 7}}} = '{i % 3}'" for i in range(20_000)), "xlsform"),
+        (" + ".join(f"${{q{i % 7}}}" for i in range(20_000)) + " > 3", "xlsform"),
+    ],
+)
+def test_a_20000_term_chain_parses_in_well_under_a_second(text, dialect):
+    parse = parse_condition if dialect == "indicator" else parse_xlsform
+    best = min(_timed(parse, text) for _ in range(3))  # the best of three: the machine may be busy
+    assert best < 1.0, best  # was quadratic for indicators (55 s for 4,000 terms) and recursive for forms
+
+
+def _timed(func, text) -> float:
+    start = time.perf_counter()
+    func(text)
+    return time.perf_counter() - start
+
+
+def test_too_long_expression_is_a_limit_error():
+    with pytest.raises(ConditionSyntaxError, match="longer than 1,000,000 characters"):
+        parse_xlsform("${q} = 1 or " * 100_000)
+
+
+# ------------------------------------------------------------------ what is and is not evaluated
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (". <= today()", "the function today() is not supported"),
+        ("pulldata('f', 'x', 'y', 'z') = 1", "the function pulldata() is not supported"),
+        ("instance('l')/root/item[name = ${a}]/label = 'x'",
+         "the path 'instance('l')/root/item[name = ${a}]/label' is not supported"),
+        ("../a > 1", "the path '../a' is not supported"),
+    ],
+)
+def test_valid_but_unsupported_expressions_say_why(text, why):
+    problem = unsupported(parse_xlsform(text))
+    assert isinstance(problem, UnsupportedExpression) and problem.message == why
+
+
+def test_current_is_the_question_being_checked():
+    frame = pd.DataFrame({"age": pd.array([17, 18, None], dtype="Int64")})
+    got = evaluate_on(parse_xlsform(". >= 18 and 110 >= ."), Columns(frame), current="age")
+    assert got.tolist() == [False, True, NA]
+
+
+def test_xlsform_mod_is_xpath_mod():
+    frame = pd.DataFrame({"x": pd.array([-5, 5], dtype="Int64")})
+    assert evaluate_on(parse_xlsform(". mod 2 = -1"), Columns(frame), current="x").tolist() == [True, False]
+
+
+# ------------------------------------------------------------ the dialects agree on random data
+
+_CODES = ["1", "2", "3"]
+_atoms = st.one_of(
+    st.tuples(st.sampled_from(["=", "!="]), st.sampled_from(_CODES)).map(
+        lambda t: (f"a {t[0]} {t[1]}", f"${{a}} {t[0]} '{t[1]}'")
+    ),
+    st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=", "!="]), st.integers(15, 70)).map(
+        lambda t: (f"n {t[0]} {t[1]}", f"${{n}} {t[0]} {t[1]}")
+    ),
+    st.sampled_from(_CODES).map(lambda c: (f"selected(m, {c})", f"selected(${{m}}, '{c}')")),
+    st.tuples(st.sampled_from([">=", "=", "<"]), st.integers(0, 3)).map(
+        lambda t: (f"count-selected(m) {t[0]} {t[1]}", f"count-selected(${{m}}) {t[0]} {t[1]}")
+    ),
+    st.sampled_from(["a", "n", "m"]).map(lambda q: (f"{q} is missing", f"${{{q}}} = ''")),
+    st.sampled_from(["a", "n", "m"]).map(lambda q: (f"{q} is not missing", f"${{{q}}} != ''")),
+)
+
+
+def _combine(children):
+    return st.one_of(
+        children.map(lambda c: (f"not ({c[0]})", f"not({c[1]})")),
+        st.tuples(children, children, st.sampled_from(["and", "or"])).map(
+            lambda t: (f"({t[0][0]}) {t[2]} ({t[1][0]})", f"({t[0][1]}) {t[2]} ({t[1][1]})")
+        ),
+    )
+
+
+_expressions = st.recursive(_atoms, _combine, max_leaves=6)
+_rows = st.lists(
+    st.tuples(
+        st.sampled_from([*_CODES, None]),
+        st.one_of(st.none(), st.integers(10, 80)),
+        st.one_of(st.none(), st.lists(st.sampled_from(_CODES), min_size=1, max_size=3, unique=True)),
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_expressions, _rows)
+def test_the_two_dialects_agree_on_random_answers(pair, rows):
+    indicator, xlsform = pair
+    frame = pd.DataFrame(
+        {
+            "a": pd.Categorical([r[0] for r in rows], categories=_CODES),
+            "n": pd.array([r[1] for r in rows], dtype="Int64"),
+            "m": pd.array([None if r[2] is None else " ".join(r[2]) for r in rows], dtype="string"),
+        }
+    )
+    kinds = {"a": "select_one", "n": "numeric", "m": "select_multiple"}
+    left = evaluate(parse_condition(indicator), frame, kinds)
+    right = evaluate(parse_xlsform(xlsform), frame, kinds)
+    assert left.astype(object).tolist() == right.astype(object).tolist(), (indicator, xlsform)

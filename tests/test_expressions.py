@@ -122,14 +122,15 @@ def test_nesting_up_to_the_limit_parses_and_evaluates():
 )
 def test_a_20000_term_chain_parses_in_well_under_a_second(text, dialect):
     parse = parse_condition if dialect == "indicator" else parse_xlsform
-    best = min(_timed(parse, text) for _ in range(3))  # the best of three: the machine may be busy
+    best = min(_timed(parse, text) for _ in range(5))  # the best of five: the machine may be busy
     assert best < 1.0, best  # was quadratic for indicators (55 s for 4,000 terms) and recursive for forms
 
 
 def _timed(func, text) -> float:
-    start = time.perf_counter()
+    """CPU seconds (not wall time: 8 processes may share 2 cores)."""
+    start = time.process_time()
     func(text)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def test_too_long_expression_is_a_limit_error():

@@ -182,6 +182,9 @@ _KEYWORDS = {
 _NOT_IN = {"indicator": frozenset({"dot", "+", "*", "/", "//"}), "xlsform": frozenset()}
 
 
+_PLAIN = frozenset({"number", "string", "op", "punct"})
+
+
 class Token(NamedTuple):
     kind: str  # name, keyword, number, string, op, punct, range, dot, end
     text: str
@@ -198,8 +201,11 @@ def tokenize(text: str, dialect: Dialect = "indicator") -> list[Token]:
     keywords, missing = _KEYWORDS[dialect], _NOT_IN[dialect]
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
-        word = m.group(kind)
-        start = m.start(kind)
+        start, end = m.span(kind)
+        word = text[start:end]
+        if kind in _PLAIN and word not in missing:
+            append(Token(kind, word, start))
+            continue
         if kind == "name":
             if ":" in word and dialect == "indicator":
                 raise _bad_character(text, start + word.index(":"))
@@ -656,19 +662,19 @@ class _Parser:
 
     def x_compare(self) -> Node:
         left = self.x_add()
-        tok = self.tok
+        tok = self.tokens[self.i]
         if tok.kind == "op" and tok.text == "==":
             raise ConditionSyntaxError("'==' is not XLSForm", tok.offset, "write '=' to compare")
         if not (tok.kind == "op" and tok.text in self._CMP):
             return left
         self.take()
-        if self.tok.kind == "op" and self.tok.text in ("<", ">", "="):
-            bad = tok.text + self.tok.text
+        if self.tokens[self.i].kind == "op" and self.tokens[self.i].text in ("<", ">", "="):
+            bad = tok.text + self.tokens[self.i].text
             raise ConditionSyntaxError(
                 f"'{bad}' is not an operator", tok.offset, "write <=, >= or != (one operator, no space)"
             )
         right = self.x_add()
-        nxt = self.tok
+        nxt = self.tokens[self.i]
         if nxt.kind == "op" and nxt.text in (*self._CMP, "=="):
             raise ConditionSyntaxError(
                 f"a chained comparison ('{tok.text}' then '{nxt.text}') does not mean what it says in XLSForm",
@@ -691,11 +697,11 @@ class _Parser:
         return Compare(op, left, right, left.offset if hasattr(left, "offset") else 0)
 
     def _x_flat(self, ops: tuple[str, ...], sub) -> Node:
-        start = self.tok.offset
+        start = self.tokens[self.i].offset
         operands = [sub()]
         signs: list[str] = []
         while True:
-            tok = self.tok
+            tok = self.tokens[self.i]
             if (tok.kind == "op" and tok.text in ops) or (tok.kind == "keyword" and tok.text in ops):
                 self.take()
                 signs.append(tok.text)
@@ -712,7 +718,7 @@ class _Parser:
 
     def x_unary(self) -> Node:
         signs: list[Token] = []
-        while self.tok.kind == "op" and self.tok.text == "-":
+        while self.tokens[self.i].kind == "op" and self.tokens[self.i].text == "-":
             tok = self.take()
             self.deeper(tok)
             signs.append(tok)
@@ -723,11 +729,11 @@ class _Parser:
         return node
 
     def x_path(self) -> Node:
-        start = self.tok
+        start = self.tokens[self.i]
         node = self.x_primary()
         parts: list = [node]
         while True:
-            tok = self.tok
+            tok = self.tokens[self.i]
             if tok.kind == "op" and tok.text in ("/", "//"):
                 self.take()
                 parts.append(self.x_step())
@@ -744,7 +750,7 @@ class _Parser:
                 break
         if len(parts) == 1 and not isinstance(node, Path):
             return node
-        return Path(self.text[start.offset : self.tok.offset].strip(), start.offset, tuple(parts))
+        return Path(self.text[start.offset : self.tokens[self.i].offset].strip(), start.offset, tuple(parts))
 
     def x_step(self) -> Node:
         tok = self.tok
@@ -759,7 +765,7 @@ class _Parser:
         raise self.error("expected a name after '/' in the path")
 
     def x_primary(self) -> Node:
-        tok = self.tok
+        tok = self.tokens[self.i]
         kind = tok.kind
         if kind == "ref":
             self.take()
@@ -786,7 +792,7 @@ class _Parser:
             return node
         if kind == "op" and tok.text in ("/", "//"):
             self.take()
-            if self.tok.kind in ("name", "keyword", "dot", "range"):
+            if self.tokens[self.i].kind in ("name", "keyword", "dot", "range"):
                 return Path("/", tok.offset, (self.x_step(),))
             return Path("/", tok.offset)
         if kind == "name" and self.peek().text == "(":

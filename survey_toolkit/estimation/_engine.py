@@ -502,6 +502,20 @@ def replicate_variance(reps, theta: np.ndarray, thetas: np.ndarray) -> np.ndarra
     return np.where(ok.any(axis=1), v, np.nan)
 
 
+def replicate_covariance(reps, theta: np.ndarray, thetas: np.ndarray) -> np.ndarray:
+    """(D, K, K) replicate covariance of K statistics per domain (R ``svrVar``): ``theta`` (D, K) the
+    full-sample estimates, ``thetas`` (D, K, R) the replicates. A replicate with a NaN among a domain's
+    K statistics is dropped for that domain; a domain with none left gets NaN."""
+    ok = np.isfinite(thetas).all(axis=1)  # (D, R)
+    use = ok & (reps.rscales > 0)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = theta if reps.mse else (
+            np.where(use[:, None, :], thetas, 0.0).sum(axis=2) / use.sum(axis=1)[:, None])
+        dev = np.where(ok[:, None, :], thetas - centre[:, :, None], 0.0) * np.sqrt(reps.rscales)[None, None, :]
+        v = reps.scale * np.einsum("dkr,dlr->dkl", dev, dev)
+    return np.where(ok.any(axis=1)[:, None, None], v, np.nan)
+
+
 def replicate_df(cache: _Cache, active: np.ndarray) -> np.ndarray:
     """Per-domain df of a replicate design: the declared df, else the rank of the replicate analysis
     weights of the domain's rows minus 1 (R ``degf``: ``qr(weights(design, "analysis"), tol=1e-5)$rank - 1``

@@ -350,6 +350,13 @@ def estimate(
     prep = prepare_design(frame, design)
     part, table = make_partition(frame, by, by_na=by_na, complete=complete)
     ctx = _Ctx(prep, part)
+    if prep.replicates is not None and ci_method is not None and ci_method.lower() == "likelihood":
+        raise EstimationError(
+            Problem("not-on-replicates", "the likelihood interval is not offered on replicate-weight designs "
+                    "(R survey 4.1-1 gives NA limits there)", Location(field=", ".join(variables)),
+                    expected="a Taylor design, or another ci_method", got="ci_method 'likelihood'",
+                    hint="use ci_method 'xlogit' (default), 'logit', 'korn-graubard' or 'wilson'")
+        )
     chunks: list[pd.DataFrame] = []
     pending: list[tuple[str, Any, Result]] = []  # consecutive results of one kind, finished together
     pending_kind: tuple[str, str] | None = None
@@ -620,7 +627,7 @@ def _quantile_chunks(ctx: _Ctx, frame, var, quantiles, rule, level, df_override,
     """
     if rule not in QUANTILE_RULES:
         raise ValueError(f"quantile_rule {rule!r} is not one of {QUANTILE_RULES}")
-    kind = canonical_interval(ci_method)
+    kind = canonical_interval(ci_method, replicate=ctx.prep.replicates is not None)
     _require_numeric(frame[var], var)
     probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
     x, valid = _numeric(frame, var)

@@ -8,6 +8,12 @@ fpc, lonely-PSU rules and calibration residuals included; computed through
 :func:`._vcov.total_covariance`), which is R's ``svy.varcoef``. Residual df = design df − p + 1, as
 R's ``df.residual``; t tests and intervals use it. :func:`wald_test` is R ``regTermTest`` (Wald).
 
+On a replicate-weight design the model is refitted with every replicate's weights, as R
+``svyglm.svyrep.design`` (the same IRLS from the full-sample coefficients, each replicate stopping by
+R's rule), all replicates at once (one normal-equation product per coefficient, a batched solve), and
+the covariance is the replicate covariance of the coefficients (scale, rscales, ``mse``); the df is the
+replicate design's df on the fitted domain + 1 - p.
+
 Predictors are column names (no formula text is evaluated): numeric columns enter as they are; text,
 boolean, categorical columns and those named in ``factors`` get treatment dummies (first level the
 reference, as R), named ``column + level`` (R's ``stypeH``).
@@ -124,6 +130,54 @@ def _deviance(y: np.ndarray, mu: np.ndarray, pw: np.ndarray) -> float:
 _EPS = np.finfo(float).eps
 
 
+def _replicate_fits(X, y, A, beta0, family, maxit) -> np.ndarray:
+    """(p, R) coefficients refitted with each column of the analysis weights ``A`` (n x R), from
+    ``beta0``: weighted least squares, or R's IRLS step for step with each replicate frozen once R's
+    stopping rule holds for it. No loop over replicates: X'WX of all replicates is one product per
+    coefficient and the solves are batched."""
+    rows = np.flatnonzero(A.any(axis=1))
+    X, y, A = X[rows], y[rows], A[rows]
+    p, R = X.shape[1], A.shape[1]
+
+    def solve(W, z):
+        G = np.stack([(X * X[:, [j]]).T @ W for j in range(p)], axis=1)  # (p, p, R)
+        rhs = X.T @ (W * z)  # (p, R)
+        return np.linalg.solve(np.moveaxis(G, 2, 0), rhs.T[:, :, None])[:, :, 0].T
+
+    if family == "gaussian":
+        return solve(A, np.broadcast_to(y[:, None], A.shape))
+    B = np.repeat(beta0[:, None], R, axis=1)
+    eta = X @ B
+    mu = _linkinv(eta)
+    devold = _deviances(y, mu, A)
+    done = np.zeros(R, dtype=bool)
+    for _ in range(maxit):
+        mev = _mu_eta(eta)
+        W = np.where(mev != 0, A * mev * mev / (mu * (1 - mu)), 0.0)
+        z = eta + (y[:, None] - mu) / np.where(mev != 0, mev, 1.0)
+        B = np.where(done[None, :], B, solve(W, z))
+        eta = X @ B
+        mu = _linkinv(eta)
+        dev = _deviances(y, mu, A)
+        done |= np.abs(dev - devold) / (np.abs(dev) + 0.1) < 1e-8
+        if done.all():
+            return B
+        devold = dev
+    raise EstimationError(
+        Problem("not-converged", f"the logistic fit of {int((~done).sum())} replicate(s) did not converge in "
+                f"{maxit} steps", hint="the outcome may be perfectly predicted within a replicate: drop or merge "
+                "that predictor's levels")
+    )
+
+
+def _deviances(y: np.ndarray, mu: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """Binomial deviance of every column (replicate) of ``mu`` with weights ``A``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(y[:, None] > 0, y[:, None] * np.log(y[:, None] / mu), 0.0)
+        b = np.where(1 - y[:, None] > 0, (1 - y[:, None]) * np.log((1 - y[:, None]) / (1 - mu)), 0.0)
+    return (2 * A * (a + b)).sum(axis=0)
+
+
 def _fit(X, y, w, used, inside, family, maxit):
     """Coefficients, the working weights and the per-row score factor (estimating function / x).
 
@@ -227,8 +281,13 @@ def regression(
     influence = (X * np.where(used, score, 0.0)[:, None]) @ Ainv
     part = Partition(np.zeros(len(frame), dtype=np.int64), 1)
     cache = _engine.make_cache(prep, part)
-    V = total_covariance(cache, lambda j: influence[:, j], p, used)[0]
-    design_df = _engine.domain_df(cache, used)[0][0]
+    if prep.replicates is None:
+        V = total_covariance(cache, lambda j: influence[:, j], p, used)[0]
+        design_df = _engine.domain_df(cache, used)[0][0]
+    else:
+        B = _replicate_fits(X, y, np.where(used, w, 0.0)[:, None] * prep.replicates.factors, beta, family, maxit)
+        V = _engine.replicate_covariance(prep.replicates, beta[None, :], B[None, :, :])[0]
+        design_df = _engine.domain_df(cache, inside & (w > 0))[0][0]  # R: degf of the subset design
     df = float(design_df + 1 - p)
     se = np.sqrt(np.maximum(np.diag(V), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):

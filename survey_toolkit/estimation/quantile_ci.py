@@ -15,7 +15,12 @@
   rule (R's ``ffullerCI``). Where the score has no sign change in that range R stops with an error;
   the engine gives NaN limits and the flag ``score_no_root``.
 - ``quantile`` (R ``interval.type="quantile"``) needs replicate weights and is refused on Taylor
-  designs.
+  designs (and, not offered yet, on replicate designs).
+
+On replicate-weight designs only ``mean`` is offered: the SE of F̂ is its replicate SE and the df the
+replicate df (R ``svyquantile.svyrep.design``); R 4.1-1 silently gives the ``mean`` interval for
+``beta``, ``xlogit`` and ``asin`` there, so the engine refuses them rather than label one interval
+with another's name.
 
 The reported SE is (upper - lower) / (2 t_df), as R reports it.
 """
@@ -44,8 +49,9 @@ QUANTILE_INTERVALS = {
 }
 
 
-def canonical_interval(name: str | None) -> str:
-    """The canonical quantile interval type; ValueError for an unknown or unavailable one."""
+def canonical_interval(name: str | None, replicate: bool = False) -> str:
+    """The canonical quantile interval type; ValueError for an unknown or unavailable one
+    (``replicate``: the design has replicate weights)."""
     if name is None:
         return "mean"
     try:
@@ -54,6 +60,17 @@ def canonical_interval(name: str | None) -> str:
         raise ValueError(
             f"unknown quantile ci_method {name!r}; use one of mean (wald), xlogit, asin, beta, score"
         ) from None
+    if kind in ("score", "xlogit", "asin", "beta") and replicate:
+        raise ValueError(
+            f"ci_method {name!r} is not offered for quantiles on replicate-weight designs (R survey 4.1-1 "
+            "has no score interval there and gives the 'mean' interval whatever interval.type says); "
+            "use 'mean' (default: Woodruff with the replicate variance)"
+        )
+    if kind == "quantile" and replicate:
+        raise ValueError(
+            "ci_method 'quantile' (R interval.type='quantile': the replicates' quantiles) is not offered "
+            "yet; on replicate designs use 'mean' (Woodruff with the replicate variance, R's default)"
+        )
     if kind == "quantile":
         raise ValueError(
             "ci_method 'quantile' (R interval.type='quantile') needs a replicate-weight design; "

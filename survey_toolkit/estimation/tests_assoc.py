@@ -118,13 +118,15 @@ def crosstab_test(
     VT = total_covariance(cache, col, K, active) if K else np.zeros((D, 0, 0))
     key = np.where(active, part.dom * K + cell, D * K)
     T = np.bincount(key, weights=w, minlength=D * K + 1)[: D * K].reshape(D, K)
+    VP = _replicate_proportions(cache, col, T, K) if prep.replicates is not None and K else None
     n = np.bincount(part.dom[active], minlength=D)
     n_rows = np.bincount(part.dom[part.inside], minlength=D)  # R's N: every row of the domain
     nu, _ = _engine.domain_df(cache, part.inside)
     # levels present in each domain (R: the values seen in the domain, whatever the other variable)
     seen_r = _presence(part, r_code, nr)
     seen_c = _presence(part, c_code, nc)
-    rows = [_domain_test(T[d], VT[d], seen_r[d], seen_c[d], nr, int(n[d]), int(n_rows[d]), float(nu[d]), statistic)
+    rows = [_domain_test(T[d], VT[d], seen_r[d], seen_c[d], nr, int(n[d]), int(n_rows[d]), float(nu[d]), statistic,
+                         None if VP is None else VP[d])
             for d in range(D)]  # small (cells x cells) algebra per domain; the data work is above
     out = pd.DataFrame(rows)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
@@ -141,7 +143,18 @@ def _presence(part, code: np.ndarray, size: int) -> np.ndarray:
     return hits.reshape(part.n, size) > 0
 
 
-def _domain_test(T, VT, seen_r, seen_c, nr, n, n_rows, nu, statistic) -> dict:
+def _replicate_proportions(cache, col, T: np.ndarray, K: int) -> np.ndarray:
+    """(D, K, K) replicate covariance of the cell proportions (R ``svychisq`` on a replicate design
+    takes V from ``svymean`` of the cells: each replicate's own proportions), one product per cell."""
+    F = cache.prep.replicates.factors
+    T_r = np.stack([_engine._domain_sums(cache, col(k), F) for k in range(K)], axis=1)  # (D, K, R)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = T / T.sum(axis=1, keepdims=True)
+        p_r = T_r / T_r.sum(axis=1, keepdims=True)
+    return _engine.replicate_covariance(cache.prep.replicates, p, p_r)
+
+
+def _domain_test(T, VT, seen_r, seen_c, nr, n, n_rows, nu, statistic, VP=None) -> dict:
     ri, ci = np.flatnonzero(seen_r), np.flatnonzero(seen_c)
     r, c = ri.size, ci.size
     m = (r - 1) * (c - 1)
@@ -168,7 +181,7 @@ def _domain_test(T, VT, seen_r, seen_c, nr, n, n_rows, nu, statistic) -> dict:
             value, ndf, ddf = _wald(t, V, r, c, nu, statistic)
             p = stats.f.sf(value, ndf, ddf)
         else:
-            delta = _delta(t, V, r, c, n_rows)
+            delta = _delta(t, V, r, c, n_rows, None if VP is None else VP[np.ix_(idx, idx)])
             tr, tr2 = np.trace(delta), np.trace(delta @ delta)
             result["mean_deff"] = tr / m
             if statistic == "F":
@@ -188,12 +201,14 @@ def _domain_test(T, VT, seen_r, seen_c, nr, n, n_rows, nu, statistic) -> dict:
     return result
 
 
-def _delta(t, V, r, c, n) -> np.ndarray:
-    """Rao-Scott's generalised design-effect matrix Δ (R ``svychisq``)."""
+def _delta(t, V, r, c, n, Vp=None) -> np.ndarray:
+    """Rao-Scott's generalised design-effect matrix Δ (R ``svychisq``); ``Vp`` the covariance of the
+    proportions when given (replicate designs), else the linearisation of ``V`` (of the totals)."""
     N = t.sum()
     p = t / N
-    J = (np.eye(t.size) - np.outer(p, np.ones(t.size))) / N
-    Vp = J @ V @ J.T
+    if Vp is None:
+        J = (np.eye(t.size) - np.outer(p, np.ones(t.size))) / N
+        Vp = J @ V @ J.T
     rows = np.tile(np.arange(r), c)
     cols = np.repeat(np.arange(c), r)
     X1 = np.column_stack([np.ones(t.size)] + [rows == i for i in range(1, r)] + [cols == j for j in range(1, c)])

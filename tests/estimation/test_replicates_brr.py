@@ -47,7 +47,7 @@ def test_hadamard_is_rs():
         assert int((h * ((31 * i + 17 * j) % 101)).sum()) == checksum, n
 
 
-# (strata, replicates, svymean(~y) SE, svyratio(~y, ~x) SE, svytotal(~x) SE, svyby(~y, ~g, svymean) SEs)
+# (strata, replicates, svymean(~y) SE, svyratio(~y, ~x) SE, svytotal(~x) SE, svyby(~y, ~grp, svymean) SEs)
 BRR = [
     (25, 28, "0.664464091389367", "0.0242195736088769", "6869.35119236308", ("1.015161214896834", "0.724426884923528")),
     (9, 12, "1.13744116012573", "0.0211606781066988", "4765.1657437979", ("1.77712997847026", "1.15452442028845")),
@@ -65,7 +65,7 @@ def test_brr(pairs, h, n_rep, mean_se, ratio_se, total_se, by_se):
     assert m.df == h  # degf(b)
     r_close(estimate(data, design, "y", "ratio", denominator="x").se[0], ratio_se)
     r_close(estimate(data, design, "x", "total").se[0], total_se)
-    by = estimate(data, design, "y", by="g").set_index("g")
+    by = estimate(data, design, "y", by="grp").set_index("grp")
     r_close(by.loc["a", "se"], by_se[0])
     r_close(by.loc["b", "se"], by_se[1])
 
@@ -81,7 +81,7 @@ def test_brr_weights_and_mse(pairs):
     r_close(estimate(data, design, "y", "ratio", denominator="x").se[0], "0.0242342125428287")
 
 
-# (strata, scale, svymean(~y) SE, svyratio(~y, ~x) SE, svyby(~y, ~g, svymean) SEs)
+# (strata, scale, svymean(~y) SE, svyratio(~y, ~x) SE, svyby(~y, ~grp, svymean) SEs)
 FAY = [
     (25, "0.0728862973760933", "0.664027645052631", "0.02375978804285", ("1.004667380680059", "0.728050750850802")),
     (9, "0.170068027210884", "1.13734925344747", "0.0209875636075019", ("1.75875022205339", "1.09180838916651")),
@@ -97,7 +97,7 @@ def test_fay(pairs, h, scale, mean_se, ratio_se, by_se):
     r_close(prep.replicates.scale, scale)
     r_close(estimate(data, design, "y").se[0], mean_se)
     r_close(estimate(data, design, "y", "ratio", denominator="x").se[0], ratio_se)
-    by = estimate(data, design, "y", by="g").set_index("g")
+    by = estimate(data, design, "y", by="grp").set_index("grp")
     r_close(by.loc["a", "se"], by_se[0])
     r_close(by.loc["b", "se"], by_se[1])
 
@@ -117,7 +117,7 @@ def test_bootstrap_with_rs_replicates(pairs):
     design = Design(weights="w", replicates=Replicates(tuple(f"b{i}" for i in range(1, 31)), "bootstrap", scale=scale))
     r_close(estimate(data, design, "y").se[0], "0.784273375955063")  # svymean(~y, boot)
     r_close(estimate(data, design, "y", "ratio", denominator="x").se[0], "0.0224109489584515")  # svyratio
-    by = estimate(data, design, "y", by="g").set_index("g")  # svyby(~y, ~g, boot, svymean)
+    by = estimate(data, design, "y", by="grp").set_index("grp")  # svyby(~y, ~grp, boot, svymean)
     r_close(by.loc["a", "se"], "1.175035894040848")
     r_close(by.loc["b", "se"], "0.678334516747844")
 
@@ -130,7 +130,7 @@ def test_subbootstrap_with_rs_replicates(pairs):
     design = Design(weights="w", replicates=Replicates(tuple(f"s{i}" for i in range(1, 31)), "subbootstrap"))
     r_close(estimate(data, design, "y").se[0], "0.520238161224703")  # svymean(~y, sb)
     r_close(estimate(data, design, "x", "total").se[0], "5377.5736594119")  # svytotal(~x, sb)
-    by = estimate(data, design, "y", by="g").set_index("g")  # svyby(~y, ~g, sb, svymean)
+    by = estimate(data, design, "y", by="grp").set_index("grp")  # svyby(~y, ~grp, sb, svymean)
     r_close(by.loc["a", "se"], "0.814762579413897")
     r_close(by.loc["b", "se"], "0.830235601391556")
 

@@ -93,6 +93,20 @@ def start(data: Any, weight: str | None, design: Any = None, source: str | None 
         data = previous.data
         weight = weight or previous.weight
         design = design if design is not None else previous.design
+    if getattr(design, "replicates", None) is not None:
+        raise WeightError(
+            Problem(
+                "replicate-weighting",
+                "weighting a replicate-weight design would leave its replicate weights unadjusted; "
+                "recalibrating every replicate (R calibrate()/rake()/trimWeights() on a svyrep.design) "
+                "is not supported",
+                Location(file=source),
+                expected="a Taylor design (strata/psu/fpc), or replicate weights delivered already calibrated",
+                got=f"{len(design.replicates.columns)} replicate weight columns",
+                hint="weight the Taylor design and then build replicates with as_replicates(), or use the "
+                "calibrated full-sample and replicate weights as delivered (project file: 'method: none')",
+            )
+        )
     if weight is None and design is not None:
         weight = _design_weight_column(design)
     frame = frame_of(data)

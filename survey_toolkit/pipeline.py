@@ -182,6 +182,29 @@ def _frame_problems(project: Project, frame: pd.DataFrame) -> list[Problem]:
                     hint=did_you_mean(column, columns) or "use a column of the sample frame",
                 )
             )
+    if base.stratum in columns:
+        problems += _duplicate_strata(frame, base.stratum, base.sample_frame)
+    return problems
+
+
+def _duplicate_strata(frame: pd.DataFrame, column: str, path: Path) -> list[Problem]:
+    """One error per stratum on more than one row of the sample frame (one row would silently win)."""
+    strata = frame[column].astype(str).str.strip()
+    twice = strata.duplicated(keep=False) & strata.ne("")
+    if not twice.any():
+        return []
+    lines = pd.Series(np.arange(len(frame)) + 2, index=frame.index)[twice]  # CSV line: header is line 1
+    problems = []
+    for stratum, rows in lines.groupby(strata[twice], sort=False):  # only the repeated strata
+        shown = ", ".join(str(r) for r in rows.iloc[:5]) + (" ..." if len(rows) > 5 else "")
+        problems.append(
+            Problem("duplicate-stratum", f"stratum '{stratum}' is on {len(rows)} rows of the sample frame "
+                    f"{path.name} (lines {shown}); its sizes would be taken from one of them silently",
+                    Location(file=str(path), row=int(rows.iloc[1]), field=column),
+                    expected=f"one row per {column}", got=f"lines {shown}", count=len(rows),
+                    hint=f"keep one row for stratum '{stratum}' in {path.name} (merge or delete the copies), "
+                         "or correct the stratum name of the row that belongs to another stratum")  # fmt: skip
+        )
     return problems
 
 
@@ -321,7 +344,8 @@ def validate_inputs(project: Project | str | Path) -> Inputs:
     margins = None
     if project.weighting.margins is not None and project.weighting.method != "none":
         try:
-            margins = read_margins(project.weighting.margins)
+            margins = read_margins(project.weighting.margins, encoding=project.weighting.margins_encoding,
+                                   kind=project.weighting.margins_are)  # type: ignore[arg-type]
         except SurveyToolkitError as exc:
             problems += list(exc.problems)
     frame, frame_problems = _read_frame(project)

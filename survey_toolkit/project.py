@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import fnmatch
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from .errors import Location, Problem, SpecError, ValidationReport, did_you_mean
 from .i18n import available_languages, has_interface
 from .outputs import is_language_tag
 from .spec.yamlsource import SourceMap, read_yaml
+from .weighting.margins import MARGINS_KINDS
 
 if TYPE_CHECKING:
     from .derive import Derived
@@ -234,6 +236,10 @@ class WeightingSettings:
     """``method: calibrate`` only: limits of the ratio new/old weight (R ``bounds``)."""
     bounds_const: bool = False
     """``method: calibrate`` only: ``bounds`` limit the weights themselves (R ``bounds.const``)."""
+    margins_are: str = "auto"
+    """How the margins' populations are read: ``auto``, ``shares`` or ``counts`` (``read_margins(kind=)``)."""
+    margins_encoding: str | None = None
+    """The margins file's text encoding (``cp1252``, ``latin-1``); None: UTF-8."""
 
 
 @dataclass(frozen=True)
@@ -452,7 +458,7 @@ _ESTIMATION = {"interval": "str", "df": "str"}
 INTERVALS = ("xlogit", "wald", "logit", "korn-graubard", "wilson", "asin", "likelihood")
 DF_RULES = ("domain", "design")
 _WEIGHTING = {"margins": "file", "method": "str", "trim": "mapping", "partial": "bool", "calfun": "str",
-              "bounds": "list", "bounds_const": "bool"}
+              "bounds": "list", "bounds_const": "bool", "margins_are": "str", "margins_encoding": "str"}
 _TRIM = {"upper": "number", "lower": "number", "relative_to": "str"}
 _QUALITY = {"min_duration": "number", "min_age": "number", "exclude": "str_list"}
 _LOCATIONS = {"levels": "str_list", "names": "str_map"}
@@ -474,7 +480,7 @@ _RULE_FIELDS = {f.name: f for f in dataclasses.fields(ReportingRules)}
 
 _KIND_TEXT = {
     "int": "a whole number",
-    "number": "a number",
+    "number": "a finite number",
     "bool": "true or false",
     "str": "a text value",
     "text": "a text, or a mapping of language code to text",
@@ -494,6 +500,8 @@ def _type_name(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "true/false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} (not a finite number: .inf, -.inf and .nan are not bounds)"
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
@@ -605,7 +613,7 @@ def _check_int(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
 
 
 def _check_number(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     return ok, float(v) if ok else None
 
 
@@ -1073,6 +1081,9 @@ def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
                 (*path, "partial"), expected="method: post_stratify", got=method,
                 hint="remove 'partial: true', or set 'method: post_stratify'")  # fmt: skip
     calfun, bounds, bounds_const = _calibration_options(ctx, raw, path, method)
+    margins_are = _choice(ctx, ctx.value(raw, "margins_are", "str", path), MARGINS_KINDS, (*path, "margins_are"),
+                          "margins_are")  # fmt: skip
+    margins_encoding = _encoding(ctx, ctx.value(raw, "margins_encoding", "str", path), (*path, "margins_encoding"))
     tpath = (*path, "trim")
     upper = _above(ctx, ctx.value(traw, "upper", "number", tpath), 0, (*tpath, "upper"))
     lower = _above(ctx, ctx.value(traw, "lower", "number", tpath), 0, (*tpath, "lower"), strict=False)
@@ -1089,6 +1100,8 @@ def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
         calfun=calfun,
         bounds=bounds,
         bounds_const=bounds_const,
+        margins_are=margins_are or "auto",
+        margins_encoding=margins_encoding,
         trim_upper=upper,
         trim_lower=lower,
         trim_relative_to=relative,

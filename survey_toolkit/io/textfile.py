@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,10 +33,17 @@ _DELIMITERS = (";", ",", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
-def decode(data: bytes, source: str, encoding: str | None = None) -> str:
+def _export_fix(suggestion: str) -> str:
+    return (f"give the file's encoding: add 'encoding: {suggestion}' to the round in survey.yaml, "
+            f"pass --encoding {suggestion} to survey-toolkit inspect, or load(..., encoding='{suggestion}') "
+            "in Python; or re-save the file as UTF-8")  # fmt: skip
+
+
+def decode(data: bytes, source: str, encoding: str | None = None, fix: Callable[[str], str] = _export_fix) -> str:
     """Bytes -> text: UTF-8 (a BOM is dropped) unless ``encoding`` says otherwise; a clear error if not.
 
     A UTF-16 byte-order mark (Excel's "Unicode text" and some "CSV UTF-16" saves) selects UTF-16.
+    ``fix(encoding)`` is the hint of a decoding error: where to give the likely encoding.
     """
     enc = encoding or ("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
     try:
@@ -64,9 +71,7 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> str:
                 Location(file=source, line=line),
                 expected=enc.replace("-sig", ""),
                 got="bytes that are not " + enc.replace("-sig", ""),
-                hint=f"give the file's encoding: add 'encoding: {suggestion}' to the round in survey.yaml, "
-                f"pass --encoding {suggestion} to survey-toolkit inspect, or load(..., encoding='{suggestion}') "
-                "in Python; or re-save the file as UTF-8",
+                hint=fix(suggestion),
             )
         ) from None
     if encoding and encoding.lower().replace("_", "-") in ("utf-8", "utf8") and text.startswith("\ufeff"):

@@ -8,6 +8,7 @@ check the others); the caller decides whether to raise.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,8 @@ def _type_name(value: Any) -> str:
         and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
     ):
         return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value:g} (not a finite number)"
     return {
         bool: "true/false",
         int: "a number",
@@ -148,6 +151,16 @@ def _check_keys(
     return ok
 
 
+def _finite(v: Any) -> bool:
+    """A number that is not a bool, infinite or NaN (YAML ``.inf``/``.nan`` are floats)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _has_infinite(value: Any) -> bool:
+    values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+    return any(isinstance(v, float) and not math.isfinite(v) for v in values)
+
+
 def _type_ok(ctx: _Ctx, value: Any, spec: FieldSpec, path: tuple, key: str) -> bool:
     kind = spec.kind
     checks: dict[str, Callable[[Any], bool]] = {
@@ -160,7 +173,7 @@ def _type_ok(ctx: _Ctx, value: Any, spec: FieldSpec, path: tuple, key: str) -> b
         ),
         "bool": lambda v: isinstance(v, bool),
         "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "number": _finite,
         "codes": lambda v: (
             isinstance(v, list) and all(isinstance(c, (int, str)) and not isinstance(c, bool) for c in v)
         ),
@@ -168,12 +181,12 @@ def _type_ok(ctx: _Ctx, value: Any, spec: FieldSpec, path: tuple, key: str) -> b
         "scores": lambda v: (
             isinstance(v, dict)
             and bool(v)
-            and all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in v.values())
+            and all(_finite(s) for s in v.values())
         ),
         "range": lambda v: (
             isinstance(v, list)
             and len(v) == 2
-            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+            and all(_finite(x) for x in v)
             and v[0] < v[1]
         ),
         "items": lambda v: isinstance(v, list) and bool(v),
@@ -185,6 +198,8 @@ def _type_ok(ctx: _Ctx, value: Any, spec: FieldSpec, path: tuple, key: str) -> b
         hint = None
         if kind == "str" and isinstance(value, (int, float)) and not isinstance(value, bool):
             hint = f"quote it: {key}: '{value}'"
+        elif kind in ("number", "range", "scores") and _has_infinite(value):
+            hint = "use finite numbers: .inf, -.inf and .nan are not scores, weights or bounds"
         elif kind == "range" and isinstance(value, list) and len(value) == 2:
             hint = "the first number must be smaller than the second"
         elif kind == "bool" and isinstance(value, str):

@@ -31,13 +31,19 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import Location, Problem, Severity, WeightError, did_you_mean
+from ..errors import Location, Problem, Severity, SurveyToolkitError, WeightError, did_you_mean
 from ._common import canonical_code, describe_codes, is_numeric_code, row_location
 
-__all__ = ["Margin", "Margins", "read_margins", "MatchedMargin", "match_margins"]
+__all__ = ["MARGINS_KINDS", "Margin", "Margins", "read_margins", "MatchedMargin", "match_margins"]
 
 REQUIRED_COLUMNS = ("variable", "category", "population")
 SHARE_TOLERANCE = 1e-6
+#: ``kind="shares"``: a variable's shares may sum to 1 (or 100) within this relative rounding.
+SHARES_ROUNDING = 0.01
+
+MarginsKind = Literal["auto", "shares", "counts"]
+#: How :func:`read_margins` reads the populations (``weighting.margins_are`` in survey.yaml).
+MARGINS_KINDS: tuple[str, ...] = ("auto", "shares", "counts")
 
 
 @dataclass(frozen=True)
@@ -120,12 +126,28 @@ class Margins:
         )
 
 
-def read_margins(path: str | Path) -> Margins:
-    """Read a margins CSV (``variable, category, population``); raise WeightError listing every mistake."""
+def _encoding_fix(suggestion: str) -> str:
+    return (f"give the margins file's encoding: 'margins_encoding: {suggestion}' under weighting in survey.yaml "
+            f"(read_margins(path, encoding='{suggestion}') in Python); or re-save it as CSV UTF-8")  # fmt: skip
+
+
+def read_margins(path: str | Path, *, encoding: str | None = None, kind: MarginsKind = "auto") -> Margins:
+    """Read a margins CSV (``variable, category, population``); raise WeightError listing every mistake.
+
+    ``encoding``: the file's text encoding (``cp1252``, ``latin-1``); None: UTF-8 (with or without a
+    BOM), with a located error naming the likely encoding otherwise. ``kind``: how to read the
+    populations (:data:`MARGINS_KINDS`): ``auto`` (shares when a variable's values are <= 1 and sum
+    to 1, else counts), ``shares`` (each variable's values are shares, or percentages summing to
+    100; a sum off by more than rounding is an error) or ``counts`` (counts of persons).
+    """
+    from ..io.textfile import decode
+
     path = Path(path)
     source = str(path)
+    if kind not in MARGINS_KINDS:
+        raise ValueError(f"kind must be one of {MARGINS_KINDS}, not {kind!r}")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise WeightError(
             Problem(
@@ -135,16 +157,15 @@ def read_margins(path: str | Path) -> Margins:
                 hint="check the path",
             )
         ) from None
-    except UnicodeDecodeError as exc:
+    except OSError as exc:
         raise WeightError(
-            Problem(
-                "margins-not-utf8",
-                "the margins file is not UTF-8 text",
-                Location(file=source),
-                got=str(exc.reason),
-                hint="save the file as CSV UTF-8",
-            )
+            Problem("cannot-read", f"cannot read the margins file: {exc.strerror or type(exc).__name__}",
+                    Location(file=source), hint="give the path of a CSV file")  # fmt: skip
         ) from None
+    try:
+        text = decode(data, source, encoding, fix=_encoding_fix)
+    except SurveyToolkitError as exc:
+        raise WeightError(list(exc.problems)) from None
     lines = [
         (i + 1, line)
         for i, line in enumerate(text.splitlines())
@@ -167,11 +188,15 @@ def read_margins(path: str | Path) -> Margins:
         rows.append(
             (line_no, {h: (values[j].strip() if j < len(values) else "") for j, h in enumerate(header)})
         )
-    return _parse_rows(header, rows, source, header_line=lines[0][0])
+    return _parse_rows(header, rows, source, header_line=lines[0][0], kind=kind)
 
 
 def _parse_rows(
-    header: list[str], rows: list[tuple[int, dict[str, str]]], source: str | None, header_line: int = 1
+    header: list[str],
+    rows: list[tuple[int, dict[str, str]]],
+    source: str | None,
+    header_line: int = 1,
+    kind: MarginsKind = "auto",
 ) -> Margins:
     header = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -269,7 +294,20 @@ def _parse_rows(
         by_variable.setdefault(variable, []).append((code, population, line_no))
     margins = []
     for variable, entries in by_variable.items():
-        margin = _make_margin(variable, entries, source)
+        margin = _make_margin(variable, entries, source, kind)
+        if kind == "shares" and margin.total > 0 and margin.kind != "share":
+            problems.append(
+                Problem(
+                    "margins-shares-sum",
+                    f"the shares of '{variable}' sum to {margin.total:.6g}, not 1 (nor 100 for percentages)",
+                    margin.location(),
+                    expected=f"shares summing to 1 (within {SHARES_ROUNDING:g}) or percentages summing to 100",
+                    got=f"{margin.total:.6g}",
+                    hint="add the missing category (or correct the value) so that the shares sum to 1; or, if "
+                    "the numbers are counts of persons, set 'margins_are: counts'",
+                )
+            )
+            continue
         if margin.total <= 0:
             problems.append(
                 Problem(
@@ -297,11 +335,20 @@ def _rename_hint(missing: list[str], header: list[str]) -> str:
 
 
 def _make_margin(
-    variable: str, entries: Iterable[tuple[str, float, int | None]], source: str | None
+    variable: str, entries: Iterable[tuple[str, float, int | None]], source: str | None, kind: MarginsKind = "auto"
 ) -> Margin:
     entries = list(entries)
     pops = tuple(p for _, p, _ in entries)
-    is_share = all(p <= 1 for p in pops) and abs(math.fsum(pops) - 1) <= SHARE_TOLERANCE
+    total = math.fsum(pops)
+    if kind == "counts":
+        is_share = False
+    elif kind == "shares":  # shares or percentages, rounded: rescaled to sum to exactly 1
+        scale = next((s for s in (1.0, 100.0) if abs(total - s) <= SHARES_ROUNDING * s), None)
+        is_share = scale is not None
+        if is_share:
+            pops = tuple(p / total for p in pops)
+    else:
+        is_share = all(p <= 1 for p in pops) and abs(total - 1) <= SHARE_TOLERANCE
     return Margin(
         variable,
         tuple(c for c, _, _ in entries),
@@ -363,6 +410,24 @@ def resolve_totals(
     return targets, problems, total
 
 
+def _fewer_than_sample(margins: Margins, total: float, n: int, population_total: float | None) -> Problem:
+    """The error of margins whose population total is below the number of respondents weighted."""
+    looks = "shares (they sum to about 1)" if total <= 1.5 else (
+        "percentages (they sum to about 100)" if abs(total - 100) <= 1 else "shares or a sample, not a population")
+    first = next((m for m in margins if m.kind == "count"), margins.margins[0])
+    source = "population_total" if population_total is not None else f"the margins of '{first.variable}'"
+    return Problem(
+        "margins-look-like-shares",
+        f"{source} give a population of {total:.6g}, fewer than the {n} respondents weighted: "
+        f"the numbers look like {looks}, and the weights would sum to {total:.6g} persons",
+        first.location(),
+        expected=f"counts of persons (a population of at least {n})",
+        got=f"a total of {total:.6g}",
+        hint="give counts of persons (a census table), or declare the numbers as shares: 'margins_are: shares' "
+        "under weighting in survey.yaml (read_margins(path, kind='shares') in Python)",
+    )  # fmt: skip
+
+
 def _data_location(frame: pd.DataFrame, positions: np.ndarray, column: str, source: str | None) -> Location:
     """The first row's location, naming the export it came from (the loader's ``_source_file``)."""
     if source is None and len(positions) and "_source_file" in frame.columns:
@@ -395,10 +460,13 @@ def match_margins(
     if len(margins) == 0:
         return [], [Problem("no-margins", "no margins were given", hint="read them with read_margins(path)")]
     positive = weights > 0
-    targets, total_problems, _ = resolve_totals(
+    targets, total_problems, total = resolve_totals(
         margins, float(weights.sum()), population_total, total_tolerance
     )
     problems += total_problems
+    given = population_total is not None or any(m.kind == "count" for m in margins)
+    if given and total < int(positive.sum()):  # a population smaller than its sample: not counts of persons
+        problems.append(_fewer_than_sample(margins, total, int(positive.sum()), population_total))
     matched = []
     for margin in margins:
         var = margin.variable

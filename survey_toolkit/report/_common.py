@@ -6,7 +6,7 @@ import dataclasses
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -174,13 +174,35 @@ def indicator_label(results: pd.DataFrame, meta: ReportMeta, indicator: str, lan
     return next((str(v) for v in given.values() if v), indicator)
 
 
+def _first_texts(results: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
+    """Indicator id -> the first non-empty text of ``columns`` (in that order of preference), as
+    :func:`indicator_label` reads it: per column, the first non-missing value of the indicator's rows."""
+    out: dict[str, str] = {}
+    ids = results["indicator_id"].astype(str)
+    for col in (c for c in columns if c in results.columns):
+        present = results[col].notna().to_numpy()
+        firsts = pd.Series(results[col].to_numpy()[present], index=ids.to_numpy()[present])
+        firsts = firsts[~firsts.index.duplicated()]
+        for ind, value in firsts.items():
+            if ind not in out and str(value):
+                out[ind] = str(value)
+    return out
+
+
 def indicator_texts(results: pd.DataFrame, meta: ReportMeta, lang: str) -> dict[str, tuple[str, str]]:
-    """Label and definition of every indicator in ``lang``, looked up once from its first row."""
-    first = results.drop_duplicates("indicator_id")
-    return {
-        ind: (indicator_label(first, meta, ind, lang), indicator_definition(meta, ind, lang, first))
-        for ind in indicator_ids(first)
-    }
+    """Label and definition of every indicator in ``lang`` (as :func:`indicator_label` and
+    :func:`indicator_definition` give them), read from the table in one pass."""
+    labels = _first_texts(results, (f"label_{lang}", "label", "label_en"))
+    definitions = _first_texts(results, (f"definition_{lang}",))
+    out = {}
+    for ind in indicator_ids(results):
+        label, definition = meta.indicator_labels.get(ind, {}), meta.indicator_definitions.get(ind, {})
+        out[ind] = (
+            str(label[lang]) if label.get(lang) else labels.get(ind) or next((str(v) for v in label.values() if v), ind),
+            str(definition[lang]) if definition.get(lang) else definitions.get(ind)
+            or str(next((v for v in definition.values() if v), "")),
+        )
+    return out
 
 
 def indicator_definition(

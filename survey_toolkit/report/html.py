@@ -48,7 +48,6 @@ from ._common import (
     fmt_number,
     group_name,
     group_value,
-    indicator_definition,
     indicator_ids,
     indicator_label,
     indicator_texts,
@@ -323,10 +322,11 @@ def _glance(
         headers += [t(lang, "change_previous", round=round_name(meta, r_from)), t(lang, "interpretation")]
     notes: dict[str, set] = {"suppressed": set(), "flags": set()}
     body = []
+    labels = indicator_texts(results, meta, lang)
     for row in rows.to_dict("records"):
         ind = str(row["indicator_id"])
         cells = [
-            {"text": indicator_label(results, meta, ind, lang), "cls": ""},
+            {"text": labels[ind][0], "cls": ""},
             _cell(row, factor, lang, notes),
         ]
         cells.append({"text": fmt_ci(row, factor, lang), "cls": ""})
@@ -567,14 +567,8 @@ def _annex(results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str])
     given = meta.sample_sizes is not None
     sizes = meta.sample_sizes if given else _derived_sample_sizes(results, meta, lang, order)
     definitions = []
-    for ind in indicator_ids(results):
-        text = indicator_definition(meta, ind, lang, results)
-        definitions.append(
-            {
-                "term": indicator_label(results, meta, ind, lang),
-                "text": f"{ind}" + (f" — {text}" if text else ""),
-            }
-        )
+    for ind, (label, text) in indicator_texts(results, meta, lang).items():
+        definitions.append({"term": label, "text": f"{ind}" + (f" — {text}" if text else "")})
     return {
         "sample_sizes": _frame_table(annex_table(sizes, meta, lang) if given else sizes, lang),
         "sample_note": "" if given else t(lang, "sample_note"),

@@ -417,7 +417,8 @@ def compute_many(
             if members:
                 chunks.append(_grouping_table(frame, spec, scored, prep, by_cols, group, members, level, ci_method,
                                               df_value))  # fmt: skip
-        chunks += _repeat_chunks(frame, children, spec, on_rows, prep, by_cols, disaggregate, kinds, level)
+        chunks += _repeat_chunks(frame, children, spec, on_rows, prep, by_cols, disaggregate, kinds, level,
+                                 ci_method, df_value)  # fmt: skip
         out.append(_ordered(chunks, spec, by_cols))
     return out
 
@@ -455,7 +456,8 @@ def _ordered(chunks: list[pd.DataFrame], spec: IndicatorSpec, by_cols: list[str]
     return out[order]
 
 
-def _repeat_chunks(frame, children, spec, ids, prep, by_cols, disaggregate, kinds, level) -> list[pd.DataFrame]:
+def _repeat_chunks(frame, children, spec, ids, prep, by_cols, disaggregate, kinds, level,
+                   ci_method=None, df_value=None) -> list[pd.DataFrame]:  # fmt: skip
     """Indicators with ``repeat:``: scored on the repeat's rows, estimated with the respondents' design."""
     chunks = []
     by_repeat: dict[str, list[str]] = {}
@@ -490,7 +492,7 @@ def _repeat_chunks(frame, children, spec, ids, prep, by_cols, disaggregate, kind
             for group in groups:
                 table = estimate_over_rows(
                     scored[ident], rows, frame, prep, by_cols, None if group == "all" else group, level,
-                    ind.unit in _PERCENT,
+                    ind.unit in _PERCENT, ci_method, df_value,
                 )
                 chunks.append(_tidy(table, spec, by_cols, group))
     if problems:

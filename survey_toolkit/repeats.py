@@ -27,6 +27,7 @@ import pandas as pd
 
 from .errors import DataError, Location, Problem, did_you_mean
 from .estimation import estimate, p01_interval, proportion_ci
+from .estimation.intervals import canonical_method
 from .expressions import Columns, evaluate_on
 from .spec.model import Aggregate, IndicatorSpec
 from .spec.repeatcheck import instrument_with_aggregates
@@ -186,11 +187,14 @@ def _sum(parent: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(parent, weights=weights.astype(float), minlength=n)
 
 
-def _repeat_ci(table: pd.DataFrame, level: float) -> pd.DataFrame:
-    """Logit interval (xlogit, as for respondent proportions) with the NCHS fallback at 0 and 1."""
+def _repeat_ci(table: pd.DataFrame, level: float, ci_method: str | None = None) -> pd.DataFrame:
+    """The interval of a percentage over repeat rows, as for respondent proportions: ``ci_method``
+    (None: xlogit; the project's ``estimation.interval``) with the NCHS fallback at 0 and 1.
+    ``table["n"]`` is the number of repeat rows in the domain here (Korn-Graubard and the fallback)."""
     est, se, dfv = (table[c].to_numpy(dtype=float) for c in ("estimate", "se", "df"))
     n = table["n"].to_numpy(dtype=float)
-    lo, hi = proportion_ci(est, se, dfv, n, "xlogit", level)
+    method = canonical_method(ci_method or "xlogit")
+    lo, hi = proportion_ci(est, se, dfv, n, method, level)
     edge = np.isfinite(est) & ((est <= 0) | (est >= 1) | (se == 0))
     flo, fhi = p01_interval(est, dfv, n, level)
     table = table.copy()
@@ -204,12 +208,19 @@ def _repeat_ci(table: pd.DataFrame, level: float) -> pd.DataFrame:
 
 
 def estimate_over_rows(scored, rows: RepeatRows, frame: pd.DataFrame, prep, by_cols: list[str],
-                       group: str | None, level: float, percent: bool) -> pd.DataFrame:
+                       group: str | None, level: float, percent: bool, ci_method: str | None = None,
+                       df: float | None = None) -> pd.DataFrame:  # fmt: skip
     """One indicator scored on repeat rows, estimated with the respondents' design (ratio of totals).
 
     ``group``: a disaggregation; a column of the repeat (member's sex) gives one ratio per level, a
-    respondent column is passed to the engine as a domain. Returns the engine's table with the
-    indicator's columns (``indicator_id``, ``_category``, counts of rows, ``dk_share``).
+    respondent column is passed to the engine as a domain. ``ci_method`` and ``df`` are those of
+    :func:`survey_toolkit.compute.compute` (the project's ``estimation: {interval, df}``).
+
+    Returns the engine's table with the indicator's columns (``indicator_id``, ``_category``, counts,
+    ``dk_share``). The counts are in **respondents** (the parent records, e.g. households), the unit
+    of the sample and of the reporting rules: ``n`` = respondents with at least one row in the base,
+    ``n_numerator`` = with at least one row in the numerator (per category), ``n_missing`` = with at
+    least one row left out for a missing answer. ``n_weighted`` is the weighted number of rows.
     """
     n = len(frame)
     parent = rows.parent
@@ -235,14 +246,15 @@ def estimate_over_rows(scored, rows: RepeatRows, frame: pd.DataFrame, prep, by_c
         work = pd.concat([work, pd.DataFrame(data, index=frame.index)], axis=1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            table = estimate(work, prep, names, "ratio", denominator="__den", by=cols or None, level=level)
-        sums = {"n": count}
+            table = estimate(work, prep, names, "ratio", denominator="__den", by=cols or None, level=level, df=df)
+        sums = {"rows": count, "n": (count > 0).astype(float)}
         in_level = m if not child_group else _in_level(rows.frame[group], lv)
-        first = scored.values.iloc[:, 0].to_numpy(dtype=float)
-        sums["n_numerator"] = _sum(parent, m & (first == 1.0), n)
+        for j, name in enumerate(scored.values.columns):
+            hit = m & (scored.values[name].to_numpy(dtype=float) == 1.0)
+            sums[f"num{j}"] = (_sum(parent, hit, n) > 0).astype(float)
         sums["n_weighted"] = weights * count
         if scored.missing is not None:
-            sums["n_missing"] = _sum(parent, scored.missing.to_numpy(dtype=bool) & in_level, n)
+            sums["n_missing"] = (_sum(parent, scored.missing.to_numpy(dtype=bool) & in_level, n) > 0).astype(float)
         if scored.dk_refused is not None:
             dk = scored.dk_refused.to_numpy(dtype=bool) & in_level
             sums["dkw"] = weights * _sum(parent, dk, n)
@@ -256,8 +268,11 @@ def estimate_over_rows(scored, rows: RepeatRows, frame: pd.DataFrame, prep, by_c
         per_var = len(table) // len(names)
         attached = pd.concat([_attach(table.iloc[:per_var], grouped, cols)] * len(names), ignore_index=True)
         table = table.reset_index(drop=True)
-        for col in ("n", "n_weighted", "n_numerator", "n_missing"):
+        for col in ("rows", "n", "n_weighted", "n_missing"):
             table[col] = attached[col].to_numpy() if col in attached else np.nan
+        table["n_numerator"] = np.concatenate(
+            [attached[f"num{j}"].to_numpy()[j * per_var : (j + 1) * per_var] for j in range(len(names))]
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
             table["dk_share"] = attached["dkw"] / attached["basew"] if "dkw" in attached else np.nan
         table["deff_wr"] = np.nan
@@ -266,9 +281,9 @@ def estimate_over_rows(scored, rows: RepeatRows, frame: pd.DataFrame, prep, by_c
         ).tolist()
         if child_group:
             table[group] = pd.array([lv] * len(table), dtype="string") if lv is not None else pd.NA
-        if percent:
-            table = _repeat_ci(table, level)
-        tables.append(table)
+        if percent:  # intervals on the rows (as R on the expanded table), counts in respondents
+            table = _repeat_ci(table.assign(n=table["rows"]), level, ci_method).assign(n=table["n"])
+        tables.append(table.drop(columns="rows"))
     out = pd.concat(tables, ignore_index=True)
     out["indicator_id"] = scored.indicator.id
     return out

@@ -94,7 +94,9 @@ def test_member_share_uses_the_household_design(results, survey):
     # confint(svyciprop(~I(Sex == "F"), dm, method = "xlogit"))
     assert r.ci_low == pytest.approx(100 * 0.519344719035029, abs=1e-8)
     assert r.ci_high == pytest.approx(100 * 0.54144961782446, abs=1e-8)
-    assert r.n == 6284 and r.n_numerator == 3339
+    # counts are households (the sampled units; the reporting rules read them): 1,714 households hold the
+    # 6,284 members, 1,484 of them a female member (R: length(unique(m$KEY[m$Sex %in% "F"])))
+    assert r.n == 1714 and r.n_numerator == 1484
     households, children = survey
     size = children["members"].groupby("_record_id").size()
     assert r.n_weighted == pytest.approx(float((households.set_index("_record_id")["w"] * size).sum()))
@@ -114,12 +116,15 @@ def test_member_share_by_a_member_column(results):
         assert r.se == pytest.approx(100 * se, abs=1e-8), level
 
 
-def test_member_share_with_a_denominator_reproduces_the_published_prevalence(results):
+def test_member_share_with_a_denominator_reproduces_the_published_prevalence(results, survey):
     # dia <- subset(dm, Diarrhoea %in% c("Y", "N")); svymean(~I(Diarrhoea == "Y"), dia); degf(dia)
     r = _row(results, "members_diarrhoea")
     assert r.estimate == pytest.approx(100 * 0.131037141755558, abs=1e-8)
     assert r.se == pytest.approx(100 * 0.00596837101520521, abs=1e-8)
-    assert r.df == 1709 and r.n == 6204
+    assert r.df == 1709 and r.n == 1713  # the households of the 6,204 members who answered
+    households, children = survey
+    members = children["members"].merge(households[["_record_id", "Site"]], on="_record_id")
+    answered = members[members["Diarrhoea"].isin(["Y", "N"])]
     # svyby(~I(Diarrhoea == "Y"), ~Site, dia, svymean); the authors' notebook publishes the same shares
     # (Azito 174/1165 = 14.9356%, Mabatini 259/1922, Vietnam 193/1844, Williamsville 179/1273)
     published = {"Azito": (174, 1165, 0.0149063980106260), "Mabatini": (259, 1922, 0.0099451111600772),
@@ -128,7 +133,9 @@ def test_member_share_with_a_denominator_reproduces_the_published_prevalence(res
         r = _row(results, "members_diarrhoea", "Site", site)
         assert r.estimate == pytest.approx(100 * num / den, abs=1e-8)
         assert r.se == pytest.approx(100 * se, abs=1e-8)
-        assert (r.n, r.n_numerator) == (den, num)
+        rows = answered[answered["Site"] == site]
+        units = (rows["_record_id"].nunique(), rows.loc[rows["Diarrhoea"] == "Y", "_record_id"].nunique())
+        assert (r.n, r.n_numerator) == units and units[0] < den and units[1] <= num
 
 
 def test_aggregates_in_conditions_and_as_disaggregation(results):
@@ -145,6 +152,82 @@ def test_aggregates_in_conditions_and_as_disaggregation(results):
     assert f.se == pytest.approx(100 * 0.0386296499449128, abs=1e-8)
     assert m.estimate == pytest.approx(100 * 0.455266138165345, abs=1e-8)
     assert m.se == pytest.approx(100 * 0.0246703259743553, abs=1e-8)
+
+
+def test_project_interval_and_df_settings_reach_repeat_indicators(survey):
+    """estimation: {interval: wald, df: design} (compute's ci_method/df) also apply to repeat rows."""
+    households, children = survey
+    spec = parse_indicators(SPEC, "repeats.yaml").spec
+    out = compute(households, spec, Design(weights="w", strata="Site"), children=children,
+                  ci_method="wald", df="design")  # fmt: skip
+    # confint(svyciprop(~I(Sex == "F"), dm, method = "mean"), df = degf(dm)) (tests/data/r/repeats_ceat.R)
+    r = _row(out, "members_female")
+    assert r.df == 1710
+    assert r.ci_low == pytest.approx(100 * 0.519357840374741, abs=1e-8)
+    assert r.ci_high == pytest.approx(100 * 0.541466327094467, abs=1e-8)
+    # svyby(~I(Diarrhoea == "Y"), ~Site, dia, svymean): est -/+ qt(0.975, degf(dm)) * se (not the site's df)
+    wald = {"Azito": (0.120119525996478, 0.178592920355453), "Mabatini": (0.115249596974412, 0.154261329144215),
+            "Vietnam": (0.0849026880591316, 0.12442486074781), "Williamsville": (0.114892590753308, 0.166332860935616)}
+    for site, (lo, hi) in wald.items():
+        r = _row(out, "members_diarrhoea", "Site", site)
+        assert r.df == 1710, site
+        assert (r.ci_low, r.ci_high) == (pytest.approx(100 * lo, abs=1e-8), pytest.approx(100 * hi, abs=1e-8))
+    default = _row(compute(households, spec, Design(weights="w", strata="Site"), children=children),
+                   "members_diarrhoea", "Site", "Azito")  # fmt: skip
+    assert default.df < 1710 and default.ci_low != pytest.approx(100 * wald["Azito"][0], abs=1e-6)
+
+
+def _roster(households: int, members: int, seed: int = 3) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    rng = np.random.default_rng(seed)
+    ids = [f"h{i}" for i in range(households)]
+    parents = pd.DataFrame({"_record_id": ids, "w": rng.uniform(0.5, 2.0, households)})
+    rows = pd.DataFrame({"_record_id": np.repeat(ids, members),
+                         "sex": rng.choice(["f", "m", "x"], households * members, p=[0.5, 0.45, 0.05]),
+                         "ill": rng.choice(["1", "0"], households * members)})  # fmt: skip
+    return parents, {"roster": rows}
+
+
+ROSTER_SPEC = """spec_version: 1
+defaults: {universe: w > 0}
+indicators:
+  - {id: ill, type: proportion, repeat: roster, label: Ill members, numerator: ill = 1}
+  - {id: ill_sensitive, type: proportion, repeat: roster, label: Ill members, numerator: ill = 1, sensitive: true}
+  - {id: sex, type: distribution, repeat: roster, label: Members by sex, question: sex}
+"""
+
+
+def test_reporting_rules_count_households_not_repeat_rows():
+    """20 households of 6 members: 120 rows, but 20 sampled units: below min_n (30) -> suppressed."""
+    from survey_toolkit.disclosure import apply_rules
+
+    parents, children = _roster(20, 6)
+    spec = parse_indicators(ROSTER_SPEC, "roster.yaml").spec
+    out = compute(parents, spec, Design(weights="w"), children=children).assign(round="R1")
+    ill = _row(out, "ill")
+    assert ill.n == 20 and np.isfinite(ill.estimate)
+    published = apply_rules(out)
+    row = published[published.indicator_id == "ill"].iloc[0]
+    assert bool(row.suppressed) and "small-base" in row.suppression_reason
+    # 40 households of 1 member: 40 units, a base large enough (a wide interval may still suppress it)
+    parents, children = _roster(40, 1)
+    out = compute(parents, spec, Design(weights="w"), children=children).assign(round="R1")
+    row = apply_rules(out).set_index("indicator_id").loc["ill"]
+    assert _row(out, "ill").n == 40 and "small-base" not in row.suppression_reason
+
+
+def test_small_cells_and_category_numerators_count_households():
+    """The numerator of each category is the number of households holding such a row."""
+    parents, children = _roster(60, 4)
+    rows = children["roster"]
+    spec = parse_indicators(ROSTER_SPEC, "roster.yaml").spec
+    out = compute(parents, spec, Design(weights="w"), children=children)
+    dist = out[out.indicator_id == "sex"].set_index("category")
+    for code in ("f", "m", "x"):
+        assert dist.loc[code, "n_numerator"] == rows.loc[rows["sex"] == code, "_record_id"].nunique(), code
+    assert dist.loc["x", "n_numerator"] < dist.loc["f", "n_numerator"]  # no longer the first category's count
+    ill = _row(out, "ill_sensitive")
+    assert ill.n_numerator == rows.loc[rows["ill"] == "1", "_record_id"].nunique()
+    assert ill.n_numerator < (rows["ill"] == "1").sum()
 
 
 def test_aggregate_columns(survey):
@@ -218,7 +301,7 @@ def test_repeat_rows_of_excluded_households_are_left_out_and_empty_households_co
     out = compute(parents, spec, Design(weights="w"), children={"roster": extra}).iloc[0]
     # a: 1 of 2 (weight 1), b: 0 of 2 answered (weight 2) -> 1 / (2 + 4); 'zz' has no household
     assert out.estimate == pytest.approx(100 / 6)
-    assert out.n == 4 and out.n_missing == 0  # the unanswered row is outside the denominator
+    assert out.n == 2 and out.n_missing == 0  # households a and b; the unanswered row is outside the base
     assert np.isfinite(out.se)
 
 
@@ -275,7 +358,8 @@ def test_kobo_repeats_through_the_form(meeting):
     topics = data.children["topics_discussed"]
     rated = topics["Discussion_rating"].dropna()
     r = out[out.indicator_id == "topics_rated_high"].iloc[0]
-    assert r.estimate == pytest.approx(100 * (rated >= 4).mean()) and r.n == len(rated)
+    assert r.estimate == pytest.approx(100 * (rated >= 4).mean())
+    assert r.n == topics.loc[rated.index, "_record_id"].nunique() < len(rated)  # meetings, not topic rows
     # the same as the engine on the expanded table with the meeting as the cluster; a meeting without
     # topics is still a sampled PSU: it enters as one placeholder row outside the domain
     expanded = topics.assign(high=(topics["Discussion_rating"] >= 4).astype(float).where(rated.reindex(topics.index).notna()))
@@ -342,4 +426,40 @@ def test_project_run_estimates_repeat_indicators(tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "output" / "results.csv")
     n = table.set_index("indicator_id")["n"]
-    assert n["topics_rated_high"] == 8 and n["meetings_several_topics"] == 5  # rows vs meetings
+    # both counted in meetings (the sampled unit), though topics_rated_high is estimated over 8 topic rows
+    assert n["topics_rated_high"] == 4 and n["meetings_several_topics"] == 5
+    df = table.set_index("indicator_id")["df"]
+    assert df["topics_rated_high"] == 3  # domain df: 4 meetings with rated topics - 1
+
+
+def test_project_estimation_settings_reach_repeat_indicators_through_the_cli(tmp_path):
+    """estimation: {interval: wald, df: design} in survey.yaml: the repeat indicator uses the design's df
+    (all meetings - 1) and the Wald interval."""
+    from typer.testing import CliRunner
+
+    from survey_toolkit import cli
+
+    folder = shared_path(*MEETING)
+    (tmp_path / "indicators.yaml").write_text(MEETING_SPEC, encoding="utf-8")
+    (tmp_path / "survey.yaml").write_text(
+        "version: 1\n"
+        f"instrument: {(folder / 'aLcg7HtfpBHyCsyNmRvqme.xlsx').as_posix()}\n"
+        "indicators: indicators.yaml\n"
+        "rounds:\n  - id: R1\n"
+        f"    files: [\"{(folder / 'Meeting_Form_-_latest_version_-_False_-_2024-03-14-09-51-14.xlsx').as_posix()}\"]\n"
+        "estimation: {interval: wald, df: design}\n"
+        "report: {suppression: {min_n: 1, min_n_eff: 0, max_ci_width: 101, max_relative_ci_width: 1000}}\n",
+        encoding="utf-8",
+    )
+    cli._register_commands()
+    result = CliRunner().invoke(cli.app, ["run", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "output" / "results.csv").set_index("indicator_id")
+    r = table.loc["topics_rated_high"]
+    meetings = table.loc["meetings_several_topics", "n"]
+    assert r.df == meetings - 1 == table.loc["meetings_several_topics", "df"]
+    from scipy import stats
+
+    t = stats.t.ppf(0.975, r.df)
+    assert (r.ci_low, r.ci_high) == (pytest.approx(r.estimate - t * r.se, abs=1e-9),
+                                     pytest.approx(r.estimate + t * r.se, abs=1e-9))  # fmt: skip

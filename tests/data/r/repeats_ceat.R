@@ -35,3 +35,13 @@ dh2 <- subset(dh, !is.na(any_diarrhoea) & n_under5 >= 1)
 a <- svymean(~any_diarrhoea, dh2)
 cat(sprintf("any_diarrhoea_u5hh %.15g %.15g %d\n", coef(a), SE(a), degf(dh2)))
 print(svyby(~any_diarrhoea, ~head_sex, dh2, svymean), digits=15)
+# (c) estimation: {interval: wald, df: design} on the repeat rows (tests/test_repeats.py, wald + design df)
+ci_wald <- function(est, se, df) c(est - qt(0.975, df) * se, est + qt(0.975, df) * se)
+cat(sprintf("female wald design %.15g %.15g\n", ci_wald(coef(fem)[2], SE(fem)[2], degf(dm))[1], ci_wald(coef(fem)[2], SE(fem)[2], degf(dm))[2]))
+print(confint(svyciprop(~I(Sex == "F"), dm, method="mean"), df=degf(dm)), digits=15)
+bs <- svyby(~I(Diarrhoea == "Y"), ~Site, dia, svymean)
+for (s in rownames(bs)) {
+  e <- bs[s, 3]; se <- bs[s, 5]
+  cat(sprintf("diarrhoea wald design %s %.15g %.15g %.15g %.15g\n", s, e, se, e - qt(0.975, degf(dm)) * se, e + qt(0.975, degf(dm)) * se))
+}
+cat(sprintf("households with members %d, with a female member %d\n", length(unique(m$KEY)), length(unique(m$KEY[m$Sex %in% "F"]))))

@@ -59,7 +59,7 @@ from .quality import QualityReport, apply_exclusions, check_quality
 from .report import ReportMeta, render_report
 from .report._common import t
 from .report.adapt import from_compute, group_labels_from_instrument, labels_from_indicators
-from .report.tidy import write_csv
+from .report.tidy import write_csv, write_tidy
 from .spec.loader import check_indicators
 from .spec.model import IndicatorSpec
 from .weightgaps import fill_weight_gaps
@@ -1244,10 +1244,11 @@ def _run(
             meta = report_meta(project, inputs, checked=checked, weighted=weighted, generated_at=generated_at)
             files += write_outputs(table, comparisons, meta, project, progress)
             progress("report", 1, 1)
-        else:
-            files.append(write_csv(project.report.output / "results.csv", table))
-            if comparisons is not None:
-                files.append(write_csv(project.report.output / "comparisons.csv", comparisons))
+        else:  # the tables of a full run (labels beside the codes, integer counts), without the report
+            meta = report_meta(project, inputs, checked=checked, weighted=weighted, generated_at=generated_at)
+            languages = project.report.languages or inputs.indicators.languages
+            files += write_tidy(project.report.output, table, comparisons, meta=meta, parquet=False,
+                                lang=languages[0] if languages else "en")  # fmt: skip
     return dataclasses.replace(
         result,
         data=MappingProxyType(data),

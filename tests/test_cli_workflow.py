@@ -116,6 +116,18 @@ def test_compute_and_compare_write_their_tables(tmp_path, command, expected):
     assert (tmp_path / "out" / expected).is_file() and not (tmp_path / "out" / "report.en.html").exists()
 
 
+def test_compute_writes_the_same_labelled_results_csv_as_run(tmp_path):
+    path = reduced_project(tmp_path, indicators=("trust_police",))
+    for command, out in (("compute", tmp_path / "computed"), ("run", tmp_path / "ran")):
+        result = _invoke(command, path, "--output", out)
+        assert result.exit_code == 0, result.output
+    computed = (tmp_path / "computed" / "results.csv").read_bytes()
+    assert computed == (tmp_path / "ran" / "results.csv").read_bytes()
+    header = computed.decode("utf-8").splitlines()[0].split(",")
+    assert {"round_label", "location_name", "label_en"} <= set(header)  # human labels beside the codes
+    assert header.index("location_name") == header.index("location") + 1
+
+
 @pytest.mark.slow
 def test_run_on_the_demo_project_writes_the_report_workbook_and_tidy_table(tmp_path):
     out = tmp_path / "output"

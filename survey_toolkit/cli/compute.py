@@ -16,7 +16,8 @@ def compute(project: ProjectArg, output: OutputOpt = None, show_values: ShowValu
 
     Writes results.csv (one row per indicator x round x location or group, with the estimate, its
     standard error and confidence interval, bases, and the suppression and caution flags) besides the
-    files of the weight command.
+    files of the weight command: the same table, columns and labels (indicator, round, location and
+    group names beside the codes) as the results.csv of the run command.
 
     Python: [cyan]survey_toolkit.pipeline.run(PROJECT, until="compute")[/]
 

@@ -96,7 +96,15 @@ def rake_targets(frame: pd.DataFrame) -> dict:
     return margins
 
 
-def raked_ratio(frame: pd.DataFrame, by: list[str], repeat: int) -> tuple[float, float, float]:
+def rake_weights(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with ``w`` replaced by the raked weight (for the other tools' raked runs)."""
+    from survey_toolkit.weighting import rake
+
+    raked = rake(frame, rake_targets(frame), Design(weights="w", strata="stratum", psu="psu"))
+    return frame.assign(w=raked.frame[raked.weight].to_numpy())
+
+
+def raked_ratio(frame: pd.DataFrame, by: list[str], repeat: int) -> tuple[float, float, float, pd.DataFrame]:
     """Best-of-``repeat`` times of ``estimate`` on the plain and on the raked design (interleaved, same
     indicators and domains), and the raking time. The variance of the raked design uses the
     calibration residuals of every domain (R ``rake()``'s)."""
@@ -109,22 +117,27 @@ def raked_ratio(frame: pd.DataFrame, by: list[str], repeat: int) -> tuple[float,
     for _ in range(repeat):
         t_plain = min(t_plain, time_it(
             lambda: estimate(frame, design, indicators, "proportion", category=1.0, by=by), 1)[0])
-        t_raked = min(t_raked, time_it(
-            lambda: estimate(raked.frame, raked.design, indicators, "proportion", category=1.0, by=by), 1)[0])
-    return t_plain, t_raked, t_rake
+        t, out = time_it(
+            lambda: estimate(raked.frame, raked.design, indicators, "proportion", category=1.0, by=by), 1)
+        t_raked = min(t_raked, t)
+    return t_plain, t_raked, t_rake, out
 
 
-def report_raked(frame: pd.DataFrame, repeat: int) -> None:
-    """Raked / plain time ratios: the given rows x 200 domains, and 100,000 rows x 1,600 domains."""
-    cases = [(frame, ["location", "round"]), (generate(100_000), ["location", "round", "sex", "age"])]
+def report_raked(frame: pd.DataFrame, repeat: int) -> tuple[float, pd.DataFrame]:
+    """Raked / plain time ratios: the given rows x 200 domains, and 100,000 rows x 1,600 domains.
+    Returns the engine's time and output on the raked design of the first case (for the other tools)."""
+    cases = [(frame, ["location", "round"]), (generate(min(len(frame), 100_000)), ["location", "round", "sex", "age"])]
+    first = None
     for data, by in cases:
-        t_plain, t_raked, t_rake = raked_ratio(data, by, repeat)
+        t_plain, t_raked, t_rake, out = raked_ratio(data, by, repeat)
+        first = first or (t_raked, out)
         domains = int(np.prod([data[c].nunique() for c in by]))
         print(
             f"raked design             : {len(data):,} rows x {domains:,} domains, 20 indicators: plain "
             f"{t_plain:.3f} s, raked {t_raked:.3f} s -> raked / plain = {t_raked / t_plain:.2f}x "
             f"(rake on {', '.join(RAKE_MARGINS)}: {t_rake:.2f} s, not included)"
         )
+    return first
 
 
 def numpy_floor(frame: pd.DataFrame, indicators: list[str]) -> np.ndarray:
@@ -178,14 +191,30 @@ cat("R_SE_FIRST", format(SE(b[[1]])[1], digits=10), "\\n")
 """
 
 
-def time_r(frame: pd.DataFrame, k: int) -> tuple[float | None, str]:
+R_RAKE = """
+pop <- lapply(c({margins}), function(m) read.csv(file.path("{tmp}", paste0("margin_", m, ".csv"))))
+des <- rake(des, lapply(c({margins}), function(m) as.formula(paste0("~", m))), pop,
+            control=list(maxit=100, epsilon=1e-10))
+"""
+
+
+def time_r(frame: pd.DataFrame, k: int, raked: bool = False) -> tuple[float | None, str]:
+    """R ``svyby`` per indicator (only the svyby calls timed); ``raked``: on ``rake(des, ...)`` to the
+    benchmark's margins (R then uses the calibration residuals, as the engine does)."""
     if shutil.which("Rscript") is None:
         return None, "Rscript not installed"
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "bench.csv"
         frame.to_csv(csv, index=False, na_rep="NA")
         script = Path(tmp) / "bench.R"
-        script.write_text(R_SCRIPT.format(csv=csv.as_posix(), k=k))
+        text = R_SCRIPT.format(csv=csv.as_posix(), k=k)
+        if raked:
+            for m, targets in rake_targets(frame).items():
+                pd.DataFrame({m: list(targets), "Freq": list(targets.values())}).to_csv(
+                    Path(tmp) / f"margin_{m}.csv", index=False)
+            names = ", ".join(f'"{m}"' for m in RAKE_MARGINS)
+            text = text.replace("# one svyby", R_RAKE.format(margins=names, tmp=Path(tmp).as_posix()) + "# one svyby")
+        script.write_text(text)
         proc = subprocess.run(["Rscript", str(script)], capture_output=True, text=True, check=False)
     seconds = [ln.split()[1] for ln in proc.stdout.splitlines() if ln.startswith("SVYBY_SECONDS")]
     if not seconds:
@@ -268,15 +297,18 @@ def run_samplics(frame: pd.DataFrame, indicators: list[str]) -> dict:
 HARNESSES = {"svy": run_svy, "samplics": run_samplics}
 
 
-def harness_child(name: str, rows: int, k: int) -> None:
-    """Child-process entry: regenerate the data, run one package, print one JSON line."""
+def harness_child(name: str, rows: int, k: int, raked: bool = False) -> None:
+    """Child-process entry: regenerate the data, run one package, print one JSON line. ``raked``: the
+    weights raked by survey_toolkit (not timed), used as the package's design weights."""
     frame = generate(rows)
+    if raked:
+        frame = rake_weights(frame)
     result = HARNESSES[name](frame, [f"i{i + 1}" for i in range(k)])
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("HARNESS_RESULT " + json.dumps(result))
 
 
-def time_package(name: str, rows: int, k: int, timeout: float) -> tuple[dict | None, str]:
+def time_package(name: str, rows: int, k: int, timeout: float, raked: bool = False) -> tuple[dict | None, str]:
     """Run one package's harness in a child process under ``timeout`` seconds."""
     cmd = [
         sys.executable,
@@ -287,6 +319,7 @@ def time_package(name: str, rows: int, k: int, timeout: float) -> tuple[dict | N
         str(rows),
         "--harness-indicators",
         str(k),
+        *(["--harness-raked"] if raked else []),
     ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
@@ -298,24 +331,28 @@ def time_package(name: str, rows: int, k: int, timeout: float) -> tuple[dict | N
     return json.loads(lines[-1].removeprefix("HARNESS_RESULT ")), ""
 
 
-def report_package(name: str, args: argparse.Namespace, out: pd.DataFrame, t_engine: float) -> None:
-    """Time one package on its subset of indicators and print the line (with the SE check)."""
+def report_package(
+    name: str, args: argparse.Namespace, out: pd.DataFrame, t_engine: float, raked: bool = False
+) -> float | None:
+    """Time one package on its subset of indicators, print the line (with the SE check) and return the
+    ratio package / engine (scaled to 20 indicators). ``raked``: on the raked weights, against the
+    engine on the raked design (the package's SEs then leave out the calibration: no SE match expected)."""
     k = min(getattr(args, f"{name}_indicators"), N_IND)
-    label = f"{name:<24}:"
+    label = f"{name + (' (raked)' if raked else ''):<24}:"
     if k <= 0:
         print(f"{label} skipped (--{name}-indicators 0)")
-        return
+        return None
     if importlib.util.find_spec(name) is None:
         print(f"{label} not installed")
-        return
+        return None
     timeout = getattr(args, f"{name}_timeout")
-    res, why = time_package(name, args.rows, k, timeout)
+    res, why = time_package(name, args.rows, k, timeout, raked)
     if res is None:
         print(
             f"{label} not timed: {why}; so roughly > {timeout / k * N_IND / t_engine:.0f}x the engine "
             "(scaled to 20 indicators)"
         )
-        return
+        return None
     se = np.array(res["se"], dtype=float)
     low = np.array(res["ci_low"], dtype=float)
     eng = out[out["variable"].isin([f"i{i + 1}" for i in range(k)])]
@@ -330,7 +367,10 @@ def report_package(name: str, args: argparse.Namespace, out: pd.DataFrame, t_eng
         f"{name} / engine = {res['seconds'] * scale / t_engine:.1f}x (scaled to 20 indicators); "
         f"child peak memory {res['peak_mb']:,.0f} MB"
     )
-    print(f"{'':<24}  ({name} {importlib.metadata.version(name)}) {res['note']}")
+    note = res["note"] + ("; raked weights used as design weights (its SEs leave out the calibration)"
+                          if raked else "")
+    print(f"{'':<24}  ({name} {importlib.metadata.version(name)}) {note}")
+    return res["seconds"] * scale / t_engine
 
 
 def main() -> None:
@@ -350,11 +390,15 @@ def main() -> None:
     )
     ap.add_argument("--harness", choices=sorted(HARNESSES), help=argparse.SUPPRESS)
     ap.add_argument("--harness-indicators", type=int, default=2, help=argparse.SUPPRESS)
+    ap.add_argument("--harness-raked", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.harness:
-        harness_child(args.harness, args.rows, args.harness_indicators)
+        harness_child(args.harness, args.rows, args.harness_indicators, args.harness_raked)
         return
 
+    import warnings
+
+    warnings.simplefilter("ignore", UserWarning)  # p = 0 / 1 interval notes in small domains
     t0 = time.perf_counter()
     frame = generate(args.rows)
     indicators = [f"i{i + 1}" for i in range(N_IND)]
@@ -380,22 +424,34 @@ def main() -> None:
     print(f"survey_toolkit.estimate : {t_engine:7.3f} s  (of which design.prepare {t_prep:.3f} s)")
     print(f"numpy floor (SEs only)  : {t_floor:7.3f} s  -> engine / floor = {t_engine / t_floor:.2f}x")
 
-    if not args.no_raked:
-        report_raked(frame, args.repeat)
-    if not args.no_r:
-        sub = frame[["stratum", "psu", "location", "round", "w"] + indicators[: args.r_indicators]]
-        t_r, note = time_r(sub, args.r_indicators)
-        if t_r is None:
-            print(f"R survey svyby          : not run ({note})")
+    raked = None if args.no_raked else report_raked(frame, args.repeat)
+    ratios: dict[str, list] = {}
+    for label, t_eng, out_eng, is_raked in [("plain", t_engine, out, False)] + (
+        [("raked", raked[0], raked[1], True)] if raked else []
+    ):
+        row = ratios.setdefault(label, [])
+        if not args.no_r:
+            sub = frame[["stratum", "psu", "location", "round", "w", *RAKE_MARGINS[1:]] + indicators[: args.r_indicators]]
+            t_r, note = time_r(sub, args.r_indicators, raked=is_raked)
+            if t_r is None:
+                print(f"R survey svyby ({label})  : not run ({note})")
+                row.append(None)
+            else:
+                scale = N_IND / args.r_indicators
+                note += f", engine {float(out_eng['se'].iloc[0]):.7g}"
+                print(
+                    f"R survey svyby ({label})  : {t_r:7.3f} s for {args.r_indicators} indicators ({note}); "
+                    f"R / engine = {t_r * scale / t_eng:.1f}x (scaled to 20 indicators)"
+                )
+                row.append(t_r * scale / t_eng)
         else:
-            scale = N_IND / args.r_indicators
-            note += f", engine {float(out['se'].iloc[0]):.7g}"
-            print(
-                f"R survey svyby          : {t_r:7.3f} s for {args.r_indicators} indicators ({note}); "
-                f"R / engine = {t_r * scale / t_engine:.1f}x (scaled to 20 indicators)"
-            )
-    for pkg in ("svy", "samplics"):
-        report_package(pkg, args, out, t_engine)
+            row.append(None)
+        for pkg in ("svy", "samplics"):
+            row.append(report_package(pkg, args, out_eng, t_eng, raked=is_raked))
+    print(f"\nratios tool / engine, same run ({len(frame):,} rows x 200 domains, 20 indicators):")
+    print(f"{'design':<8} {'R survey':>10} {'svy':>10} {'samplics':>10}")
+    for label, row in ratios.items():
+        print(f"{label:<8} " + " ".join(f"{v:>9.1f}x" if v is not None else f"{'-':>10}" for v in row))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory    : {peak:,.0f} MB (this process; svy and samplics ran in children)")
 

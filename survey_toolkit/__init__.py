@@ -37,6 +37,7 @@ _LAZY: dict[str, str] = {
     "Design": "design", "Replicates": "design",
     "estimate": "estimation", "compare": "estimation", "compare_independent": "estimation",
     "crosstab_test": "estimation", "regression": "estimation", "wald_test": "estimation", "Regression": "estimation",
+    "as_replicates": "estimation",
     "read_instrument": "instrument", "Instrument": "instrument", "Question": "instrument", "Choice": "instrument",
     "ChoiceList": "instrument", "Group": "instrument",
     "load": "io.load", "SurveyData": "io.base", "VariableMeta": "io.base",

@@ -108,6 +108,9 @@ CAUTION_FLAGS: dict[str, str] = {
     "caution-base": "small unweighted base: interpret with caution",
     "low-df": "few design degrees of freedom",
     "high-dk": "more than 10% don't know or refused",
+    "model-based": "model-based estimate (Fay-Herriot small-area model with the project's covariates), shown "
+    "because the survey's own estimate for this location is withheld; its interval comes from the model's "
+    "mean squared error, and no change is computed from it",
 }
 """Caution codes and their plain-English meaning."""
 

@@ -1087,6 +1087,37 @@ def report_meta(
     )
 
 
+def decision_tables(
+    results: pd.DataFrame, table: pd.DataFrame, project: Project, inputs: Inputs
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """What the report adds to the published table: the model-based figures standing in for withheld
+    locations (``small_areas.substitute``) and the plan of the next round (``plan.in_report``).
+
+    Returns the table to show (``table`` itself, or a copy with the substitutions and an
+    ``estimate_type`` column) and the plan (None when not wanted). Comparisons are never computed from
+    a model-based figure: call this after :func:`compare`.
+    """
+    settings = project.small_areas
+    wanted_plan = project.plan.in_report
+    if not wanted_plan and not (settings and settings.substitute):
+        return table, None
+    raw = reporting_table(results, project, inputs, rules=False)
+    shown, plan = table, None
+    if settings is not None and settings.substitute:
+        from .small_areas import read_covariates, small_area_table, substitute_model_based
+
+        covariates = read_covariates(settings.covariates, settings.location_column or settings.level, settings.use)
+        estimates, _ = small_area_table(raw, table, covariates, level=settings.level,
+                                        indicators=list(settings.indicators) if settings.indicators else None)  # fmt: skip
+        shown = substitute_model_based(table, estimates, level=settings.level, rules=project.report.rules)
+    if wanted_plan:
+        from .planning import published_plan
+
+        order = _time_order(project)
+        plan = published_plan(raw, table, round_id=order[-1] if order else None, **project.plan.options())
+    return shown, plan
+
+
 def write_outputs(
     table: pd.DataFrame, comparisons: pd.DataFrame | None, meta: ReportMeta, project: Project,
     progress: Progress | None = None,
@@ -1242,7 +1273,9 @@ def _run(
         if stop == STEPS.index("report"):
             progress("report", 0, 1)
             meta = report_meta(project, inputs, checked=checked, weighted=weighted, generated_at=generated_at)
-            files += write_outputs(table, comparisons, meta, project, progress)
+            shown, plan = decision_tables(results, table, project, inputs)
+            meta = dataclasses.replace(meta, plan=plan)
+            files += write_outputs(shown, comparisons, meta, project, progress)
             progress("report", 1, 1)
         else:  # the tables of a full run (labels beside the codes, integer counts), without the report
             meta = report_meta(project, inputs, checked=checked, weighted=weighted, generated_at=generated_at)

@@ -30,7 +30,7 @@ from scipy.stats import norm
 
 from .disclosure import group_columns_of, is_total
 
-__all__ = ["plan_next_round", "plan_project", "PLAN_COLUMNS", "minimum_detectable_change", "sample_size_needed"]
+__all__ = ["plan_next_round", "plan_project", "published_plan", "PLAN_COLUMNS", "minimum_detectable_change", "sample_size_needed"]
 
 PLAN_COLUMNS = (
     "indicator_id",
@@ -171,10 +171,25 @@ def plan_project(
     run = pipeline.run(project, until="compute", write=False, progress=progress)
     project = run.project
     raw = pipeline.reporting_table(run.results, project, run.inputs, rules=False)
-    ruled = run.table
     if round_id is None:
         order = pipeline._time_order(project)
         round_id = order[-1] if order else None
+    settings = {**project.plan.options(), **options}
+    plan = published_plan(raw, run.table, round_id=round_id, **settings)
+    names = plan.attrs.get("names", {})
+    files: list = []
+    if write:
+        out = project.report.output if output is None else output
+        _check_output(project, out)
+        files = write_plan(plan, out, names=names)
+    return plan, files
+
+
+def published_plan(raw: pd.DataFrame, ruled: pd.DataFrame, *, round_id: str | None = None, **options) -> pd.DataFrame:
+    """The plan of :func:`plan_next_round` from the reporting table before the rules (``raw``), made safe
+    to publish with the table after them (``ruled``): where the published table suppresses a cell,
+    ``estimate`` and ``se`` are blank, and for sensitive indicators the detectable change and sample
+    size too (flag ``suppressed_sensitive``). Adds the indicator's ``label`` (English)."""
     plan = plan_next_round(raw, round_id=round_id, **options)
     key = ["indicator_id", "round", "location_level", "location"]
     flags = ruled.loc[_plain_index(ruled), key + ["suppressed", "sensitive"]]
@@ -188,12 +203,8 @@ def plan_project(
     if "label_en" in raw.columns:
         names = dict(zip(raw["indicator_id"], raw["label_en"].astype("string").fillna(raw["indicator_id"]), strict=True))
     plan.insert(1, "label", plan["indicator_id"].map(names).fillna(plan["indicator_id"]))
-    files: list = []
-    if write:
-        out = project.report.output if output is None else output
-        _check_output(project, out)
-        files = write_plan(plan, out, names=names)
-    return plan, files
+    plan.attrs["names"] = names
+    return plan
 
 
 def _plain_index(table: pd.DataFrame) -> pd.Index:

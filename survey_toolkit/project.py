@@ -48,6 +48,7 @@ __all__ = [
     "RemoteSource",
     "SmallAreaSettings",
     "ShareSettings",
+    "PlanSettings",
     "DesignSettings",
     "BaseWeightSettings",
     "WeightingSettings",
@@ -305,6 +306,33 @@ class SmallAreaSettings:
     """Covariate columns in the model (default: every other numeric column)."""
     indicators: tuple[str, ...] | None = None
     """Indicators modelled (default: every non-sensitive percentage or mean indicator)."""
+    substitute: bool = False
+    """In ``run``'s report, workbook and tables, show the model-based figure (labelled as such) for the
+    locations whose direct estimate is withheld for a statistical reason (small base, wide interval);
+    never for a sensitive indicator or a cell withheld to protect respondents."""
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Planning the next round (``survey-toolkit plan`` and the report's planning section)."""
+
+    target_change: float = 10.0
+    """The change to detect, in the indicator's unit (percentage points for percentages)."""
+    alpha: float = 0.05
+    power: float = 0.8
+    overlap: float = 0.0
+    """Share of the sample interviewed again next round (a panel), 0-1."""
+    correlation: float = 0.0
+    """Correlation of the same respondents' answers between rounds, -1 to 1."""
+    indicators: tuple[str, ...] | None = None
+    """Indicators planned and shown in the report (default: the percentage indicators)."""
+    in_report: bool = True
+    """Add the planning section to ``run``'s report and workbook."""
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`survey_toolkit.planning.plan_next_round`."""
+        return {"target_change": self.target_change, "alpha": self.alpha, "power": self.power,
+                "overlap": self.overlap, "correlation": self.correlation, "indicators": self.indicators}
 
 
 @dataclass(frozen=True)
@@ -339,6 +367,7 @@ class Project:
     source: SourceMap | None = None
     small_areas: SmallAreaSettings | None = None
     share: ShareSettings | None = None
+    plan: PlanSettings = field(default_factory=PlanSettings)
     estimation: EstimationSettings = field(default_factory=EstimationSettings)
     cleaning_logs: tuple[Path, ...] = ()
     """Cleaning logs for every round (each row applies to the round holding its record)."""
@@ -392,6 +421,7 @@ _TOP = {
     "report": "mapping",
     "small_areas": "mapping",
     "share": "mapping",
+    "plan": "mapping",
     "estimation": "mapping",
     "cleaning_log": "files",
     "derive": "list",
@@ -400,7 +430,15 @@ _TOP = {
     "select_multiple_source": "str",
 }
 _SHARE = {"quasi_identifiers": "str_list", "k": "int", "coarsen": "str_map", "drop": "str_list"}
-_SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list"}
+_SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list",
+                "substitute": "bool"}
+_PLAN = {"target_change": "number", "alpha": "number", "power": "number", "overlap": "number", "correlation": "number",
+         "indicators": "str_list", "in_report": "bool"}
+_PLAN_RANGES = {"target_change": (0.0, float("inf"), "a positive change, e.g. 10"),
+                "alpha": (0.0, 1.0, "a level between 0 and 1, e.g. 0.05"),
+                "power": (0.0, 1.0, "a probability between 0 and 1, e.g. 0.8"),
+                "overlap": (-1e-12, 1.0 + 1e-12, "a share between 0 and 1"),
+                "correlation": (-1.0 - 1e-12, 1.0 + 1e-12, "a correlation between -1 and 1")}
 _REQUIRED_TOP = ("indicators", "rounds")
 #: Exports whose value and variable labels can stand in for a missing form (``instrument:`` optional)
 LABELLED_EXPORTS = (".sav", ".zsav", ".por", ".dta")
@@ -1218,7 +1256,24 @@ def _small_areas(ctx: _Ctx, data: Any, locations: LocationSettings) -> SmallArea
         ok = False
     if not ok or values["covariates"] is None or level is None:
         return None
-    return SmallAreaSettings(**values)
+    return SmallAreaSettings(**{k: v for k, v in values.items() if v is not None or k not in ("substitute",)})
+
+
+def _plan(ctx: _Ctx, data: Any) -> PlanSettings:
+    """The ``plan:`` section; every number checked against its range (open bounds, except overlap and
+    correlation which may reach theirs)."""
+    if data is None:
+        return PlanSettings()
+    path = ("plan",)
+    raw = ctx.keys(data, _PLAN, path, "plan")
+    values = {k: ctx.value(raw, k, kind, path) for k, kind in _PLAN.items()}
+    for key, (low, high, expected) in _PLAN_RANGES.items():
+        v = values[key]
+        if v is not None and not (low < float(v) < high):
+            ctx.add("bad-value", f"plan.{key} is out of range", (*path, key), expected=expected, got=str(v))
+            values[key] = None
+    return PlanSettings(**{k: (float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v)
+                           for k, v in values.items() if v is not None})
 
 
 def _share(ctx: _Ctx, data: Any) -> ShareSettings | None:
@@ -1309,6 +1364,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     report = _report(ctx, raw.get("report"))
     small_areas = _small_areas(ctx, raw.get("small_areas"), locations)
     share = _share(ctx, raw.get("share"))
+    plan = _plan(ctx, raw.get("plan"))
     estimation = _estimation(ctx, raw.get("estimation"))
     cleaning = ctx.value(raw, "cleaning_log", "files", ())
     derive = _derive(ctx, ctx.value(raw, "derive", "list", ()))
@@ -1334,6 +1390,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
         source=parsed.source,
         small_areas=small_areas,
         share=share,
+        plan=plan,
         estimation=estimation,
         cleaning_logs=cleaning or (),
         derive=derive,

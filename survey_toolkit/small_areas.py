@@ -19,7 +19,12 @@ from scipy.stats import norm
 from .errors import EstimationError, Location, Problem, SpecError
 from .sae import fay_herriot
 
-__all__ = ["read_covariates", "small_area_table", "small_areas_project", "SMALL_AREA_COLUMNS"]
+__all__ = ["read_covariates", "small_area_table", "small_areas_project", "substitute_model_based", "SMALL_AREA_COLUMNS",
+           "STATISTICAL_REASONS"]
+
+STATISTICAL_REASONS = frozenset({"small-base", "low-n-eff", "wide-ci", "wide-relative-ci"})
+"""Suppression reasons a model-based figure may stand in for: the direct estimate is too imprecise,
+not secret. A cell withheld to protect respondents (small cells, sensitive, secondary) never is."""
 
 SMALL_AREA_COLUMNS = (
     "indicator_id",
@@ -160,3 +165,58 @@ def small_areas_project(project, *, round_id: str | None = None, output: str | N
         _check_output(project, out)
         files = write_small_areas(estimates, models, out)
     return estimates, models, files
+
+
+def substitute_model_based(table: pd.DataFrame, estimates: pd.DataFrame, *, level: str, rules=None) -> pd.DataFrame:
+    """The published table with the model-based figure in place of each direct estimate of ``level``
+    withheld only for :data:`STATISTICAL_REASONS` (whole location, no breakdown by group).
+
+    A substituted row is published with ``estimate`` = the EBLUP, ``se`` = its root MSE, the interval
+    of ``estimates``, the caution flag ``model-based`` (every writer shows it) and
+    ``estimate_type = "model-based"``; every other row gets ``estimate_type = "direct"``. Sensitive
+    indicators are never substituted (and never modelled). The model-based interval must itself pass
+    the interval rules of ``rules`` (``max_ci_width``, relative width): a figure the model cannot make
+    precise enough stays withheld. Vectorised: one merge.
+    """
+    from .disclosure import DEFAULT_RULES, _primary_reasons, group_columns_of, is_total
+
+    out = table.copy()
+    out["estimate_type"] = "direct"
+    if estimates.empty or "suppressed" not in out.columns:
+        return out
+    groups = [c for c in group_columns_of(out) if c != "location"]
+    plain = np.logical_and.reduce([is_total(out[c]).to_numpy() for c in groups]) if groups else np.ones(len(out), bool)
+    reasons = out["suppression_reason"].astype("string").fillna("")
+    only = {text: bool(set(text.split(";")) - {""}) and set(text.split(";")) - {""} <= STATISTICAL_REASONS
+            for text in pd.unique(reasons)}  # per distinct reason text, not per row
+    statistical = reasons.map(only).astype(bool)
+    sensitive = out["sensitive"].fillna(False).astype(bool).to_numpy() if "sensitive" in out else np.zeros(len(out), bool)
+    eligible = (plain & out["location_level"].eq(level).to_numpy() & out["suppressed"].fillna(False).astype(bool).to_numpy()
+                & statistical.to_numpy(bool) & ~sensitive)  # fmt: skip
+    if not eligible.any():
+        return out
+    key = ["indicator_id", "round", "location"]
+    model = estimates[key + ["eblup", "rmse", "ci_low", "ci_high"]].astype({"round": "string", "location": "string"})
+    cand = out.loc[eligible, key].astype({"round": "string", "location": "string"}).reset_index()
+    found = cand.merge(model, on=key, how="inner").dropna(subset=["eblup"])
+    if found.empty:
+        return out
+    trial = out.copy()
+    trial.loc[found["index"].to_numpy(), ["estimate", "ci_low", "ci_high"]] = found[["eblup", "ci_low", "ci_high"]].to_numpy()
+    wide = _primary_reasons(trial, rules or DEFAULT_RULES)
+    too_wide = (wide["wide-ci"] | wide["wide-relative-ci"]).to_numpy(bool)[trial.index.get_indexer(found["index"])]
+    found = found[~too_wide]
+    if found.empty:
+        return out
+    rows = found["index"].to_numpy()
+    out.loc[rows, "estimate"] = found["eblup"].to_numpy()
+    out.loc[rows, "ci_low"] = found["ci_low"].to_numpy()
+    out.loc[rows, "ci_high"] = found["ci_high"].to_numpy()
+    if "se" in out.columns:
+        out.loc[rows, "se"] = found["rmse"].to_numpy()
+    out.loc[rows, "suppressed"] = False
+    out.loc[rows, "suppression_reason"] = ""
+    out.loc[rows, "flags"] = "model-based"
+    out.loc[rows, "caution"] = True
+    out.loc[rows, "estimate_type"] = "model-based"
+    return out

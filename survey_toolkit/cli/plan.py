@@ -29,12 +29,12 @@ def _check(name: str, value: float, low: float, high: float, *, open_low: bool =
 @handle_errors
 def plan(
     project: ProjectArg,
-    target: Annotated[float, typer.Option("--target", help="The change to detect, in the indicator's unit (percentage points).")] = 10.0,
+    target: Annotated[float | None, typer.Option("--target", help="The change to detect, in the indicator's unit (percentage points). Default: plan.target_change of survey.yaml, else 10.")] = None,
     round_id: Annotated[str | None, typer.Option("--round", help="Plan from this round (default: the latest).")] = None,
-    power: Annotated[float, typer.Option("--power", help="Probability of detecting a real change of that size.")] = 0.8,
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level of the two-sided test.")] = 0.05,
-    overlap: Annotated[float, typer.Option("--overlap", help="Share of the sample interviewed again next round (panel), 0-1.")] = 0.0,
-    correlation: Annotated[float, typer.Option("--correlation", help="Correlation of the same respondents' answers between rounds.")] = 0.0,
+    power: Annotated[float | None, typer.Option("--power", help="Probability of detecting a real change of that size (default: plan.power, else 0.8).")] = None,
+    alpha: Annotated[float | None, typer.Option("--alpha", help="Significance level of the two-sided test (default: plan.alpha, else 0.05).")] = None,
+    overlap: Annotated[float | None, typer.Option("--overlap", help="Share of the sample interviewed again next round (panel), 0-1 (default: plan.overlap, else 0).")] = None,
+    correlation: Annotated[float | None, typer.Option("--correlation", help="Correlation of the same respondents' answers between rounds (default: plan.correlation, else 0).")] = None,
     indicator: Annotated[list[str] | None, typer.Option("--indicator", "-i", metavar="ID", help="Only these indicators (repeat).")] = None,
     output: OutputOpt = None,
 ) -> None:
@@ -54,21 +54,23 @@ def plan(
     """
     from ..planning import plan_project
 
-    _check("target", target, 0, float("inf"))
-    _check("power", power, 0, 1)
-    _check("alpha", alpha, 0, 1)
-    _check("overlap", overlap, 0, 1.000001, open_low=False)
-    _check("correlation", correlation, -1.000001, 1.000001)
+    given = {"target_change": target, "power": power, "alpha": alpha, "overlap": overlap, "correlation": correlation}
+    for name, value, low, high, open_low in (("target", target, 0, float("inf"), True), ("power", power, 0, 1, True),
+                                             ("alpha", alpha, 0, 1, True), ("overlap", overlap, 0, 1.000001, False),
+                                             ("correlation", correlation, -1.000001, 1.000001, True)):  # fmt: skip
+        if value is not None:
+            _check(name, value, low, high, open_low=open_low)
     loaded = with_output(load_project(project), output)
+    options = {**loaded.plan.options(), **{k: v for k, v in given.items() if v is not None}}
+    if indicator:
+        options["indicators"] = indicator
     if round_id is not None and round_id not in loaded.round_ids:
         raise SpecError(Problem("unknown-round", f"there is no round '{round_id}' in the project",
                                 expected=", ".join(loaded.round_ids), got=round_id,
                                 hint="use a round id of survey.yaml"))  # fmt: skip
     with step_bars(_STEP_TEXT) as progress:
-        table, files = plan_project(loaded, round_id=round_id, progress=progress, target_change=target,
-                                    power=power, alpha=alpha, overlap=overlap, correlation=correlation,
-                                    indicators=indicator or None)  # fmt: skip
-    _summary(table, target)
+        table, files = plan_project(loaded, round_id=round_id, progress=progress, **options)
+    _summary(table, options["target_change"])
     render_written([Path(f) for f in files])
 
 

@@ -99,6 +99,9 @@ class ReportMeta:
     alpha: float = 0.05
     fdr: float = 0.05
     generated_at: datetime | None = None
+    plan: pd.DataFrame | None = None
+    """The plan of the next round (:func:`survey_toolkit.planning.published_plan`): a section of the
+    report and a sheet of the workbook when given."""
 
     def for_language(self, lang: str) -> ReportMeta:
         """This meta with the names of ``lang``: keys ``"<code>:<lang>"`` of ``location_names`` and

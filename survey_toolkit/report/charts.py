@@ -128,6 +128,22 @@ def _indicator_rows(results: pd.DataFrame, indicator: str) -> pd.DataFrame:
     return rows
 
 
+def _model_based(rows: pd.DataFrame) -> pd.Series:
+    """True on the rows whose figure is model-based (small-area estimate standing in for a withheld one)."""
+    if "estimate_type" not in rows.columns:
+        return pd.Series(False, index=rows.index)
+    return rows["estimate_type"].astype("string").eq("model-based").fillna(False).astype(bool)
+
+
+def _direct_only(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the model-based figures blanked: a trend joins survey estimates only."""
+    model = _model_based(rows)
+    if not model.any():
+        return rows
+    cols = [c for c in ("estimate", "ci_low", "ci_high") if c in rows.columns]
+    return rows.assign(**{c: rows[c].astype("float64").mask(model) for c in cols})
+
+
 def _scale(rows: pd.DataFrame, factor: float) -> float:
     unit = rows["unit"].iloc[0] if "unit" in rows.columns and len(rows) else ""
     return factor if str(unit) in ("percent", "proportion") else 1.0
@@ -319,6 +335,7 @@ def _draw_trend(
     colours: Mapping[str, str],
     locations: Sequence[str] | None = None,
 ) -> Canvas:
+    rows = _direct_only(rows)
     series = _series(rows, order, scale)
     locs = list(locations) if locations is not None else _locations(rows, meta)
     locs = [loc for loc in locs if _key(loc) in series and np.isfinite(series[_key(loc)][:, 0]).any()]
@@ -407,6 +424,7 @@ def _draw_bars(
     lo = np.array([data[_key(loc)][0, 1] for loc in locs], dtype=float)
     hi = np.array([data[_key(loc)][0, 2] for loc in locs], dtype=float)
     names = [location_name(meta, loc, lang) for loc in locs]
+    model = set(rows.loc[_model_based(rows), "location"].astype(str))
     label_w = min(max((text_width(n, 10) for n in names), default=40) + 14, 230)
     title = t(lang, "bars", round=meta.round_labels.get(str(rnd), rnd))
     c = Canvas(WIDTH, 0, title=title, rtl=lang in RTL_LANGUAGES)
@@ -436,7 +454,8 @@ def _draw_bars(
         if not math.isfinite(est[k]):
             c.text(x0 + 4, y + bar_h - 3, f"— {t(lang, 'not_published')}", size=10, fill=_AXIS)
             continue
-        c.rect(x0, y, px(est[k]) - x0, bar_h, fill=colours.get(_key(loc), TOTAL_COLOUR))
+        modelled = _key(loc) in model
+        c.rect(x0, y, px(est[k]) - x0, bar_h, fill=colours.get(_key(loc), TOTAL_COLOUR), opacity=0.35 if modelled else 1.0)
         end = px(est[k])
         if math.isfinite(lo[k]) and math.isfinite(hi[k]):
             mid = y + bar_h / 2
@@ -444,7 +463,8 @@ def _draw_bars(
             c.line(px(lo[k]), mid - 4, px(lo[k]), mid + 4, stroke="#000000", width=1.2)
             c.line(px(hi[k]), mid - 4, px(hi[k]), mid + 4, stroke="#000000", width=1.2)
             end = max(end, px(hi[k]))
-        c.text(end + 5, y + bar_h - 3, fmt_number(est[k], 1, lang), size=9, fill="#333333")
+        value = fmt_number(est[k], 1, lang) + (f" ({t(lang, 'model_based_short')})" if modelled else "")
+        c.text(end + 5, y + bar_h - 3, value, size=9, fill="#333333")
     c.height = top + plot_h + 34
     return c
 

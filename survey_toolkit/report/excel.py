@@ -151,6 +151,8 @@ def write_excel(
         taken: set[str] = set()
         names = {k: sheet_name(_h(lang, k), taken) for k in ("index", "summary", "analysis", "data", "changes",
                                                              "notes")}  # fmt: skip
+        if meta.plan is not None and len(meta.plan):
+            names["plan"] = sheet_name(_h(lang, "plan"), taken)
         sheets = {k: wb.add_worksheet(v) for k, v in names.items()}
         rows = _analysis_sheet(w, sheets["analysis"], data, meta, lang)
         _index_sheet(w, sheets["index"], data, meta, lang, names, rows)
@@ -158,6 +160,8 @@ def write_excel(
         _data_sheet(w, sheets["data"], data, lang)
         _changes_sheet(w, sheets["changes"], data, comparisons, meta, lang)
         _notes_sheet(w, sheets["notes"], results, meta, lang)
+        if "plan" in sheets:
+            _plan_sheet(w, sheets["plan"], meta.plan, meta, lang)
         wb.close()
     return Path(path)
 
@@ -240,7 +244,7 @@ def _index_sheet(w: _Writer, ws: Any, data: _Data, meta: ReportMeta, lang: str, 
     w.text(ws, 3, 0, _h(lang, "sheet"), "header")
     w.text(ws, 3, 1, _h(lang, "contents"), "header")
     r = 4
-    for key in ("summary", "analysis", "data", "changes", "notes"):
+    for key in ("summary", "analysis", "data", "changes", "notes", *(("plan",) if "plan" in names else ())):
         ws.write_url(r, 0, f"internal:'{names[key]}'!A1", w.fmt["link"], string=names[key])
         w.text(ws, r, 1, _h(lang, f"index_{key}"))
         r += 1
@@ -461,6 +465,30 @@ def _changes_sheet(w: _Writer, ws: Any, data: _Data, comp: pd.DataFrame, meta: R
         w.text(ws, r, 14, f"{_h(lang, 'suppressed')}: {change_reason_text(lang, rec.get('suppression_reason'), meta)}"
                if suppressed else _h(lang, "published"))  # fmt: skip
     ws.autofilter(0, 0, len(recs), len(keys) - 1)
+
+
+def _plan_sheet(w: _Writer, ws: Any, plan: pd.DataFrame, meta: ReportMeta, lang: str) -> None:
+    """Every indicator x location of the plan (national first), in the report's language."""
+    keys = ("indicator", "id", "level", "location", "n", "deff", "n_eff", "mdc", "target", "n_needed", "n_extra", "note")
+    w.header(ws, 0, [_h(lang, k) for k in keys], [50, 22, 10, 26, 11, 11, 11, 14, 11, 14, 14, 40], 1)
+    texts = indicator_texts(plan, meta, lang) if len(plan) else {}
+    flags = plan["flag"].astype("string").fillna("")
+    notes = {f: (_h(lang, "deff_few", n=f.rsplit("_", 1)[-1]) if f.startswith("deff_from_fewer_than_")
+                 else _h(lang, f) if f in ("deff_unavailable", "suppressed_sensitive") else f) for f in pd.unique(flags)}
+    numbers = {c: pd.to_numeric(plan[c], errors="coerce").to_numpy(dtype=float)
+               for c in ("n", "deff", "n_eff", "mdc", "target_change", "n_needed", "n_extra")}  # fmt: skip
+    level = plan["location_level"].astype("string").fillna("")
+    for r, i in enumerate(range(len(plan)), start=1):
+        ind = str(plan["indicator_id"].iat[i])
+        w.text(ws, r, 0, texts.get(ind, (ind, ""))[0])
+        w.text(ws, r, 1, ind)
+        w.text(ws, r, 2, _h(lang, level.iat[i]) if level.iat[i] in ("national", "admin1", "admin2") else level.iat[i])
+        w.text(ws, r, 3, location_name(meta, plan["location"].iat[i], lang))
+        for c, (key, fmt) in enumerate((("n", "int"), ("deff", "d2"), ("n_eff", "int"), ("mdc", "d1"),
+                                        ("target_change", "d1"), ("n_needed", "int"), ("n_extra", "int")), start=4):  # fmt: skip
+            w.number(ws, r, c, _none(numbers[key][i]), fmt)
+        w.text(ws, r, 11, notes.get(flags.iat[i], ""))
+    ws.autofilter(0, 0, len(plan), len(keys) - 1)
 
 
 def _notes_sheet(w: _Writer, ws: Any, results: pd.DataFrame, meta: ReportMeta, lang: str) -> None:

@@ -70,6 +70,7 @@ from .charts import (
     ordered_locations,
 )
 from .findings import key_findings
+from .plan import plan_section
 
 __all__ = ["render_html", "write_html", "environment"]
 
@@ -189,6 +190,8 @@ def build_context(
         toc.insert(0, {"anchor": "summary", "text": t(lang, "summary")})
     toc += _toc_entries(results, meta, lang, inds, sections)
     toc += [{"anchor": "heatmap", "text": t(lang, "heatmap")}] if heat else []
+    planning = plan_section(meta.plan, meta, lang)
+    toc += [{"anchor": "plan", "text": planning["title"]}] if planning else []
     toc += [{"anchor": "methodology", "text": t(lang, "methodology")}]
     generated = None
     if meta.generated_at is not None:
@@ -207,6 +210,7 @@ def build_context(
         "summary": summary,
         "indicators": sections,
         "heatmap": heat,
+        "plan": planning,
         "annex": _annex(results, meta, lang, order),
     }
 

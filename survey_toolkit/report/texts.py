@@ -116,6 +116,27 @@ REPORT: dict[str, str] = dict((
        " the baseline), form a family; sub-groups and answer categories form their own families. Changes"
        " significant before adjustment only are marked †."),
     N_("sample_note", "Largest unweighted base of any indicator."),
+    N_("model_based_short", "model-based"),
+    N_("plan_title", "Planning the next round"),
+    N_("plan_note",
+       "From {round}, for each location: the smallest change the next round could detect at its current size "
+       "(two-sided test at level {alpha}, power {power}%), and the respondents needed to detect a change of "
+       "{target} points. The design effects are those this round actually had. Median over the percentage "
+       "indicators; the whiskers and the range show the middle half of the indicators (quartiles)."),
+    N_("plan_chart",
+       "Smallest detectable change next round at the current size (median over indicators; target {target} "
+       "points)"),
+    N_("plan_axis", "percentage points"),
+    N_("plan_n", "Respondents"),
+    N_("plan_deff", "Design effect"),
+    N_("plan_mdc", "Detectable change (points)"),
+    N_("plan_range", "Middle half of the indicators"),
+    N_("plan_needed", "Respondents needed for the target"),
+    N_("plan_extra", "Extra respondents"),
+    N_("plan_footnote",
+       "Green: the current size can detect the target change; red: it cannot. Every indicator and location is "
+       "in the workbook's Plan sheet; formulas in the methodology (docs/methodology.md, Planning the next "
+       "round)."),
 ))
 
 REASONS: dict[str, str] = dict((
@@ -130,6 +151,10 @@ REASONS: dict[str, str] = dict((
     N_("reason:caution-base", "small unweighted base: interpret with caution"),
     N_("reason:low-df", "few design degrees of freedom"),
     N_("reason:high-dk", "more than 10% don't know or refused"),
+    N_("reason:model-based",
+       "model-based estimate (Fay-Herriot small-area model with the project's covariates), shown because the "
+       "survey's own estimate for this location is withheld; its interval comes from the model's mean squared "
+       "error, and no change is computed from it"),
 ))
 
 UNITS: dict[str, str] = dict((
@@ -249,6 +274,17 @@ WORKBOOK: dict[str, str] = dict((
     N_("excel:admin1", "admin 1"),
     N_("excel:admin2", "admin 2"),
     N_("excel:all_groups", "all"),
+    N_("excel:plan", "Plan"),
+    N_("excel:index_plan", "Planning the next round: detectable change and sample size needed, per indicator and location"),
+    N_("excel:deff", "Design effect"),
+    N_("excel:mdc", "Detectable change at this size"),
+    N_("excel:target", "Target change"),
+    N_("excel:n_needed", "Respondents needed for the target"),
+    N_("excel:n_extra", "Extra respondents needed"),
+    N_("excel:note", "Note"),
+    N_("excel:deff_unavailable", "design effect not available"),
+    N_("excel:suppressed_sensitive", "withheld (sensitive indicator)"),
+    N_("excel:deff_few", "design effect from fewer than {n} respondents: uncertain"),
 ))
 
 CATEGORIES: dict[str, str] = dict((

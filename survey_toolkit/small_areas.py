@@ -216,7 +216,7 @@ def substitute_model_based(table: pd.DataFrame, estimates: pd.DataFrame, *, leve
         out.loc[rows, "se"] = found["rmse"].to_numpy()
     out.loc[rows, "suppressed"] = False
     out.loc[rows, "suppression_reason"] = ""
-    out.loc[rows, "flags"] = "model-based"
+    out.loc[rows, "caution_reasons"] = "model-based"
     out.loc[rows, "caution"] = True
     out.loc[rows, "estimate_type"] = "model-based"
     return out

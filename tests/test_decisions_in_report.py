@@ -51,7 +51,7 @@ def _published() -> pd.DataFrame:
             "n": [12, 40, 90, 60, 200, 15, 6, 9],
             "suppressed": [r[1] for r in rows],
             "suppression_reason": [r[2] for r in rows],
-            "flags": "",
+            "caution_reasons": "",
             "caution": False,
             "sensitive": [r[3] for r in rows],
         }
@@ -78,7 +78,7 @@ def test_only_statistically_withheld_whole_locations_get_the_model_figure():
     assert model["estimate"].tolist() == [40.0, 61.0]
     assert model["se"].tolist() == [5.0, 4.0], "the standard error of a model-based figure is its root MSE"
     assert (~model["suppressed"]).all() and model["caution"].all()
-    assert set(model["flags"]) == {"model-based"} and set(model["suppression_reason"]) == {""}
+    assert set(model["caution_reasons"]) == {"model-based"} and set(model["suppression_reason"]) == {""}
     rest = out[out["estimate_type"] == "direct"]
     assert rest["suppressed"].tolist() == [True, True, False, True, True, True]
     assert rest.loc[rest["location"] == "D5", "estimate"].tolist() == [55.0], "a published estimate is kept"
@@ -190,7 +190,7 @@ def test_withheld_districts_show_the_labelled_model_figure_and_no_change(demo):
     tidy = pd.read_csv(out / "results.csv", dtype={"location": str})
     model = tidy[tidy["estimate_type"] == "model-based"]
     assert len(model) > 50
-    assert set(model["location_level"]) == {"admin2"} and set(model["flags"]) == {"model-based"}
+    assert set(model["location_level"]) == {"admin2"} and set(model["caution_reasons"]) == {"model-based"}
     direct = result.table.set_index(["indicator_id", "round", "location"])
     key = list(zip(model["indicator_id"], model["round"], model["location"], strict=True))
     assert direct.loc[key, "suppressed"].all(), "only withheld figures are replaced"

@@ -149,6 +149,8 @@ class Group:
     repeat: bool = False
     repeat_count: str | None = None
     appearance: str | None = None
+    row: int | None = field(default=None, compare=False)
+    """The survey sheet row of its ``begin group`` (header = row 1), when read from sheets."""
 
     def __hash__(self) -> int:
         return hash(("Group", self.path, self.repeat))
@@ -187,6 +189,8 @@ class Question:
     default: str | None = None
     itemset_file: str | None = None
     extra: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    row: int | None = field(default=None, compare=False)
+    """The survey sheet row (header = row 1), when read from sheets; None for pyxform's own fields."""
 
     def __hash__(self) -> int:
         return hash(("Question", self.name, self.type, self.path))
@@ -547,6 +551,12 @@ class _Walk:
     plain_language: str
     questions: list[Question] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
+    rows: dict[str, list[int]] = field(default_factory=dict)
+
+    def row(self, name: str) -> int | None:
+        """The next unused survey-sheet row of an element named ``name`` (form order)."""
+        rows = self.rows.get(name)
+        return rows.pop(0) if rows else None
 
 
 def _walk(
@@ -568,11 +578,12 @@ def _walk(
                     repeat=kind == "repeat",
                     repeat_count=_as_text(control.get("jr:count")),
                     appearance=_as_text(control.get("appearance")),
+                    row=acc.row(str(node["name"])),
                 )
             )
             _walk(node.get("children", ()), gpath, str(node["name"]) if kind == "repeat" else repeat, acc)
             continue
-        acc.questions.append(_question(node, path, repeat, acc.plain_language))
+        acc.questions.append(replace(_question(node, path, repeat, acc.plain_language), row=acc.row(str(node["name"]))))
 
 
 def _question(node: Mapping[str, Any], path: tuple[str, ...], repeat: str | None, plain: str) -> Question:
@@ -639,11 +650,31 @@ def _languages(
 _SETTINGS_SKIP = frozenset({"type", "name", "children", "choices", "sms_keyword"})
 
 
-def _build(form: Mapping[str, Any], source: str | None, warnings: Sequence[str]) -> Instrument:
+def _survey_rows(definition: Any, source: str | None) -> dict[str, list[int]]:
+    """Survey-sheet rows per element name, in form order, numbered as pyxform does (header = row 1).
+
+    Expressions longer than the limit are refused here, before pyxform spends minutes on them.
+    """
+    from .expressions.formlogic import oversized_expressions
+
+    too_long = oversized_expressions(getattr(definition, "survey", None) or (), source)
+    if too_long:
+        raise InstrumentError(too_long)
+    rows: dict[str, list[int]] = {}
+    for number, row in enumerate(getattr(definition, "survey", None) or (), start=2):
+        name = row.get("name") if isinstance(row, Mapping) else None
+        if name not in (None, ""):
+            rows.setdefault(str(name).strip(), []).append(number)
+    return rows
+
+
+def _build(
+    form: Mapping[str, Any], source: str | None, warnings: Sequence[str], rows: Mapping[str, list[int]] | None = None
+) -> Instrument:
     """The Instrument for pyxform's survey dict (``parse_file_to_json`` output)."""
     declared = _as_text(form.get("default_language"))
     plain = declared if declared else "default"
-    acc = _Walk(plain_language=plain)
+    acc = _Walk(plain_language=plain, rows={k: list(v) for k, v in (rows or {}).items()})
     _walk(form.get("children", ()), (), None, acc)
     lists = _choice_lists(form.get("choices") or {}, plain)
     languages = _languages(acc.questions, acc.groups, lists)
@@ -962,8 +993,9 @@ def _parse(load, source: str, validate: bool) -> Instrument:
     from pyxform import builder
 
     warnings: list[str] = []
+    rows: dict[str, list[int]] = {}
     try:
-        form = load(warnings)
+        form = load(warnings, rows)
         if validate:
             builder.create_survey_element_from_dict(form).to_xml(
                 validate=False, pretty_print=False, warnings=warnings
@@ -972,7 +1004,19 @@ def _parse(load, source: str, validate: bool) -> Instrument:
         raise
     except Exception as exc:  # pyxform raises PyXFormError but also KeyError/ValueError on bad forms
         raise _rejected(exc, source) from exc
-    return _build(form, source, list(dict.fromkeys(warnings)))
+    instrument = _build(form, source, list(dict.fromkeys(warnings)), rows)
+    return _checked_logic(instrument)
+
+
+def _checked_logic(instrument: Instrument) -> Instrument:
+    """The instrument with its expressions checked: errors raised together, warnings kept."""
+    from .expressions.formlogic import form_logic_problems
+
+    found = form_logic_problems(instrument)
+    errors = [p for p in found if p.severity is Severity.ERROR]
+    if errors:
+        raise InstrumentError(found)
+    return _with_problems(instrument, (*instrument.problems, *found)) if found else instrument
 
 
 def _read_file(path: Path, source: str, validate: bool, encoding: str | None = None) -> Instrument:
@@ -981,10 +1025,20 @@ def _read_file(path: Path, source: str, validate: bool, encoding: str | None = N
         sheets = _sheets_from_csv_pair(path, source, encoding)
         return _from_sheets(sheets, source, validate, form_name=path.stem)
 
-    def load(warnings: list[str]) -> dict[str, Any]:
-        from pyxform.xls2json import parse_file_to_json
+    def load(warnings: list[str], rows: dict[str, list[int]]) -> dict[str, Any]:
+        from pyxform import constants
+        from pyxform.xls2json import workbook_to_json
+        from pyxform.xls2json_backends import get_xlsform
 
-        return parse_file_to_json(str(path), warnings=warnings)
+        definition = get_xlsform(str(path))  # what parse_file_to_json does, keeping the sheet rows
+        rows.update(_survey_rows(definition, source))
+        return workbook_to_json(
+            workbook_dict=definition,
+            form_name=constants.DEFAULT_FORM_NAME,
+            fallback_form_name=definition.fallback_form_name,
+            default_language=constants.DEFAULT_LANGUAGE_VALUE,
+            warnings=warnings,
+        )
 
     return _parse(load, source, validate)
 
@@ -997,8 +1051,9 @@ def _from_sheets(
 ) -> Instrument:
     from pyxform.xls2json import workbook_to_json
 
-    def load(warnings: list[str]) -> dict[str, Any]:
+    def load(warnings: list[str], rows: dict[str, list[int]]) -> dict[str, Any]:
         definition = _definition(sheets, form_name)
+        rows.update(_survey_rows(definition, source or "<sheets>"))
         return workbook_to_json(definition, fallback_form_name=form_name, warnings=warnings)
 
     return _parse(load, source or "<sheets>", validate)

@@ -28,7 +28,8 @@ code                          default    what
 ============================ ========== =====================================================
 
 Values are shown only for codes, numbers, dates and durations; never for free text, names or GPS.
-Constraints are parsed by a small XLSForm-expression parser (never ``eval``); see :func:`parse_constraint`.
+Constraints are parsed and evaluated by :mod:`survey_toolkit.expressions` (the one condition language,
+never ``eval``); the XLSForm functions it evaluates are listed in ``docs/formats.md``.
 """
 
 from __future__ import annotations
@@ -531,7 +532,8 @@ def _constraints(ctx: _Context) -> list[pd.DataFrame | None]:
         try:
             ok = evaluate_constraint(parse_constraint(q.constraint), frame, q.name, ctx.instrument)
         except UnsupportedExpression as exc:
-            out.append(_not_checked(f"constraint of '{q.name}'", str(exc), q.name))
+            row = f" (form survey sheet, row {q.row})" if q.row else ""
+            out.append(_not_checked(f"constraint of '{q.name}'{row}", exc.message, q.name))
             continue
         current = frame[q.name]
         broken = ok.eq(False).fillna(False) & current.notna()

@@ -222,3 +222,16 @@ def test_the_two_dialects_agree_on_random_answers(pair, rows):
     left = evaluate(parse_condition(indicator), frame, kinds)
     right = evaluate(parse_xlsform(xlsform), frame, kinds)
     assert left.astype(object).tolist() == right.astype(object).tolist(), (indicator, xlsform)
+
+
+def test_the_docs_list_exactly_the_xlsform_functions_evaluated():
+    import re
+    from pathlib import Path
+
+    from survey_toolkit.expressions import XLSFORM_FUNCTIONS
+
+    text = (Path(__file__).parents[1] / "docs" / "formats.md").read_text(encoding="utf-8")
+    section = text.split("## Form logic", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| function | meaning |", 1)[1].split("\n\n", 1)[0]
+    listed = set(re.findall(r"`([a-z-]+)\(", table))
+    assert listed == set(XLSFORM_FUNCTIONS)

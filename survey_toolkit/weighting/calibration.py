@@ -86,27 +86,20 @@ def _design_strata(design: Any, frame: pd.DataFrame) -> tuple[str, ...]:
     return (first,) if isinstance(first, str) and first in frame.columns else ()
 
 
-def start(data: Any, weight: str | None, design: Any = None, source: str | None = None) -> _Start:
-    """Resolve the data, the starting weight column and its values; raise WeightError on bad weights."""
+def start(
+    data: Any, weight: str | None, design: Any = None, source: str | None = None, replicates_ok: bool = False
+) -> _Start:
+    """Resolve the data, the starting weight column and its values; raise WeightError on bad weights.
+    A replicate-weight design is refused unless ``replicates_ok`` (the step adjusts every replicate)."""
     previous = data if isinstance(data, Weighted) else None
     if previous is not None:
         data = previous.data
         weight = weight or previous.weight
         design = design if design is not None else previous.design
-    if getattr(design, "replicates", None) is not None:
-        raise WeightError(
-            Problem(
-                "replicate-weighting",
-                "weighting a replicate-weight design would leave its replicate weights unadjusted; "
-                "recalibrating every replicate (R calibrate()/rake()/trimWeights() on a svyrep.design) "
-                "is not supported",
-                Location(file=source),
-                expected="a Taylor design (strata/psu/fpc), or replicate weights delivered already calibrated",
-                got=f"{len(design.replicates.columns)} replicate weight columns",
-                hint="weight the Taylor design and then build replicates with as_replicates(), or use the "
-                "calibrated full-sample and replicate weights as delivered (project file: 'method: none')",
-            )
-        )
+    if getattr(design, "replicates", None) is not None and not replicates_ok:
+        from .replicate_weights import refuse
+
+        raise refuse(design, "this weighting step", source)
     if weight is None and design is not None:
         weight = _design_weight_column(design)
     frame = frame_of(data)
@@ -154,9 +147,19 @@ def finish(
     settings: Mapping[str, Any] | None = None,
     calibration_step: CalibrationStep | None = None,
     keep_calibration: bool = False,
+    replicates: np.ndarray | None = None,
 ) -> Weighted:
-    """Build the :class:`Weighted` result: new column, report, calibration chain, design."""
-    frame = add_weight_column(st.frame, name, new_weights)
+    """Build the :class:`Weighted` result: new column, report, calibration chain, design. ``replicates``:
+    the adjusted replicate analysis weights of a replicate design (then no calibration chain)."""
+    rep_design = None
+    if replicates is not None:
+        from .replicate_weights import replicate_result
+
+        base, rep_design = replicate_result(st.frame, st.design, name, replicates)
+        frame = add_weight_column(base, name, new_weights)
+        calibration_step, keep_calibration = None, False
+    else:
+        frame = add_weight_column(st.frame, name, new_weights)
     by = tuple(by) or _design_strata(st.design, frame)
     report = WeightingReport(
         step=step,
@@ -177,7 +180,7 @@ def finish(
     else:
         calibration = previous_cal if keep_calibration else None
     history = (st.previous.history if st.previous is not None else ()) + (report,)
-    design = _attach_design(st.design, name, calibration)
+    design = rep_design if rep_design is not None else _attach_design(st.design, name, calibration)
     return Weighted(with_column(st.data, frame), name, report, calibration, history, design)
 
 
@@ -188,6 +191,10 @@ def _attach_design(design: Any, weight: str, calibration: Calibration | None) ->
     from .hooks import attach_calibration
 
     return attach_calibration(design, weight, calibration)
+
+
+def _has_replicates(st: _Start) -> bool:
+    return getattr(st.design, "replicates", None) is not None
 
 
 def _check(problems: list[Problem]) -> list[Problem]:
@@ -297,7 +304,7 @@ def post_stratify(
                 hint="use rake() for several margins, or pass variable='...'",
             )
         )
-    st = start(data, weights, design, margins.margins[0].file)
+    st = start(data, weights, design, margins.margins[0].file, replicates_ok=True)
     matched, problems = match_margins(
         st.frame,
         margins,
@@ -319,6 +326,11 @@ def post_stratify(
     if partial:
         table = table[table["n"] > 0].reset_index(drop=True)
     cal = CalibrationStep("poststratify", new, st.weights, groups=(m.codes,), variables=(m.variable,))
+    reps = None
+    if _has_replicates(st):
+        from .replicate_weights import poststratify_replicates, replicate_analysis
+
+        reps = poststratify_replicates(replicate_analysis(st.frame, st.design, st.weights), m.codes, m.targets)
     return finish(
         st,
         "post_stratify",
@@ -329,6 +341,7 @@ def post_stratify(
         problems=warnings,
         settings={"variable": m.variable, "partial": partial},
         calibration_step=cal,
+        replicates=reps,
     )
 
 
@@ -469,7 +482,7 @@ def rake(
     margins, design = _ordered(margins, design)
     margins = _as_margins(margins)
     source = margins.margins[0].file if len(margins) else None
-    st = start(data, weights, design, source)
+    st = start(data, weights, design, source, replicates_ok=trim is None)
     if maxit < 1 or epsilon <= 0 or trim_rounds < 1:
         raise WeightError(
             Problem(
@@ -569,6 +582,12 @@ def rake(
         scales=scales,
         variables=tuple(m.variable for m in matched),
     )
+    reps = None
+    if _has_replicates(st) and converged:
+        from .replicate_weights import rake_replicates, replicate_analysis
+
+        reps = rake_replicates(replicate_analysis(st.frame, st.design, st.weights),
+                               [(m.codes, m.targets) for m in matched], eps_units, maxit)
     return finish(
         st,
         "rake",
@@ -580,6 +599,7 @@ def rake(
         trimming=trim_report,
         problems=warnings,
         calibration_step=cal,
+        replicates=reps,
         settings={
             "variables": tuple(m.variable for m in matched),
             "epsilon": epsilon,
@@ -647,7 +667,7 @@ def calibrate(
     margins = _as_margins(margins) if margins is not None else Margins()
     totals = dict(totals or {})
     source = margins.margins[0].file if len(margins) else None
-    st = start(data, weights, design, source)
+    st = start(data, weights, design, source, replicates_ok=calfun == "linear" and bounds is None)
     problems: list[Problem] = []
     matched: list[MatchedMargin] = []
     if len(margins):
@@ -781,6 +801,11 @@ def calibrate(
     cal = CalibrationStep(
         "linear", new, st.weights, model=X, variables=tuple(dict.fromkeys(v for v, _ in labels))
     )
+    reps = None
+    if _has_replicates(st):
+        from .replicate_weights import calibrate_replicates, replicate_analysis
+
+        reps = calibrate_replicates(replicate_analysis(st.frame, st.design, st.weights), X, T)
     return finish(
         st,
         "calibrate",
@@ -792,6 +817,7 @@ def calibrate(
         calibration_step=cal,
         settings={"model": tuple(f"{v}={c}" for v, c in labels), "calfun": calfun,
                   "bounds": bounds, "bounds_const": bounds_const},
+        replicates=reps,
     )
 
 

@@ -143,19 +143,3 @@ def test_refused_on_replicates(brr):
             estimate(*brr, "y", "quantile", ci_method=method)
     with pytest.raises(ValueError, match="not offered yet"):
         estimate(*brr, "y", "quantile", ci_method="quantile")
-
-
-def test_weighting_a_replicate_design_is_refused(brr):
-    """R recalibrates every replicate (calibrate() on a svyrep.design); the engine does not, so it
-    refuses rather than rake the full-sample weight and leave the replicates as they were."""
-    from survey_toolkit.errors import WeightError
-    from survey_toolkit.weighting import calibrate, post_stratify, rake, trim
-
-    data, design = brr
-    margins = {"grp": {"a": 6000.0, "b": 4000.0}}
-    for step in (lambda: rake(data, margins, design=design), lambda: post_stratify(data, margins, design=design),
-                 lambda: calibrate(data, margins, design=design), lambda: trim(data, design=design, upper=50)):
-        with pytest.raises(WeightError) as err:
-            step()
-        assert err.value.problems[0].code == "replicate-weighting"
-        assert "as_replicates" in err.value.problems[0].hint

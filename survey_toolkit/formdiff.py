@@ -92,7 +92,7 @@ def _short(location: Location) -> str:
 
 
 def _kind(question: Question) -> str:
-    kind = question.type.replace("_from_file", "")
+    kind = question.type.replace("_from_file", "").replace("_external", "")
     return "number" if kind in _NUMERIC else kind
 
 

@@ -333,7 +333,8 @@ class Instrument:
         )
 
     def choices_for(self, question: Question | str) -> ChoiceList | None:
-        """The choice list of a select question (None for other types and ``*_from_file`` selects)."""
+        """The choice list of a select question (None for other types, and for an external or
+        ``*_from_file`` list that was not found beside the form)."""
         q = question if isinstance(question, Question) else self.question(question)
         if q.list_name is None:
             return None
@@ -592,13 +593,18 @@ def _question(node: Mapping[str, Any], path: tuple[str, ...], repeat: str | None
     itemset = _as_text(node.get("itemset"))
     qtype = _normalise_type(str(node.get("type", "")), itemset)
     from_file = qtype.endswith("_from_file")
+    list_name = _as_text(node.get("list_name"))
+    if from_file:  # the list is the file (survey_toolkit.external_choices reads it)
+        list_name = itemset
+    elif qtype == "select_one_external":  # the list is on the external_choices sheet
+        list_name = list_name or itemset or _as_text(node.get("query"))
     required, required_if = _required(bind.get("required"))
     return Question(
         name=str(node["name"]),
         type=qtype,
         path=path,
         labels=_labels(node.get("label"), plain),
-        list_name=None if from_file else _as_text(node.get("list_name")),
+        list_name=list_name,
         relevant=_as_text(bind.get("relevant")),
         constraint=_as_text(bind.get("constraint")),
         required=required,
@@ -922,7 +928,17 @@ def _read_csv_sheet(path: Path, encoding: str | None = None) -> list[dict[str, s
 
 
 #: The header cells that tell a sheet of an XLSForm saved as CSV.
-_SHEET_SIGNATURES = {"choices": ({"list_name", "name"},), "settings": ({"form_id"}, {"form_title"})}
+_SHEET_SIGNATURES = {
+    "choices": ({"list_name", "name"},),
+    "external_choices": ({"list_name", "name"},),
+    "settings": ({"form_id"}, {"form_title"}),
+}
+
+
+def _is_external_csv(path: Path) -> bool:
+    """A CSV holding the external_choices sheet: named ``*external*`` or ODK's ``itemsets.csv``."""
+    stem = path.stem.lower()
+    return "external" in stem or stem == "itemsets"
 
 
 def _sibling(path: Path, sheet: str, encoding: str | None = None) -> Path | None:
@@ -939,6 +955,8 @@ def _sibling(path: Path, sheet: str, encoding: str | None = None) -> Path | None
     for other in sorted(path.parent.glob("*")):
         if other == path or other.suffix.lower() != ".csv" or not other.is_file():
             continue
+        if _is_external_csv(other) != (sheet == "external_choices"):
+            continue  # external_choices / itemsets.csv are never the choices sheet
         header = _csv_header(other, encoding)
         if any(sig <= header for sig in _SHEET_SIGNATURES[sheet]) and not {"type", "name"} <= header:
             found.append(other)
@@ -965,9 +983,10 @@ def _sheets_from_csv_pair(
             )
         )
     sheets = {"survey": _read_csv_sheet(path, encoding), "choices": _read_csv_sheet(choices, encoding)}
-    settings = _sibling(path, "settings", encoding)
-    if settings is not None:
-        sheets["settings"] = _read_csv_sheet(settings, encoding)
+    for sheet in ("settings", "external_choices"):
+        found = _sibling(path, sheet, encoding)
+        if found is not None:
+            sheets[sheet] = _read_csv_sheet(found, encoding)
     return sheets
 
 
@@ -1023,7 +1042,7 @@ def _read_file(path: Path, source: str, validate: bool, encoding: str | None = N
     _check_file(path, source)
     if path.suffix.lower() == ".csv" and _is_sheet_csv(path, encoding):
         sheets = _sheets_from_csv_pair(path, source, encoding)
-        return _from_sheets(sheets, source, validate, form_name=path.stem)
+        return _from_sheets(sheets, source, validate, form_name=path.stem, folder=path.parent, encoding=encoding)
 
     def load(warnings: list[str], rows: dict[str, list[int]]) -> dict[str, Any]:
         from pyxform import constants
@@ -1040,7 +1059,30 @@ def _read_file(path: Path, source: str, validate: bool, encoding: str | None = N
             warnings=warnings,
         )
 
-    return _parse(load, source, validate)
+    from .external_choices import EXTERNAL_SHEET, ITEMSETS_FILE, needs_itemsets, with_external_lists
+
+    try:
+        form = _parse(load, source, validate)
+    except InstrumentError as exc:  # no external_choices rows: ODK's itemsets.csv beside the form
+        itemsets = path.parent / ITEMSETS_FILE
+        if not needs_itemsets(exc.problems):
+            raise
+        if not (itemsets.is_file() and path.suffix.lower() in (".xlsx", ".xls", ".xlsm")):
+            hint = (f"a select_one_external question needs its list: add its rows to the '{EXTERNAL_SHEET}' sheet "
+                    f"(list_name, name, label), or put ODK's {ITEMSETS_FILE} beside the form")  # fmt: skip
+            raise InstrumentError([replace(p, hint=hint) for p in exc.problems]) from None
+        sheets = _workbook_sheets(path)
+        sheets["external_choices"] = _read_csv_sheet(itemsets, encoding)
+        return _from_sheets(sheets, source, validate, form_name=path.stem, folder=path.parent, encoding=encoding)
+    return with_external_lists(form, path, encoding)
+
+
+def _workbook_sheets(path: Path) -> dict[str, list[dict[str, str]]]:
+    """The sheets of an XLSForm workbook as row dicts (text cells; empty cells dropped later)."""
+    import pandas as pd
+
+    book = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="calamine")
+    return {str(name).strip(): frame.to_dict("records") for name, frame in book.items() if str(name).strip()}
 
 
 def _from_sheets(
@@ -1048,15 +1090,21 @@ def _from_sheets(
     source: str | None,
     validate: bool,
     form_name: str | None = None,
+    folder: Path | None = None,
+    encoding: str | None = None,
 ) -> Instrument:
     from pyxform.xls2json import workbook_to_json
+
+    from .external_choices import with_external_lists
 
     def load(warnings: list[str], rows: dict[str, list[int]]) -> dict[str, Any]:
         definition = _definition(sheets, form_name)
         rows.update(_survey_rows(definition, source or "<sheets>"))
         return workbook_to_json(definition, fallback_form_name=form_name, warnings=warnings)
 
-    return _parse(load, source or "<sheets>", validate)
+    form = _parse(load, source or "<sheets>", validate)
+    return with_external_lists(form, folder / "survey.csv" if folder is not None else None, encoding,
+                               sheet_rows=sheets.get("external_choices"))  # fmt: skip
 
 
 @functools.lru_cache(maxsize=32)

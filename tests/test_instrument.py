@@ -287,7 +287,8 @@ def test_types_translations_and_numeric_codes_from_sheets():
         settings={"form_id": "t", "version": "7"},
     )
     place = form.question("place")
-    assert (place.type, place.list_name, place.itemset_file) == ("select_one_from_file", None, "places.csv")
+    # the list is named after its file (read from beside the form; absent here: no list)
+    assert (place.type, place.list_name, place.itemset_file) == ("select_one_from_file", "places.csv", "places.csv")
     assert form.choices_for(place) is None
     assert form.choices_for("many").codes == ("1", "2")
     assert "1.0" in form.choices_for("many") and 1 in form.choices_for("many")

@@ -70,6 +70,7 @@ def question_kind(question: Question) -> str:
         "select_all_that_apply": "select_multiple",
         "select_multiple_from_file": "select_multiple",
         "select_one_from_file": "select_one",
+        "select_one_external": "select_one",
         "select1": "select_one",
         "datetime": "datetime",
         "int": "integer",

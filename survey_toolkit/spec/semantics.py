@@ -28,9 +28,8 @@ _SELECT = {"select_one", "select_multiple"}
 def question_kind(q: Question) -> str:
     """The evaluator kind of a question: select_one, select_multiple, numeric, calculate or text."""
     base = q.type.split()[0] if q.type else ""
-    base = {"select_one_from_file": "select_one", "select_multiple_from_file": "select_multiple"}.get(
-        base, base
-    )
+    base = {"select_one_from_file": "select_one", "select_one_external": "select_one",
+            "select_multiple_from_file": "select_multiple"}.get(base, base)  # fmt: skip
     if base in _SELECT:
         return base
     if base in _NUMERIC:

@@ -235,3 +235,53 @@ def test_the_docs_list_exactly_the_xlsform_functions_evaluated():
     table = section.split("| function | meaning |", 1)[1].split("\n\n", 1)[0]
     listed = set(re.findall(r"`([a-z-]+)\(", table))
     assert listed == set(XLSFORM_FUNCTIONS)
+
+
+_terms = st.lists(st.tuples(st.sampled_from(["a", "n"]), st.sampled_from(["1", "2", "3", "20", "x"])), min_size=3,
+                  max_size=12)  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None)
+@given(_terms, st.sampled_from([("or", "="), ("and", "!=")]), _rows)
+def test_long_equality_chains_match_term_by_term_kleene_logic(terms, joint, rows):
+    """Chains are evaluated as lists (q in [...]) for speed: the result is the term-by-term fold."""
+    word, op = joint
+    frame = pd.DataFrame(
+        {"a": pd.Categorical([r[0] for r in rows], categories=_CODES), "n": pd.array([r[1] for r in rows], dtype="Int64")}
+    )
+    kinds = {"a": "select_one", "n": "numeric"}
+    texts = [f"{q} {op} '{c}'" if c == "x" else f"{q} {op} {c}" for q, c in terms]
+    chained = evaluate(parse_condition(f" {word} ".join(texts)), frame, kinds)
+    folded = evaluate(parse_condition(texts[0]), frame, kinds)
+    for text in texts[1:]:
+        part = evaluate(parse_condition(text), frame, kinds)
+        folded = (folded | part) if word == "or" else (folded & part)
+    assert chained.astype(object).tolist() == folded.astype(object).tolist()
+
+
+def test_a_20000_term_chain_evaluates_in_one_pass_per_question():
+    frame = pd.DataFrame({f"q{i}": pd.Categorical(["1", "2", None]) for i in range(7)})
+    condition = parse_xlsform(" or ".join(f"${{q{i % 7}}} = {i % 3}" for i in range(20_000)))
+    start = time.process_time()
+    assert evaluate(condition, frame).tolist() == [True, True, NA]
+    assert time.process_time() - start < 5.0  # was about 20 s: one comparison per term
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["${a}", "${b}", ".", "=", "!=", "<", ">=", "and", "or", "+", "-", "*", "div", "mod", "(", ")", "[", "]", ",",
+     "'x'", "1", "2.5", "selected(", "count-selected(", "not(", "regex(", "today()", "==", "&&", "True", "/", "..",
+     "instance('l')", "name", "\u2018", '"', "${", "}", "\x00"]), max_size=25))  # fmt: skip
+def test_xlsform_token_soup_parses_or_fails_with_an_offset_and_never_crashes(tokens):
+    text = " ".join(tokens)
+    frame = pd.DataFrame({"a": pd.Categorical(["1", None]), "b": pd.array([2, None], dtype="Int64")})
+    try:
+        condition = parse_xlsform(text)
+    except ConditionSyntaxError as exc:
+        assert 0 <= exc.offset <= len(text)
+        return
+    if unsupported(condition) is None:
+        try:
+            evaluate_on(condition, Columns(frame), current="a")
+        except UnsupportedExpression:
+            pass

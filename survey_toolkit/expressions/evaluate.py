@@ -360,8 +360,9 @@ def _eval(node: Node, scope: _Scope) -> pd.Series:
     if isinstance(node, Everyone):
         return pd.Series(True, index=scope.index, dtype="boolean")
     if isinstance(node, BoolOp):
-        out = _eval(node.operands[0], scope)
-        for child in node.operands[1:]:
+        operands = _as_lists(node, scope) if len(node.operands) > 2 else node.operands
+        out = _eval(operands[0], scope)
+        for child in operands[1:]:
             part = _eval(child, scope)
             out = (out & part) if node.op == "and" else (out | part)
         return out
@@ -384,6 +385,28 @@ def _eval(node: Node, scope: _Scope) -> pd.Series:
     if isinstance(node, Call) and node.func in _BOOL_CALLS:
         return _eval_call(node, scope)
     return _truth(_value(node, scope), scope.index)
+
+
+def _as_lists(node: BoolOp, scope: _Scope) -> tuple:
+    """``q = 1 or q = 2 or ...`` as ``q in [1, 2, ...]`` (and ``!=`` chains joined by ``and`` as
+    ``not in``): the same three-valued result, one pass over the column instead of one per term."""
+    op = "=" if node.op == "or" else "!="
+    groups: dict[str, list] = {}
+    rest = []
+    for child in node.operands:
+        if isinstance(child, Compare) and child.op == op and isinstance(child.right, Literal):
+            name = scope.name(child.left)
+            numeric = name is not None and scope.cols.kind(name) == "numeric"
+            if name is not None and not (numeric and child.right.number is None):
+                groups.setdefault(name, []).append(child)
+                continue
+        rest.append(child)
+    lists = [
+        InList(members[0].left, tuple(m.right for m in members), op == "!=", members[0].offset)
+        if len(members) > 1 else members[0]
+        for members in groups.values()
+    ]  # fmt: skip
+    return (*lists, *rest)
 
 
 def _truth(value: Any, index: pd.Index) -> pd.Series:

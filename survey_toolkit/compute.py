@@ -52,6 +52,7 @@ from .design import Design, PreparedDesign
 from .errors import Location, Problem, SpecError, did_you_mean
 from .estimation import estimate, prepare_design, wald_ci
 from .instrument import Instrument
+from .offlist import OffListRule
 from .repeats import estimate_over_rows, repeat_frame, with_aggregates
 from .spec.datachecks import _present
 from .spec.loader import load_indicators
@@ -344,6 +345,7 @@ def compute(
     ci_method: str | None = None,
     df: str = "domain",
     children: Mapping[str, pd.DataFrame] | None = None,
+    off_list: OffListRule | None = None,
 ) -> pd.DataFrame:
     """Estimate every indicator with the design; one tidy table (columns in the module docstring).
 
@@ -365,12 +367,16 @@ def compute(
             what ``svyciprop``/``confint(..., df=degf(design))`` use).
         children: the repeat tables by repeat name, when ``data`` is a DataFrame (else
             ``data.children``); read by ``aggregates:`` and by indicators with ``repeat:``.
+        off_list: how answers outside a question's choice list count: ``OffListRule()`` (the default)
+            counts them as missing, ``OffListRule("other")`` keeps them in the base as an answer equal
+            to no listed choice (category ``off_list`` of distributions); per question with
+            ``OffListRule(questions={"q": "other"})``. See :mod:`survey_toolkit.offlist`.
 
     Raises:
         SpecError: the file has errors, or a question it reads is not a column of the data.
     """
     return compute_many(data, indicators, design, [(by, disaggregate)], ids=ids, instrument=instrument,
-                        level=level, ci_method=ci_method, df=df, children=children)[0]  # fmt: skip
+                        level=level, ci_method=ci_method, df=df, children=children, off_list=off_list)[0]  # fmt: skip
 
 
 def compute_many(
@@ -385,6 +391,7 @@ def compute_many(
     ci_method: str | None = None,
     df: str = "domain",
     children: Mapping[str, pd.DataFrame] | None = None,
+    off_list: OffListRule | None = None,
 ) -> list[pd.DataFrame]:
     """:func:`compute` once per ``(by, disaggregate)`` of ``groupings`` on the same data: one table each,
     equal to ``compute(data, ..., by=by, disaggregate=disaggregate)``, with the respondents scored and
@@ -406,7 +413,7 @@ def compute_many(
     respondent = dataclasses.replace(spec, indicators=tuple(i for i in spec.indicators if i.repeat is None))
     special = {name: dict(meta.special_codes) for name, meta in (getattr(data, "variables", None) or {}).items()
                if getattr(meta, "special_codes", None)}  # fmt: skip
-    scored = score_all(respondent, frame, kinds, special)
+    scored = score_all(respondent, frame, kinds, special, off_list)
     wanted = _with_references(spec, list(ids) if ids else list(spec.ids))
     on_rows = [i for i in wanted if spec[i].repeat is not None]
     wanted = [i for i in wanted if spec[i].repeat is None]
@@ -418,7 +425,7 @@ def compute_many(
                 chunks.append(_grouping_table(frame, spec, scored, prep, by_cols, group, members, level, ci_method,
                                               df_value))  # fmt: skip
         chunks += _repeat_chunks(frame, children, spec, on_rows, prep, by_cols, disaggregate, kinds, level,
-                                 ci_method, df_value)  # fmt: skip
+                                 ci_method, df_value, off_list)  # fmt: skip
         out.append(_ordered(chunks, spec, by_cols))
     return out
 
@@ -457,7 +464,7 @@ def _ordered(chunks: list[pd.DataFrame], spec: IndicatorSpec, by_cols: list[str]
 
 
 def _repeat_chunks(frame, children, spec, ids, prep, by_cols, disaggregate, kinds, level,
-                   ci_method=None, df_value=None) -> list[pd.DataFrame]:  # fmt: skip
+                   ci_method=None, df_value=None, off_list=None) -> list[pd.DataFrame]:  # fmt: skip
     """Indicators with ``repeat:``: scored on the repeat's rows, estimated with the respondents' design."""
     chunks = []
     by_repeat: dict[str, list[str]] = {}
@@ -485,7 +492,7 @@ def _repeat_chunks(frame, children, spec, ids, prep, by_cols, disaggregate, kind
                     )
         if problems:
             continue
-        scored = score_all(dataclasses.replace(spec, indicators=family), rows.frame, kinds)
+        scored = score_all(dataclasses.replace(spec, indicators=family), rows.frame, kinds, off_list=off_list)
         for ident in idents:
             ind = spec[ident]
             groups = ["all"] + ([d for d in ind.disaggregations if d not in by_cols] if disaggregate else [])

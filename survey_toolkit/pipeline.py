@@ -53,6 +53,8 @@ from .formdiff import form_changes, rename_problems, to_project_form, undo_renam
 from .instrument import Instrument, read_instrument
 from .io.base import SurveyData
 from .io.load import load
+from .offlist import TABLE_COLUMNS as OFF_LIST_COLUMNS
+from .offlist import off_list_problems, off_list_table
 from .outputs import safe_output_path, staged_folder
 from .project import Project, Round, load_project, output_problems
 from .quality import QualityReport, apply_exclusions, check_quality
@@ -239,10 +241,22 @@ def _derive_problems(project: Project, analysis: Instrument) -> list[Problem]:
     return problems
 
 
+def _off_list_checks(project: Project, form: Instrument) -> list[Problem]:
+    """``off_list_questions`` must name select questions of the form (a typo would change nothing)."""
+    selects = sorted(q.name for q in form.leaves if form.choices_for(q) is not None)
+    return [
+        Problem("unknown-question", f"off_list_questions: '{name}' is not a select question of the form "
+                f"{project.instrument.name}", project.locate("off_list_questions", name), got=name,
+                expected="the name of a select_one or select_multiple question",
+                hint=did_you_mean(name, selects) or "use a select question's name from the form")
+        for name in project.off_list.questions if name not in selects
+    ]  # fmt: skip
+
+
 def _column_checks(project: Project, form: Instrument) -> list[Problem]:
     """Columns named by the project (design, locations) must be questions of the form."""
     names = set(form.names) | {d.name for d in project.derive} | set(project.extra_columns)
-    problems = []
+    problems = _off_list_checks(project, form)
     checks = _data_columns(project)
     for column, path in checks:
         if column not in names:
@@ -610,6 +624,9 @@ class Checked:
     data: Mapping[str, SurveyData]
     reports: Mapping[str, QualityReport]
     exclusions: pd.DataFrame
+    off_list: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OFF_LIST_COLUMNS))
+    """Per round and question, the answers outside the choice list and what was done with them
+    (:func:`survey_toolkit.offlist.off_list_table`; written as ``off_list.csv``)."""
 
     def summary(self) -> pd.DataFrame:
         """One row per round x check: ``round``, ``check``, ``severity``, ``action``, ``count``."""
@@ -629,25 +646,42 @@ def _quality_options(project: Project) -> dict[str, Any]:
 def check_rounds(
     data: Mapping[str, SurveyData], project: Project, *, progress: Progress | None = None
 ) -> Checked:
-    """Run the data-quality checks on each round and remove the excluded records (all logged)."""
+    """Run the data-quality checks on each round and remove the excluded records (all logged).
+
+    Then count, per round and question, the answers outside the choice list of the kept records
+    (``off_list``): a warning ``off-list-answers`` each; more than ``off_list_max_share`` of a
+    question's answers is an error (``off-list-share``).
+
+    Raises:
+        DataError: a question with too many off-list answers, in any round (all listed together).
+    """
     progress = progress or _noop
-    kept, reports, logs = {}, {}, []
+    kept, reports, logs, off_tables, errors = {}, {}, [], [], []
     for i, (rid, d) in enumerate(data.items()):
         progress("quality", i, len(data))
         report = check_quality(d, **_quality_options(project))
         clean, log = apply_exclusions(d, report)
         clean = dataclasses.replace(clean, frame=clean.frame.reset_index(drop=True))
         clean, gaps, gap_problems = fill_weight_gaps(clean, project, _strata_of(clean.frame, project))
-        kept[rid] = dataclasses.replace(clean, problems=clean.problems + gap_problems)
+        off_table = off_list_table(clean, project.off_list, rid)
+        off_problems = off_list_problems(off_table, project.off_list)
+        errors += [p for p in off_problems if p.is_error]
+        off_tables.append(off_table)
+        kept[rid] = dataclasses.replace(clean, problems=clean.problems + gap_problems + off_problems)
         reports[rid] = report
         logs += [log.assign(round=rid), gaps.assign(round=rid)]
     progress("quality", len(data), len(data))
+    if errors:
+        raise DataError(errors)
+    off_tables = [t for t in off_tables if not t.empty]
+    off_list = pd.concat(off_tables, ignore_index=True) if off_tables else pd.DataFrame(columns=OFF_LIST_COLUMNS)
+    off_list["source_file"] = off_list["source_file"].map(lambda f: None if f is None else Path(str(f)).name)
     logs = [log for log in logs if not log.empty]
     exclusions = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame()
     if not exclusions.empty:
         exclusions = exclusions[["round", "record_id", "source_file", "source_row", "reasons"]]
         exclusions["source_file"] = exclusions["source_file"].map(lambda s: Path(str(s)).name)
-    return Checked(MappingProxyType(kept), MappingProxyType(reports), exclusions)
+    return Checked(MappingProxyType(kept), MappingProxyType(reports), exclusions, off_list)
 
 
 def _strata_of(frame: pd.DataFrame, project: Project) -> pd.Series | None:
@@ -874,7 +908,8 @@ def compute_results(
         progress("compute", done, total)
         data = _known_groups(w.data, project, inputs)
         tables = compute_many(data, inputs.indicators, w.design, calls, ids=ids,
-                              ci_method=project.estimation.interval, df=project.estimation.df)  # fmt: skip
+                              ci_method=project.estimation.interval, df=project.estimation.df,
+                              off_list=project.off_list)  # fmt: skip
         chunks += [_with_parent_location(t, w.frame, levels, by[-1]) for t, (by, _) in zip(tables, calls, strict=True)]
     progress("compute", total, total)
     return pd.concat(chunks, ignore_index=True)
@@ -1142,6 +1177,8 @@ def _write_step_tables(
     if checked is not None:
         files.append(write_csv(out / "quality.csv", _quality_issues(checked)))
         files.append(write_csv(out / "exclusions.csv", checked.exclusions))
+        if not checked.off_list.empty:
+            files.append(write_csv(out / "off_list.csv", checked.off_list))
     if weighted:
         files.append(write_csv(out / "weights.csv", weights_table(weighted)))
         files.append(write_csv(out / "weight_diagnostics.csv", weight_summary(weighted)))

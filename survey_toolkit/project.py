@@ -34,6 +34,7 @@ from .design import REPLICATE_TYPES, Replicates
 from .disclosure import ReportingRules
 from .errors import Location, Problem, SpecError, ValidationReport, did_you_mean
 from .i18n import available_languages, has_interface
+from .offlist import DEFAULT_OFF_LIST_MAX_SHARE, OFF_LIST_RULES, OffListRule
 from .outputs import is_language_tag
 from .spec.yamlsource import SourceMap, read_yaml
 from .weighting.margins import MARGINS_KINDS
@@ -375,6 +376,9 @@ class Project:
     """Derived variables (``survey_toolkit.derive``), in declaration order."""
     extra_columns: tuple[str, ...] = ()
     """Export columns that are not questions of the form, kept as data columns."""
+    off_list: OffListRule = field(default_factory=OffListRule)
+    """How answers outside a question's choice list count, and the share of them that stops a run
+    (``off_list``, ``off_list_questions``, ``off_list_max_share``; ``survey_toolkit.offlist``)."""
 
     @property
     def root(self) -> Path:
@@ -428,6 +432,9 @@ _TOP = {
     "extra_columns": "str_list1",
     "na_values": "str_list",
     "select_multiple_source": "str",
+    "off_list": "str",
+    "off_list_questions": "str_map",
+    "off_list_max_share": "number",
 }
 _SHARE = {"quasi_identifiers": "str_list", "k": "int", "coarsen": "str_map", "drop": "str_list"}
 _SMALL_AREAS = {"covariates": "file", "level": "str", "location_column": "str", "use": "str_list", "indicators": "str_list",
@@ -751,6 +758,23 @@ def _choice(ctx: _Ctx, value: str | None, allowed: tuple[str, ...], where: tuple
     ctx.add("bad-value", f"{what} '{value}' is not known", where, expected=", ".join(allowed), got=value,
             hint=did_you_mean(value, allowed) or f"use one of: {', '.join(allowed)}")  # fmt: skip
     return None
+
+
+def _off_list(ctx: _Ctx, raw: Mapping[str, Any]) -> OffListRule:
+    """``off_list`` (missing / other), ``off_list_questions`` (question: rule), ``off_list_max_share`` (0-1)."""
+    answers = _choice(ctx, ctx.value(raw, "off_list", "str", ()), OFF_LIST_RULES, ("off_list",), "off_list")
+    questions = {}
+    for name, rule in (ctx.value(raw, "off_list_questions", "str_map", ()) or {}).items():
+        if _choice(ctx, rule, OFF_LIST_RULES, ("off_list_questions", name), f"off_list of '{name}'") is not None:
+            questions[name] = rule
+    share = ctx.value(raw, "off_list_max_share", "number", ())
+    if share is not None and not 0 <= share <= 1:
+        ctx.add("bad-value", f"'off_list_max_share' must be a share between 0 and 1, not {share:g}",
+                ("off_list_max_share",), expected="a number from 0 to 1 (0.05 = 5% of a question's answers)",
+                got=f"{share:g}", hint="write the share as a fraction: 0.1 for 10%")  # fmt: skip
+        share = None
+    return OffListRule(answers or "missing", MappingProxyType(questions),
+                       DEFAULT_OFF_LIST_MAX_SHARE if share is None else float(share))  # fmt: skip
 
 
 def _above(ctx: _Ctx, value: float | None, bound: float, where: tuple, *, strict: bool = True) -> float | None:
@@ -1368,6 +1392,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     estimation = _estimation(ctx, raw.get("estimation"))
     cleaning = ctx.value(raw, "cleaning_log", "files", ())
     derive = _derive(ctx, ctx.value(raw, "derive", "list", ()))
+    off_list = _off_list(ctx, raw)
     title = ctx.value(raw, "title", "text", ())
     _cross_checks(ctx, report)
     if instrument is None and "instrument" not in raw:
@@ -1395,6 +1420,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
         cleaning_logs=cleaning or (),
         derive=derive,
         extra_columns=ctx.value(raw, "extra_columns", "str_list1", ()) or (),
+        off_list=off_list,
     )
     collisions = output_problems(project)
     if collisions:

@@ -272,8 +272,8 @@ def test_compute_and_compare_on_a_reduced_project(tmp_path):
     assert set(comps["fdr_family"]) <= {f"previous:{k}:{lv}" for k in ("headline", "category", "breakdown")
                                         for lv in ("national", "admin1", "admin2")}  # fmt: skip
     names = sorted(p.name for p in result.files)
-    assert names == ["comparisons.csv", "exclusions.csv", "quality.csv", "results.csv", "weight_diagnostics.csv",
-                     "weights.csv"]  # fmt: skip
+    assert names == ["comparisons.csv", "exclusions.csv", "off_list.csv", "quality.csv", "results.csv",
+                     "weight_diagnostics.csv", "weights.csv"]  # fmt: skip  # the demo has 1 off-list answer (R1)
     assert ("compute", 2, 2) in calls and calls[0][0] == "load"  # one step per round (all its groupings)
 
 

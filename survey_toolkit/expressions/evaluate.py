@@ -53,6 +53,10 @@ __all__ = ["Columns", "evaluate", "evaluate_on", "DEFAULT_DK_CODES", "DEFAULT_RE
 DEFAULT_DK_CODES: tuple[str, ...] = ("98",)
 DEFAULT_REFUSED_CODES: tuple[str, ...] = ("99",)
 
+OFF_LIST_CODE = "\x00off-list"
+"""What :meth:`Columns.codes` gives for a select_one answer outside its list under ``off_list: other``:
+an answer that equals no code (a choice name cannot hold a NUL character)."""
+
 
 @dataclass(frozen=True)
 class Columns:
@@ -71,6 +75,10 @@ class Columns:
     special: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """question -> {code: dk / refused / not_applicable}: codes the export's labels declare (SPSS/Stata
     value labels, choice labels), on top of ``dk_codes``/``refused_codes``."""
+    off_list: Mapping[str, str] = field(default_factory=dict)
+    """question -> ``missing`` / ``other``: how an answer outside the question's list (``choices``) counts
+    (``survey_toolkit.offlist``); a question not listed follows ``off_list_default``."""
+    off_list_default: str = "missing"
 
     _inferred: dict = field(default_factory=dict, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -135,15 +143,54 @@ class Columns:
 
     def _codes(self, q: str) -> pd.Series:
         out = self._raw_codes(q)
-        return out.mask(self.invalid(q), pd.NA)
+        if self.kind(q) == "select_multiple":
+            return self._listed_tokens(q, out) if self.off_list_rule(q) == "missing" else out
+        return out.mask(self.invalid(q), OFF_LIST_CODE if self.off_list_rule(q) == "other" else pd.NA)
+
+    def off_list_rule(self, q: str) -> str:
+        """``missing`` or ``other``: how an answer of ``q`` outside its choice list counts."""
+        return self.off_list.get(q, self.off_list_default)
+
+    def _listed_tokens(self, q: str, raw: pd.Series) -> pd.Series:
+        """A select_multiple answer without its off-list tokens (``<NA>`` when none is left)."""
+        allowed = self.choices.get(q)
+        if allowed is None:
+            return raw
+        keep = set(allowed)
+        codes, uniques = pd.factorize(raw.astype(object), use_na_sentinel=True)
+        kept = [" ".join(t for t in str(u).split() if t in keep) or None for u in uniques]  # distinct answers
+        return pd.Series(pd.array([*kept, None], dtype="string")[codes], index=raw.index)
 
     def invalid(self, q: str) -> pd.Series:
         """True where a select_one answer is outside the question's choice list (``choices``).
 
-        Such answers (free text typed into a select question) are invalid: :meth:`codes` gives
-        ``<NA>`` for them, so every condition and indicator treats them as missing answers.
+        Such answers (free text typed into a select question) are invalid: under the ``missing`` rule
+        (the default) :meth:`codes` gives ``<NA>`` for them, so every condition and indicator treats
+        them as missing answers; under ``other`` it gives :data:`OFF_LIST_CODE`, an answer equal to no
+        listed code.
         """
         return self._cached(("invalid", q), lambda: self._invalid(q))
+
+    def off_list_answers(self, q: str) -> pd.Series:
+        """True where an answer of ``q`` holds a code outside its list (any token of a select_multiple)."""
+        return self._cached(("off_list", q), lambda: self._off_list_answers(q))
+
+    def _off_list_answers(self, q: str) -> pd.Series:
+        if self.kind(q) != "select_multiple":
+            return self.invalid(q)
+        allowed = self.choices.get(q)
+        if allowed is None or q not in self.frame.columns:
+            return pd.Series(False, index=self.frame.index)
+        keep = set(allowed)
+        codes, uniques = pd.factorize(self._raw_codes(q).astype(object), use_na_sentinel=True)
+        off = np.array([any(t not in keep for t in str(u).split()) for u in uniques] + [False], dtype=bool)
+        return pd.Series(off[codes], index=self.frame.index)  # per distinct answer, never per row
+
+    def other(self, q: str) -> pd.Series:
+        """True where an off-list answer of a select_one counts as "other" (``off_list: other``)."""
+        if self.off_list_rule(q) != "other" or self.kind(q) == "select_multiple":
+            return pd.Series(False, index=self.frame.index)
+        return self.invalid(q)
 
     def _invalid(self, q: str) -> pd.Series:
         allowed = self.choices.get(q)
@@ -342,7 +389,7 @@ def _eval_compare(node: Compare, scope: _Scope) -> pd.Series:
             or isinstance(left, Call)
             or scope.cols.kind(scope.name(left)) == "numeric"
         )
-        return _compare_codes(_operand(scope, left, numeric), op, right, numeric)
+        return _as_other(scope, left, _compare_codes(_operand(scope, left, numeric), op, right, numeric))
     a, b = _value(left, scope), _value(right, scope)
     if op in ("<", "<=", ">", ">=") or _is_number(a) or _is_number(b):
         a, b = _as_number(a), _as_number(b)
@@ -352,6 +399,16 @@ def _eval_compare(node: Compare, scope: _Scope) -> pd.Series:
     if not isinstance(out, pd.Series):
         return pd.Series(bool(out), index=scope.index, dtype="boolean")
     return out.astype("boolean")
+
+
+def _as_other(scope: _Scope, left: Node, out: pd.Series) -> pd.Series:
+    """Under ``off_list: other``, an off-list answer compared with codes or numbers is False, never
+    unknown: the respondent answered something that is none of the listed choices."""
+    q = scope.name(left)
+    if q is None:
+        return out
+    other = scope.cols.other(q)
+    return out.mask(other.to_numpy() & out.isna().to_numpy(), False) if other.any() else out
 
 
 def _eval(node: Node, scope: _Scope) -> pd.Series:
@@ -381,6 +438,7 @@ def _eval(node: Node, scope: _Scope) -> pd.Series:
         else:
             codes = cols.codes(scope.name(node.left))
             out = codes.isin([x.code for x in node.items]).astype("boolean").mask(codes.isna(), pd.NA)
+        out = _as_other(scope, node.left, out)
         return ~out if node.negated else out
     if isinstance(node, Call) and node.func in _BOOL_CALLS:
         return _eval_call(node, scope)

@@ -397,7 +397,8 @@ def _unknown_codes_problem(
     kept = (
         "the answers are kept in the raw column, with no true/false column for those codes"
         if multiple
-        else "the values are kept in the column but are invalid answers for every indicator (treated as missing)"
+        else "the values are kept in the column but are never a listed answer (indicators count them as missing, "
+        "or as 'other' with 'off_list: other' in survey.yaml)"
     )
     return Problem(
         "value-not-in-choices",

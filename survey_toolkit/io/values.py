@@ -483,14 +483,17 @@ def reconcile_select_multiple(
         val = np.where(use_d, d_val, s_val)
         answered |= val
         flags[code] = val
-    answered |= s_answered & ~use_d  # a summary of unknown codes only is still an answer
+    # a summary naming off-list codes only is still an answer, unless the 0/1 columns overrule it
+    answered |= s_answered & ~(use_d & disagree)
     out = {}
     for code in codes:
         arr = pd.array(flags[code], dtype="boolean")
         arr[~answered] = pd.NA
         out[code] = pd.Series(arr, index=index)
     joined = _join_codes(out, codes, index)
-    raw = joined.where(pd.Series(use_d, index=index), s_raw).astype("string")
+    # the summary is kept where it agrees with the 0/1 columns: it alone holds the off-list codes
+    from_d = use_d & (disagree | ~s_answered)
+    raw = joined.where(pd.Series(from_d, index=index), s_raw).astype("string")
     return raw, out, unknown, bad, pd.Series(disagree, index=index)
 
 

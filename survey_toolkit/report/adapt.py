@@ -142,7 +142,7 @@ def labels_from_indicators(indicators: Any, languages: Sequence[str] | None = No
     return {"labels": labels, "definitions": definitions, "direction": direction}
 
 
-CATEGORY_CODES = ("dk_refused",)
+CATEGORY_CODES = ("dk_refused", "off_list")
 """Categories compute() adds itself; their labels are interface text (``category:<code>``)."""
 
 

@@ -289,6 +289,7 @@ WORKBOOK: dict[str, str] = dict((
 
 CATEGORIES: dict[str, str] = dict((
     N_("category:dk_refused", "don't know or refused"),
+    N_("category:off_list", "answer not in the list"),
 ))
 
 DESIGN: dict[str, str] = dict((

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..expressions import Columns, Condition, evaluate_on, parse_condition
+from ..offlist import OFF_LIST_CATEGORY, OffListRule
 from .model import Indicator, IndicatorSpec
 
 __all__ = ["Scored", "score", "score_all", "numeric_dk_codes", "composite_scores"]
@@ -54,7 +55,7 @@ class Scored:
     missing: pd.Series | None = None  # bool: universe rows left out because an answer was missing
     dk_refused: pd.Series | None = None  # bool: DK/RF respondents of the base (before exclusion)
     extra: Mapping[str, object] = field(default_factory=dict)
-    invalid: pd.Series | None = None  # bool: universe rows with an answer outside a choice list
+    invalid: pd.Series | None = None  # bool: universe rows with an answer (or token) outside a choice list
 
     @property
     def n_missing(self) -> int:
@@ -68,14 +69,17 @@ class Scored:
 
 class _Ctx:
     def __init__(self, spec: IndicatorSpec, frame: pd.DataFrame, kinds: Mapping[str, str],
-                 special: Mapping[str, Mapping[str, str]] | None = None) -> None:  # fmt: skip
+                 special: Mapping[str, Mapping[str, str]] | None = None, off_list: OffListRule | None = None,
+                 ) -> None:  # fmt: skip
         self.spec = spec
         self.frame = frame
         self.kinds = dict(kinds)
         self.choices: Mapping[str, tuple[str, ...]] = getattr(kinds, "choices", None) or {}
+        rule = off_list or OffListRule()
         self.cols = Columns(
-            frame, self.kinds, spec.defaults.dk_codes, spec.defaults.refused_codes, self.choices, dict(special or {})
-        )
+            frame, self.kinds, spec.defaults.dk_codes, spec.defaults.refused_codes, self.choices, dict(special or {}),
+            off_list=dict(rule.questions), off_list_default=rule.answers,
+        )  # fmt: skip
         self.cache: dict[str, Scored] = {}
         self._dk: dict[str, pd.Series] = {}
         self._masks: dict[str | None, pd.Series] = {}
@@ -186,6 +190,10 @@ def _categories(ctx: _Ctx, ind: Indicator, codes: list[str]) -> Scored:
     values = pd.DataFrame(
         {c: ctx.cols.any_of(q, [c]).fillna(False).astype(float) for c in codes}, index=ctx.frame.index
     )
+    if q in ctx.choices and ctx.cols.off_list_rule(q) == "other" and not ind.codes:
+        off = ctx.cols.off_list_answers(q) & domain
+        if off.any():  # an explicit category: the answers outside the list stay in the base
+            values[OFF_LIST_CATEGORY] = off.astype(float)
     return Scored(ind, domain, values, missing=base & ~answered, dk_refused=dk)
 
 
@@ -322,7 +330,7 @@ def _invalid_any(ctx: _Ctx, ind: Indicator) -> pd.Series | None:
     questions = sorted(q for q in ind.questions() if q in ctx.choices and q in ctx.frame.columns)
     if not questions:
         return None
-    hit = np.logical_or.reduce([ctx.cols.invalid(q).to_numpy(dtype=bool) for q in questions])
+    hit = np.logical_or.reduce([ctx.cols.off_list_answers(q).to_numpy(dtype=bool) for q in questions])
     return pd.Series(hit, index=ctx.frame.index) & ctx.true(ind.universe)
 
 
@@ -360,10 +368,13 @@ def score_all(
     frame: pd.DataFrame,
     kinds: Mapping[str, str] | None = None,
     special: Mapping[str, Mapping[str, str]] | None = None,
+    off_list: OffListRule | None = None,
 ) -> dict[str, Scored]:
     """:func:`score` for every indicator, sharing work between indicators that reference others.
 
     ``special``: question -> {code: dk / refused / not_applicable} declared by the export's labels
-    (``SurveyData.variables[q].special_codes``); they count as don't know / refused like the defaults."""
-    ctx = _Ctx(spec, frame, kinds or {}, special)
+    (``SurveyData.variables[q].special_codes``); they count as don't know / refused like the defaults.
+    ``off_list``: how answers outside a question's choice list count (``missing`` unless it says
+    ``other``; :mod:`survey_toolkit.offlist`)."""
+    ctx = _Ctx(spec, frame, kinds or {}, special, off_list)
     return {ind.id: _score(ctx, ind) for ind in spec.indicators}

@@ -42,6 +42,7 @@ from .errors import Location
 from .expressions import Columns, Condition, evaluate_on
 from .instrument import Choice, ChoiceList, Instrument, Question
 from .io.base import SurveyData, VariableMeta
+from .offlist import OffListRule
 
 __all__ = ["Rule", "Derived", "analysis_form", "derive_columns", "derive_data"]
 
@@ -88,11 +89,18 @@ def analysis_form(form: Instrument, derived: Sequence[Derived], extra_columns: S
 
 
 def derive_columns(frame: pd.DataFrame, derived: Sequence[Derived], kinds: Mapping[str, str] | None = None,
-                   dk_codes: Sequence[str] = ("98",), refused_codes: Sequence[str] = ("99",)) -> pd.DataFrame:  # fmt: skip
-    """``frame`` with one categorical column per derived variable (vectorised: one evaluation per rule)."""
+                   dk_codes: Sequence[str] = ("98",), refused_codes: Sequence[str] = ("99",),
+                   off_list: OffListRule | None = None) -> pd.DataFrame:  # fmt: skip
+    """``frame`` with one categorical column per derived variable (vectorised: one evaluation per rule).
+
+    Answers outside a question's choice list (``kinds.choices``, from ``instrument_kinds``) count as
+    ``off_list`` says, as in the indicators: by default they are unknown, never a listed code."""
     out = frame.copy()
+    rule = off_list or OffListRule()
+    choices = getattr(kinds, "choices", None) or {}
     for d in derived:
-        cols = Columns(out, dict(kinds or {}), tuple(dk_codes), tuple(refused_codes))
+        cols = Columns(out, dict(kinds or {}), tuple(dk_codes), tuple(refused_codes), choices,
+                       off_list=dict(rule.questions), off_list_default=rule.answers)  # fmt: skip
         hits = [evaluate_on(r.condition, cols).fillna(False).to_numpy(dtype=bool) for r in d.rules]
         chosen = np.select(hits, [r.value for r in d.rules], default="") if hits else np.full(len(out), "")
         values = pd.Series(chosen, index=out.index, dtype=object).replace("", d.otherwise)
@@ -100,13 +108,14 @@ def derive_columns(frame: pd.DataFrame, derived: Sequence[Derived], kinds: Mappi
     return out
 
 
-def derive_data(data: SurveyData, derived: Sequence[Derived], form: Instrument) -> SurveyData:
+def derive_data(data: SurveyData, derived: Sequence[Derived], form: Instrument,
+                off_list: OffListRule | None = None) -> SurveyData:  # fmt: skip
     """The round with its derived columns, their metadata, and the analysis form as its instrument."""
     if not derived:
         return data
     from .spec.semantics import instrument_kinds
 
-    frame = derive_columns(data.frame, derived, instrument_kinds(form))
+    frame = derive_columns(data.frame, derived, instrument_kinds(form), off_list=off_list)
     variables = dict(data.variables)
     languages = list(form.languages) or ["default"]
     for d in derived:

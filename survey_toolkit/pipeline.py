@@ -56,7 +56,7 @@ from .io.load import load
 from .offlist import TABLE_COLUMNS as OFF_LIST_COLUMNS
 from .offlist import off_list_problems, off_list_table
 from .outputs import safe_output_path, staged_folder
-from .project import Project, Round, load_project, output_problems
+from .project import OPTIONAL_KEYS_TEMPLATE, Project, Round, load_project, output_problems
 from .quality import QualityReport, apply_exclusions, check_quality
 from .report import ReportMeta, render_report
 from .report._common import t
@@ -1288,7 +1288,7 @@ def _run(
     if project.cleaning_logs or any(r.cleaning_logs for r in project.rounds):
         data, cleaning = clean_rounds(data, project)
     if project.derive and inputs.analysis is not None:
-        data = {rid: derive_data(d, project.derive, inputs.analysis) for rid, d in data.items()}
+        data = {rid: derive_data(d, project.derive, inputs.analysis, project.off_list) for rid, d in data.items()}
     checked = check_rounds(data, project, progress=progress) if stop >= STEPS.index("quality") else None
     weighted = None
     if checked is not None and stop >= STEPS.index("weight"):
@@ -1371,6 +1371,7 @@ design:
   psu: cluster_id
   lonely_psu: adjust                # what a stratum with one PSU does: fail, remove, certainty, adjust, average
   # weights: my_weight              # use an existing weight column instead of base_weights
+  # missing_weights: exclude        # rows without a weight: error (default), exclude or impute
   base_weights:                     # design weight = population / (product of sample) x eligible
     sample_frame: sample_frame.csv  # one row per stratum
     stratum: stratum
@@ -1404,7 +1405,8 @@ report:
   #   min_n: 30                     # unweighted base below this: not published
   #   caution_n: 50                 # below this: shown in parentheses
   #   max_ci_width: 30              # CI width in percentage points: not published at or above
-"""
+
+""" + OPTIONAL_KEYS_TEMPLATE.format(question="b1_safe_dark")
 
 
 def standard_files() -> dict[str, Path]:

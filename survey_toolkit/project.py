@@ -70,6 +70,30 @@ PROJECT_FILE = "survey.yaml"
 WEIGHTING_METHODS = ("rake", "post_stratify", "calibrate", "none")
 CALFUNS = ("linear", "raking", "logit")
 MISSING_WEIGHTS = ("error", "exclude", "impute")
+
+OPTIONAL_KEYS_TEMPLATE = """\
+# ---- Optional keys: uncomment what your survey needs (docs/project-file.md explains each) ----------
+# na_values: [NA, 'N/A', '-99']     # cells read as missing in every export (replaces the default set)
+# select_multiple_source: choices   # summary column or 0/1 columns disagree: 'choices' (default) or 'summary' wins
+# off_list: missing                 # answers whose code is not in the form's list: 'missing' (default) or 'other'
+# off_list_questions: {{{question}: other}}   # the same, per select question
+# off_list_max_share: 0.05          # validate and run stop above this share of a question's answers off-list
+# cleaning_log: cleaning_log.xlsx   # corrections: record id, question, old value, new value, reason
+# extra_columns: [zone]             # export columns that are not questions of the form
+# derive:                           # variables built with the indicators' condition language
+#   - name: {question}_group
+#     when:
+#       - {{if: "{question} in [1, 2]", value: low}}
+#     else: other
+# estimation:                       # reproduce a partner's published tables
+#   interval: wald                  # interval of percentages (default xlogit, as R svyciprop)
+#   df: design                      # degrees of freedom of the whole design (default: per domain)
+# In indicators.yaml: 'defaults: {{universe: all}}' when the survey has no consent question;
+# 'repeat: <group>' estimates an indicator over roster or loop rows, 'aggregates:' brings them onto
+# the respondent (docs/indicators.md).
+"""
+"""Commented YAML naming the optional project keys adopters look for; ``init`` templates end with it
+(``.format(question=...)`` names a select question of the form in the examples)."""
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
 CHART_FORMATS = ("png", "svg")
 

@@ -16,12 +16,14 @@ The export is never modified or copied. Existing files are only replaced with ``
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from .errors import ValidationReport
 from .instrument import Instrument
 from .instrument_from_data import instrument_from_data, write_xlsform
 from .io import load
+from .project import OPTIONAL_KEYS_TEMPLATE
 
 __all__ = ["scaffold_from_export", "starter_indicators"]
 
@@ -123,9 +125,19 @@ def _survey_yaml(instrument: Instrument, export: Path, folder: Path, weights: li
             *weight_lines,
             "#   strata: stratum",
             "#   psu: cluster",
+            "#   missing_weights: exclude  # rows without a weight: error (default), exclude or impute",
             "",
+            OPTIONAL_KEYS_TEMPLATE.format(question=_example_question(instrument)),
         ]
     )
+
+
+def _example_question(instrument: Instrument) -> str:
+    """A select question's name for the commented examples (a plain name, else a placeholder)."""
+    for q in instrument.questions:
+        if instrument.choices_for(q) is not None and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]{0,40}", q.name):
+            return q.name
+    return "my_question"
 
 
 def _weight_columns(instrument: Instrument) -> list[str]:

@@ -298,3 +298,23 @@ def test_cli_validate_and_run_exit_1_above_the_share_0_below(tmp_path):
     assert table[["round", "question", "off_list", "rule"]].values.tolist() == [
         ["R1", "violence", 12, "missing"]
     ]
+
+
+def test_derived_variables_never_read_an_off_list_code_as_a_listed_one():
+    from survey_toolkit.derive import derive_columns
+    from survey_toolkit.spec.semantics import QuestionKinds
+
+    frame = pd.DataFrame({"q": pd.Categorical(["1", "4", "5", None], categories=["1", "2", "3", "4", "5"])})
+    kinds = QuestionKinds({"q": "select_one"}, {"q": ("1", "2", "3", "4")})
+    rules = [{"if": "q >= 3", "value": "unsafe"}, {"if": "q < 3", "value": "safe"}]
+    (derived,) = _derived(rules)
+    for rule in ("missing", "other"):  # a '5' on a 1-4 scale is not 'unsafe' (it was, before)
+        out = derive_columns(frame, [derived], kinds, off_list=OffListRule(rule))["band"]
+        assert out.tolist()[:2] == ["safe", "unsafe"] and pd.isna(out.iloc[2])
+
+
+def _derived(rules):
+    from survey_toolkit.derive import Derived, Rule
+    from survey_toolkit.expressions import parse_condition
+
+    return (Derived("band", tuple(Rule(parse_condition(r["if"]), r["value"]) for r in rules)),)

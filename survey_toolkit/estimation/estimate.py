@@ -30,7 +30,7 @@ from ._engine import Linear, Partition
 from .domains import make_partition
 from .intervals import canonical_method, p01_interval, proportion_ci, t_quantile, wald_ci
 from .likelihood_ci import intercept_fits, likelihood_limits
-from .quantile_ci import canonical_interval, score_roots, woodruff_probabilities
+from .quantile_ci import canonical_interval, replicate_quantiles, score_roots, woodruff_probabilities
 from .quantiles import QUANTILE_RULES, quantile_points
 from .variance_est import variance_result
 
@@ -304,7 +304,8 @@ def estimate(
         ci_method: proportions: ``xlogit`` (default), ``logit``, ``korn-graubard`` (``beta``),
             ``wilson``, ``wald``, ``asin``, ``likelihood`` (R ``svyciprop(method="likelihood")``,
             see :mod:`.likelihood_ci`). Quantiles (R ``interval.type``): ``mean`` (default, alias
-            ``wald``: Woodruff), ``xlogit``, ``asin``, ``beta``, ``score`` (see :mod:`.quantile_ci`).
+            ``wald``: Woodruff), ``xlogit``, ``asin``, ``beta``, ``score``, and on replicate designs
+            ``quantile`` (the replicates' quantiles; see :mod:`.quantile_ci`).
             Other statistics: Wald with t (``wald``).
         level: confidence level.
         df: override the per-domain design df (e.g. ``float('inf')`` for R ``confint`` parity).
@@ -643,6 +644,10 @@ def _quantile_chunks(ctx: _Ctx, frame, var, quantiles, rule, level, df_override,
         no_root = np.zeros(ctx.D, dtype=bool)
         if kind == "score":
             lo, hi, no_root = _score_limits(ctx, base, x, points, float(p), rule, t)
+        elif kind == "quantile":  # the replicates' own quantiles (R repCI): q -/+ t SE
+            q_r = replicate_quantiles(x, ctx.w, ctx.prep.replicates.factors, ctx.part, base.active, float(p), rule)
+            se_q = np.sqrt(np.maximum(_engine.replicate_variance(ctx.prep.replicates, q, q_r), 0.0))
+            lo, hi = q - t * se_q, q + t * se_q
         else:
             se_f = np.sqrt(np.maximum(res.var, 0.0))
             lo_p, hi_p = woodruff_probabilities(res.estimate, se_f, dfv, base.df, base.n, kind, level)
@@ -655,7 +660,8 @@ def _quantile_chunks(ctx: _Ctx, frame, var, quantiles, rule, level, df_override,
             ctx, [(var, f"{p:g}", res_q)], "continuous", "quantile", None, level, df_override, na_rm, "nan", False
         )
         chunk["ci_low"], chunk["ci_high"] = np.where(base.n > 0, lo, np.nan), np.where(base.n > 0, hi, np.nan)
-        chunk["ci_method"] = f"{'score' if kind == 'score' else 'woodruff-' + kind} ({rule})"
+        label = {"score": "score", "quantile": "replicate-quantile"}.get(kind, "woodruff-" + kind)
+        chunk["ci_method"] = f"{label} ({rule})"
         if no_root.any():
             chunk["flag"] = _join_flags([chunk["flag"].to_numpy(), np.where(no_root, "score_no_root", "")])
         chunks.append(chunk)

@@ -14,10 +14,12 @@
   turned into the unweighted share of the domain's values <= θ and then into a quantile through the
   rule (R's ``ffullerCI``). Where the score has no sign change in that range R stops with an error;
   the engine gives NaN limits and the flag ``score_no_root``.
-- ``quantile`` (R ``interval.type="quantile"``) needs replicate weights and is refused on Taylor
-  designs (and, not offered yet, on replicate designs).
+- ``quantile`` (R ``interval.type="quantile"``, replicate designs only; refused on Taylor designs):
+  the quantile of every replicate with the same rule (zero-weight rows left out, as R's ``qrule_*``),
+  SE² = the replicate variance of those quantiles, interval q̂ -/+ t_df SE (R ``repCI``). All domains
+  and replicates are sorted and accumulated at once, as (domain, replicate) groups.
 
-On replicate-weight designs only ``mean`` is offered: the SE of F̂ is its replicate SE and the df the
+On replicate-weight designs only ``mean`` and ``quantile`` are offered: the SE of F̂ is its replicate SE and the df the
 replicate df (R ``svyquantile.svyrep.design``); R 4.1-1 silently gives the ``mean`` interval for
 ``beta``, ``xlogit`` and ``asin`` there, so the engine refuses them rather than label one interval
 with another's name.
@@ -33,7 +35,8 @@ import numpy as np
 
 from .intervals import proportion_ci, t_quantile
 
-__all__ = ["QUANTILE_INTERVALS", "canonical_interval", "woodruff_probabilities", "score_roots"]
+__all__ = ["QUANTILE_INTERVALS", "canonical_interval", "woodruff_probabilities", "score_roots",
+           "replicate_quantiles"]
 
 #: accepted names -> canonical interval type
 QUANTILE_INTERVALS = {
@@ -64,14 +67,9 @@ def canonical_interval(name: str | None, replicate: bool = False) -> str:
         raise ValueError(
             f"ci_method {name!r} is not offered for quantiles on replicate-weight designs (R survey 4.1-1 "
             "has no score interval there and gives the 'mean' interval whatever interval.type says); "
-            "use 'mean' (default: Woodruff with the replicate variance)"
+            "use 'mean' (default: Woodruff with the replicate variance) or 'quantile' (the replicates' quantiles)"
         )
-    if kind == "quantile" and replicate:
-        raise ValueError(
-            "ci_method 'quantile' (R interval.type='quantile': the replicates' quantiles) is not offered "
-            "yet; on replicate designs use 'mean' (Woodruff with the replicate variance, R's default)"
-        )
-    if kind == "quantile":
+    if kind == "quantile" and not replicate:
         raise ValueError(
             "ci_method 'quantile' (R interval.type='quantile') needs a replicate-weight design; "
             "on a Taylor design use 'mean', 'xlogit', 'asin', 'beta' or 'score'"
@@ -156,3 +154,19 @@ def score_roots(
             c, fc = np.where(same, a, c), np.where(same, fa, fc)
     root = np.where(active, b, root)  # not converged in maxit: R returns the last point with a warning
     return root, no_root
+
+
+def replicate_quantiles(x, weights, factors, part, active, p: float, rule: str) -> np.ndarray:
+    """(D, R) p-quantile of every domain under every replicate's weights (R ``repCI``'s
+    ``qrule(x, w_r, p)``): the (domain, replicate) pairs are the groups of one sort, no replicate loop."""
+    from ._engine import Partition
+    from .quantiles import quantile_points
+
+    rows = np.flatnonzero(active)
+    m, R = rows.size, factors.shape[1]
+    D = part.n
+    ws = (factors[rows] * weights[rows, None]).T.ravel()  # replicate-major
+    xs = np.tile(x[rows], R)
+    groups = np.tile(part.dom[rows], R) * R + np.repeat(np.arange(R), m)
+    points = quantile_points(xs, ws, Partition(groups, D * R), ws > 0)
+    return points.quantile(np.full(D * R, p), rule).reshape(D, R)

@@ -116,6 +116,33 @@ def test_quantiles(brr):
     r_close(by.loc["b", "ci_high"], "13.1932643228629")
 
 
+def test_quantile_interval_from_replicates(brr):
+    # svyquantile(~y, b, c(0.25, 0.9), ci=TRUE, qrule="hf7", interval.type="quantile")
+    q = estimate(*brr, "y", "quantile", quantiles=(0.25, 0.9), quantile_rule="hf7",
+                 ci_method="quantile").set_index("category")
+    for p, (lo, hi, se) in {
+        "0.25": ("8.11688193651808", "10.5170442697260", "0.582694198659029"),
+        "0.9": ("25.43520661452091", "29.9776922618836", "1.102792089346917"),
+    }.items():
+        r_close(q.loc[p, "ci_low"], lo)
+        r_close(q.loc[p, "ci_high"], hi)
+        r_close(q.loc[p, "se"], se)
+    assert q.loc["0.25", "ci_method"] == "replicate-quantile (hf7)"
+    # svyquantile(~y, b, 0.5, ci=TRUE, interval.type="quantile") (qrule "math"): 13.18 [11.8085143867628,
+    # 14.5514856132372], SE 0.665918883336156
+    m = estimate(*brr, "y", "quantile", quantile_rule="math", ci_method="quantile").iloc[0]
+    assert m.estimate == 13.18
+    r_close(m.ci_low, "11.8085143867628")
+    r_close(m.se, "0.665918883336156")
+    # svyby(~y, ~grp, b, svyquantile, quantiles=0.5, ci=TRUE, vartype=c("se", "ci"), qrule="hf7",
+    #       interval.type="quantile")
+    by = estimate(*brr, "y", "quantile", by="grp", quantile_rule="hf7", ci_method="quantile").set_index("grp")
+    r_close(by.loc["a", "se"], "0.748517586427595")
+    r_close(by.loc["a", "ci_low"], "12.6230661980431")
+    r_close(by.loc["b", "se"], "0.636220282719181")
+    r_close(by.loc["b", "ci_high"], "13.4283795223377")
+
+
 def test_variance(brr):
     v = estimate(*brr, "y", "variance").iloc[0]
     r_close(v.estimate, "93.6470559376938")  # svyvar(~y, b)
@@ -141,5 +168,3 @@ def test_refused_on_replicates(brr):
     for method in ("score", "xlogit", "beta", "asin"):  # R: no score; the others silently 'mean'
         with pytest.raises(ValueError, match="not offered for quantiles on replicate-weight designs"):
             estimate(*brr, "y", "quantile", ci_method=method)
-    with pytest.raises(ValueError, match="not offered yet"):
-        estimate(*brr, "y", "quantile", ci_method="quantile")

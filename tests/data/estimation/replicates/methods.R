@@ -20,6 +20,10 @@ print(coef(summary(ms)), digits = 15); cat("subset df.residual", ms$df.residual,
 for (s in c("F", "Chisq", "Wald", "adjWald")) print(svychisq(~grp + k, b, statistic = s), digits = 15)
 print(svyquantile(~y, b, c(0.25, 0.9), ci = TRUE, qrule = "hf7")$y, digits = 15)
 print(svyby(~y, ~grp, b, svyquantile, quantiles = 0.5, ci = TRUE, vartype = "ci", qrule = "hf7"), digits = 15)
+print(svyquantile(~y, b, c(0.25, 0.9), ci = TRUE, qrule = "hf7", interval.type = "quantile")$y, digits = 15)
+print(svyquantile(~y, b, 0.5, ci = TRUE, interval.type = "quantile")$y, digits = 15)
+print(svyby(~y, ~grp, b, svyquantile, quantiles = 0.5, ci = TRUE, vartype = c("se", "ci"), qrule = "hf7",
+            interval.type = "quantile"), digits = 15)
 show(svyvar(~y, b))
 print(svyby(~y, ~grp, b, svyvar), digits = 15)
 show(svycontrast(svyby(~y, ~grp, b, svymean, covmat = TRUE), c(a = 1, b = -1)))

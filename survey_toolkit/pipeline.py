@@ -155,11 +155,21 @@ def _project_form(project: Project) -> tuple[Instrument | None, list[Problem]]:
     value and variable labels (``survey_toolkit.instrument_from_data``)."""
     if project.instrument is not None:
         return _read_form(project.instrument)
+    return _form_from_export(project.rounds[0])
+
+
+def _labelled_export(round_: Round) -> bool:
+    from .project import LABELLED_EXPORTS
+
+    return round_.source is None and round_.files[0].suffix.lower() in LABELLED_EXPORTS
+
+
+def _form_from_export(round_: Round) -> tuple[Instrument | None, list[Problem]]:
+    """The form built from the value and variable labels of the round's first export."""
     from .instrument_from_data import instrument_from_export
 
-    first = project.rounds[0]
     try:
-        form, notes = instrument_from_export(first.files[0], **first.load_options)
+        form, notes = instrument_from_export(round_.files[0], **round_.load_options)
     except SurveyToolkitError as exc:
         return None, list(exc.problems)
     return form, list(notes)
@@ -376,13 +386,16 @@ def validate_inputs(project: Project | str | Path) -> Inputs:
 
 def _round_forms(project: Project, form: Instrument | None) -> tuple[dict[str, Instrument], list[Problem]]:
     """The form of each round that differs from the project's: its own ``instrument`` (compared with the
-    project's form, question by question), or the project's form with the round's renames undone."""
+    project's form, question by question), or the project's form with the round's renames undone.
+    Without a project form, a later SPSS/Stata round's form is built from its own labels and compared
+    with the first round's the same way."""
     out: dict[str, Instrument] = {}
     problems: list[Problem] = []
-    for r in project.rounds:
+    for i, r in enumerate(project.rounds):
         own = None
-        if r.instrument is not None:
-            own, own_problems = _read_form(r.instrument)
+        if r.instrument is not None or (project.instrument is None and i > 0 and _labelled_export(r)):
+            # its own XLSForm, or (no form at hand) the form built from its own export's labels
+            own, own_problems = _read_form(r.instrument) if r.instrument is not None else _form_from_export(r)
             problems += own_problems
             if own is None:
                 continue

@@ -194,7 +194,7 @@ def test_later_rounds_without_a_form_are_compared_with_the_first(tmp_path):
     (folder / "survey.yaml").write_text(text, encoding="utf-8")
     result = runner.invoke(cli.app, ["validate", str(folder)])
     assert result.exit_code == 1 and "form-changed" in result.output and "r2.sav" in result.output
-    same = _barometer(tmp_path / "r2b.sav", yes_no, [2, 1] * 20 + [2] * 20)
+    _barometer(tmp_path / "r2b.sav", yes_no, [2, 1] * 20 + [2] * 20)
     (folder / "survey.yaml").write_text(text.replace("r2.sav", "r2b.sav"), encoding="utf-8")
     result = runner.invoke(cli.app, ["validate", str(folder)])
     assert result.exit_code == 0, result.output

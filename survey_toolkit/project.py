@@ -1194,6 +1194,22 @@ def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
     )
 
 
+def _replicate_weighting(ctx: _Ctx, weighting: WeightingSettings) -> None:
+    """Replicate weights can be post-stratified, raked or linearly calibrated (every replicate adjusted);
+    trimming and bounded or non-linear calibration cannot."""
+    if weighting.trim_upper is not None or weighting.trim_lower is not None:
+        ctx.add("bad-value", "trimming cannot be combined with replicate weights", ("weighting", "trim"),
+                expected="no 'trim' with 'replicates'", got="trim",
+                hint="trimming would leave the replicates untrimmed (not supported): remove 'trim', or trim the "
+                "weights before making the replicates")  # fmt: skip
+    if weighting.method == "calibrate" and (weighting.calfun != "linear" or weighting.bounds is not None):
+        ctx.add("bad-value", "only linear calibration without bounds can be combined with replicate weights",
+                ("weighting", "calfun" if weighting.calfun != "linear" else "bounds"),
+                expected="calfun: linear, no bounds", got=f"calfun: {weighting.calfun}",
+                hint="every replicate is calibrated like the full sample: use 'calfun: linear' without "
+                "'bounds', or 'method: rake'")  # fmt: skip
+
+
 def _calibration_options(ctx: _Ctx, raw: dict, path: tuple, method: str | None):
     """``calfun``, ``bounds`` and ``bounds_const`` of ``method: calibrate`` (checked)."""
     calfun = _choice(ctx, ctx.value(raw, "calfun", "str", path), CALFUNS, (*path, "calfun"), "calfun")
@@ -1393,11 +1409,8 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     rounds = _rounds(ctx, raw.get("rounds"), na_values, sm_source) if "rounds" in raw else ()
     design = _design(ctx, raw.get("design"))
     weighting = _weighting(ctx, raw.get("weighting"))
-    if design.replicates is not None and weighting.method != "none":
-        ctx.add("bad-value", f"weighting method '{weighting.method}' cannot be combined with replicate weights",
-                ("weighting", "method"), expected="method: none", got=weighting.method,
-                hint="replicate weights must be calibrated replicate by replicate (not supported): use the "
-                "calibrated weights and replicates as delivered, with 'method: none'")  # fmt: skip
+    if design.replicates is not None:
+        _replicate_weighting(ctx, weighting)
     quality = _quality(ctx, raw.get("quality"))
     lraw = ctx.keys(raw.get("locations"), _LOCATIONS, ("locations",), "locations")
     levels = ctx.value(lraw, "levels", "str_list", ("locations",)) or ()

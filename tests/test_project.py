@@ -373,8 +373,10 @@ def test_replicate_weights_are_read_and_reach_the_design(tmp_path):
          "  method: none\n", "wrong-type", 10, None),
         ("design:\n  psu: cl\n  replicates:\n    columns: [a]\n    type: JK1\nweighting:\n  method: none\n",
          "bad-value", 7, "remove 'psu'"),
-        (f"design:\n  replicates:\n    columns: [a]\n    type: JK1\nweighting:\n  margins: {DEMO / 'census_margins.csv'}\n",
-         "bad-value", 10, "method: none"),
+        (f"design:\n  replicates:\n    columns: [a]\n    type: JK1\nweighting:\n  margins: {DEMO / 'census_margins.csv'}\n"
+         "  trim: {upper: 3}\n", "bad-value", 12, "remove 'trim'"),
+        (f"design:\n  replicates:\n    columns: [a]\n    type: JK1\nweighting:\n  margins: {DEMO / 'census_margins.csv'}\n"
+         "  method: calibrate\n  calfun: raking\n", "bad-value", 13, "calfun: linear"),
     ],
 )
 def test_bad_replicate_settings_are_located(tmp_path, text, code, line, hint):
@@ -382,3 +384,17 @@ def test_bad_replicate_settings_are_located(tmp_path, text, code, line, hint):
     assert (problem.code, problem.location.line) == (code, line)
     if hint is not None:
         assert hint in problem.hint
+
+
+def test_replicate_weights_can_be_raked(tmp_path):
+    """Post-stratifying, raking and linear calibration adjust every replicate (docs/weighting.md), so a
+    project may combine them with replicate weights."""
+    for method in ("rake", "post_stratify", "calibrate"):
+        path = _write(
+            tmp_path,
+            "design:\n  weights: pw\n  replicates:\n    columns: [rw1, rw2]\n    type: JK1\n"
+            f"weighting:\n  method: {method}\n  margins: {DEMO / 'census_margins.csv'}\n",
+        )
+        project, report = check_project(path)
+        assert project is not None, [p.message for p in report]
+        assert project.weighting.method == method and project.design.replicates.columns == ("rw1", "rw2")

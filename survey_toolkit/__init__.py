@@ -51,7 +51,8 @@ _LAZY: dict[str, str] = {
     "weight_diagnostics": "weighting", "Margins": "weighting", "Weighted": "weighting",
     "WeightingReport": "weighting",
     # reporting rules and round comparisons; the writers live in survey_toolkit.report
-    "compare_rounds": "comparison", "apply_rules": "disclosure", "ReportingRules": "disclosure",
+    "reporting_table": "results", "compare_rounds": "comparison", "apply_rules": "disclosure",
+    "ReportingRules": "disclosure",
     # the project file; the workflow itself is survey_toolkit.pipeline
     "load_project": "project", "Project": "project",
 }  # fmt: skip

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,7 @@ from scipy import stats
 
 from .disclosure import ReportingRules, apply_rules, group_columns_of
 from .errors import DataError, Location, Problem, did_you_mean
+from .results import as_reporting_table
 
 __all__ = [
     "DF_METHODS",
@@ -225,12 +227,15 @@ def compare_rounds(
     rules: ReportingRules | None = None,
     group_columns: Sequence[str] | None = None,
     fdr_families: str = "standard",
+    indicators: Any = None,
+    instrument: Any = None,
 ) -> pd.DataFrame:
     """Compare the latest round with the previous round and with the baseline.
 
     Args:
-        results: tidy results, one row per indicator x round x group (``indicator_id``, ``round``,
-            ``estimate``, ``se``, ``n`` and optionally ``df``, ``direction``, ``unit``, labels...).
+        results: ``compute()`` output (by ``round`` and locations), or the reporting table, one row per
+            indicator x round x group (``indicator_id``, ``round``, ``estimate``, ``se``, ``n`` and
+            optionally ``df``, ``direction``, ``unit``, labels...).
         rounds: the rounds in time order (default: :func:`round_order`).
         df_method: ``"satterthwaite"`` (default), ``"min"`` or ``"normal"``.
         level: confidence level of the change's CI.
@@ -240,6 +245,9 @@ def compare_rounds(
         group_columns: grouping columns (default: the recognised ones present).
         fdr_families: ``"standard"`` (Benjamini-Hochberg within each family of :func:`fdr_family`)
             or ``"all"`` (one family holding every test).
+        indicators, instrument: for ``compute()`` output, the indicators (labels and the ``direction``
+            that tells an improvement from a worsening) and the form (category labels); see
+            :func:`survey_toolkit.results.reporting_table`.
 
     Returns:
         One row per indicator x group x comparison (``previous`` and, when there are three rounds
@@ -253,6 +261,7 @@ def compare_rounds(
         raise ValueError(f"df_method must be one of {DF_METHODS}, got {df_method!r}")
     if fdr_families not in FDR_FAMILIES:
         raise ValueError(f"fdr_families must be one of {FDR_FAMILIES}, got {fdr_families!r}")
+    results = as_reporting_table(results, indicators=indicators, instrument=instrument)
     table = results if "suppressed" in results.columns else apply_rules(results, rules)
     _check_compare_columns(table)
     order = round_order(table, rounds)
@@ -339,7 +348,7 @@ def _check_unique(table: pd.DataFrame, keys: list[str]) -> None:
             Location(field="indicator_id"),
             expected="one row per indicator x round x group",
             got=", ".join(f"{k}={v}" for k, v in row.items() if v != "\x00NA"),
-            hint="give each breakdown its own column (survey_toolkit.report.adapt.from_compute does this)",
+            hint="give each breakdown its own column (survey_toolkit.reporting_table does this)",
             count=int(dup.sum()),
         )
         for row in first.head(5).to_dict("records")

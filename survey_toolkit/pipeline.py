@@ -58,10 +58,11 @@ from .offlist import off_list_problems, off_list_table
 from .outputs import safe_output_path, staged_folder
 from .project import OPTIONAL_KEYS_TEMPLATE, Project, Round, load_project, output_problems
 from .quality import QualityReport, apply_exclusions, check_quality
-from .report import ReportMeta, render_report
+from .report import ReportMeta, render
 from .report._common import t
-from .report.adapt import from_compute, group_labels_from_instrument, labels_from_indicators
 from .report.tidy import write_csv, write_tidy
+from .results import group_labels_from_instrument, labels_from_indicators
+from .results import reporting_table as reshape_results
 from .spec.loader import check_indicators
 from .spec.model import IndicatorSpec
 from .weightgaps import fill_weight_gaps
@@ -978,9 +979,9 @@ def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs, *, 
     (``rules=False``: before the disclosure rules, for internal use such as planning)."""
     levels = list(reversed(_levels(project)))  # finest first
     languages = project.report.languages
-    table = from_compute(results, round_column=ROUND_COLUMN, location_columns=levels,
-                         indicators=inputs.indicators, languages=languages,
-                         instrument=inputs.instrument)  # fmt: skip
+    table = reshape_results(results, round_column=ROUND_COLUMN, location_columns=levels,
+                            indicators=inputs.indicators, languages=languages,
+                            instrument=inputs.instrument)  # fmt: skip
     dates = {r.id: r.date.isoformat() for r in project.rounds if r.date is not None}
     if len(dates) == len(project.rounds):
         table["round_date"] = table["round"].map(dates)
@@ -1178,7 +1179,7 @@ def write_outputs(
         options["chart_formats"] = project.report.chart_formats
     if project.report.parquet is not None:
         options["parquet"] = project.report.parquet
-    files = render_report(table, project.report.output, comparisons=comparisons, meta=meta, **options)
+    files = render(table, project.report.output, comparisons=comparisons, meta=meta, **options)
     return [p for kind in ("html", "excel", "tidy", "charts") for p in files.get(kind, [])]
 
 

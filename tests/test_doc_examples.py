@@ -357,6 +357,14 @@ def test_every_public_name_has_an_entry_in_the_api_page() -> None:
     assert not missing, f"{API_PAGE} has no '### `name`' entry for: {missing}"
 
 
+def test_every_entry_of_the_api_page_is_public() -> None:
+    """The other direction: ``survey_toolkit.__all__`` is exactly the documented API."""
+    extra = [name for name in api_entries() if name not in survey_toolkit.__all__]
+    assert not extra, f"{API_PAGE} documents names that survey_toolkit.__all__ does not list: {extra}"
+    assert len(survey_toolkit.__all__) == len(set(survey_toolkit.__all__))
+    assert all(hasattr(survey_toolkit, name) for name in survey_toolkit.__all__)
+
+
 @pytest.mark.parametrize("name", [n for n in survey_toolkit.__all__ if n != "__version__"])
 def test_documented_signatures_match_the_code(name: str) -> None:
     entry = api_entries().get(name, "")

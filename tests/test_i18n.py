@@ -133,15 +133,15 @@ def test_dates_per_language():
 
 
 # ----------------------------------------------------------------------------------- unknown languages
-def test_render_report_refuses_a_language_without_interface_text(tmp_path):
+def test_render_refuses_a_language_without_interface_text(tmp_path):
     import pandas as pd
 
     from survey_toolkit.errors import SpecError
-    from survey_toolkit.report import render_report
+    from survey_toolkit.report import render
 
     table = pd.DataFrame({"indicator_id": ["a"], "round": ["R1"], "estimate": [50.0], "n": [400]})
     with pytest.raises(SpecError) as err:
-        render_report(table, tmp_path / "out", languages=("en", "xx", "fr-CA"))
+        render(table, tmp_path / "out", languages=("en", "xx", "fr-CA"))
     [problem] = err.value.problems
     assert problem.code == "unknown-language" and "'xx'" in problem.message
     assert problem.expected == "one of " + ", ".join(available_languages()) and "fr" in problem.expected

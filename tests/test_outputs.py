@@ -12,7 +12,7 @@ from survey_toolkit import cli, pipeline
 from survey_toolkit.errors import SpecError
 from survey_toolkit.outputs import is_language_tag, safe_name, safe_output_path
 from survey_toolkit.project import check_project
-from survey_toolkit.report import render_report
+from survey_toolkit.report import render
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -114,7 +114,7 @@ def test_render_report_refuses_a_language_that_is_a_path(tmp_path):
     table = pd.DataFrame({"indicator_id": ["a"], "round": ["R1"], "estimate": [50.0], "n": [400]})
     out = tmp_path / "deep" / "out"
     with pytest.raises(SpecError) as err:
-        render_report(table, out, languages=("en", "../../x"))
+        render(table, out, languages=("en", "../../x"))
     assert [p.code for p in err.value.problems] == ["bad-language"]
     assert not out.exists() and not (tmp_path / "x").exists()
 

@@ -19,7 +19,7 @@ from survey_toolkit import cli, pipeline
 from survey_toolkit.cli._render import plain, render_problem
 from survey_toolkit.codes import display_value, display_values, looks_like_code, printable, showing_values
 from survey_toolkit.errors import Location, Problem, SurveyToolkitError
-from survey_toolkit.report.adapt import MISSING_LEVEL
+from survey_toolkit.results import MISSING_LEVEL
 from tests.conftest import ROOT
 from tests.test_pipeline import reduced_project
 

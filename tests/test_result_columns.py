@@ -18,7 +18,7 @@ import pytest
 
 import survey_toolkit as st
 from survey_toolkit.planning import plan_next_round
-from survey_toolkit.report.adapt import from_compute
+from survey_toolkit.results import reporting_table
 from survey_toolkit.small_areas import small_area_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ def indicator_tables(demo):
     results = pd.concat([st.compute(frame, spec, design, by=["round"], ids=ids, instrument=form),  # as the workflow
                          st.compute(frame, spec, design, by=["round", "admin2"], ids=ids, instrument=form,
                                     disaggregate=False)], ignore_index=True)
-    table = from_compute(results, indicators=spec, instrument=form)
+    table = reporting_table(results, indicators=spec, instrument=form)
     return results, table, st.apply_rules(table)
 
 
@@ -154,5 +154,5 @@ def test_old_names_still_work_for_one_release_with_a_warning():
 
     results = pd.DataFrame({"indicator_id": ["safe"], "survey_round": ["R1"], "estimate": [40.0], "n": [100]})
     with pytest.warns(DeprecationWarning, match="survey_round"):
-        table = from_compute(results)
+        table = reporting_table(results)
     assert table["round"].tolist() == ["R1"] and "survey_round" not in table.columns

@@ -5,8 +5,8 @@ has not been through them, so no output can show a suppressed value; every write
 See ``docs/reports.md``.
 
 Example:
-    >>> from survey_toolkit.report import render_report, ReportMeta   # doctest: +SKIP
-    >>> files = render_report(results, "out/", meta=ReportMeta(title={"en": "Round 3"}))  # doctest: +SKIP
+    >>> from survey_toolkit.report import render, ReportMeta   # doctest: +SKIP
+    >>> files = render(results, "out/", indicators=spec, meta=ReportMeta(title={"en": "Round 3"}))  # doctest: +SKIP
     >>> files["html"]                                                  # doctest: +SKIP
     [PosixPath('out/report.en.html'), PosixPath('out/report.fr.html')]
 """
@@ -16,13 +16,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from .._compat import deprecated
 from ..comparison import compare_rounds
 from ..errors import Location, Problem, SpecError
 from ..i18n import available_languages, has_interface
 from ..outputs import LANGUAGE_TAG, is_language_tag, safe_output_path
+from ..results import as_reporting_table
 from ._common import I18N, LANGUAGES, ReportMeta, prepare_results, published_groups
 from .charts import build_charts, figure_bytes, save_charts
 from .excel import write_excel
@@ -33,6 +36,7 @@ __all__ = [
     "I18N",
     "LANGUAGES",
     "ReportMeta",
+    "render",
     "render_report",
     "render_html",
     "write_html",
@@ -45,11 +49,13 @@ __all__ = [
 ]
 
 
-def render_report(
+def render(
     results: pd.DataFrame,
     out_dir: str | os.PathLike[str],
     *,
     comparisons: pd.DataFrame | None = None,
+    indicators: Any = None,
+    instrument: Any = None,
     meta: ReportMeta | None = None,
     languages: Sequence[str] = ("en", "fr"),
     chart_formats: Sequence[str] = ("svg",),
@@ -58,6 +64,10 @@ def render_report(
     csv_bom: bool = False,
 ) -> dict[str, list[Path]]:
     """Write every output into ``out_dir`` and return the paths by kind.
+
+    ``results`` is ``compute()`` output (by ``round`` and locations; ``indicators`` and ``instrument``
+    then give the labels and directions, see :func:`survey_toolkit.results.reporting_table`) or the
+    reporting table.
 
     Files: ``report.<lang>.html`` and ``results.<lang>.xlsx`` per language, ``results.csv`` and
     ``comparisons.csv`` (plus ``.parquet`` when pyarrow is installed), and ``charts/<lang>/`` with
@@ -70,7 +80,7 @@ def render_report(
     meta = meta or ReportMeta()
     out = Path(out_dir)
     _check_languages(languages)
-    table = prepare_results(results, meta.rules)
+    table = prepare_results(as_reporting_table(results, indicators=indicators, instrument=instrument), meta.rules)
     if comparisons is None:
         comparisons = compare_rounds(table, rounds=meta.rounds, alpha=meta.alpha, fdr=meta.fdr)
     table = published_groups(table)
@@ -107,6 +117,12 @@ def render_report(
     files["tidy"] = write_tidy(out, table, comparisons, meta=meta, parquet=parquet, lang=lang, bom=csv_bom)
     step("tidy")
     return files
+
+
+def render_report(results: pd.DataFrame, out_dir: str | os.PathLike[str], **options: Any) -> dict[str, list[Path]]:
+    """The old name of :func:`render` (kept for one release)."""
+    deprecated("survey_toolkit.report.render_report", "survey_toolkit.report.render")
+    return render(results, out_dir, **options)
 
 
 def _check_languages(languages: Sequence[str]) -> None:

@@ -8,7 +8,8 @@ import pytest
 from survey_toolkit.comparison import compare_rounds
 from survey_toolkit.disclosure import apply_rules, group_columns_of
 from survey_toolkit.errors import DataError
-from survey_toolkit.report.adapt import MISSING_LEVEL, from_compute, labels_from_indicators
+from survey_toolkit.results import MISSING_LEVEL, labels_from_indicators
+from survey_toolkit.results import reporting_table as from_compute
 
 
 def compute_like() -> pd.DataFrame:

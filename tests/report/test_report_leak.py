@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from survey_toolkit.report import render_report
+from survey_toolkit.report import render
 
 SECRET = 37.77  # estimate of a suppressed cell; its text forms must appear nowhere
 SECRET_TEXTS = ("37.77", "37.8", "37,8", "0.3777", "3777")
@@ -51,7 +51,7 @@ def _texts_of_html(path) -> str:
 
 @pytest.mark.slow
 def test_suppressed_values_appear_in_no_output(tmp_path):
-    files = render_report(table(), tmp_path, languages=("en", "fr"), chart_formats=("svg",))
+    files = render(table(), tmp_path, languages=("en", "fr"), chart_formats=("svg",))
     texts = [_texts_of_html(p) for p in files["html"]]
     texts += [p.read_text(encoding="utf-8") for p in files["tidy"] if p.suffix == ".csv"]
     texts += [p.read_text(encoding="utf-8") for p in files["charts"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from survey_toolkit.comparison import compare_rounds
-from survey_toolkit.report import ReportMeta, render_report
+from survey_toolkit.report import ReportMeta, render
 from survey_toolkit.report.charts import build_charts, chart_plan
 from survey_toolkit.report.findings import key_findings, significant_changes
 from survey_toolkit.report.html import render_html
@@ -55,7 +55,7 @@ def test_each_chart_is_drawn_once_and_reused(tmp_path, monkeypatch):
     monkeypatch.setattr(charts, "figure_bytes", counting)
     monkeypatch.setattr("survey_toolkit.report.figure_bytes", counting)
     monkeypatch.setattr("survey_toolkit.report.html.figure_bytes", counting)
-    files = render_report(make_results(), tmp_path, meta=make_meta(), languages=("en",), parquet=False)
+    files = render(make_results(), tmp_path, meta=make_meta(), languages=("en",), parquet=False)
     n_charts = len([p for p in files["charts"] if p.suffix == ".svg"])
     assert calls.count("svg") == n_charts  # the HTML reuses the SVG of the chart files
     assert calls.count("png") == 0  # PNG only when asked for (chart_formats)

@@ -42,7 +42,7 @@ _LAZY: dict[str, str] = {
     "ChoiceList": "instrument", "Group": "instrument",
     "load": "io.load", "SurveyData": "io.base", "VariableMeta": "io.base",
     # indicators defined in YAML
-    "load_indicators": "spec", "validate_indicators": "spec", "IndicatorSpec": "spec",
+    "load_indicators": "indicators", "validate_indicators": "indicators", "IndicatorSpec": "indicators",
     # data-quality checks
     "check_quality": "quality", "apply_exclusions": "quality", "QualityReport": "quality",
     # weighting

@@ -1,6 +1,6 @@
 """``compute()``: every indicator of an indicators file, estimated with the design, in one tidy table.
 
-Each indicator is first scored per respondent (:mod:`survey_toolkit.spec.scoring`: who is in the base,
+Each indicator is first scored per respondent (:mod:`survey_toolkit.indicators.scoring`: who is in the base,
 what each respondent contributes), then estimated by :func:`survey_toolkit.estimation.estimate` over
 the **full** design: respondents outside the base get a missing value, which the engine treats as a
 domain (zero weight), never as a dropped row (statistics.md §3, §12).
@@ -51,15 +51,15 @@ import pandas as pd
 from .design import Design, PreparedDesign
 from .errors import Location, Problem, SpecError, did_you_mean
 from .estimation import estimate, prepare_design, wald_ci
+from .indicators.datachecks import _present
+from .indicators.loader import load_indicators
+from .indicators.model import IndicatorSpec
+from .indicators.repeatcheck import instrument_with_aggregates
+from .indicators.scoring import Scored, score_all
+from .indicators.semantics import instrument_kinds
 from .instrument import Instrument
 from .offlist import OffListRule
 from .repeats import estimate_over_rows, repeat_frame, with_aggregates
-from .spec.datachecks import _present
-from .spec.loader import load_indicators
-from .spec.model import IndicatorSpec
-from .spec.repeatcheck import instrument_with_aggregates
-from .spec.scoring import Scored, score_all
-from .spec.semantics import instrument_kinds
 
 DF_RULES = ("domain", "design")
 """The degrees-of-freedom rules of :func:`compute`: per domain, or the whole design's."""
@@ -351,7 +351,7 @@ def compute(
 
     Args:
         data: a :class:`~survey_toolkit.SurveyData` (its instrument types the questions) or a DataFrame.
-        indicators: an :class:`~survey_toolkit.spec.model.IndicatorSpec` or the path of a YAML file.
+        indicators: an :class:`~survey_toolkit.indicators.model.IndicatorSpec` or the path of a YAML file.
         design: the survey design (weights, strata, PSUs) for ``data``.
         by: estimation keys applied to every row (e.g. ``["round", "admin1"]``).
         disaggregate: also break each indicator down by its ``disaggregations`` (one at a time, within

@@ -113,7 +113,7 @@ def derive_data(data: SurveyData, derived: Sequence[Derived], form: Instrument,
     """The round with its derived columns, their metadata, and the analysis form as its instrument."""
     if not derived:
         return data
-    from .spec.semantics import instrument_kinds
+    from .indicators.semantics import instrument_kinds
 
     frame = derive_columns(data.frame, derived, instrument_kinds(form), off_list=off_list)
     variables = dict(data.variables)

@@ -50,6 +50,8 @@ from .errors import (
     did_you_mean,
 )
 from .formdiff import form_changes, rename_problems, to_project_form, undo_renames
+from .indicators.loader import check_indicators
+from .indicators.model import IndicatorSpec
 from .instrument import Instrument, read_instrument
 from .io.base import SurveyData
 from .io.load import load
@@ -63,8 +65,6 @@ from .report._common import t
 from .report.tidy import write_csv, write_tidy
 from .results import group_labels_from_instrument, labels_from_indicators
 from .results import reporting_table as reshape_results
-from .spec.loader import check_indicators
-from .spec.model import IndicatorSpec
 from .weightgaps import fill_weight_gaps
 from .weighting import (
     Margins,
@@ -442,8 +442,8 @@ def validate_project(
 
 def _form_and_indicator_problems(path: str | Path) -> list[Problem]:
     """When the project file has errors, still check its form and indicators if their paths are good."""
+    from .indicators.yamlsource import read_yaml
     from .project import project_path
-    from .spec.yamlsource import read_yaml
 
     file = project_path(path)
     parsed = read_yaml(file) if file.is_file() else None

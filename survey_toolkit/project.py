@@ -1,7 +1,7 @@
 """The project file (``survey.yaml``): everything a round-by-round analysis needs, in one place.
 
 :func:`load_project` reads the file with the located-YAML machinery of the indicators spec
-(:mod:`survey_toolkit.spec.yamlsource`), checks its structure (types, required keys, unknown keys
+(:mod:`survey_toolkit.indicators.yamlsource`), checks its structure (types, required keys, unknown keys
 with a "did you mean" hint, files that do not exist, duplicate round ids, an output folder that is a file
 or would overwrite an input file: :func:`output_problems`) and returns a frozen
 :class:`Project`; every problem is reported at ``file:line:column`` and raised together in a
@@ -34,9 +34,9 @@ from .design import REPLICATE_TYPES, Replicates
 from .disclosure import ReportingRules
 from .errors import Location, Problem, SpecError, ValidationReport, did_you_mean
 from .i18n import available_languages, has_interface
+from .indicators.yamlsource import SourceMap, read_yaml
 from .offlist import DEFAULT_OFF_LIST_MAX_SHARE, OFF_LIST_RULES, OffListRule
 from .outputs import is_language_tag
-from .spec.yamlsource import SourceMap, read_yaml
 from .weighting.margins import MARGINS_KINDS
 
 if TYPE_CHECKING:

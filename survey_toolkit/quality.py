@@ -861,7 +861,7 @@ def _kinds(instrument: Instrument | None, columns: Sequence[str]) -> dict[str, s
     """Question kinds from the form (numeric, select_one, select_multiple, text) for ``columns``."""
     if instrument is None:
         return {}
-    from .spec.semantics import instrument_kinds
+    from .indicators.semantics import instrument_kinds
 
     kinds = instrument_kinds(instrument)
     return {c: kinds[c] for c in columns if c in kinds}

@@ -29,8 +29,8 @@ from .errors import DataError, Location, Problem, did_you_mean
 from .estimation import estimate, p01_interval, proportion_ci
 from .estimation.intervals import canonical_method
 from .expressions import Columns, evaluate_on
-from .spec.model import Aggregate, IndicatorSpec
-from .spec.repeatcheck import instrument_with_aggregates
+from .indicators.model import Aggregate, IndicatorSpec
+from .indicators.repeatcheck import instrument_with_aggregates
 
 __all__ = ["with_aggregates", "repeat_frame", "RepeatRows", "instrument_with_aggregates", "PARENT_ROW"]
 

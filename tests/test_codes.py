@@ -16,7 +16,7 @@ MODULES = (
     "survey_toolkit.instrument",
     "survey_toolkit.io.spss",
     "survey_toolkit.io.values",
-    "survey_toolkit.spec.conditions",
+    "survey_toolkit.indicators.conditions",
     "survey_toolkit.weighting._common",
 )
 

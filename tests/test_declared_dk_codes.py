@@ -9,7 +9,7 @@ import pyreadstat
 import pytest
 
 import survey_toolkit as st
-from survey_toolkit.spec.loader import load_indicators
+from survey_toolkit.indicators.loader import load_indicators
 
 SPEC = """\
 spec_version: 1

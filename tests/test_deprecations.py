@@ -36,3 +36,31 @@ def test_render_report_is_render_under_its_old_name(tmp_path):
     with pytest.warns(DeprecationWarning, match="render_report is deprecated.*report.render"):
         files = report.render_report(compute_like(), tmp_path, languages=("en",), parquet=False)
     assert [p.name for p in files["html"]] == ["report.en.html"]
+
+
+def test_spec_is_the_indicators_package_under_its_old_name():
+    import pkgutil
+
+    import survey_toolkit.indicators as new
+
+    for name in [n for n in sys.modules if n == "survey_toolkit.spec" or n.startswith("survey_toolkit.spec.")]:
+        del sys.modules[name]
+    with pytest.warns(DeprecationWarning, match=r"survey_toolkit.spec is deprecated.*use survey_toolkit.indicators"):
+        old_model = importlib.import_module("survey_toolkit.spec.model")
+    assert old_model is importlib.import_module("survey_toolkit.indicators.model")  # the same module, not a copy
+    assert old_model.__spec__.name == "survey_toolkit.indicators.model"
+    for module in pkgutil.iter_modules(new.__path__):
+        assert importlib.import_module(f"survey_toolkit.spec.{module.name}") is importlib.import_module(
+            f"survey_toolkit.indicators.{module.name}")
+    from survey_toolkit.spec.codebook import render_codebook
+
+    from survey_toolkit.spec import IndicatorSpec, load_indicators
+
+    assert IndicatorSpec is new.IndicatorSpec and load_indicators is new.load_indicators
+    assert render_codebook is importlib.import_module("survey_toolkit.indicators.codebook").render_codebook
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("survey_toolkit.spec.no_such_module")
+    old_package = importlib.import_module("survey_toolkit.spec")
+    with pytest.raises(AttributeError):
+        old_package.no_such_name  # noqa: B018
+    assert sum(getattr(f, "aliases", None) == "survey_toolkit.spec" for f in sys.meta_path) == 1

@@ -9,8 +9,8 @@ import pytest
 from survey_toolkit import pipeline
 from survey_toolkit.derive import Derived, Rule, derive_columns
 from survey_toolkit.errors import SpecError
+from survey_toolkit.indicators.conditions import parse_condition
 from survey_toolkit.project import check_project
-from survey_toolkit.spec.conditions import parse_condition
 from tests.test_pipeline import DEMO, reduced_project
 
 INDICATORS = """\

@@ -32,7 +32,7 @@ NA = pd.NA
 
 def test_old_import_paths_still_work():
     from survey_toolkit import quality
-    from survey_toolkit.spec import conditions
+    from survey_toolkit.indicators import conditions
 
     assert conditions.parse_condition is parse_condition and conditions.Columns is Columns
     assert issubclass(quality.UnsupportedExpression, ValueError)

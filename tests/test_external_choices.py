@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from survey_toolkit import Design, cli, compute, load, read_instrument
-from survey_toolkit.spec import parse_indicators
+from survey_toolkit.indicators import parse_indicators
 
 runner = CliRunner()
 

@@ -30,9 +30,9 @@ from typer.testing import CliRunner
 
 import survey_toolkit as st
 from survey_toolkit import cli
-from survey_toolkit.spec.conditions import ConditionSyntaxError, parse_condition
-from survey_toolkit.spec.loader import parse_indicators
-from survey_toolkit.spec.yamlsource import parse_yaml
+from survey_toolkit.indicators.conditions import ConditionSyntaxError, parse_condition
+from survey_toolkit.indicators.loader import parse_indicators
+from survey_toolkit.indicators.yamlsource import parse_yaml
 from tests.conftest import ROOT
 
 DEMO = ROOT / "examples" / "demo"

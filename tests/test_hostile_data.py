@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from survey_toolkit import cli
 from survey_toolkit.errors import WeightError
+from survey_toolkit.indicators.loader import parse_indicators
 from survey_toolkit.project import check_project
-from survey_toolkit.spec.loader import parse_indicators
 from survey_toolkit.weighting.margins import read_margins
 from tests.conftest import ROOT
 from tests.test_pipeline import reduced_project

@@ -123,7 +123,7 @@ def test_conditions_under_other_are_false_not_unknown():
     def cols(rule):
         return st.spec.conditions.Columns(frame, kinds, choices={"q": ("1", "2", "3")}, off_list_default=rule)
 
-    from survey_toolkit.spec.conditions import evaluate_on
+    from survey_toolkit.expressions import evaluate_on
 
     assert evaluate_on("q in [1, 2]", cols("missing")).tolist() == [True, True, pd.NA, pd.NA]
     assert evaluate_on("q in [1, 2]", cols("other")).tolist() == [True, True, False, pd.NA]
@@ -302,7 +302,7 @@ def test_cli_validate_and_run_exit_1_above_the_share_0_below(tmp_path):
 
 def test_derived_variables_never_read_an_off_list_code_as_a_listed_one():
     from survey_toolkit.derive import derive_columns
-    from survey_toolkit.spec.semantics import QuestionKinds
+    from survey_toolkit.indicators.semantics import QuestionKinds
 
     frame = pd.DataFrame({"q": pd.Categorical(["1", "4", "5", None], categories=["1", "2", "3", "4", "5"])})
     kinds = QuestionKinds({"q": "select_one"}, {"q": ("1", "2", "3", "4")})

@@ -13,8 +13,8 @@ import pytest
 
 from survey_toolkit import Design, compute
 from survey_toolkit.errors import DataError, SpecError
+from survey_toolkit.indicators import parse_indicators
 from survey_toolkit.repeats import with_aggregates
-from survey_toolkit.spec import parse_indicators
 
 from .conftest import shared_path
 

@@ -1,7 +1,7 @@
 """``survey-toolkit indicators``: check an indicators file, export its JSON Schema, render a codebook.
 
 Python equivalents: :func:`survey_toolkit.validate_indicators`,
-:func:`survey_toolkit.spec.jsonschema.json_schema`, :func:`survey_toolkit.spec.codebook.render_codebook`.
+:func:`survey_toolkit.indicators.jsonschema.json_schema`, :func:`survey_toolkit.indicators.codebook.render_codebook`.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def check(
 
         survey-toolkit indicators check indicators.yaml --instrument instruments/cssp_core.xlsx
     """
-    from ..spec.loader import validate_indicators
+    from ..indicators.loader import validate_indicators
 
     dataset = None
     if data is not None:
@@ -101,13 +101,13 @@ def schema(
 ) -> None:
     """Print (or write) the JSON Schema of indicators.yaml, for editor autocompletion and checks.
 
-    Python: survey_toolkit.spec.jsonschema.json_schema().
+    Python: survey_toolkit.indicators.jsonschema.json_schema().
 
     Example:
 
         survey-toolkit indicators schema --output indicators.schema.json
     """
-    from ..spec.jsonschema import json_schema_text
+    from ..indicators.jsonschema import json_schema_text
 
     text = json_schema_text()
     if output is None:
@@ -135,14 +135,14 @@ def docs(
     """Render the indicators of FILE as a Markdown or HTML codebook (what is counted, out of whom, from which questions).
 
     The file is checked first (as by 'check'); nothing is written when it has errors.
-    Python: survey_toolkit.spec.codebook.render_codebook(load_indicators(file, instrument)).
+    Python: survey_toolkit.indicators.codebook.render_codebook(load_indicators(file, instrument)).
 
     Example:
 
         survey-toolkit indicators docs indicators.yaml -i instruments/cssp_core.xlsx --output codebook.html
     """
-    from ..spec.codebook import render_codebook
-    from ..spec.loader import check_indicators
+    from ..indicators.codebook import render_codebook
+    from ..indicators.loader import check_indicators
 
     safe_output_path(output, inputs={"the indicators file": file, "the form": instrument})
     fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "md")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from survey_toolkit.indicators.conditions import ConditionSyntaxError, Everyone, evaluate, parse_condition
+from survey_toolkit.indicators.loader import check_indicators
 from survey_toolkit.instrument import instrument_from_sheets
-from survey_toolkit.spec.conditions import ConditionSyntaxError, Everyone, evaluate, parse_condition
-from survey_toolkit.spec.loader import check_indicators
 
 
 def test_all_is_true_for_every_row_and_combines():

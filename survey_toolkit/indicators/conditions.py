@@ -1,6 +1,6 @@
 """Deprecated location of the condition language: it lives in :mod:`survey_toolkit.expressions`.
 
-Kept for one release so that ``from survey_toolkit.spec.conditions import parse_condition`` keeps
+Kept for one release so that ``from survey_toolkit.spec.conditions import parse_condition`` (the old package name) keeps
 working; new code imports from :mod:`survey_toolkit.expressions`.
 
 The indicator dialect in brief: ``q in [1, 2] and not dk(r)``, ``selected(m, 3)``,

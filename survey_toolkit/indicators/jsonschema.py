@@ -1,5 +1,5 @@
 """JSON Schema (draft 2020-12) of the indicators language, generated from the field tables of
-:mod:`survey_toolkit.spec.model` so that editors (VS Code YAML, JetBrains) can autocomplete and check
+:mod:`survey_toolkit.indicators.model` so that editors (VS Code YAML, JetBrains) can autocomplete and check
 ``indicators.yaml``. The schema covers structure only; conditions, questions and codes are checked by
 ``survey-toolkit indicators check``.
 """

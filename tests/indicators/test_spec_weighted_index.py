@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from survey_toolkit import Design, compute
-from survey_toolkit.spec import parse_indicators
-from survey_toolkit.spec.scoring import composite_scores
+from survey_toolkit.indicators import parse_indicators
+from survey_toolkit.indicators.scoring import composite_scores
 
 from ..conftest import shared_path
 
@@ -98,7 +98,7 @@ def test_weighted_index_matches_r_survey(households):
 
 
 def test_codebook_shows_the_weights():
-    from survey_toolkit.spec.codebook import codebook_entries
+    from survey_toolkit.indicators.codebook import codebook_entries
 
     spec = parse_indicators(SPEC, "wash.yaml").spec
     entry = codebook_entries(spec)[0]

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from survey_toolkit.spec.loader import parse_indicators
-from survey_toolkit.spec.yamlsource import MAX_YAML_BYTES, parse_yaml, read_yaml
+from survey_toolkit.indicators.loader import parse_indicators
+from survey_toolkit.indicators.yamlsource import MAX_YAML_BYTES, parse_yaml, read_yaml
 
 
 def _laughs(levels: int = 9) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from survey_toolkit import Design, compute, estimate
 from survey_toolkit.errors import SpecError
-from survey_toolkit.spec import parse_indicators
+from survey_toolkit.indicators import parse_indicators
 
 SPEC = """
 spec_version: 1

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from survey_toolkit import Design, compute, read_instrument
-from survey_toolkit.spec import load_indicators, validate_indicators
+from survey_toolkit.indicators import load_indicators, validate_indicators
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "indicators.yaml"

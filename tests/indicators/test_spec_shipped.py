@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from survey_toolkit import cli, read_instrument
-from survey_toolkit.spec import load_indicators, validate_indicators
-from survey_toolkit.spec.jsonschema import json_schema, json_schema_text
+from survey_toolkit.indicators import load_indicators, validate_indicators
+from survey_toolkit.indicators.jsonschema import json_schema, json_schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "indicators.yaml"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from survey_toolkit import read_instrument
-from survey_toolkit.spec import parse_indicators
-from survey_toolkit.spec.codebook import render_markdown
-from survey_toolkit.spec.jsonschema import reference_markdown
+from survey_toolkit.indicators import parse_indicators
+from survey_toolkit.indicators.codebook import render_markdown
+from survey_toolkit.indicators.jsonschema import reference_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
@@ -45,7 +45,7 @@ def test_codebook_example_matches_the_renderer():
 
 def test_every_problem_code_is_documented():
     codes = set()
-    for path in (ROOT / "survey_toolkit" / "spec").glob("*.py"):
+    for path in (ROOT / "survey_toolkit" / "indicators").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         codes |= set(re.findall(r'(?:add|Problem)\(\s*"([a-z]+(?:-[a-z]+)+)"', text))
     assert codes, "no problem codes found"

@@ -1,6 +1,6 @@
 """Respondent-level values of each indicator: who is in the base and what each respondent contributes.
 
-:func:`score` turns one :class:`~survey_toolkit.spec.model.Indicator` and a frame into a
+:func:`score` turns one :class:`~survey_toolkit.indicators.model.Indicator` and a frame into a
 :class:`Scored`: a boolean ``domain`` (rows in the base; never NA) and numeric ``values`` (one column
 per reported category, or ``value``), all aligned to the full frame. Nothing is dropped: the
 estimation step uses the domain as zero weights over the full design (statistics.md §3, §12).
@@ -357,7 +357,7 @@ def score(
     """Respondent-level base and values of one indicator of ``spec`` on ``frame``.
 
     ``kinds`` (question -> select_one / select_multiple / numeric) comes from the instrument when
-    known (:func:`survey_toolkit.spec.semantics.instrument_kinds`); otherwise it is inferred.
+    known (:func:`survey_toolkit.indicators.semantics.instrument_kinds`); otherwise it is inferred.
     """
     ind = spec[indicator] if isinstance(indicator, str) else indicator
     return _score(_Ctx(spec, frame, kinds or {}), ind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey_toolkit.spec import parse_indicators
+from survey_toolkit.indicators import parse_indicators
 
 HEAD = "spec_version: 1\nindicators:\n"
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from survey_toolkit.spec.conditions import (
+from survey_toolkit.indicators.conditions import (
     MAX_CONDITION_DEPTH,
     ConditionSyntaxError,
     parse_condition,
     tokenize,
 )
-from survey_toolkit.spec.loader import parse_indicators
+from survey_toolkit.indicators.loader import parse_indicators
 
 FORM = Path(__file__).resolve().parents[2] / "instruments" / "cssp_core.xlsx"
 HEAD = "spec_version: 1\nindicators:\n  - id: x\n    type: proportion\n    label: {en: X}\n    numerator: "
@@ -42,7 +42,7 @@ def test_deep_nesting_is_a_located_error_not_a_recursion_error(condition, column
 def test_nesting_up_to_the_limit_is_accepted_and_evaluates():
     import pandas as pd
 
-    from survey_toolkit.spec.conditions import evaluate
+    from survey_toolkit.indicators.conditions import evaluate
 
     cond = "not " * MAX_CONDITION_DEPTH + "q = 1"
     frame = pd.DataFrame({"q": pd.Categorical(["1", "2"])})

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from survey_toolkit import cli, read_instrument
-from survey_toolkit.spec import load_indicators, parse_indicators
-from survey_toolkit.spec.codebook import render_codebook, render_html, render_markdown
+from survey_toolkit.indicators import load_indicators, parse_indicators
+from survey_toolkit.indicators.codebook import render_codebook, render_html, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "indicators.yaml"

@@ -1,7 +1,7 @@
 """Tier 1: the structure of an indicators file (types, required keys, allowed values, unknown keys).
 
 :func:`build_spec` turns the plain data of :mod:`.yamlsource` into an
-:class:`~survey_toolkit.spec.model.IndicatorSpec`, collecting every problem with its
+:class:`~survey_toolkit.indicators.model.IndicatorSpec`, collecting every problem with its
 ``file:line:col``. Indicators with structural errors are left out of the spec (so tier 2 can still
 check the others); the caller decides whether to raise.
 """

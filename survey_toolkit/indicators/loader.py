@@ -1,6 +1,6 @@
 """Reading and validating an indicators file: the three tiers in one place.
 
-``load_indicators`` returns a valid :class:`~survey_toolkit.spec.model.IndicatorSpec` or raises
+``load_indicators`` returns a valid :class:`~survey_toolkit.indicators.model.IndicatorSpec` or raises
 :class:`~survey_toolkit.errors.SpecError` carrying every problem found; ``validate_indicators``
 returns the :class:`~survey_toolkit.errors.ValidationReport` without raising.
 """

@@ -16,8 +16,8 @@ import pytest
 import survey_toolkit as st
 from survey_toolkit import io as survey_io
 from survey_toolkit.errors import SpecError
-from survey_toolkit.spec.scoring import numeric_dk_codes, score_all
-from survey_toolkit.spec.semantics import instrument_kinds
+from survey_toolkit.indicators.scoring import numeric_dk_codes, score_all
+from survey_toolkit.indicators.semantics import instrument_kinds
 
 FREE_TEXT = "Jane Doe +237699123456"
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from survey_toolkit import cli
 from survey_toolkit.errors import SpecError
-from survey_toolkit.spec import load_indicators, validate_indicators
+from survey_toolkit.indicators import load_indicators, validate_indicators
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "spec"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_toolkit.spec.conditions import (
+from survey_toolkit.indicators.conditions import (
     BoolOp,
     ConditionSyntaxError,
     InList,

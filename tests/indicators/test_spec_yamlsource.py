@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey_toolkit.spec.yamlsource import parse_yaml, read_yaml
+from survey_toolkit.indicators.yamlsource import parse_yaml, read_yaml
 
 TEXT = """\
 indicators:

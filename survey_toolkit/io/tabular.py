@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import LoadError, Location, Problem, Severity, ValidationReport
 from ..instrument import Instrument
 from .base import SurveyData, VariableMeta
-from .spss import _KIND_NAMES, check_input_file, sniff_file_kind
+from .spss.file import _KIND_NAMES, check_input_file, sniff_file_kind
 from .textfile import check_rows, decimal_commas, decode, dialect_note, parse_problem, sniff_delimiter
 
 __all__ = [

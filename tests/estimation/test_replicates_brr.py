@@ -217,3 +217,21 @@ def test_brr_given_hadamard(pairs):
     r_close(estimate(data, design, "y", "ratio", denominator="x").se[0], "0.0219798285936219")
     data, design = as_replicates(pairs, PAIRS, "BRR", hadamard_matrix=2 * hadamard(25) - 1)  # +-1: the same
     r_close(estimate(data, design, "y", "ratio", denominator="x").se[0], "0.0219798285936219")
+
+
+def test_bootstrap_with_fpc(apistrat):
+    """With an fpc, each replicate draws n_h PSUs without replacement from N_h copies of the stratum's
+    PSUs (R bootweights): counts still sum to n_h; a census stratum (N_h = n_h) gets every PSU once,
+    so it adds no variance; the SE is close to the Taylor SE with the fpc (R: 9.4089408, §13)."""
+    from .conftest import DSTRAT
+
+    data, design = as_replicates(apistrat, DSTRAT, "bootstrap", replicates=400, seed=5)
+    cols = list(design.replicates.columns)
+    counts = data[cols].div(apistrat["pw"], axis=0)
+    assert np.allclose(counts.groupby(apistrat["stype"]).sum().to_numpy(),
+                       apistrat.groupby("stype").size().to_numpy()[:, None])
+    se = estimate(data, design, "api00").se[0]
+    assert abs(se / 9.4089408 - 1) < 0.1, se
+    census = apistrat.assign(fpc=apistrat.groupby("stype")["pw"].transform("size"))  # N_h = n_h
+    data, design = as_replicates(census, DSTRAT, "bootstrap", replicates=20, seed=5)
+    assert np.allclose(data[list(design.replicates.columns)].to_numpy(), census["pw"].to_numpy()[:, None])

@@ -63,7 +63,7 @@ from .quality import QualityReport, apply_exclusions, check_quality
 from .report import ReportMeta, render
 from .report._common import t
 from .report.tidy import write_csv, write_tidy
-from .results import group_labels_from_instrument, labels_from_indicators
+from .results import group_labels_from_instrument, labels_from_indicators, themes_from_instrument
 from .results import reporting_table as reshape_results
 from .weightgaps import fill_weight_gaps
 from .weighting import (
@@ -1117,7 +1117,10 @@ def report_meta(
     group_labels = {f"{col}:{code}": names for code in languages or ("en",)
                     for col, names in group_labels_from_instrument(inputs.analysis or inputs.instrument, groups,
                                                                    code).items()}  # fmt: skip
+    themes, owners = themes_from_instrument(inputs.indicators, inputs.analysis or inputs.instrument, languages or ("en",))
     return ReportMeta(
+        themes=MappingProxyType(themes),
+        indicator_themes=MappingProxyType(owners),
         group_labels=MappingProxyType(group_labels),
         title=MappingProxyType(title),
         location_names=MappingProxyType(_names_by_language(lambda code: _location_names(project, inputs, code),

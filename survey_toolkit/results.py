@@ -36,7 +36,8 @@ import pandas as pd
 from ._compat import deprecated
 from .errors import DataError, Location, Problem, did_you_mean
 
-__all__ = ["reporting_table", "as_reporting_table", "is_compute_output", "labels_from_indicators", "group_labels_from_instrument", "MISSING_LEVEL"]
+__all__ = ["reporting_table", "as_reporting_table", "is_compute_output", "labels_from_indicators", "group_labels_from_instrument", "themes_from_instrument",
+           "MISSING_LEVEL"]
 
 MISSING_LEVEL = "(missing)"
 """Value of a disaggregation column for respondents whose answer to it is missing."""
@@ -200,6 +201,54 @@ def _attach_indicators(
     variants = {ind.id: ind.variant_of for ind in indicators.indicators if getattr(ind, "variant_of", None)}
     out["variant_of"] = base.map(variants).astype(object)
     return out
+
+
+def themes_from_instrument(
+    indicators: Any, instrument: Any, languages: Sequence[str]
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """The report's themes: the form's modules (top-level groups), for ``ReportMeta.themes`` and
+    ``ReportMeta.indicator_themes``.
+
+    An indicator belongs to the module of the first question (in form order) it reads beyond its
+    universe (an index: its first item; an average of indicators: its first component). Returns
+    ``({group name: {lang: label}}, {indicator id: group name})``, themes in form order; indicators
+    whose questions sit outside any labelled group have no theme.
+    """
+    if instrument is None:
+        return {}, {}
+    position = {name: k for k, name in enumerate(instrument.names)}
+    by_id = {ind.id: ind for ind in indicators.indicators}
+    found: dict[str, str | None] = {}
+
+    def module_of(question: str):
+        try:
+            groups = instrument.enclosing_groups(question)
+        except Exception:  # noqa: BLE001 - not a question of the form (an aggregate, a derived variable)
+            return None
+        return groups[0] if groups and any(groups[0].labels.values()) else None
+
+    def theme(ident: str) -> str | None:
+        if ident in found:
+            return found[ident]
+        found[ident] = None  # a cycle reads no theme
+        ind = by_id[ident]
+        if getattr(ind, "components", ()):
+            found[ident] = next((k for k in map(theme, (c for c in ind.components if c in by_id)) if k), None)
+            return found[ident]
+        universe = ind.universe.questions() if getattr(ind, "universe", None) is not None else set()
+        asked = ind.questions()
+        for q in sorted(asked - universe or asked, key=lambda q: position.get(q, len(position))):
+            group = module_of(q)
+            if group is not None:
+                found[ident] = group.name
+                break
+        return found[ident]
+
+    owners = {ident: key for ident in by_id if (key := theme(ident))}
+    groups = {g.name: g for g in instrument.groups}  # in form order
+    used = set(owners.values())
+    themes = {k: {lang: g.label(lang) for lang in languages} for k, g in groups.items() if k in used}
+    return themes, {ident: key for ident, key in owners.items() if key in themes}
 
 
 def group_labels_from_instrument(

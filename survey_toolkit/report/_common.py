@@ -91,6 +91,11 @@ class ReportMeta:
     (empty: the order of ``location_names``), so it is the same in every chart of a report."""
     design: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Plain-text description of the sampling design, per language."""
+    themes: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """The report's themes in order, each with its title per language (``{"d_police": {"en": "D. Police
+    and security providers"}}``); the form's modules by default (:func:`survey_toolkit.results.themes_from_instrument`)."""
+    indicator_themes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Indicator id -> its theme (a key of ``themes``); the report groups the indicators' sections by theme."""
     sample_sizes: pd.DataFrame | None = None
     weight_diagnostics: pd.DataFrame | None = None
     exclusions: pd.DataFrame | None = None

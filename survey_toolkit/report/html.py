@@ -188,7 +188,8 @@ def build_context(
     summary = _summary(results, comparisons, meta, lang, order, factor)
     if summary:
         toc.insert(0, {"anchor": "summary", "text": t(lang, "summary")})
-    toc += _toc_entries(results, meta, lang, inds, sections)
+    themes = _themed(results, meta, lang, inds, sections)
+    toc += _toc_entries(themes)
     toc += [{"anchor": "heatmap", "text": t(lang, "heatmap")}] if heat else []
     planning = plan_section(meta.plan, meta, lang)
     toc += [{"anchor": "plan", "text": planning["title"]}] if planning else []
@@ -208,40 +209,95 @@ def build_context(
         "findings": key_findings(results, comparisons, meta, lang, factor),
         "glance": _glance(results, comparisons, meta, lang, order, factor),
         "summary": summary,
-        "indicators": sections,
+        "themes": themes,
         "heatmap": heat,
         "plan": planning,
         "annex": _annex(results, meta, lang, order),
     }
 
 
-def _toc_entries(
+def _themed(
     results: pd.DataFrame, meta: ReportMeta, lang: str, inds: list[str], sections: list[dict]
 ) -> list[dict]:
-    """One contents line per indicator; the answer categories of a distribution share one line.
-
-    The shared line links to the first category's section and reads the distribution's own label.
-    """
-    if "category" not in results.columns or "base_indicator_id" not in results.columns:
-        return [{"anchor": s["anchor"], "text": s["title"]} for s in sections]
-    first = results.drop_duplicates("indicator_id").set_index(
-        results.drop_duplicates("indicator_id")["indicator_id"].astype(str)
-    )
-    out, seen = [], set()
+    """The indicators' sections grouped for reading: by theme (``meta.themes``, in their order; indicators
+    without one last), and within a theme one collapsible block per indicator, except that the answer
+    categories of one question (a distribution, shares, a headline's own don't-know share) share one
+    block with the question's own section, if it has one."""
+    first = results.drop_duplicates("indicator_id")
+    first = first.set_index(first["indicator_id"].astype(str))
+    has_category = "category" in first.columns and "base_indicator_id" in first.columns
+    blocks: dict[str, dict] = {}  # question (base indicator id) -> block, in the order of first appearance
     for ind, sec in zip(inds, sections, strict=True):
         row = first.loc[ind]
-        if is_missing(row["category"]):
-            out.append({"anchor": sec["anchor"], "text": sec["title"]})
-            continue
-        base = str(row["base_indicator_id"])
-        if base in seen:
-            continue
-        seen.add(base)
-        label = indicator_label(results, meta, base, lang) if base in meta.indicator_labels else base
-        if base in inds:  # the headline has its own line; its categories (e.g. don't know) need none
-            continue
-        out.append({"anchor": sec["anchor"], "text": f"{label} — {t(lang, 'by_answer')}"})
+        category = has_category and not is_missing(row["category"])
+        base = str(row["base_indicator_id"]) if category else ind
+        block = blocks.setdefault(base, {"base": base, "sections": [], "own": False})
+        if category:
+            label = _base_label(results, meta, base, lang)
+            sec = {**sec, "heading": _category_heading(sec["title"], label)}
+        else:
+            block["own"] = True
+            sec = {**sec, "heading": ""}
+        block["sections"].append(sec)
+    items = []
+    for base, block in blocks.items():
+        secs = block["sections"]
+        if block["own"]:  # the question's own section first, then its categories
+            secs.sort(key=lambda sec: bool(sec["heading"]))
+            title = next(sec["title"] for sec in secs if not sec["heading"])
+        else:
+            title = f"{_base_label(results, meta, base, lang)} — {t(lang, 'by_answer')}"
+        items.append({"anchor": secs[0]["anchor"], "title": title, "sections": secs,
+                      "answers": None if block["own"] else _answers_table(secs, lang),
+                      "theme": meta.indicator_themes.get(base)})  # fmt: skip
+    keys = [k for k in meta.themes if any(item["theme"] == k for item in items)]
+    out = [{"anchor": f"theme-{chart_stem(k)}", "title": _theme_title(meta, k, lang),
+            "blocks": [item for item in items if item["theme"] == k]} for k in keys]  # fmt: skip
+    rest = [item for item in items if item["theme"] not in keys]
+    if rest:
+        out.append({"anchor": "theme-other", "title": t(lang, "indicators") if out else "", "blocks": rest})
     return out
+
+
+def _answers_table(sections: list[dict], lang: str) -> dict | None:
+    """One question's answers side by side: the overall row of each category's table (rounds, CI, n,
+    changes), one row per answer; what the printed report shows instead of a section per answer."""
+    rows = []
+    for sec in sections:
+        total = next((row for row in sec["table"]["rows"] if row["cls"] == "total"), None)
+        if total is not None:
+            rows.append({"cls": "", "cells": [{"text": sec["heading"], "cls": ""}, *total["cells"][1:]]})
+    if not rows:
+        return None
+    return {"headers": [t(lang, "all"), *sections[0]["table"]["headers"][1:]], "rows": rows, "cls": "answers"}
+
+
+def _base_label(results: pd.DataFrame, meta: ReportMeta, base: str, lang: str) -> str:
+    return indicator_label(results, meta, base, lang) if base in meta.indicator_labels else base
+
+
+def _category_heading(title: str, base_label: str) -> str:
+    """A category section's own words: its title without the question's label ('Very safe')."""
+    head = title[len(base_label):].strip() if title.startswith(base_label) else title
+    return head[1:-1] if head.startswith("(") and head.endswith(")") else (head or title)
+
+
+def _theme_title(meta: ReportMeta, key: str, lang: str) -> str:
+    names = meta.themes.get(key, {})
+    return str(names.get(lang) or next((v for v in names.values() if v), key))
+
+
+def _toc_entries(themes: list[dict]) -> list[dict]:
+    """One contents line per theme with a line per block under it (a question's categories share one);
+    without themes, the blocks themselves."""
+    entries = []
+    for theme in themes:
+        children = [{"anchor": item["anchor"], "text": item["title"]} for item in theme["blocks"]]
+        if theme["title"]:
+            entries.append({"anchor": theme["anchor"], "text": theme["title"], "children": children})
+        else:
+            entries += children
+    return entries
 
 
 def _texts(lang: str) -> dict[str, str]:

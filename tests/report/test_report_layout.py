@@ -1,0 +1,90 @@
+"""Report layout a manager reads quickly: themes, collapsible blocks, one block per question, print size."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from survey_toolkit.report import render_html
+from survey_toolkit.results import themes_from_instrument
+
+from .conftest import make_meta, make_results
+from .test_report_plan import with_distribution
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _themed_meta():
+    return dataclasses.replace(
+        make_meta(),
+        themes={"d_police": {"en": "D. Police", "fr": "D. Police (fr)"}},
+        indicator_themes={"answers": "d_police"},
+    )
+
+
+def test_indicators_are_grouped_by_theme_in_collapsible_blocks():
+    html = render_html(with_distribution(make_results()), meta=_themed_meta(), lang="en")
+    police = html.split('<section class="theme" id="theme-d_police">', 1)[1].split('<section class="theme"', 1)[0]
+    assert "<h2>D. Police</h2>" in police
+    assert police.count('<details class="block">') == 1  # both answers of the question in one block
+    assert 'id="ind-answers_1_"' in police and 'id="ind-answers_2_"' in police
+    rest = html.split('<section class="theme" id="theme-other">', 1)[1]
+    assert "<h2>Indicators</h2>" in rest and 'id="ind-trust' in rest  # no theme: listed last, titled
+    assert html.index('id="theme-d_police"') < html.index('id="theme-other"')
+    toc = html.split('<nav class="toc">', 1)[1].split("</nav>", 1)[0]
+    assert re.search(r'href="#theme-d_police">D. Police</a>\s*<ol>\s*<li><a href="#ind-answers_1_">', toc)
+
+
+def test_a_question_shows_its_answers_in_one_table():
+    html = render_html(with_distribution(make_results()), meta=_themed_meta(), lang="en")
+    block = html.split('<details class="block">', 1)[1].split("</details>", 1)[0]
+    answers = block.split('<table class="answers">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", answers.split("<tbody>", 1)[1], flags=re.S)
+    assert len(rows) == 2 and all(r.count("<td") > 3 for r in rows)  # one row per answer, rounds across
+    assert "<th scope=\"col\">All locations</th>" in answers
+
+
+def test_print_css_opens_every_block_and_drops_per_indicator_page_breaks():
+    html = render_html(make_results(), meta=make_meta(), lang="en")
+    css = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    printed = css.split("@media print {", 1)[1]
+    assert "details.block::details-content { content-visibility: visible" in printed
+    assert "section.indicator, section.annex" not in css  # no page break before every indicator
+
+
+def test_themes_are_the_form_modules_in_form_order():
+    from survey_toolkit.instrument import read_instrument
+    from survey_toolkit.indicators.loader import load_indicators
+    from tests.conftest import ROOT
+
+    form = read_instrument(ROOT / "instruments" / "cssp_core.xlsx")
+    spec = load_indicators(ROOT / "indicators.yaml", form)
+    themes, owners = themes_from_instrument(spec, form, ["en", "fr"])
+    assert list(themes)[:3] == ["b_safety", "c_crime", "d_police"]
+    assert themes["d_police"]["fr"].startswith("D. Police")
+    assert owners["trust_police"] == "d_police" and owners["guns_increased"] == "i_weapons"
+    assert owners["sdg_16_7_2"] == "h_voice"  # an average of indicators: its first component's module
+    assert set(owners) == set(spec.ids)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian 'chromium' is not on PATH (apt-get install -y chromium)")
+def test_the_printed_demo_report_is_under_40_a4_pages(tmp_path):
+    from survey_toolkit import pipeline
+    from survey_toolkit.project import load_project
+    from tests.conftest import ROOT
+
+    project = load_project(ROOT / "examples" / "demo")
+    project = dataclasses.replace(project, report=dataclasses.replace(project.report, output=tmp_path / "out",
+                                                                      languages=("en",)))  # fmt: skip
+    pipeline.run(project)
+    pdf = tmp_path / "report.pdf"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", str(tmp_path / "out" / "report.en.html")],
+                   capture_output=True, timeout=600, check=True)  # fmt: skip
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert 5 < pages < 40

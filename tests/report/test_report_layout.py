@@ -57,8 +57,8 @@ def test_print_css_opens_every_block_and_drops_per_indicator_page_breaks():
 
 
 def test_themes_are_the_form_modules_in_form_order():
-    from survey_toolkit.instrument import read_instrument
     from survey_toolkit.indicators.loader import load_indicators
+    from survey_toolkit.instrument import read_instrument
     from tests.conftest import ROOT
 
     form = read_instrument(ROOT / "instruments" / "cssp_core.xlsx")

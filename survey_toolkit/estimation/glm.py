@@ -142,7 +142,15 @@ def _replicate_fits(X, y, A, beta0, family, maxit) -> np.ndarray:
     def solve(W, z):
         G = np.stack([(X * X[:, [j]]).T @ W for j in range(p)], axis=1)  # (p, p, R)
         rhs = X.T @ (W * z)  # (p, R)
-        return np.linalg.solve(np.moveaxis(G, 2, 0), rhs.T[:, :, None])[:, :, 0].T
+        try:
+            return np.linalg.solve(np.moveaxis(G, 2, 0), rhs.T[:, :, None])[:, :, 0].T
+        except np.linalg.LinAlgError:
+            raise EstimationError(
+                Problem("replicate-collinear", "the model cannot be fitted in some replicate: its predictors "
+                        "are collinear there (a level or a value present only in the rows that replicate drops)",
+                        expected="every coefficient estimable in every replicate",
+                        hint="merge rare levels of the categorical predictors, or use a Taylor design")
+            ) from None
 
     if family == "gaussian":
         return solve(A, np.broadcast_to(y[:, None], A.shape))

@@ -168,3 +168,14 @@ def test_refused_on_replicates(brr):
     for method in ("score", "xlogit", "beta", "asin"):  # R: no score; the others silently 'mean'
         with pytest.raises(ValueError, match="not offered for quantiles on replicate-weight designs"):
             estimate(*brr, "y", "quantile", ci_method=method)
+
+
+def test_regression_singular_in_a_replicate(apiclus1):
+    # a predictor level found in a single PSU: the JK1 replicate that drops that PSU cannot estimate it
+    from .conftest import DCLUS1
+
+    data, design = as_replicates(apiclus1.assign(rare=(apiclus1["dnum"] == apiclus1["dnum"].iloc[0])
+                                                 .map({True: "r", False: "c"})), DCLUS1, "JK1")
+    with pytest.raises(EstimationError) as err:
+        regression(data, design, "api00", ["ell", "rare"])
+    assert err.value.problems[0].code == "replicate-collinear"

@@ -448,10 +448,11 @@ def main() -> None:
             row.append(None)
         for pkg in ("svy", "samplics"):
             row.append(report_package(pkg, args, out_eng, t_eng, raked=is_raked))
-    print(f"\nratios tool / engine, same run ({len(frame):,} rows x 200 domains, 20 indicators):")
-    print(f"{'design':<8} {'R survey':>10} {'svy':>10} {'samplics':>10}")
-    for label, row in ratios.items():
-        print(f"{label:<8} " + " ".join(f"{v:>9.1f}x" if v is not None else f"{'-':>10}" for v in row))
+    if any(v is not None for row in ratios.values() for v in row):
+        print(f"\nratios tool / engine, same run ({len(frame):,} rows x 200 domains, 20 indicators):")
+        print(f"{'design':<8} {'R survey':>10} {'svy':>10} {'samplics':>10}")
+        for label, row in ratios.items():
+            print(f"{label:<8} " + " ".join(f"{v:>9.1f}x" if v is not None else f"{'-':>10}" for v in row))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory    : {peak:,.0f} MB (this process; svy and samplics ran in children)")
 

@@ -98,6 +98,19 @@ def test_crosstab(brr, statistic, value, ndf, ddf, p):
     r_close(row["p_value"], p)
 
 
+def test_crosstab_in_domains(brr):
+    # svychisq(~k + bin, subset(b, grp == "a"), statistic=<F | adjWald>); degf(subset(b, grp == "a")) 25
+    out = crosstab_test(*brr, "k", "bin", "F", by="grp").set_index("grp")
+    r_close(out.loc["a", "value"], "1.201042532589")
+    r_close(out.loc["a", "ndf"], "1.744649701931")
+    r_close(out.loc["a", "ddf"], "43.616242548264")
+    r_close(out.loc["a", "p_value"], "0.305852277241")
+    assert out.loc["a", "df"] == 25
+    adj = crosstab_test(*brr, "k", "bin", "adjWald", by="grp").set_index("grp")
+    r_close(adj.loc["a", "value"], "1.837037835575")
+    r_close(adj.loc["a", "p_value"], "0.180991179804")
+
+
 def test_quantiles(brr):
     q = estimate(*brr, "y", "quantile", quantiles=(0.25, 0.9), quantile_rule="hf7").set_index("category")
     # svyquantile(~y, b, c(0.25, 0.9), ci=TRUE, qrule="hf7")

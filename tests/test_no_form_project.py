@@ -203,3 +203,23 @@ def test_later_rounds_without_a_form_are_compared_with_the_first(tmp_path):
     out = _results(folder).set_index("round")
     assert out.loc["R1", "estimate"] == pytest.approx(100 * 40 / 60)
     assert out.loc["R2", "estimate"] == pytest.approx(100 * 20 / 60)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        (*EDGE, "haven__labelled-str.sav"),  # string codes with labels
+        (*EDGE, "pyreadstat__missing_char.sav"),  # string user-missing
+        (*EDGE, "pyreadstat__sample.zsav"),
+        (*EDGE, "pyreadstat__sample.por"),
+        ("real", "ipa_surveycto_backcheck_dta", "household_backcheck.dta"),  # a SurveyCTO Stata export
+    ],
+)
+def test_other_labelled_exports_run_without_a_form(tmp_path, parts):
+    export = shared_path(*parts)
+    starter = tmp_path / "starter"
+    assert runner.invoke(cli.app, ["init", "--from", str(export), str(starter)]).exit_code == 0
+    folder = _project(tmp_path / "p", export, (starter / "indicators.yaml").read_text(encoding="utf-8"))
+    result = runner.invoke(cli.app, ["run", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert len(_results(folder)) > 0

@@ -294,6 +294,8 @@ def test_cli_validate_and_run_exit_1_above_the_share_0_below(tmp_path):
     assert "off-list-answers" in result.output
     result = runner.invoke(cli.app, ["run", str(tmp_path)])
     assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Answers outside the choice lists: R1 'violence' 12 of 120 (10.0%) counted as missing" in said
     table = pd.read_csv(tmp_path / "out" / "off_list.csv")
     assert table[["round", "question", "off_list", "rule"]].values.tolist() == [
         ["R1", "violence", 12, "missing"]

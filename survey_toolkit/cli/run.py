@@ -67,6 +67,19 @@ def render_warnings(problems: ValidationReport) -> None:
     err_console.print("  (see them all with 'survey-toolkit validate PROJECT'; exclusions are in quality.csv)")
 
 
+def render_off_list(result: RunResult) -> None:
+    """Answers outside the choice lists, per round and question, and what was done with them."""
+    table = result.checked.off_list if result.checked is not None else None
+    if table is None or table.empty:
+        return
+    done = {"missing": "counted as missing", "other": "counted as 'other'"}
+    parts = [f"{plain(str(r.round))} '{plain(r.question)}' {r.off_list} of {r.answers} ({r.share:.1%}) {done[r.rule]}"
+             for r in table.head(5).itertuples(index=False)]  # fmt: skip
+    more = f" and {len(table) - 5} more question(s)" if len(table) > 5 else ""
+    err_console.print(f"[yellow]Answers outside the choice lists[/]: {'; '.join(parts)}{more} (off_list.csv)",
+                      highlight=False)  # fmt: skip
+
+
 def run_pipeline(*args: Any, **kwargs: Any) -> RunResult:
     """:func:`survey_toolkit.pipeline.run`, imported when a command runs (so that --help stays fast)."""
     from ..pipeline import run
@@ -117,6 +130,7 @@ def run_until(project_arg: Path, until: str, output: Path | None, *, timestamp: 
     else:
         result = run_pipeline(project, until=until, progress=PhaseProgress(None), generated_at=stamp)
     render_warnings(result.problems)
+    render_off_list(result)
     render_written(result.files)
     if until == "report":
         render_closing(result)

@@ -1,0 +1,423 @@
+"""pyxform's form definition turned into the frozen Instrument; pyxform's messages as located problems."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..codes import canonical_code
+from ..errors import InstrumentError, Location, Problem, Severity, ValidationReport
+from .model import Choice, ChoiceList, Group, Instrument, Question, _frozen
+
+_TYPE_ALIASES = {
+    "select one": "select_one",
+    "select1": "select_one",
+    "select one using": "select_one",
+    "select one from": "select_one",
+    "select all that apply": "select_multiple",
+    "select all that apply from": "select_multiple",
+    "select multiple from": "select_multiple",
+    "select multiple using": "select_multiple",
+    "select": "select_multiple",
+    "select one external": "select_one_external",
+    "gps": "geopoint",
+    "location": "geopoint",
+    "int": "integer",
+    "string": "text",
+    "photo": "image",
+    "picture": "image",
+    "date time": "dateTime",
+    "datetime": "dateTime",
+    "device id": "deviceid",
+    "imei": "deviceid",
+    "get device id": "deviceid",
+    "uri:deviceid": "deviceid",
+    "phone number": "phonenumber",
+    "get phone number": "phonenumber",
+    "uri:phonenumber": "phonenumber",
+    "start time": "start",
+    "get start time": "start",
+    "end time": "end",
+    "get end time": "end",
+    "get today": "today",
+    "subscriber id": "subscriberid",
+    "get subscriber id": "subscriberid",
+    "uri:subscriberid": "subscriberid",
+    "sim id": "simserial",
+    "get sim id": "simserial",
+    "uri:simserial": "simserial",
+    "uri:username": "username",
+    "uri:email": "email",
+}
+_FILE_ITEMSET = re.compile(r"\.(csv|xml|geojson)$", re.IGNORECASE)
+_TRUE = frozenset({"yes", "true", "true()", "1", "y"})
+_FALSE = frozenset({"", "no", "false", "false()", "0", "n"})
+_KNOWN_KEYS = frozenset(
+    {
+        "type", "name", "label", "hint", "bind", "control", "children", "choices", "itemset",
+        "list_name", "parameters", "choice_filter", "default", "media", "guidance_hint",
+        "trigger", "instance", "sms_field", "flat", "actions", "appearance",
+    }
+)  # fmt: skip
+
+
+def _normalise_type(raw: str, itemset: str | None) -> str:
+    """The XLSForm type without its list, with pyxform's aliases resolved (see module docstring)."""
+    t = raw.strip()
+    if t.startswith("add ") and t.endswith(" prompt"):
+        t = t[4:-7]
+    elif t.startswith("q "):
+        t = t[2:]
+    t = _TYPE_ALIASES.get(t, t)
+    if t in ("select_one", "select_multiple") and itemset and _FILE_ITEMSET.search(itemset):
+        t += "_from_file"
+    return t
+
+
+def _as_text(value: Any) -> str | None:
+    """A cell value as stripped text, None when empty."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _labels(value: Any, plain_language: str) -> Mapping[str, str]:
+    """pyxform labels (plain string or {lang: text}) as a frozen language -> text mapping."""
+    if value is None or value == "":
+        return _frozen(None)
+    if isinstance(value, Mapping):
+        return _frozen({str(k): str(v) for k, v in value.items() if v not in (None, "")})
+    return _frozen({plain_language: str(value)})
+
+
+def _parameters(value: Any) -> Mapping[str, str]:
+    """``parameters`` as a dict, from pyxform's dict or the raw ``k=v k2=v2`` text."""
+    if isinstance(value, Mapping):
+        return _frozen({str(k): str(v) for k, v in value.items()})
+    text = _as_text(value)
+    if not text:
+        return _frozen(None)
+    pairs = (p.split("=", 1) for p in re.split(r"[\s;,]+", text) if "=" in p)
+    return _frozen({k.strip(): v.strip() for k, v in pairs})
+
+
+def _required(value: Any) -> tuple[bool, str | None]:
+    text = (_as_text(value) or "").casefold()
+    if text in _TRUE:
+        return True, None
+    if text in _FALSE:
+        return False, None
+    return False, _as_text(value)
+
+
+def _extra(node: Mapping[str, Any]) -> Mapping[str, str]:
+    return _frozen(
+        {k: str(v) for k, v in node.items() if k not in _KNOWN_KEYS and isinstance(v, str | int | float)}
+    )
+
+
+@dataclass
+class _Walk:
+    """Accumulators for one traversal of the pyxform dict (private, mutable while building)."""
+
+    plain_language: str
+    questions: list[Question] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    rows: dict[str, list[int]] = field(default_factory=dict)
+
+    def row(self, name: str) -> int | None:
+        """The next unused survey-sheet row of an element named ``name`` (form order)."""
+        rows = self.rows.get(name)
+        return rows.pop(0) if rows else None
+
+
+def _walk(
+    children: Iterable[Mapping[str, Any]], path: tuple[str, ...], repeat: str | None, acc: _Walk
+) -> None:
+    """Depth-first over pyxform's children, appending questions and groups in form order."""
+    for node in children:
+        kind = node.get("type")
+        bind = node.get("bind") or {}
+        control = node.get("control") or {}
+        if kind in ("group", "repeat", "loop"):
+            gpath = (*path, str(node["name"]))
+            acc.groups.append(
+                Group(
+                    name=str(node["name"]),
+                    path=gpath,
+                    labels=_labels(node.get("label"), acc.plain_language),
+                    relevant=_as_text(bind.get("relevant")),
+                    repeat=kind == "repeat",
+                    repeat_count=_as_text(control.get("jr:count")),
+                    appearance=_as_text(control.get("appearance")),
+                    row=acc.row(str(node["name"])),
+                )
+            )
+            _walk(node.get("children", ()), gpath, str(node["name"]) if kind == "repeat" else repeat, acc)
+            continue
+        acc.questions.append(replace(_question(node, path, repeat, acc.plain_language), row=acc.row(str(node["name"]))))
+
+
+def _question(node: Mapping[str, Any], path: tuple[str, ...], repeat: str | None, plain: str) -> Question:
+    bind = node.get("bind") or {}
+    control = node.get("control") or {}
+    itemset = _as_text(node.get("itemset"))
+    qtype = _normalise_type(str(node.get("type", "")), itemset)
+    from_file = qtype.endswith("_from_file")
+    list_name = _as_text(node.get("list_name"))
+    if from_file:  # the list is the file (survey_toolkit.external_choices reads it)
+        list_name = itemset
+    elif qtype == "select_one_external":  # the list is on the external_choices sheet
+        list_name = list_name or itemset or _as_text(node.get("query"))
+    required, required_if = _required(bind.get("required"))
+    return Question(
+        name=str(node["name"]),
+        type=qtype,
+        path=path,
+        labels=_labels(node.get("label"), plain),
+        list_name=list_name,
+        relevant=_as_text(bind.get("relevant")),
+        constraint=_as_text(bind.get("constraint")),
+        required=required,
+        calculation=_as_text(bind.get("calculate")),
+        repeat=repeat,
+        hints=_labels(node.get("hint"), plain),
+        parameters=_parameters(node.get("parameters")),
+        constraint_message=_labels(bind.get("jr:constraintMsg"), plain),
+        required_if=required_if,
+        choice_filter=_as_text(node.get("choice_filter")),
+        appearance=_as_text(control.get("appearance")),
+        default=_as_text(node.get("default")),
+        itemset_file=itemset if from_file else None,
+        extra=_extra(node),
+    )
+
+
+def _choice(raw: Mapping[str, Any], plain: str) -> Choice:
+    extra = {k: str(v) for k, v in raw.items() if k not in ("name", "label", "media") and v is not None}
+    return Choice(
+        name=canonical_code(raw.get("name")) or "",
+        labels=_labels(raw.get("label"), plain),
+        extra=_frozen(extra),
+    )
+
+
+def _choice_lists(raw: Mapping[str, Any], plain: str) -> Mapping[str, ChoiceList]:
+    lists = {
+        str(name): ChoiceList(str(name), tuple(_choice(c, plain) for c in items))
+        for name, items in (raw or {}).items()
+        if isinstance(items, list)
+    }
+    return _frozen(lists)
+
+
+def _languages(
+    questions: Sequence[Question], groups: Sequence[Group], lists: Mapping[str, ChoiceList]
+) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for item in (*questions, *groups):
+        seen.update(dict.fromkeys(item.labels))
+        seen.update(dict.fromkeys(getattr(item, "hints", {})))
+    for cl in lists.values():
+        for c in cl.choices:
+            seen.update(dict.fromkeys(c.labels))
+    return tuple(seen)
+
+
+_SETTINGS_SKIP = frozenset({"type", "name", "children", "choices", "sms_keyword"})
+
+
+def _survey_rows(definition: Any, source: str | None) -> dict[str, list[int]]:
+    """Survey-sheet rows per element name, in form order, numbered as pyxform does (header = row 1).
+
+    Expressions longer than the limit are refused here, before pyxform spends minutes on them.
+    """
+    from ..expressions.formlogic import oversized_expressions
+
+    too_long = oversized_expressions(getattr(definition, "survey", None) or (), source)
+    if too_long:
+        raise InstrumentError(too_long)
+    rows: dict[str, list[int]] = {}
+    for number, row in enumerate(getattr(definition, "survey", None) or (), start=2):
+        name = row.get("name") if isinstance(row, Mapping) else None
+        if name not in (None, ""):
+            rows.setdefault(str(name).strip(), []).append(number)
+    return rows
+
+
+def _build(
+    form: Mapping[str, Any], source: str | None, warnings: Sequence[str], rows: Mapping[str, list[int]] | None = None
+) -> Instrument:
+    """The Instrument for pyxform's survey dict (``parse_file_to_json`` output)."""
+    declared = _as_text(form.get("default_language"))
+    plain = declared if declared else "default"
+    acc = _Walk(plain_language=plain, rows={k: list(v) for k, v in (rows or {}).items()})
+    _walk(form.get("children", ()), (), None, acc)
+    lists = _choice_lists(form.get("choices") or {}, plain)
+    languages = _languages(acc.questions, acc.groups, lists)
+    default_language = declared if declared in languages else (languages[0] if languages else None)
+    problems = [_warning_problem(w, source) for w in warnings]
+    instrument = Instrument(
+        title=str(form.get("title") or form.get("id_string") or ""),
+        form_id=str(form.get("id_string") or form.get("name") or ""),
+        version=_as_text(form.get("version")),
+        default_language=default_language,
+        languages=languages,
+        questions=tuple(acc.questions),
+        choice_lists=lists,
+        groups=tuple(acc.groups),
+        source=source,
+        settings=_frozen(
+            {
+                k: str(v)
+                for k, v in form.items()
+                if k not in _SETTINGS_SKIP and isinstance(v, str | int | float)
+            }
+        ),
+    )
+    problems += [_duplicate_problem(n, source) for n in instrument.duplicate_names]
+    return _with_problems(instrument, problems)
+
+
+def _with_problems(instrument: Instrument, problems: Sequence[Problem]) -> Instrument:
+    return replace(instrument, problems=ValidationReport(tuple(problems)))
+
+
+def _duplicate_problem(name: str, source: str | None) -> Problem:
+    return Problem(
+        "duplicate-question-name",
+        f"the name '{name}' is used by more than one question (in different groups)",
+        Location(file=source, sheet="survey", field=name),
+        severity=Severity.WARNING,
+        hint="KoBo exports merge such columns and ODK exports without group paths duplicate them; "
+        "rename the questions so that every name is unique",
+    )
+
+
+_ROW = re.compile(r"\[row\s*:\s*(\d+)\]", re.IGNORECASE)
+_SHEET = re.compile(
+    r"'(survey|choices|settings|external_choices|entities|osm)' sheet|sheet[: ]+'?(survey|choices|settings|external_choices|entities)\b",
+    re.IGNORECASE,
+)
+
+
+def _where(message: str, source: str | None) -> Location:
+    """The sheet and row a pyxform message names (``[row : 5]``, ``'choices' sheet``)."""
+    row = _ROW.search(message)
+    sheet = _SHEET.search(message)
+    sheet_name = (sheet.group(1) or sheet.group(2)).lower() if sheet else ("survey" if row else None)
+    return Location(file=source, sheet=sheet_name, row=int(row.group(1)) if row else None)
+
+
+def _clean_message(message: str) -> str:
+    text = _ROW.sub("", str(message)).strip()
+    return re.sub(r"\s+", " ", text)
+
+
+def _warning_problem(message: str, source: str | None) -> Problem:
+    return Problem(
+        "xlsform-warning",
+        f"pyxform: {_clean_message(message)}",
+        _where(message, source),
+        severity=Severity.WARNING,
+    )
+
+
+_NOT_XLSFORM = re.compile(
+    r"must have a sheet named 'survey'|sheet: 'survey'\. One or more required column headers were not found: 'type'"
+)
+
+
+def _rejected(exc: BaseException, source: str) -> InstrumentError:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, KeyError):
+        text = f"the form refers to {text}, which is not defined (a choice list or a column is missing)"
+    if "was not recognized as a supported type" in text and source.lower().endswith((".csv", ".md")):
+        return InstrumentError(
+            Problem(
+                "not-an-xlsform",
+                f"'{source}' is not an XLSForm: it has no 'survey' sheet and no 'type' and 'name' columns",
+                Location(file=source),
+                expected="an XLSForm CSV (sheet names in the first column) or a survey sheet with type and name columns",
+                hint="pass the form (XLSForm) that produced the export, not the export itself",
+            )
+        )
+    if "was not recognized as a supported type" in text:
+        return InstrumentError(
+            Problem(
+                "unreadable-instrument",
+                f"cannot read the form '{source}': pyxform does not recognise the file as a workbook, CSV or Markdown form",
+                Location(file=source),
+                hint="re-download or re-save the XLSForm from Excel or KoBo; the file may be corrupt or renamed",
+            )
+        )
+    if _NOT_XLSFORM.search(text):
+        return InstrumentError(
+            Problem(
+                "not-an-xlsform",
+                f"this workbook is not an XLSForm: {_clean_message(text)}",
+                Location(file=source),
+                expected="a workbook with a 'survey' sheet (and usually 'choices' and 'settings')",
+                hint="pass the form (XLSForm) that produced the export, not the export itself",
+            )
+        )
+    return InstrumentError(
+        Problem(
+            "invalid-xlsform",
+            f"pyxform rejects the form: {_clean_message(text)}",
+            _where(text, source),
+            hint="fix the form at the sheet and row named (https://xlsform.org/en/ref-table/), "
+            "then check it with pyxform (xls2xform) or KoBo before using it",
+        )
+    )
+
+
+def _definition(sheets: Mapping[str, Sequence[Mapping[str, Any]]], form_name: str | None = None):
+    """pyxform's DefinitionData for sheets given as lists of row dicts (empty cells dropped)."""
+    from pyxform.xls2json_backends import DefinitionData
+
+    kwargs: dict[str, Any] = {}
+    for name, rows in sheets.items():
+        rows = list(rows)
+        header: dict[str, None] = {}
+        for row in rows:
+            header.update(dict.fromkeys(str(k).strip() for k in row))
+        kwargs[name] = [{str(k).strip(): str(v) for k, v in r.items() if v not in (None, "")} for r in rows]
+        kwargs[f"{name}_header"] = [header]
+    kwargs["sheet_names"] = list(sheets)
+    kwargs["fallback_form_name"] = form_name
+    return DefinitionData(**kwargs)
+
+
+def _parse(load, source: str, validate: bool) -> Instrument:
+    """Run pyxform (``load(warnings) -> survey dict``), optionally build the XForm, and model the result."""
+    from pyxform import builder
+
+    warnings: list[str] = []
+    rows: dict[str, list[int]] = {}
+    try:
+        form = load(warnings, rows)
+        if validate:
+            builder.create_survey_element_from_dict(form).to_xml(
+                validate=False, pretty_print=False, warnings=warnings
+            )
+    except InstrumentError:
+        raise
+    except Exception as exc:  # pyxform raises PyXFormError but also KeyError/ValueError on bad forms
+        raise _rejected(exc, source) from exc
+    instrument = _build(form, source, list(dict.fromkeys(warnings)), rows)
+    return _checked_logic(instrument)
+
+
+def _checked_logic(instrument: Instrument) -> Instrument:
+    """The instrument with its expressions checked: errors raised together, warnings kept."""
+    from ..expressions.formlogic import form_logic_problems
+
+    found = form_logic_problems(instrument)
+    errors = [p for p in found if p.severity is Severity.ERROR]
+    if errors:
+        raise InstrumentError(found)
+    return _with_problems(instrument, (*instrument.problems, *found)) if found else instrument

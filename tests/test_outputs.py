@@ -155,7 +155,7 @@ def test_a_run_that_fails_midway_leaves_the_output_folder_as_it_was(tmp_path, mo
     def fail(*args, **kwargs):
         raise EstimationError("the estimation failed")
 
-    monkeypatch.setattr(pipeline, "compute_results", fail)
+    monkeypatch.setattr(pipeline.workflow, "compute_results", fail)
     with pytest.raises(EstimationError):
         pipeline.run(project, until="compute")  # quality and weight files are written before it fails
     assert _snapshot(out) == before
@@ -169,7 +169,7 @@ def test_a_failed_first_run_creates_no_output_folder(tmp_path, monkeypatch):
     from tests.test_pipeline import reduced_project
 
     project = reduced_project(tmp_path / "p")
-    monkeypatch.setattr(pipeline, "weight_rounds", lambda *a, **k: (_ for _ in ()).throw(WeightError("no")))
+    monkeypatch.setattr(pipeline.workflow, "weight_rounds", lambda *a, **k: (_ for _ in ()).throw(WeightError("no")))
     with pytest.raises(WeightError):
         pipeline.run(project, until="weight")
     assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["survey.yaml"]

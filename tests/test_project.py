@@ -291,7 +291,7 @@ def test_project_settings_reach_the_library_calls(tmp_path, monkeypatch):
     project = load_project(path)
     assert pipeline._design(project, "w").nest is True
     seen = {}
-    monkeypatch.setattr(pipeline, "post_stratify", lambda *a, **kw: seen.update(kw) or "done")
+    monkeypatch.setattr(pipeline.weights, "post_stratify", lambda *a, **kw: seen.update(kw) or "done")
     assert pipeline._calibrate(SimpleNamespace(weight="w"), project, object()) == "done"
     assert seen == {"partial": True}
 

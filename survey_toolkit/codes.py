@@ -30,6 +30,7 @@ __all__ = [
     "display_value",
     "display_values",
     "looks_like_code",
+    "is_number_text",
     "printable",
     "showing_values",
     "values_shown",
@@ -86,6 +87,15 @@ def canonical_code(value: Any) -> str | None:
     if m:
         return m.group(1).lstrip("+")
     return text
+
+
+def is_number_text(text: str) -> bool:
+    """True when ``text`` reads as a number (``float(text)`` accepts it: ``"1"``, ``"2.5"``, ``"-99"``)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def looks_like_code(value: Any) -> bool:

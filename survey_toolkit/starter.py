@@ -19,6 +19,7 @@ import os
 import re
 from pathlib import Path
 
+from .codes import is_number_text
 from .errors import ValidationReport
 from .instrument import Instrument
 from .instrument_from_data import instrument_from_data, write_xlsform
@@ -42,15 +43,7 @@ def _label(q, fallback: str) -> str:
 
 
 def _code_list(codes: list[str]) -> str:
-    return "[" + ", ".join(c if _is_number(c) else _yaml_text(c).replace('"', "'") for c in codes) + "]"
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return "[" + ", ".join(c if is_number_text(c) else _yaml_text(c).replace('"', "'") for c in codes) + "]"
 
 
 def starter_indicators(
@@ -90,7 +83,7 @@ def starter_indicators(
             f"    label: {_yaml_text(_label(q, q.name))}",
             f"    question: {q.name}",
         ]
-        codes = [c for c in special.get(q.name, []) if _is_number(c)]
+        codes = [c for c in special.get(q.name, []) if is_number_text(c)]
         if itype == "mean" and codes:
             lines.append(f"    where: {q.name} not in {_code_list(codes)}   # labelled codes (refused, don't know...)")
         count += 1

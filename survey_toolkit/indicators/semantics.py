@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from ..codes import is_number_text
 from ..errors import Location, Problem, Severity, did_you_mean
 from ..expressions import Call, Compare, Condition, InList, IsMissing, Literal, Ref, walk
 from ..instrument import Instrument, Question
@@ -533,7 +534,7 @@ def _check_item_question(chk: _Checker, form: _Form, ind: Indicator, i: int) -> 
         return
     codes = form.codes(item.question)
     if kind == "select_one" and codes and item.range:
-        numeric = sorted(float(c) for c in codes if _is_number(c))
+        numeric = sorted(float(c) for c in codes if is_number_text(c))
         lo, hi = item.range
         if not numeric or lo not in numeric or hi not in numeric:
             chk.add(
@@ -543,14 +544,6 @@ def _check_item_question(chk: _Checker, form: _Form, ind: Indicator, i: int) -> 
                 expected="codes of the scale, e.g. [1, 4]",
                 got=", ".join(codes),
             )
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _check_disaggregation(chk: _Checker, form: _Form, col: str, loc: Location, who: str) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..codes import canonical_code
+from ..codes import canonical_code, is_number_text
 
 __all__ = [
     "NA_VALUES",
@@ -85,7 +85,7 @@ def apply_na_values(
     if not markers or s.empty:
         return s, pd.Series(False, index=s.index)
     if s.dtype.kind in "fiu":
-        numeric = [m for m in markers if canonical_code(m) is not None and _is_number_text(m)]
+        numeric = [m for m in markers if canonical_code(m) is not None and is_number_text(m)]
         if not numeric:
             return s, pd.Series(False, index=s.index)
     keep = set(codes)
@@ -102,14 +102,6 @@ def apply_na_values(
     mask = pd.Series(hit, index=s.index)
     out = s.astype("float64").where(~hit) if s.dtype.kind in "fiu" else s.where(~mask, None)
     return out, mask
-
-
-def _is_number_text(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def blank_mask(s: pd.Series) -> pd.Series:

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from survey_toolkit.report import write_excel
-from survey_toolkit.report.excel import sheet_name
+from survey_toolkit.report.excel import _h, sheet_name
 
 from .conftest import LOCATIONS, make_meta, make_results
 
@@ -27,7 +27,7 @@ def _records(ws, header_row: int = 1):
 
 def test_sheets_and_index_links(workbook):
     _, wb = workbook
-    assert wb.sheetnames == ["Index", "Summary", "Analysis", "Data", "Changes", "Notes"]
+    assert wb.sheetnames == ["Index", "Summary", "Analysis", "Charts", "Data", "Changes", "Notes"]
     index = wb["Index"]
     links = {c.value: c.hyperlink.location for c in index["A"] if c.hyperlink is not None}
     assert links["Summary"] == "'Summary'!A1" and links["Data"] == "'Data'!A1"
@@ -37,6 +37,31 @@ def test_sheets_and_index_links(workbook):
     target = index.cell(row=row.row, column=1).hyperlink.location
     analysis_row = int(re.search(r"A(\d+)$", target).group(1))
     assert wb["Analysis"].cell(row=analysis_row, column=1).value == "Community Safety Index (0–100)"
+
+
+def test_charts_colour_each_location_as_the_html_charts_do(workbook):
+    import zipfile
+
+    from survey_toolkit.report.charts import location_colours
+
+    path, wb = workbook
+    ws = wb["Charts"]
+    names = {v: k for k, v in make_meta().location_names.items()}
+    first = next(c.row for c in ws["A"] if c.value == "Location")  # the first indicator's little table
+    rows = [(ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 3).value) for r in range(first + 1, first + 30)]
+    rows = rows[: next((k for k, r in enumerate(rows) if r[0] is None), len(rows))]
+    with zipfile.ZipFile(path) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        xml = z.read("xl/charts/chart1.xml").decode()
+    assert len(charts) >= 1
+    points = re.findall(r"<c:dPt>.*?<a:srgbClr val=\"([0-9A-F]{6})\"", xml, flags=re.S)
+    expected = location_colours(make_meta(), list(LOCATIONS))
+    codes = [names.get(name, "\x00" if name == "All locations" else name) for name, _, _ in rows]
+    assert points == [expected[c].lstrip("#").upper() for c in codes]  # the HTML charts' colours, in order
+    cells = [(r[1].value, r[2].value) for r in ws.iter_rows(min_row=first) if r[2].value not in (None, "Status")]
+    withheld = [status.startswith(_h("en", "suppressed")) for _, status in cells]
+    assert any(withheld) and not all(withheld)
+    assert [value is None for value, _ in cells] == withheld  # a withheld estimate: no bar, never a zero
 
 
 def test_summary_names_the_round_of_the_estimate_and_of_each_change(workbook):
@@ -126,7 +151,7 @@ def test_deterministic_bytes(tmp_path, workbook):
 
 def test_french_headers_and_codes(tmp_path):
     wb = openpyxl.load_workbook(write_excel(tmp_path / "fr.xlsx", make_results(), meta=make_meta(), lang="fr"))
-    assert wb.sheetnames == ["Sommaire", "Synthèse", "Analyse", "Données", "Évolutions", "Notes"]
+    assert wb.sheetnames == ["Sommaire", "Synthèse", "Analyse", "Graphiques", "Données", "Évolutions", "Notes"]
     assert wb["Synthèse"]["A5"].value == "Font confiance à la police"
     assert wb["Données"]["D1"].value == "Vague"
     comparisons = {c.value for c in wb["Évolutions"]["E"]} - {"Comparaison"}

@@ -200,11 +200,17 @@ def test_select_multiple_tokens_follow_the_same_rule(tmp_path):
     dk = tokens.map(lambda t: bool({"dnk", "pnta"} & set(t)))
     eligible = int((data.frame[Q].notna() & ~(dk & ~food)).sum())
     n_food = int(food.sum())
+    # R 4.2.2, survey 4.1-1 on the planted answers (food, dk = dnk or pnta, only_off = only 'water_tanks'):
+    #   base <- subset(svydesign(ids = ~1, weights = ~w, data = d), !(dk & !food))
+    #   svymean(~food, subset(base, !only_off))   # missing: 0.557823129251701, SE 0.041047858336563
+    #   svymean(~food, base)                      # other:   0.550335570469799, SE 0.040838316004239
+    r_values = {"missing": (0.557823129251701, 0.041047858336563), "other": (0.550335570469799, 0.040838316004239)}
     for rule, base in (("missing", eligible - 2), ("other", eligible)):
         out = st.compute(data, spec, st.Design(weights="w"), off_list=OffListRule(rule))
         row = out[out["indicator_id"] == "food"].iloc[0]
         assert row["n"] == base
         assert row["estimate"] == pytest.approx(100 * n_food / base, abs=1e-10)
+        assert (row["estimate"], row["se"]) == pytest.approx(tuple(100 * v for v in r_values[rule]), abs=1e-10)
     table = off_list_table(data, OffListRule(), "R1")
     row = table[table["question"] == Q].iloc[0]
     assert row["off_list"] == 4 and row["select_multiple"] and row["codes"] == "water_tanks"

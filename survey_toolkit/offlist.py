@@ -105,6 +105,9 @@ def off_list_mask(values: pd.Series, codes: Collection[str], multiple: bool = Fa
         parts = text.split() if multiple else [text]
         return any(canonical_code(p) not in allowed for p in parts)
 
+    if isinstance(values.dtype, pd.CategoricalDtype):  # a select_one: one test per category, not per row
+        per_category = np.array([off(c) for c in values.cat.categories] + [False], dtype=bool)
+        return pd.Series(per_category[values.cat.codes.to_numpy()], index=values.index)
     return pd.Series(_per_distinct(values, off), index=values.index)
 
 

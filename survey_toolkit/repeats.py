@@ -193,7 +193,9 @@ def _repeat_ci(table: pd.DataFrame, level: float, ci_method: str | None = None) 
     ``table["n"]`` is the number of repeat rows in the domain here (Korn-Graubard and the fallback)."""
     est, se, dfv = (table[c].to_numpy(dtype=float) for c in ("estimate", "se", "df"))
     n = table["n"].to_numpy(dtype=float)
-    method = canonical_method(ci_method or "xlogit")
+    # a likelihood interval profiles a model refitted on the rows: not available here; xlogit, flagged
+    profile = (ci_method or "").lower() == "likelihood"
+    method = "xlogit" if profile else canonical_method(ci_method or "xlogit")
     lo, hi = proportion_ci(est, se, dfv, n, method, level)
     edge = np.isfinite(est) & ((est <= 0) | (est >= 1) | (se == 0))
     flo, fhi = p01_interval(est, dfv, n, level)
@@ -204,6 +206,9 @@ def _repeat_ci(table: pd.DataFrame, level: float, ci_method: str | None = None) 
         table["n_eff"] = np.where(edge, np.nan, est * (1 - est) / se**2)
     flags = table["flag"].fillna("").astype(str)
     table["flag"] = np.where(edge, np.where(flags == "", "p01_fallback", flags + ";p01_fallback"), flags)
+    if profile:
+        flags = table["flag"]
+        table["flag"] = np.where(flags == "", "xlogit_not_likelihood", flags + ";xlogit_not_likelihood")
     return table
 
 

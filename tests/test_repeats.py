@@ -177,6 +177,16 @@ def test_project_interval_and_df_settings_reach_repeat_indicators(survey):
     assert default.df < 1710 and default.ci_low != pytest.approx(100 * wald["Azito"][0], abs=1e-6)
 
 
+def test_a_likelihood_interval_falls_back_to_xlogit_on_repeat_rows_and_says_so(survey):
+    households, children = survey
+    spec = parse_indicators(SPEC, "repeats.yaml").spec
+    design = Design(weights="w", strata="Site")
+    asked = _row(compute(households, spec, design, children=children, ci_method="likelihood"), "members_female")
+    default = _row(compute(households, spec, design, children=children), "members_female")
+    assert (asked.ci_low, asked.ci_high) == (default.ci_low, default.ci_high)
+    assert "xlogit_not_likelihood" in asked.flag and "xlogit_not_likelihood" not in default.flag
+
+
 def _roster(households: int, members: int, seed: int = 3) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     rng = np.random.default_rng(seed)
     ids = [f"h{i}" for i in range(households)]

@@ -376,7 +376,7 @@ def test_replicate_weights_are_read_and_reach_the_design(tmp_path):
         (f"design:\n  replicates:\n    columns: [a]\n    type: JK1\nweighting:\n  margins: {DEMO / 'census_margins.csv'}\n"
          "  trim: {upper: 3}\n", "bad-value", 12, "remove 'trim'"),
         (f"design:\n  replicates:\n    columns: [a]\n    type: JK1\nweighting:\n  margins: {DEMO / 'census_margins.csv'}\n"
-         "  method: calibrate\n  calfun: raking\n", "bad-value", 13, "calfun: linear"),
+         "  method: calibrate\n  calfun: logit\n  bounds: [0.5, 2]\n", "bad-value", 13, "calfun: linear"),
     ],
 )
 def test_bad_replicate_settings_are_located(tmp_path, text, code, line, hint):

@@ -269,19 +269,20 @@ def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:
 
 
 def _replicate_weighting(ctx: _Ctx, weighting: WeightingSettings) -> None:
-    """Replicate weights can be post-stratified, raked or linearly calibrated (every replicate adjusted);
-    trimming and bounded or non-linear calibration cannot."""
+    """Replicate weights can be post-stratified, raked or calibrated (linear or raking distance; every
+    replicate adjusted); trimming and bounded or logit calibration cannot."""
     if weighting.trim_upper is not None or weighting.trim_lower is not None:
         ctx.add("bad-value", "trimming cannot be combined with replicate weights", ("weighting", "trim"),
                 expected="no 'trim' with 'replicates'", got="trim",
                 hint="trimming would leave the replicates untrimmed (not supported): remove 'trim', or trim the "
                 "weights before making the replicates")  # fmt: skip
-    if weighting.method == "calibrate" and (weighting.calfun != "linear" or weighting.bounds is not None):
-        ctx.add("bad-value", "only linear calibration without bounds can be combined with replicate weights",
-                ("weighting", "calfun" if weighting.calfun != "linear" else "bounds"),
-                expected="calfun: linear, no bounds", got=f"calfun: {weighting.calfun}",
-                hint="every replicate is calibrated like the full sample: use 'calfun: linear' without "
-                "'bounds', or 'method: rake'")  # fmt: skip
+    ok_calfun = weighting.calfun in ("linear", "raking")
+    if weighting.method == "calibrate" and (not ok_calfun or weighting.bounds is not None):
+        ctx.add("bad-value", "only linear or raking calibration without bounds can be combined with replicate "
+                "weights", ("weighting", "calfun" if not ok_calfun else "bounds"),
+                expected="calfun: linear or raking, no bounds", got=f"calfun: {weighting.calfun}",
+                hint="every replicate is calibrated like the full sample: use 'calfun: linear' or 'raking' "
+                "without 'bounds', or 'method: rake'")  # fmt: skip
 
 
 def _calibration_options(ctx: _Ctx, raw: dict, path: tuple, method: str | None):

@@ -667,7 +667,7 @@ def calibrate(
     margins = _as_margins(margins) if margins is not None else Margins()
     totals = dict(totals or {})
     source = margins.margins[0].file if len(margins) else None
-    st = start(data, weights, design, source, replicates_ok=calfun == "linear" and bounds is None)
+    st = start(data, weights, design, source, replicates_ok=calfun in ("linear", "raking") and bounds is None)
     problems: list[Problem] = []
     matched: list[MatchedMargin] = []
     if len(margins):
@@ -803,9 +803,11 @@ def calibrate(
     )
     reps = None
     if _has_replicates(st):
-        from .replicate_weights import calibrate_replicates, replicate_analysis
+        from .replicate_weights import calibrate_replicates, rake_calibrate_replicates, replicate_analysis
 
-        reps = calibrate_replicates(replicate_analysis(st.frame, st.design, st.weights), X, T)
+        A = replicate_analysis(st.frame, st.design, st.weights)
+        reps = (calibrate_replicates(A, X, T) if calfun == "linear"
+                else rake_calibrate_replicates(A, X, T, epsilon, maxit))
     return finish(
         st,
         "calibrate",

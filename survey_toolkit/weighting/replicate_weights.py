@@ -8,12 +8,14 @@ weighting. The same here, for all replicates at once (the replicates are the col
 - post-stratification: A*_kr = A_kr N_c / Σ_{j∈c} A_jr;
 - raking: the same, margin after margin, on the (cells x R) table of the margins' cross-classification,
   until every replicate meets every margin (the full sample's tolerance, in weight units);
-- linear calibration (GREG): A*_kr = A_kr (1 + x_k'λ_r), λ_r = (X'A_r X)⁻¹(T − X'A_r), batched.
+- linear calibration (GREG): A*_kr = A_kr (1 + x_k'λ_r), λ_r = (X'A_r X)⁻¹(T − X'A_r), batched;
+- raking calibration (``calfun="raking"``): A*_kr = A_kr exp(x_k'λ_r), by Newton steps on all λ_r at
+  once until every replicate meets every total (the full sample's ``epsilon``).
 
 The result is a replicate design on the new columns ``<name>_rep1..R`` (replicate analysis weights),
 with the input design's type, scale, rscales, rho, mse and df; it has no Taylor calibration term.
-Other weighting steps on a replicate design (base weights, non-response, trimming, bounded or
-non-linear calibration, raking with trimming) are refused.
+Other weighting steps on a replicate design (base weights, non-response, trimming, bounded or logit
+calibration, raking with trimming) are refused.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ def refuse(design, what: str, source: str | None = None) -> WeightError:
             f"{what} on a replicate-weight design would leave its replicate weights unadjusted (R adjusts "
             "every replicate); it is not supported",
             Location(file=source),
-            expected="post_stratify, rake (without trim) or calibrate (linear, without bounds) on a "
-            "replicate design; any step on a Taylor design",
+            expected="post_stratify, rake (without trim) or calibrate (linear or raking, without bounds) "
+            "on a replicate design; any step on a Taylor design",
             got=f"{len(design.replicates.columns)} replicate weight columns",
             hint="weight the Taylor design and then build replicates with as_replicates(), or use the "
             "calibrated full-sample and replicate weights as delivered (project file: 'method: none')",
@@ -109,6 +111,27 @@ def calibrate_replicates(A: np.ndarray, X: np.ndarray, T: np.ndarray) -> np.ndar
     rhs = (T[:, None] - X.T @ A).T[:, :, None]  # (R, p, 1)
     lam = np.linalg.solve(np.moveaxis(M, 2, 0), rhs)[:, :, 0].T  # (p, R)
     return A * (1.0 + X @ lam)
+
+
+def _gram(X: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """(R, p, p) X' diag(W_r) X of every column r of W: one product per model column."""
+    return np.moveaxis(np.stack([(X * X[:, [j]]).T @ W for j in range(X.shape[1])], axis=1), 2, 0)
+
+
+def rake_calibrate_replicates(A: np.ndarray, X: np.ndarray, T: np.ndarray, epsilon: float, maxit: int) -> np.ndarray:
+    """Every replicate calibrated with the raking distance (R ``calibrate(calfun="raking")`` per replicate)."""
+    lam = np.zeros((X.shape[1], A.shape[1]))
+    for _ in range(maxit):
+        W = A * np.exp(X @ lam)
+        gap = T[:, None] - X.T @ W
+        if float(np.max(np.abs(gap) / (1.0 + np.abs(T))[:, None])) < epsilon:
+            return W
+        lam = lam + np.linalg.solve(_gram(X, W), gap.T[:, :, None])[:, :, 0].T
+    raise WeightError(
+        Problem("calibration-not-converged", f"calibrating the replicate weights did not meet the totals in {maxit} "
+                "steps", hint="a replicate may have no respondent with some calibration variable: collapse "
+                "sparse categories, or raise maxit")
+    )
 
 
 def replicate_result(frame: pd.DataFrame, design, name: str, analysis: np.ndarray):

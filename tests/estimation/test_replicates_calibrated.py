@@ -68,11 +68,22 @@ def test_calibrated_replicates(jk):
     r_close(estimate(w.frame, w.design, "enroll", "total").se[0], "478748.863925818")
 
 
+def test_raking_calibrated_replicates(jk):
+    # calibrate(jk, ~stype + api99, <pop>, calfun="raking", epsilon=1e-12)
+    w = calibrate(jk[0], TYPES, jk[1], totals={"api99": 3914069.0}, calfun="raking")
+    m = estimate(w.frame, w.design, "api00").iloc[0]
+    r_close(m.estimate, "665.39379600015")
+    r_close(m.se, "3.87928366225709")
+    by = estimate(w.frame, w.design, "api00", by="sch.wide").set_index("sch.wide")  # svyby(~api00, ~sch.wide)
+    r_close(by.loc["No", "se"], "19.71358497317127")
+    r_close(by.loc["Yes", "se"], "5.07953554880474")
+
+
 def test_other_steps_refused_on_replicates(jk):
     data, design = jk
     for step in (lambda: trim(data, design=design, upper=50),
                  lambda: rake(data, {**TYPES, **SCHWIDE}, design, trim=TrimBounds(upper=60)),
-                 lambda: calibrate(data, TYPES, design, calfun="raking"),
+                 lambda: calibrate(data, TYPES, design, calfun="logit", bounds=(0.5, 2.0)),
                  lambda: calibrate(data, TYPES, design, bounds=(0.5, 2.0))):
         with pytest.raises(WeightError) as err:
             step()

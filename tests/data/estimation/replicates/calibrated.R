@@ -30,3 +30,8 @@ show("rake svyby(~api00, ~stype, svymean)", svyby(~api00, ~stype, rk, svymean))
 cal <- calibrate(jk, ~stype + api99, c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018, api99 = 3914069))
 show("calibrate svymean(~api00)", svymean(~api00, cal))
 show("calibrate svytotal(~enroll)", svytotal(~enroll, cal))
+
+calr <- calibrate(jk, ~stype + api99, c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018, api99 = 3914069),
+                  calfun = "raking", epsilon = 1e-12)
+show("calibrate(calfun='raking') svymean(~api00)", svymean(~api00, calr))
+show("calibrate(calfun='raking') svyby(~api00, ~sch.wide, svymean)", svyby(~api00, ~sch.wide, calr, svymean))

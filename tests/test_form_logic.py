@@ -201,3 +201,45 @@ def test_a_20000_term_derive_condition_loads_in_linear_time(tmp_path):
     assert project is not None, [str(p) for p in report if p.is_error]
     assert len(project.derive[0].rules[0].condition.ast.operands) == 20_000
     assert elapsed < 5.0  # the YAML reader and the project checks included; the parse itself is < 1 s
+
+
+# ------------------------------------------------------------------ skip logic: the form's relevant
+
+
+def _skip_form():
+    return instrument_from_sheets(
+        [{"type": "select_one yn", "name": "consent", "label": "C"},
+         {"type": "begin_group", "name": "g", "label": "G", "relevant": "${consent} = '1'"},
+         {"type": "integer", "name": "age", "label": "A"},
+         {"type": "text", "name": "why", "label": "W", "relevant": "${age} < 18"},
+         {"type": "select_multiple yn", "name": "m", "label": "M", "relevant": "${age} >= 18 and ${why} = ''"},
+         {"type": "date", "name": "d", "label": "D", "relevant": "${age} > today()"},
+         {"type": "end_group"}],
+        [{"list_name": "yn", "name": "1", "label": "Yes"}, {"list_name": "yn", "name": "2", "label": "No"}],
+    )  # fmt: skip
+
+
+def test_answers_where_the_form_skips_the_question_are_flagged_without_their_value():
+    from survey_toolkit.io.base import SurveyData
+
+    frame = pd.DataFrame(
+        {
+            "consent": pd.Categorical(["1", "2", "1", "1", "1"]),
+            "age": pd.array([30, 40, 12, None, 25], dtype="Int64"),
+            "why": pd.array(["Annabelle's secret", None, "x", "y", None], dtype="string"),
+            "m": pd.array([None, None, "1", None, "1 2"], dtype="string"),
+            "d": [None, "2024-01-01", None, None, None],
+        }
+    )
+    issues = check_quality(SurveyData(frame=frame, instrument=_skip_form())).issues
+    found = issues[issues["check"] == "answered-when-skipped"]
+    # row 0: 'why' asked only under 18; row 2: 'm' asked only from 18; row 3: age unknown, so 'why' may be
+    # asked (not flagged); row 1 has no consent: left to no-consent; row 4 follows the skips
+    assert list(zip(found["column"], found["frame_index"], strict=True)) == [("why", 0), ("m", 2)]
+    assert found["value"].isna().all() and not found["message"].str.contains("Annabelle").any()
+    assert found["message"].iloc[0] == (
+        "'why' is answered although the form skips it here (relevant: (${consent} = '1') and (${age} < 18))"
+    )
+    assert set(found["action"]) == {"flagged"}
+    (skipped,) = issues[(issues["check"] == "not-checked") & issues["message"].str.startswith("skip logic")]["message"]
+    assert skipped == "skip logic of 1 question(s) not checked: 'd' (the function today() is not supported)"

@@ -20,6 +20,7 @@ code                          default    what
 ``bad-duration``              flagged    interview ends before it starts
 ``value-not-in-choices``      flagged    a select answer that is not a code of its choice list
 ``constraint-violated``       flagged    an answer that breaks the question's constraint
+``answered-when-skipped``     flagged    an answer where the form's relevant skips the question
 ``several-form-versions``     flagged    the row was collected with another form version
 ``question-not-in-export``    flagged    a form question with no column in the export
 ``column-not-in-form``        flagged    an export column that is not a form question
@@ -59,6 +60,7 @@ from .checks import (
     _duration,
     _empty_issues,
     _no_consent,
+    _skip_logic,
     _versions,
     _without_missing_codes,
 )
@@ -192,6 +194,7 @@ def check_quality(
         *_duration(ctx, min_duration, _no_consent(ctx, consent_question)),
         *_choices(ctx),
         *_constraints(ctx),
+        *_skip_logic(ctx, _no_consent(ctx, consent_question)),
         *_versions(ctx),
         *_coverage(ctx),
     ]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..codes import canonical_code, display_value, looks_like_code
 from ..errors import Severity
-from ..expressions import UnsupportedExpression
+from ..expressions import Columns, UnsupportedExpression
 from ..instrument import Instrument, Question
 from ..io.base import SurveyData
 from .constraints import evaluate_constraint, parse_constraint
@@ -405,6 +405,37 @@ def _constraints(ctx: _Context) -> list[pd.DataFrame | None]:
         else:  # free text: never shown
             msg = f"the answer to '{q.name}' breaks the constraint '{q.constraint}'{says}"
             out.append(ctx.issues(broken, "constraint-violated", msg, q.name, **where))
+    return out
+
+
+_NOT_ANSWERS = frozenset({"note", "calculate", "start", "end", "today", "deviceid", "username", "audit"})
+
+
+def _skip_logic(ctx: _Context, no_consent: pd.Series) -> list[pd.DataFrame | None]:
+    """Answers where the form's ``relevant`` (with its groups') is false: ODK clears them, so a value
+    there means an edited export, another form version or a broken skip. Definite only: a relevant
+    that cannot be told (a missing referenced answer) flags nothing, and rows without consent are
+    left to ``no-consent``. One ``not-checked`` line lists the questions whose relevant the checks
+    cannot evaluate."""
+    out: list[pd.DataFrame | None] = []
+    skipped: list[str] = []
+    form = ctx.instrument
+    for q in form.leaves if form else ():  # per question, never per row
+        relevant = form.effective_relevant(q) if q.repeat is None and q.type not in _NOT_ANSWERS else None
+        if not relevant or q.name not in ctx.frame.columns:
+            continue
+        try:
+            asked = evaluate_constraint(relevant, ctx.frame, q.name, form)
+        except UnsupportedExpression as exc:
+            skipped.append(f"'{q.name}' ({exc.message})")
+            continue
+        answered = Columns(ctx.frame[[q.name]]).answered(q.name).fillna(False).astype(bool)
+        broken = asked.eq(False).fillna(False).astype(bool) & answered & ~no_consent
+        msg = f"'{q.name}' is answered although the form skips it here (relevant: {relevant})"
+        out.append(ctx.issues(broken, "answered-when-skipped", msg, q.name))
+    if skipped:
+        listing = "; ".join(skipped[:5]) + (f"; and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        out.append(_not_checked(f"skip logic of {len(skipped)} question(s)", listing))
     return out
 
 

@@ -24,7 +24,7 @@ from .errors import ValidationReport
 from .instrument import Instrument
 from .instrument_from_data import instrument_from_data, write_xlsform
 from .io import load
-from .project import OPTIONAL_KEYS_TEMPLATE
+from .project import LABELLED_EXPORTS, OPTIONAL_KEYS_TEMPLATE
 
 __all__ = ["scaffold_from_export", "starter_indicators"]
 
@@ -109,7 +109,11 @@ def _survey_yaml(instrument: Instrument, export: Path, folder: Path, weights: li
             "# Check it with:  survey-toolkit validate <this folder>   Reference: docs/project-file.md",
             "version: 1",
             f"title: {_yaml_text(instrument.title)}",
-            "instrument: form.xlsx",
+            "instrument: form.xlsx" + (
+                "       # or delete this line: the form is then rebuilt from the export's labels at each run"
+                if export.suffix.lower() in LABELLED_EXPORTS
+                else ""
+            ),
             "indicators: indicators.yaml",
             "rounds:",
             "  - id: R1",

@@ -223,3 +223,18 @@ def test_other_labelled_exports_run_without_a_form(tmp_path, parts):
     result = runner.invoke(cli.app, ["run", str(folder)])
     assert result.exit_code == 0, result.output
     assert len(_results(folder)) > 0
+
+
+def test_init_from_says_the_form_line_may_go_for_labelled_exports_only(tmp_path):
+    export = shared_path(*EDGE, "haven__umlauts.sav")
+    assert runner.invoke(cli.app, ["init", "--from", str(export), str(tmp_path / "a")]).exit_code == 0
+    text = (tmp_path / "a" / "survey.yaml").read_text(encoding="utf-8")
+    assert "instrument: form.xlsx       # or delete this line" in text
+    folder = tmp_path / "a"
+    (folder / "survey.yaml").write_text(text.replace("instrument: form.xlsx", "# instrument: form.xlsx"),
+                                        encoding="utf-8")  # fmt: skip
+    assert runner.invoke(cli.app, ["validate", str(folder)]).exit_code == 0
+    csv = tmp_path / "x.csv"
+    csv.write_text("a,b\n1,x\n2,y\n", encoding="utf-8")
+    assert runner.invoke(cli.app, ["init", "--from", str(csv), str(tmp_path / "b")]).exit_code == 0
+    assert "delete this line" not in (tmp_path / "b" / "survey.yaml").read_text(encoding="utf-8")

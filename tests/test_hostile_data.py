@@ -195,3 +195,165 @@ def test_an_unknown_report_language_is_located(tmp_path, lang, code):
         assert result.exit_code == 1 and f"error[{code}]" in result.stderr, result.output
     assert not (tmp_path / "out").exists()
 
+
+
+# ----------------------------------------------------------------------- the same export in two rounds (item 2)
+
+
+def _two_rounds(tmp_path, second: str):
+    path = reduced_project(tmp_path)
+    _replace(path, "design:\n", f"  - id: R2\n    date: 2026-05-15\n    files: [{second}]\ndesign:\n")
+    return path
+
+
+def test_the_same_export_file_in_two_rounds_is_located_in_survey_yaml(tmp_path):
+    path = _two_rounds(tmp_path, DEMO / "round1_kobo.xlsx")
+    _, report = check_project(path)
+    (problem,) = report.errors
+    assert problem.code == "same-file-in-rounds" and "'R2'" in problem.message and "'R1'" in problem.message
+    assert problem.location.line == _line_of(path, "files: [" + str(DEMO / "round1_kobo.xlsx")) + 3
+    result = _invoke("run", path)
+    assert result.exit_code == 1 and "error[same-file-in-rounds]" in result.stderr, result.output
+
+
+def test_a_copy_of_a_round_under_another_name_is_an_error_naming_both_rounds_and_files(tmp_path):
+    copy = tmp_path / "round2_export.xlsx"
+    copy.write_bytes((DEMO / "round1_kobo.xlsx").read_bytes())
+    path = _two_rounds(tmp_path, copy.name)
+    for command in ("validate", "compare"):
+        result = _invoke(command, path)
+        assert result.exit_code == 1, result.output
+        assert "error[same-submissions-in-rounds] rounds 'R1' and 'R2' share" in result.stderr
+        assert "round1_kobo.xlsx and round2_export.xlsx" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_exports_without_ids_are_matched_by_their_answers(tmp_path):
+    raw = pd.read_excel(DEMO / "round1_kobo.xlsx", dtype=str, engine="calamine")
+    ids = [c for c in raw.columns if c in ("_uuid", "_id", "meta/instanceID", "meta/rootUuid", "_index")]
+    raw.drop(columns=ids).head(80).to_csv(tmp_path / "a.csv", index=False)
+    raw.drop(columns=ids).head(80).to_csv(tmp_path / "b.csv", index=False)
+    from survey_toolkit import load, read_instrument
+    from survey_toolkit.pipeline.rounds import shared_submissions
+
+    form = read_instrument(ROOT / "instruments" / "cssp_core.xlsx")
+    data = {r: load(tmp_path / f, instrument=form) for r, f in (("R1", "a.csv"), ("R2", "b.csv"))}
+    assert data["R1"].frame["_record_id"].str.startswith("row-").all()  # no ids in these exports
+    path = _two_rounds(tmp_path, "b.csv")
+    _replace(path, str(DEMO / "round1_kobo.xlsx"), "a.csv")
+    from survey_toolkit.project import load_project
+
+    (problem,) = shared_submissions(load_project(path), data)
+    assert problem.code == "same-submissions-in-rounds" and "(identical answers)" in problem.message
+    assert problem.count == 80
+    different = {"R1": data["R1"], "R2": load(DEMO / "round3_spss.sav", instrument=form)}
+    assert shared_submissions(load_project(path), different) == []
+
+
+# ----------------------------------------------------------------------- rows of an export (items 1, 5, 7, 8)
+
+
+def _demo_raw() -> pd.DataFrame:
+    return pd.read_excel(DEMO / "round1_kobo.xlsx", dtype=str, engine="calamine")
+
+
+def _form():
+    from survey_toolkit import read_instrument
+
+    return read_instrument(ROOT / "instruments" / "cssp_core.xlsx")
+
+
+def _problem(data, code: str):
+    found = [p for p in data.problems if p.code == code]
+    assert len(found) == 1, [p.code for p in data.problems]
+    return found[0]
+
+
+def test_blank_and_whitespace_record_ids_are_listed_kept_apart_and_excludable(tmp_path):
+    from survey_toolkit import check_quality, load
+
+    raw = _demo_raw()
+    for column in ("_uuid", "_id", "meta/rootUuid"):
+        raw.loc[[1, 5], column] = None
+        raw.loc[8, column] = "   "
+    raw.to_csv(tmp_path / "blank.csv", index=False)
+    data = load(tmp_path / "blank.csv", instrument=_form())
+    problem = _problem(data, "blank-record-id")
+    assert problem.count == 3 and "rows 3, 7, 10" in problem.message and problem.location.row == 3
+    assert "quality.exclude" in problem.hint
+    ids = data.frame["_record_id"]
+    blank = ids[ids.str.startswith("blank-id:")]
+    assert blank.tolist() == [f"blank-id:blank.csv:row-{r}" for r in (3, 7, 10)]  # never one respondent
+    issues = check_quality(data).issues
+    listed = issues[issues["check"] == "blank-record-id"]
+    assert listed["source_row"].tolist() == [3, 7, 10] and set(listed["action"]) == {"flagged"}
+    excluded = check_quality(data, exclude={"blank-record-id"}).issues
+    assert set(excluded.loc[excluded["check"] == "blank-record-id", "action"]) == {"excluded"}
+
+
+def test_blank_record_ids_through_the_project_exclude_setting(tmp_path):
+    raw = _demo_raw()
+    raw.loc[[1, 5], ["_uuid", "_id", "meta/rootUuid"]] = None
+    raw.to_excel(tmp_path / "r1.xlsx", index=False)
+    path = reduced_project(tmp_path, extra="quality:\n  exclude: [blank-record-id, duplicate-record-id, no-consent]\n")
+    _replace(path, str(DEMO / "round1_kobo.xlsx"), "r1.xlsx")
+    result = _invoke("weight", path)
+    assert result.exit_code == 0, result.output
+    assert "warning(s): blank-record-id" in result.stderr  # the weight summary; validate lists the rows
+    exclusions = pd.read_csv(tmp_path / "out" / "exclusions.csv")
+    assert exclusions["record_id"].str.startswith("blank-id:").sum() == 2
+
+
+def test_fractional_ages_in_an_integer_question_are_located_by_validate(tmp_path):
+    raw = _demo_raw()
+    age = next(c for c in raw.columns if c.endswith("a2_age"))
+    raw.loc[[2, 4], age] = ["34.5", "40.25"]
+    raw.to_excel(tmp_path / "r1.xlsx", index=False)
+    path = reduced_project(tmp_path)
+    _replace(path, str(DEMO / "round1_kobo.xlsx"), "r1.xlsx")
+    result = _invoke("validate", path)
+    line = next(x for x in result.stderr.splitlines() if "warning[not-whole-number]" in x)
+    assert line.startswith(f"{tmp_path / 'r1.xlsx'}: ") and "row 4" in line and f"column '{age}'" in line
+    assert "2 value(s)" in line and "rows 4, 6" in line
+    assert "40.25" not in result.stderr  # rows, not values
+    assert _invoke("validate", path, "--strict").exit_code == 1
+
+
+def test_unparseable_and_impossible_dates_are_counted_per_column_with_rows(tmp_path):
+    from survey_toolkit import load
+
+    raw = _demo_raw()
+    raw.loc[[3, 6, 11], "start"] = ["2026-02-30T10:00:00.000+03:00", "15/05/2026 10:00", "yesterday"]
+    raw.loc[[5, 9], "_submission_time"] = ["garbage", "2026-13-45T00:00:00"]
+    raw.to_csv(tmp_path / "dates.csv", index=False)
+    data = load(tmp_path / "dates.csv", instrument=_form())
+    start = _problem(data, "bad-date")
+    assert start.count == 3 and start.location.field == "start" and "rows 5, 8, 13" in start.message
+    assert "15/05/2026 (day and month order is never guessed)" in start.hint and "yesterday" not in start.message
+    submitted = _problem(data, "bad-submission-date")
+    assert submitted.count == 2 and "rows 7, 11" in submitted.message and "garbage" not in submitted.message
+    assert data.frame["start"].isna().sum() == 3 and data.frame["_submission_time"].isna().sum() == 2
+
+
+def test_spss_inf_values_written_by_pyreadstat_are_missing_and_located(tmp_path, shared):
+    import numpy as np
+    import pyreadstat
+
+    from survey_toolkit import load
+
+    real = shared("real", "spss_edgecases_pyreadstat_haven", "pyreadstat__sample.sav")
+    frame, meta = pyreadstat.read_sav(real)
+    frame.loc[0, "mynum"], frame.loc[1, "mynum"], frame.loc[2, "mynum"] = np.inf, -np.inf, 1e300
+    pyreadstat.write_sav(frame, tmp_path / "inf.sav", variable_value_labels=meta.variable_value_labels)
+    data = load(tmp_path / "inf.sav")  # without a form: typed from the file's own metadata
+    assert data.frame["mynum"].isna().tolist() == [True, True, True, False, False]
+    problem = _problem(data, "bad-number")
+    assert problem.count == 3 and problem.location.row == 1 and "rows 1, 2, 3" in problem.message
+    demo, dmeta = pyreadstat.read_sav(DEMO / "round3_spss.sav", user_missing=True)
+    demo.loc[0, "a2_age"], demo.loc[3, "a2_age"] = np.inf, -np.inf
+    pyreadstat.write_sav(demo, tmp_path / "r3.sav", variable_value_labels=dmeta.variable_value_labels,
+                         missing_ranges=dmeta.missing_ranges)  # fmt: skip
+    data = load(tmp_path / "r3.sav", instrument=_form())  # with the form
+    assert data.frame["a2_age"].iloc[[0, 3]].isna().all() and np.isfinite(data.frame["a2_age"].dropna()).all()
+    problem = _problem(data, "bad-number")
+    assert problem.location.field == "a2_age" and "rows 1, 4" in problem.message

@@ -96,6 +96,9 @@ def planted(tmp_path_factory):
     frame = pd.read_excel(DEMO / "round1_kobo.xlsx", dtype=str, engine="openpyxl")
     changed = frame.index[frame[COLUMN] == "4"][:PLANTED]
     frame.loc[changed, COLUMN] = "1"
+    for column in ("_uuid", "meta/rootUuid"):  # round 2's own submissions: never round 1's ids
+        frame[column] = "r2-" + frame[column].str.removeprefix("uuid:")
+    frame["_id"] = (frame["_id"].astype(int) + 10**6).astype(str)
     frame.to_excel(folder / "round2_project_codes.xlsx", index=False)
     old = frame.rename(columns={COLUMN: "b_safety/b1_safe_night"})
     old["b_safety/b1_safe_night"] = old["b_safety/b1_safe_night"].map(lambda v: OLD_CODE.get(v, v))

@@ -59,6 +59,10 @@ METADATA_COLUMNS: tuple[str, ...] = (
     "_source_row",
 )
 
+#: ``_record_id`` of a row whose id cells are blank in an export that has ids: ``blank-id:<file>:row-<row>``
+#: (its own respondent, never merged with another; listed by ``check_quality`` as ``blank-record-id``).
+BLANK_ID_PREFIX = "blank-id:"
+
 #: Metadata columns of every child (repeat) table, before its question columns.
 CHILD_METADATA_COLUMNS: tuple[str, ...] = ("_record_id", "_parent_key", "_key", "_source_row")
 

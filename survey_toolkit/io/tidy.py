@@ -35,7 +35,7 @@ import pandas as pd
 from ..codes import display_value
 from ..errors import LoadError, Location, Problem, Severity, ValidationReport, did_you_mean
 from ..instrument import Instrument, Question
-from .base import CHILD_METADATA_COLUMNS, METADATA_COLUMNS, SurveyData, VariableMeta
+from .base import BLANK_ID_PREFIX, CHILD_METADATA_COLUMNS, METADATA_COLUMNS, SurveyData, VariableMeta
 from .headers import (
     SILENT_ROLES,
     HeaderMatch,
@@ -266,9 +266,11 @@ def build_metadata(
     rid_sources = ((id_column, None),) if id_column else sources["_record_id"]
     rid, u = _first_present(raw, rid_sources, id_like=True)
     used += u
-    if rid is None:
-        rid = pd.Series(pd.NA, index=index, dtype="string")
-    rid = rid.fillna("row-" + rows.astype("string"))
+    if rid is None:  # an export without ids: each row its own record
+        rid = pd.Series("row-", index=index, dtype="string") + rows.astype("string")
+    else:  # blank ids in an export with ids: still one record per row, and marked (blank-record-id)
+        name = source_file.replace("\\", "/").rsplit("/", 1)[-1]
+        rid = rid.fillna(f"{BLANK_ID_PREFIX}{name}:row-" + rows.astype("string"))
     meta["_record_id"] = rid.astype("string")
     sid, u = _first_present(raw, sources["_submission_id"], id_like=True)
     used += u
@@ -293,6 +295,48 @@ def build_metadata(
     meta["_source_format"] = pd.Series(source_format, index=index, dtype="string")
     meta["_source_row"] = rows
     return pd.DataFrame(meta, index=index)[list(METADATA_COLUMNS)], used
+
+
+def _rows_text(rows: pd.Series, limit: int = 5) -> str:
+    shown = ", ".join(str(int(r)) for r in rows.iloc[:limit])
+    return shown + (f" ... ({len(rows)} rows)" if len(rows) > limit else "")
+
+
+def metadata_problems(
+    raw: pd.DataFrame, meta: pd.DataFrame, platform: str, source_file: str, sheet: str | None,
+    id_column: str | None = None,
+) -> list[Problem]:  # fmt: skip
+    """Warnings about the metadata of :func:`build_metadata`: rows whose id cells are all blank (kept,
+    one record each, listed by row) and submission dates that are not dates (counted, with rows)."""
+    sources = _META_SOURCES.get(platform, _META_SOURCES["generic"])
+    problems = []
+    id_columns = [c for c, _ in (((id_column, None),) if id_column else sources["_record_id"]) if c in raw.columns]
+    blank = meta["_record_id"].str.startswith(BLANK_ID_PREFIX).fillna(False)
+    if blank.any():
+        rows = meta["_source_row"][blank]
+        problems.append(
+            Problem("blank-record-id", f"{int(blank.sum())} row(s) have no record id (blank {', '.join(id_columns)}): "
+                    f"rows {_rows_text(rows)}; each is kept as its own respondent, with the id "
+                    f"'{BLANK_ID_PREFIX}<file>:row-<row>'", Location(file=source_file, sheet=sheet, row=int(rows.iloc[0]),
+                    field=id_columns[0] if id_columns else None), severity=Severity.WARNING, count=int(blank.sum()),
+                    expected="an id in every row", got=f"{int(blank.sum())} blank",
+                    hint="download the export again from the server (ids are never blank there), or leave these rows "
+                         "out of the analysis: add 'blank-record-id' to quality.exclude in survey.yaml")  # fmt: skip
+        )
+    column = next((c for c, _ in sources["_submission_time"] if c in raw.columns), None)
+    if column is not None:
+        bad = meta["_submission_time"].isna().to_numpy() & ~blank_mask(raw[column]).to_numpy()
+        if bad.any():
+            rows = meta["_source_row"][bad]
+            problems.append(
+                Problem("bad-submission-date", f"{int(bad.sum())} value(s) of '{column}' are not dates (rows "
+                        f"{_rows_text(rows)}); their submission time is missing", Location(file=source_file, sheet=sheet,
+                        row=int(rows.iloc[0]), field=column), severity=Severity.WARNING, count=int(bad.sum()),
+                        expected="ISO 8601 date-times (2026-05-15T10:30:00Z) or Excel dates",
+                        got=f"{int(bad.sum())} other value(s)",
+                        hint="download the export again, or correct the column in a copy of the file")  # fmt: skip
+            )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -320,17 +364,22 @@ def _codes(instrument: Instrument, question: Question) -> list[str]:
     return []
 
 
-def _bad_problem(code: str, what: str, header: str, bad: pd.Series, rows: pd.Series, ctx: dict) -> Problem:
-    first = int(rows[bad.to_numpy()].iloc[0])
+def _bad_problem(
+    code: str, what: str, header: str, bad: pd.Series, rows: pd.Series, ctx: dict,
+    hint: str = "check the column in the export (first bad cell at the row given)",
+) -> Problem:  # fmt: skip
+    where = rows[bad.to_numpy()]
+    first = int(where.iloc[0])
     return Problem(
         code,
-        f"{int(bad.sum())} value(s) of column '{header}' are not {what}; they were set to missing",
+        f"{int(bad.sum())} value(s) of column '{header}' are not {what} (rows {_rows_text(where)}); they were set "
+        "to missing",
         Location(file=ctx["file"], sheet=ctx.get("sheet"), row=first, field=header),
         severity=Severity.WARNING,
         expected=what,
         got=f"{int(bad.sum())} other value(s), first at row {first}",
         count=int(bad.sum()),
-        hint="check the column in the export (first bad cell at the row given)",
+        hint=hint,
     )
 
 
@@ -349,6 +398,22 @@ def _far_dates_problem(header: str, far: pd.Series, rows: pd.Series, ctx: dict) 
         count=n,
         hint="such dates are usually typing mistakes or placeholder dates (SPSS's 1582 epoch): correct them "
         "in the export, or leave them missing",
+    )
+
+
+def _fraction_problem(header: str, fraction: pd.Series, rows: pd.Series, ctx: dict) -> Problem:
+    where = rows[fraction.to_numpy()]
+    return Problem(
+        "not-whole-number",
+        f"{int(fraction.sum())} value(s) of column '{header}' are not whole numbers (rows {_rows_text(where)}), "
+        "but the form's question is an integer; they are kept as they are",
+        Location(file=ctx["file"], sheet=ctx.get("sheet"), row=int(where.iloc[0]), field=header),
+        severity=Severity.WARNING,
+        expected="whole numbers (the question's type is integer)",
+        got=f"{int(fraction.sum())} value(s) with a fraction",
+        count=int(fraction.sum()),
+        hint="correct them with the field team (an age of 34.5 is 34), or make the question 'decimal' in the form "
+        "if fractions are valid answers",
     )
 
 
@@ -533,6 +598,9 @@ def _type_question(
             s, bad = to_number(value, integer=kind == "integer")
             if bad.any():
                 problems.append(_bad_problem("bad-number", "numbers", value_header, bad, rows, ctx))
+            if kind == "integer" and s.dtype == "Float64":  # an integer question answered 34.5
+                fraction = (s.notna() & (s != s.round())).fillna(False).astype(bool)
+                problems.append(_fraction_problem(value_header, fraction, rows, ctx))
         out[column] = s
         meta(column, kind)
     elif kind in ("date", "today", "datetime", "start", "end"):
@@ -548,7 +616,10 @@ def _type_question(
             if (bad & ~far).any():
                 problems.append(
                     _bad_problem(
-                        "bad-date", "ISO 8601 dates or Excel serial numbers", value_header, bad & ~far, rows, ctx
+                        "bad-date", "ISO 8601 dates or Excel serial numbers", value_header, bad & ~far, rows, ctx,
+                        hint="check the column at the rows given: impossible dates (2026-02-30), words, and dates "
+                        "written as 15/05/2026 (day and month order is never guessed) are not read; export the "
+                        "dates as ISO 8601 (2026-05-15) or as Excel date cells",
                     )
                 )
         out[column] = s
@@ -886,6 +957,7 @@ def tidy_frame(
         source_rows=source_rows,
         id_column=id_column,
     )
+    probs += metadata_problems(raw, meta, platform, source_file, sheet, id_column)
     if instrument is None:
         markers = resolve_na_values(na_values)
         frame, extra, na_counts = _untyped_table(raw, platform, markers)

@@ -124,7 +124,58 @@ def load_rounds(
     progress("load", len(project.rounds), len(project.rounds))
     if error_type is not None:
         raise error_type(problems)
+    ValidationReport.of(shared_submissions(project, out)).raise_if_errors(DataError)
     return out
+
+
+def _submission_keys(data: SurveyData) -> tuple[pd.Series, str]:
+    """Per row, what identifies its submission: the export's ids, or (an export without ids, whose
+    ids are the loader's ``row-N``) a hash of every answer; and which of the two it is."""
+    frame = data.frame
+    ids = frame["_submission_id"].astype("string") if "_submission_id" in frame.columns else None
+    rows = frame["_source_row"].astype("string") if "_source_row" in frame.columns else None
+    if ids is not None and not (rows is not None and ids.eq("row-" + rows).fillna(False).all()):
+        return ids[ids.notna() & ~ids.str.startswith("row-")], "submission ids"
+    answers = sorted(str(c) for c in frame.columns if not str(c).startswith("_"))
+    hashes = pd.util.hash_pandas_object(frame[answers], index=False) if answers else pd.Series(dtype="uint64")
+    return hashes.astype("string"), "identical answers"
+
+
+def shared_submissions(project: Project, data: Mapping[str, SurveyData]) -> list[Problem]:
+    """The same submissions in two rounds: an error (a round compared with itself is not a change).
+
+    Submissions are matched by their ids (uuid, KEY, instanceID) or, in exports without ids, by a
+    hash of every answer; the error names both rounds, their files and the number shared.
+    """
+    keys = {rid: _submission_keys(d) for rid, d in data.items()}
+    names = {r.id: ", ".join(Path(f).name for f in r.files) for r in project.rounds}
+    problems = []
+    rids = list(keys)
+    for i, first in enumerate(rids):
+        for second in rids[i + 1:]:  # a few rounds: a few pairs
+            (a, how_a), (b, how_b) = keys[first], keys[second]
+            if how_a != how_b or not len(a) or not len(b):
+                continue
+            shared = b.isin(a)
+            n = int(shared.sum())
+            if how_b == "identical answers" and n < max(2, 0.5 * min(len(a), len(b))):
+                continue  # a few equal rows of a short form can be chance; most rows cannot
+            if n == 0:
+                continue
+            r2 = project.round(second)
+            frame = data[second].frame
+            row = frame.loc[shared[shared].index[0], "_source_row"] if "_source_row" in frame.columns else None
+            problems.append(
+                Problem("same-submissions-in-rounds", f"rounds '{first}' and '{second}' share {n} of their "
+                        f"submissions ({how_b}): {names[first]} and {names[second]}; a round compared with itself "
+                        "(or counted twice) is not a change", Location(file=str(r2.files[0]),
+                        row=None if row is None or pd.isna(row) else int(row)), count=n,
+                        expected="each submission in one round only",
+                        got=f"{n} of {len(b)} submissions of round '{second}' also in round '{first}'",
+                        hint=f"give round '{second}' the export of its own fieldwork; if only some submissions were "
+                             "exported twice (an overlapping date range), remove them from one round's export")  # fmt: skip
+            )
+    return problems
 
 
 def clean_rounds(data: Mapping[str, SurveyData], project: Project) -> tuple[dict[str, SurveyData], pd.DataFrame]:

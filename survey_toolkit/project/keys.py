@@ -372,7 +372,8 @@ def _above(ctx: _Ctx, value: float | None, bound: float, where: tuple, *, strict
     return None
 
 
-QUALITY_CHECKS = ("duplicate-record-id", "duplicate-submission-id", "duplicate-row", "no-consent", "under-age",
+QUALITY_CHECKS = ("duplicate-record-id", "duplicate-submission-id", "blank-record-id",
+                  "duplicate-row", "no-consent", "under-age",
                   "too-short", "bad-duration", "value-not-in-choices", "constraint-violated", "answered-when-skipped",
                   "several-form-versions", "question-not-in-export", "column-not-in-form")  # fmt: skip
 """The data-quality check codes ``quality.exclude`` may name (``docs/data-quality.md``)."""

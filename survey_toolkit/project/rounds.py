@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import did_you_mean
+from ..outputs import safe_name
 from .keys import _RENAME, _ROUND, _SOURCE, _check_str_map, _choice, _Ctx, _type_name
 from .model import SERVERS, RemoteSource, Round, _frozen
 
@@ -47,6 +48,7 @@ def _rounds(
         return ()
     rounds: list[Round] = []
     seen: dict[str, int] = {}
+    owners: dict[object, str] = {}  # a file (by inode, else resolved path) -> the first round reading it
     for i, item in enumerate(data):
         path = ("rounds", i)
         raw = ctx.keys(item, _ROUND, path, f"round {i + 1}")
@@ -70,6 +72,8 @@ def _rounds(
             files = _pulled_files(ctx, raw, source, path, rid)
         else:
             files = ctx.value(raw, "files", "files", path)
+        if rid is not None:
+            _same_files(ctx, files or (), rid, owners, (*path, "files"), listed=isinstance(raw.get("files"), list))
         label = ctx.value(raw, "label", "text", path)
         date = ctx.value(raw, "date", "date", path)
         round_form = ctx.value(raw, "instrument", "file", path)
@@ -102,6 +106,28 @@ def _rounds(
     return tuple(rounds)
 
 
+def _file_key(path: Path) -> object:
+    """What identifies a file: its device and inode (a copy by link or another spelling is the same), else its path."""
+    try:
+        stat = path.stat()
+        return (stat.st_dev, stat.st_ino)
+    except OSError:
+        return str(path.resolve())
+
+
+def _same_files(ctx: _Ctx, files: tuple, rid: str, owners: dict[object, str], where: tuple, *, listed: bool) -> None:
+    """A file already read by another round: the same export analysed as two rounds is not a change."""
+    for j, file in enumerate(files):
+        if file is None:
+            continue
+        other = owners.setdefault(_file_key(file), rid)
+        if other != rid:
+            ctx.add("same-file-in-rounds", f"round '{rid}' reads {file.name}, which round '{other}' reads too: the "
+                    "same export would be analysed as two rounds and compared with itself", (*where, j) if listed
+                    else where, expected="each round's own export", got=str(file),
+                    hint=f"give round '{rid}' the export of its own fieldwork (or remove one of the two rounds)")  # fmt: skip
+
+
 def _source(ctx: _Ctx, data: Any, path: tuple, rid: str | None) -> RemoteSource | None:
     """The round's server source; problems for a missing url, id or an unknown server."""
     if not isinstance(data, dict):
@@ -126,7 +152,7 @@ def _source(ctx: _Ctx, data: Any, path: tuple, rid: str | None) -> RemoteSource 
     for key in needs:
         ok &= ctx.require(raw, key, path, f"a {server} source")
     values = {k: ctx.value(raw, k, _SOURCE[k], path) for k in ("asset", "project", "form", "folder")}
-    folder_text = values.pop("folder") or rid or "round"
+    folder_text = values.pop("folder") or safe_name(rid or "round", "round")  # a round id is never a path
     folder = (ctx.root / folder_text).resolve()
     if not ok or server is None or url is None or any(values[k] is None for k in needs):
         return None

@@ -35,7 +35,7 @@ from ..errors import (
     did_you_mean,
 )
 from ._http import PullContext, redact_url
-from ._store import read_manifest, sha256, write_manifest
+from ._store import MANIFEST, read_manifest, sha256, write_manifest
 
 __all__ = ["pull", "PullResult", "RoundPull"]
 
@@ -99,12 +99,34 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+def _check_folder(round_: Any, project: Any) -> None:
+    """Before anything is downloaded: the files pull writes into the round folder never replace an input
+    of the project (its form, indicators, survey.yaml, another round's export...).
+
+    Raises:
+        SpecError: the round folder would overwrite an input (``output-is-input``, naming it).
+    """
+    from ..outputs import safe_output_path
+    from ..project import _inputs
+    from .central import DATA_FILE as CENTRAL_FILE
+    from .kobo import DATA_FILE as KOBO_FILE
+    from .kobo import RAW_FILE
+
+    folder = round_.source.folder
+    own = {Path(f).resolve() for f in round_.files}  # this round's pulled export: rewritten by design
+    inputs = {f"{what} ({path.name})": path for path, what, _ in _inputs(project) if path.resolve() not in own}
+    names = (KOBO_FILE, RAW_FILE) if round_.source.server == "kobo" else (CENTRAL_FILE,)
+    for name in (*names, "form.xlsx", "form.xls", MANIFEST):
+        safe_output_path(folder / name, inside=folder, inputs=inputs, option=f"round {round_.id}'s source folder")
+
+
 def _pull_round(round_: Any, project: Any, progress: Progress, sleep: Callable[[float], None] | None) -> RoundPull:
     from .central import pull_central
     from .kobo import pull_kobo
 
     source = round_.source
     folder = source.folder
+    _check_folder(round_, project)
     folder.mkdir(parents=True, exist_ok=True)
     kw = {"sleep": sleep} if sleep is not None else {}
     ctx = PullContext(round_.id, source.server, source.url, source.location, **kw)

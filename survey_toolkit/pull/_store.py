@@ -17,11 +17,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MANIFEST", "atomic_write", "read_manifest", "write_manifest", "sha256", "Staging"]
+__all__ = ["MANIFEST", "atomic_write", "in_folder", "read_manifest", "write_manifest", "sha256", "Staging"]
 
 MANIFEST = "pull-manifest.json"
 """The manifest's file name, in the round folder."""
 STATE_DIR = ".pull"
+
+
+def in_folder(folder: Path, *parts: str) -> Path:
+    """``folder / parts`` when it stays inside ``folder`` (names from the server, such as a form version, are
+    never a way out of the round folder); else the located error of :func:`~survey_toolkit.outputs.safe_output_path`."""
+    from ..outputs import safe_output_path
+
+    return safe_output_path(folder.joinpath(*parts), inside=folder, option="the pulled file")
 
 
 @contextmanager

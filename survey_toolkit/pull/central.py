@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ._http import PullContext, env_secret, redact_url, request
-from ._store import atomic_write, atomic_write_with
+from ._store import atomic_write, atomic_write_with, in_folder
 
 __all__ = ["USER_VARIABLES", "PASSWORD_VARIABLES", "pull_central", "merge_csv_zip", "DATA_FILE"]
 
@@ -149,7 +149,7 @@ def _form(ctx: PullContext, session: Any, base: str, folder: Path, version: str 
             if getattr(err, "problems", None) and err.problems[0].code == "server-not-found":
                 continue
             raise
-        return atomic_write(folder / f"{name}{suffix}", response.content)
+        return atomic_write(in_folder(folder, f"{name}{suffix}"), response.content)
     return None
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from ..errors import LoadError
 from ._http import PullContext, env_secret, request
-from ._store import Staging, atomic_write, atomic_write_with
+from ._store import Staging, atomic_write, atomic_write_with, in_folder
 
 __all__ = ["TOKEN_VARIABLES", "pull_kobo", "kobo_tables", "write_kobo_xlsx", "DATA_FILE", "RAW_FILE"]
 
@@ -137,7 +137,7 @@ def _versions(ctx: PullContext, session: Any, uid: str, folder: Path, seen: Iter
                 continue  # a version deleted on the server: its count stays in the manifest
             raise
         payload = _json(ctx, response, f"form version {vid}")
-        atomic_write(folder / "form_versions" / f"{vid}.json",
+        atomic_write(in_folder(folder, "form_versions", f"{vid}.json"),
                      json.dumps(payload, indent=1, ensure_ascii=False).encode("utf-8"))  # fmt: skip
         written.append(vid)
     return written

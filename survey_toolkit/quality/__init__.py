@@ -13,6 +13,7 @@ code                          default    what
 ============================ ========== =====================================================
 ``duplicate-record-id``       excluded   same stable id (rootUuid / KEY); the first row is kept
 ``duplicate-submission-id``   excluded   same submission id (uuid / instanceID); first kept
+``blank-record-id``           flagged    no id in an export that has ids (kept as its own record)
 ``duplicate-row``             flagged    every answer identical to an earlier row
 ``no-consent``                excluded   consent not "yes" (2 / no) or missing
 ``under-age``                 excluded   age below ``min_age`` (18)

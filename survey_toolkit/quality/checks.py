@@ -13,7 +13,7 @@ from ..codes import canonical_code, display_value, looks_like_code
 from ..errors import Severity
 from ..expressions import Columns, UnsupportedExpression
 from ..instrument import Instrument, Question
-from ..io.base import SurveyData
+from ..io.base import BLANK_ID_PREFIX, SurveyData
 from .constraints import evaluate_constraint, parse_constraint
 
 #: Age questions looked for, in order, when ``age_question`` is not given.
@@ -182,8 +182,18 @@ _SUBMISSION_ID_COLUMNS = frozenset(
 )
 
 
+def _blank_ids(ctx: _Context) -> pd.DataFrame | None:
+    """Rows whose id cells were blank (the loader's ``blank-id:`` record ids): listed, never merged."""
+    if "_record_id" not in ctx.frame.columns:
+        return None
+    blank = ctx.frame["_record_id"].astype("string").str.startswith(BLANK_ID_PREFIX).fillna(False)
+    msg = ("the record id is blank in the export: the row is kept as its own respondent; fill the id (download "
+           "the export again) or exclude such rows (quality.exclude: [blank-record-id])")  # fmt: skip
+    return ctx.issues(blank, "blank-record-id", msg, "_record_id")
+
+
 def _duplicates(ctx: _Context, id_columns: Sequence[str]) -> list[pd.DataFrame | None]:
-    out = []
+    out = [_blank_ids(ctx)]
     seen: list[pd.Series] = []
     for column in id_columns:
         ids = _id_series(ctx, column)

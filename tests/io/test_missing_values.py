@@ -191,7 +191,7 @@ def _project(tmp_path: Path, top: str, round_extra: str) -> Path:
         + f"    files: [{ROOT / 'examples' / 'demo' / 'round1_kobo.xlsx'}]\n"
         + round_extra
         + "  - id: R2\n"
-        + f"    files: [{ROOT / 'examples' / 'demo' / 'round1_kobo.xlsx'}]\n"
+        + f"    files: [{ROOT / 'examples' / 'demo' / 'round3_spss.sav'}]\n"
     )
     path = tmp_path / "survey.yaml"
     path.write_text(text, encoding="utf-8")

@@ -329,3 +329,41 @@ def test_cli_pull(tmp_path, creds):
         bad = CliRunner(env={"KOBO_TOKEN": "leaked-token-xyz"}).invoke(app, ["pull", str(folder)])
     assert bad.exit_code == 1
     assert "server-credentials" in bad.output and "leaked-token-xyz" not in bad.output
+
+
+def test_a_round_folder_over_the_projects_inputs_is_refused_before_any_download(tmp_path, creds):
+    kobo = KoboState(records=kobo_records()[:3], form=FORM.read_bytes(), deployed="v1")
+    with FakeServer(kobo=kobo) as url:
+        folder = project_with_sources(tmp_path, url, central=False)
+        (folder / "form.xlsx").write_bytes(FORM.read_bytes())  # the project's own form, in the project folder
+        text = (folder / "survey.yaml").read_text(encoding="utf-8")
+        text = text.replace(f"instrument: {ROOT}/instruments/cssp_core.xlsx", "instrument: form.xlsx")
+        text = text.replace("asset: aDemoAsset1}", "asset: aDemoAsset1, folder: .}")
+        (folder / "survey.yaml").write_text(text, encoding="utf-8")
+        before = (folder / "form.xlsx").read_bytes()
+        with pytest.raises(LoadError) as err:
+            pull(folder, rounds=["R1"])
+    problem = err.value.problems[0]
+    assert problem.code == "output-is-input" and "instrument (form.xlsx)" in problem.message
+    assert (folder / "form.xlsx").read_bytes() == before and not (folder / "submissions.xlsx").exists()
+
+
+def test_names_from_the_server_never_leave_the_round_folder(tmp_path):
+    from survey_toolkit.pull._store import in_folder
+
+    assert in_folder(tmp_path, "form_versions", "v1.json") == tmp_path / "form_versions" / "v1.json"
+    for name in ("../../evil.json", "/etc/passwd"):
+        with pytest.raises(SpecError) as err:
+            in_folder(tmp_path, "form_versions", name)
+        assert err.value.problems[0].code == "output-outside-folder"
+
+
+def test_a_round_id_is_never_a_path_for_its_default_folder(tmp_path):
+    folder = project_with_sources(tmp_path, "https://kf.example.org", central=False)
+    text = (folder / "survey.yaml").read_text(encoding="utf-8")
+    (folder / "survey.yaml").write_text(text.replace("  - id: R1\n", "  - id: ../../R1\n").replace(
+        "compare: [R1, R2, R3]", "compare: [R2, R3]"), encoding="utf-8")  # fmt: skip
+    project, report = check_project(folder, pulling=True)
+    assert project is not None, report.errors
+    pulled = next(r.source.folder for r in project.rounds if r.source is not None)
+    assert pulled.parent == folder.resolve() and pulled.name == ".._.._R1"

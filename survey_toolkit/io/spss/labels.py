@@ -115,6 +115,31 @@ def _is_select_one(
     return bool(series[observed].isin([canonical_code(k) for k in labels]).all())
 
 
+def _without_huge(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``s`` with ``inf``/``-inf`` and numbers beyond :data:`~..values.MAX_ABS_NUMBER` set to missing, and where."""
+    from ..values import MAX_ABS_NUMBER
+
+    values = s.to_numpy(dtype="float64", na_value=np.nan)
+    huge = ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_NUMBER)
+    return (s.mask(huge) if huge.any() else s), huge
+
+
+def _huge_problem(path: Any, column: str, huge: np.ndarray) -> Problem:
+    rows = np.flatnonzero(huge) + 1  # the case number (row 1 is the first case)
+    shown = ", ".join(map(str, rows[:5])) + (f" ... ({len(rows)} rows)" if len(rows) > 5 else "")
+    return Problem(
+        "bad-number",
+        f"{len(rows)} value(s) of column '{column}' are infinite or larger than 1e15 (rows {shown}); they were set "
+        "to missing",
+        Location(file=str(path), row=int(rows[0]), field=column),
+        severity=Severity.WARNING,
+        expected="finite numbers",
+        got=f"{len(rows)} infinite or huge value(s)",
+        count=len(rows),
+        hint="check the variable in SPSS/Stata (an inf comes from a division by zero in a computed variable)",
+    )
+
+
 def _type_from_metadata(raw: _Raw, suso: bool) -> tuple[pd.DataFrame, dict[str, VariableMeta], list[Problem]]:
     frame, meta = raw.frame, raw.meta
     measures = getattr(meta, "variable_measure", None) or {}
@@ -154,6 +179,10 @@ def _type_from_metadata(raw: _Raw, suso: bool) -> tuple[pd.DataFrame, dict[str, 
                     name=col,
                 )
             vtype = "select_one"
+        elif pd.api.types.is_float_dtype(s.dtype):
+            s, huge = _without_huge(s)
+            if huge.any():
+                problems.append(_huge_problem(raw.path, str(col), huge))
         columns[col] = s
         variables[col] = _variable_meta(col, vtype, meta, labels, missing)
         if um.any():

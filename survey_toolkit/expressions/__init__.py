@@ -2,8 +2,9 @@
 
 Used by indicator conditions (``indicators.yaml``), derived variables and aggregates (the project
 file), and XLSForm ``relevant``/``constraint``/``calculation`` expressions (form checks and data
-quality). :mod:`.syntax` parses both dialects into one AST; :mod:`.evaluate` evaluates it over the
-columns of a frame; :mod:`.formlogic` checks a form's expressions (syntax, functions, cycles).
+quality). :mod:`.tokens` splits the text, :mod:`.syntax` parses both dialects into one AST
+(:mod:`.nodes`); :mod:`.evaluate` evaluates it over the columns of a frame (:mod:`.columns` maps
+questions to columns); :mod:`.formlogic` checks a form's expressions (syntax, functions, cycles).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one condition language: tokenizer, AST and recursive-descent parser, with two front ends.
+"""The parser of the one condition language, with two front ends (tokens: tokens.py, AST: nodes.py).
 
 ``indicator`` is the language of ``indicators.yaml`` and the project file (``derive:`` rules,
 aggregates): ``q in [1, 2] and not dk(r)``. ``xlsform`` is the XPath subset of XLSForm ``relevant``,
@@ -45,14 +45,38 @@ levels of parentheses, ``not``, unary minus, function calls and predicates; ``an
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Literal as _Lit
-from typing import NamedTuple
-
-from ..codes import canonical_code
 from ..errors import did_you_mean
+from .nodes import (
+    FUNCTIONS,
+    ODK_FUNCTIONS,
+    XLSFORM_FUNCTIONS,
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Condition,
+    Current,
+    Everyone,
+    InList,
+    IsMissing,
+    Literal,
+    Neg,
+    Node,
+    Not,
+    Path,
+    Ref,
+    walk,
+)
+from .tokens import (
+    MAX_CONDITION_DEPTH,
+    MAX_CONDITION_LENGTH,
+    ConditionSyntaxError,
+    Dialect,
+    ExpressionError,
+    Token,
+    UnsupportedExpression,
+    tokenize,
+)
 
 __all__ = [
     "Dialect",
@@ -87,357 +111,6 @@ __all__ = [
     "MAX_CONDITION_DEPTH",
     "unsupported",
 ]
-
-Dialect = _Lit["indicator", "xlsform"]
-
-#: Limits on one condition or form expression (docs/indicators.md, docs/formats.md): its length in
-#: characters and how deeply parentheses, ``not``, unary minus, calls and predicates may nest.
-#: Deeper expressions are a located error, not a crash.
-MAX_CONDITION_LENGTH = 1_000_000
-MAX_CONDITION_DEPTH = 50
-
-#: Indicator functions: name -> (argument kinds, result kind). Kinds: q = question, code, list, num, bool.
-FUNCTIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "selected": (("q", "code"), "bool"),
-    "any-selected": (("q", "list"), "bool"),
-    "count-selected": (("q",), "num"),
-    "answered": (("q",), "bool"),
-    "valid": (("q",), "bool"),
-    "dk": (("q",), "bool"),
-    "refused": (("q",), "bool"),
-}
-
-#: XLSForm functions the toolkit evaluates (data-quality checks): name -> (number of arguments,
-#: result kind). The table in docs/formats.md lists them; tests/test_docs.py keeps the two in step.
-XLSFORM_FUNCTIONS: dict[str, tuple[int, str]] = {
-    "selected": (2, "bool"),
-    "count-selected": (1, "num"),
-    "not": (1, "bool"),
-    "string-length": (1, "num"),
-    "regex": (2, "bool"),
-    "true": (0, "bool"),
-    "false": (0, "bool"),
-    "number": (1, "num"),
-    "int": (1, "num"),
-}
-
-#: Every function an XLSForm may call (ODK XPath, pyxform and SurveyCTO additions): a name outside
-#: this set is reported where the form uses it; one inside it but outside XLSFORM_FUNCTIONS makes
-#: the check "not checked".
-ODK_FUNCTIONS: frozenset[str] = frozenset(
-    """abs acos area asin atan atan2 base64-decode boolean boolean-from-string ceiling checklist coalesce
-    concat contains cos count count-non-empty count-selected current date date-time decimal-date
-    decimal-date-time decimal-time digest distance duration ends-with exp exp10 false floor format-date
-    format-date-time geofence id if indexed-repeat instance int jr:choice-name jr:itext join last lang
-    linebreak local-name log log10 max min name normalize-space not now number once pi position pow
-    pulldata random randomize regex round selected selected-at sin sqrt starts-with string
-    string-length substr substring substring-after substring-before sum tan today translate true
-    uuid version weighted-checklist username phonenumber deviceid simserial subscriberid
-    plugin-metadata choice-label sort join-if de-duplicate distinct-values""".split()
-)
-
-
-class ExpressionError(ValueError):
-    """An expression that cannot be used; ``offset`` is the 0-based position in the text."""
-
-    def __init__(self, message: str, offset: int = 0, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-        self.hint = hint
-
-
-class ConditionSyntaxError(ExpressionError):
-    """An expression that cannot be parsed (a syntax error, a limit exceeded)."""
-
-
-class UnsupportedExpression(ExpressionError):
-    """A well-formed XLSForm expression using something the toolkit does not evaluate (a function,
-    a path, a question outside the table): the check it belongs to is listed as not checked."""
-
-
-# ---------------------------------------------------------------- tokens
-
-_TOKEN = re.compile(
-    r"""
-    \s*(?:
-    (?P<ref>\$\{[^}\n]*\})
-  | (?P<range>\.\.)
-  | (?P<number>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)
-  | (?P<dot>\.)
-  | (?P<name>[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)
-  | (?P<string>'[^'\n]*'|"[^"\n]*")
-  | (?P<op>!=|<=|>=|==|=|<|>|\+|-|\*|//|/)
-  | (?P<punct>[()\[\],])
-  | (?P<bad>\S)
-    )""",
-    re.VERBOSE | re.DOTALL,
-)
-_REF_NAME = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*")
-_KEYWORDS = {
-    "indicator": frozenset({"and", "or", "not", "in", "is", "missing"}),
-    "xlsform": frozenset({"and", "or", "div", "mod"}),
-}
-#: Tokens a dialect does not have: reported as bad characters.
-_NOT_IN = {"indicator": frozenset({"dot", "+", "*", "/", "//"}), "xlsform": frozenset()}
-
-
-_PLAIN = frozenset({"number", "string", "op", "punct"})
-
-
-class Token(NamedTuple):
-    kind: str  # name, keyword, number, string, op, punct, range, dot, end
-    text: str
-    offset: int
-
-
-def tokenize(text: str, dialect: Dialect = "indicator") -> list[Token]:
-    """Split ``text`` into tokens; raise :class:`ConditionSyntaxError` at the first bad character.
-
-    One pass of the compiled pattern over the text (linear: 20,000 terms take a fraction of a second).
-    """
-    tokens: list[Token] = []
-    append = tokens.append
-    keywords, missing = _KEYWORDS[dialect], _NOT_IN[dialect]
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        start, end = m.span(kind)
-        word = text[start:end]
-        if kind in _PLAIN and word not in missing:
-            append(Token(kind, word, start))
-            continue
-        if kind == "name":
-            if ":" in word and dialect == "indicator":
-                raise _bad_character(text, start + word.index(":"))
-            if word in keywords:
-                kind = "keyword"
-        elif kind == "ref":
-            inner = _REF_NAME.fullmatch(word[2:-1])
-            if inner is None:
-                raise ConditionSyntaxError(
-                    f"'{word}' is not a question reference", start, "write ${name} with the question's name"
-                )
-            kind, word = "name" if dialect == "indicator" else "ref", inner.group(1)
-        elif kind == "bad":
-            raise _bad_character(text, start)
-        if kind in missing or (kind == "op" and word in missing):
-            raise _bad_character(text, start)
-        append(Token(kind, word, start))
-    append(Token("end", "", len(text)))
-    return tokens
-
-
-_QUOTE_HINT = "close the quoted text with a matching quote on the same line"
-
-
-def _bad_character(text: str, pos: int) -> ConditionSyntaxError:
-    ch = text[pos]
-    hints = {
-        "&": "use 'and' to combine conditions",
-        "|": "use 'or' to combine conditions",
-        "!": "use 'not' or '!='",
-        "'": _QUOTE_HINT,
-        '"': _QUOTE_HINT,
-        "\u2018": "use straight quotes ' or \" (the text has typographic quotes)",
-        "\u2019": "use straight quotes ' or \" (the text has typographic quotes)",
-        "\u201c": "use straight quotes ' or \" (the text has typographic quotes)",
-        "\u201d": "use straight quotes ' or \" (the text has typographic quotes)",
-        "$": "write a question reference as ${name}",
-    }
-    if text.startswith(("&&", "||"), pos):
-        ch = text[pos : pos + 2]
-    message = "unterminated quoted text" if ch in "'\"" else f"unexpected character '{ch}'"
-    return ConditionSyntaxError(message, pos, hints.get(ch[0]))
-
-
-# ---------------------------------------------------------------- AST
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A question name (``q`` in indicator conditions, ``${q}`` in XLSForm)."""
-
-    name: str
-    offset: int
-
-
-@dataclass(frozen=True)
-class Current:
-    """``.`` in an XLSForm constraint: the question's own answer."""
-
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class Literal:
-    """A number or quoted text; ``code`` is its canonical choice-code string."""
-
-    value: float | str
-    offset: int
-
-    @property
-    def code(self) -> str:
-        return canonical_code(self.value)
-
-    @property
-    def number(self) -> float | None:
-        try:
-            return float(self.value)
-        except ValueError:
-            return None
-
-
-@dataclass(frozen=True)
-class Call:
-    """A function call: ``selected(q, 1)``, ``count-selected(q)``, ``string-length(.)``...
-
-    ``args`` are nodes; :attr:`question` is the first argument and :attr:`codes` the literal codes
-    after it (``any-selected(q, [1, 2])`` keeps its list as literal arguments).
-    """
-
-    func: str
-    args: tuple = ()
-    offset: int = 0
-
-    @property
-    def question(self):
-        return self.args[0] if self.args else None
-
-    @property
-    def codes(self) -> tuple[Literal, ...]:
-        return tuple(a for a in self.args[1:] if isinstance(a, Literal))
-
-
-@dataclass(frozen=True)
-class Compare:
-    op: str
-    left: Node
-    right: Node
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class InList:
-    left: Node
-    items: tuple[Literal, ...]
-    negated: bool = False
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class IsMissing:
-    """``q is missing`` (indicators); ``${q} = ''`` in XLSForm means the same."""
-
-    question: Node
-    negated: bool = False
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class BoolOp:
-    op: str  # "and" | "or"
-    operands: tuple
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class Not:
-    operand: Node
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class Arith:
-    """``a + b - c`` as one flat node: ``ops[i]`` joins ``operands[i]`` and ``operands[i + 1]``."""
-
-    ops: tuple[str, ...]
-    operands: tuple
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class Neg:
-    operand: Node
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class Path:
-    """An XPath location path (``instance('x')/root/item[...]``, ``../q``): parsed, never evaluated."""
-
-    text: str
-    offset: int = 0
-    parts: tuple = ()
-
-
-@dataclass(frozen=True)
-class Everyone:
-    """``all``: True for every respondent (``universe: all`` when the survey has no consent question)."""
-
-    offset: int = 0
-
-
-Node = (
-    Compare
-    | InList
-    | IsMissing
-    | BoolOp
-    | Not
-    | Call
-    | Everyone
-    | Arith
-    | Neg
-    | Ref
-    | Current
-    | Literal
-    | Path
-)
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of the tree, depth first (question references and literals included)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        if isinstance(n, (BoolOp, Arith)):
-            stack.extend(reversed(n.operands))
-        elif isinstance(n, (Not, Neg)):
-            stack.append(n.operand)
-        elif isinstance(n, Compare):
-            stack.extend((n.right, n.left))
-        elif isinstance(n, InList):
-            stack.extend(reversed((n.left, *n.items)))
-        elif isinstance(n, Call):
-            stack.extend(reversed(n.args))
-        elif isinstance(n, IsMissing):
-            stack.append(n.question)
-        elif isinstance(n, Path):
-            stack.extend(reversed(n.parts))
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A parsed condition or form expression: the source text, its AST and its dialect."""
-
-    text: str
-    ast: Node = field(compare=False)
-    dialect: str = field(default="indicator", compare=False)
-
-    def questions(self) -> set[str]:
-        """Names of every question the expression refers to."""
-        return {n.name for n in walk(self.ast) if isinstance(n, Ref)}
-
-    def references(self) -> list[Ref]:
-        """Every question reference in order, with its offset in the text."""
-        return [n for n in walk(self.ast) if isinstance(n, Ref)]
-
-    def calls(self) -> list[Call]:
-        """Every function call, in order."""
-        return [n for n in walk(self.ast) if isinstance(n, Call)]
-
-    def __str__(self) -> str:
-        return self.text
 
 
 # ---------------------------------------------------------------- parser

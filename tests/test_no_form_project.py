@@ -238,3 +238,15 @@ def test_init_from_says_the_form_line_may_go_for_labelled_exports_only(tmp_path)
     csv.write_text("a,b\n1,x\n2,y\n", encoding="utf-8")
     assert runner.invoke(cli.app, ["init", "--from", str(csv), str(tmp_path / "b")]).exit_code == 0
     assert "delete this line" not in (tmp_path / "b" / "survey.yaml").read_text(encoding="utf-8")
+
+
+def test_project_keys_naming_questions_are_checked_against_the_built_form(tmp_path):
+    """off_list_questions names a select question of the form: with no form file, of the built one."""
+    export = shared_path("real", "anes1948_spss_por", "NES1948", "NES1948.POR")
+    folder = _project(tmp_path / "nes", export, _VOTE, "off_list_questions: {V480081: missing}\n")
+    result = runner.invoke(cli.app, ["validate", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "off_list_questions: 'V480081'" in result.output and "NES1948.POR" in result.output
+    assert "internal error" not in result.output
+    _project(folder, export, _VOTE, "off_list_questions: {V480018: missing}\n")
+    assert runner.invoke(cli.app, ["validate", str(folder)]).exit_code == 0

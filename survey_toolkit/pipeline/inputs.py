@@ -144,7 +144,7 @@ def _off_list_checks(project: Project, form: Instrument) -> list[Problem]:
     selects = sorted(q.name for q in form.leaves if form.choices_for(q) is not None)
     return [
         Problem("unknown-question", f"off_list_questions: '{name}' is not a select question of the form "
-                f"{project.instrument.name}", project.locate("off_list_questions", name), got=name,
+                f"{Path(form.source or 'form').name}", project.locate("off_list_questions", name), got=name,
                 expected="the name of a select_one or select_multiple question",
                 hint=did_you_mean(name, selects) or "use a select question's name from the form")
         for name in project.off_list.questions if name not in selects

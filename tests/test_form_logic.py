@@ -243,3 +243,41 @@ def test_answers_where_the_form_skips_the_question_are_flagged_without_their_val
     assert set(found["action"]) == {"flagged"}
     (skipped,) = issues[(issues["check"] == "not-checked") & issues["message"].str.startswith("skip logic")]["message"]
     assert skipped == "skip logic of 1 question(s) not checked: 'd' (the function today() is not supported)"
+
+
+def test_the_reach_msna_2024_tool_s_skip_logic_on_its_export(shared):
+    """Real-shaped: the REACH MSNA 2024 KoBo tool (170 relevants on the main table, selected(), groups)
+    and its dummy export, which follows the skips: nothing flagged, every relevant evaluated. An answer
+    planted where the form skips the question is found, at its record."""
+    import dataclasses
+    import warnings
+
+    import survey_toolkit as st
+
+    folder = shared("real", "reach_humind_msna2024_tool")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = st.load(folder / "dummy_raw_data.xlsx", instrument=folder / "REACH_2024_MSNA-kobo-tool_draft_v11.xlsx")
+    issues = check_quality(data).issues
+    assert (issues["check"] == "answered-when-skipped").sum() == 0
+    assert not issues["message"].str.startswith("skip logic").any()  # no relevant left unevaluated
+
+    from survey_toolkit.quality.constraints import evaluate_constraint
+
+    form = data.instrument
+    for question in form.leaves:  # the first question with a skipped row and an answer elsewhere
+        relevant = form.effective_relevant(question) if question.repeat is None else None
+        if not relevant or question.name not in data.frame.columns or data.frame[question.name].isna().all():
+            continue
+        asked = evaluate_constraint(relevant, data.frame, question.name, form)
+        if asked.eq(False).fillna(False).any():
+            break
+    row = asked.index[asked.eq(False).fillna(False)][0]
+    frame = data.frame.copy()
+    value = frame[question.name].dropna().iloc[0]
+    if isinstance(frame[question.name].dtype, pd.CategoricalDtype):
+        frame[question.name] = frame[question.name].astype(object)
+    frame.loc[row, question.name] = value
+    issues = check_quality(dataclasses.replace(data, frame=frame)).issues
+    found = issues[issues["check"] == "answered-when-skipped"]
+    assert found[["column", "frame_index"]].values.tolist() == [[question.name, row]]

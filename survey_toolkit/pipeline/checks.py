@@ -11,9 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import (
-    DataError,
-)
+from ..errors import DataError
 from ..io.base import SurveyData
 from ..offlist import TABLE_COLUMNS as OFF_LIST_COLUMNS
 from ..offlist import off_list_problems, off_list_table

@@ -9,15 +9,11 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from ..errors import (
-    ValidationReport,
-)
+from ..errors import ValidationReport
 from ..indicators.model import IndicatorSpec
 from ..instrument import Instrument
 from ..project import Project, load_project
-from ..weighting import (
-    Margins,
-)
+from ..weighting import Margins
 
 STEPS = ("validate", "load", "quality", "weight", "compute", "compare", "report")
 """The steps of :func:`run`, in order (``until=`` takes one of them)."""

@@ -17,9 +17,7 @@ from ..indicators.model import IndicatorSpec
 from ..io.base import SurveyData
 from ..project import Project
 from ..results import reporting_table as reshape_results
-from ..weighting import (
-    Weighted,
-)
+from ..weighting import Weighted
 from .common import ROUND_COLUMN, Inputs, Progress, _noop
 
 

@@ -25,9 +25,7 @@ from ..indicators.model import IndicatorSpec
 from ..instrument import Instrument, read_instrument
 from ..io.base import SurveyData
 from ..project import Project, Round
-from ..weighting import (
-    read_margins,
-)
+from ..weighting import read_margins
 from .common import Inputs, _as_project
 
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import (
-    Location,
-    Problem,
-    SpecError,
-)
+from ..errors import Location, Problem, SpecError
 from ..outputs import safe_output_path
 from ..project import OPTIONAL_KEYS_TEMPLATE
 

@@ -16,9 +16,7 @@ from ..report import ReportMeta, render
 from ..report._common import t
 from ..report.tidy import write_csv
 from ..results import group_labels_from_instrument, labels_from_indicators, themes_from_instrument
-from ..weighting import (
-    Weighted,
-)
+from ..weighting import Weighted
 from .checks import Checked
 from .common import Inputs, Progress
 from .estimates import _levels, _time_order, reporting_table

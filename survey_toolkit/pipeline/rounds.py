@@ -10,13 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import (
-    DataError,
-    Location,
-    Problem,
-    SurveyToolkitError,
-    ValidationReport,
-)
+from ..errors import DataError, Location, Problem, SurveyToolkitError, ValidationReport
 from ..formdiff import to_project_form
 from ..instrument import Instrument
 from ..io.base import SurveyData

@@ -11,24 +11,10 @@ import pandas as pd
 
 from ..codes import display_values
 from ..design import Design
-from ..errors import (
-    Location,
-    Problem,
-    SurveyToolkitError,
-    WeightError,
-)
+from ..errors import Location, Problem, SurveyToolkitError, WeightError
 from ..io.base import SurveyData
 from ..project import Project
-from ..weighting import (
-    Margins,
-    TrimBounds,
-    Weighted,
-    base_weights,
-    calibrate,
-    post_stratify,
-    rake,
-    trim,
-)
+from ..weighting import Margins, TrimBounds, Weighted, base_weights, calibrate, post_stratify, rake, trim
 from .checks import _with_design_columns
 from .common import WEIGHT_COLUMN, Inputs, Progress, _noop
 

@@ -13,18 +13,12 @@ import pandas as pd
 
 from ..codes import showing_values, values_shown
 from ..derive import derive_data
-from ..errors import (
-    SpecError,
-    SurveyToolkitError,
-    ValidationReport,
-)
+from ..errors import SpecError, SurveyToolkitError, ValidationReport
 from ..io.base import SurveyData
 from ..outputs import staged_folder
 from ..project import Project, output_problems
 from ..report.tidy import write_csv, write_tidy
-from ..weighting import (
-    Weighted,
-)
+from ..weighting import Weighted
 from .checks import Checked, check_rounds
 from .common import STEPS, Inputs, Progress, _as_project, _noop
 from .estimates import compare, compute_results, reporting_table

@@ -63,7 +63,7 @@ class Case:
     """One hostile input: ``make(folder)`` writes it and returns its path, or returns YAML/condition text."""
 
     name: str
-    kind: str  # "data" (a file for load), "indicators" (YAML text), "condition" (text)
+    kind: str  # "data" (a file for load), "indicators" (YAML text), "condition" (text), "form" (an XLSForm)
     make: Callable[[Path], Path | str]
 
 
@@ -228,7 +228,47 @@ def hostile_cases(seed: int = SEED) -> list[Case]:
         )
     add(Case("xlsx-formula", "data", lambda f: write_xlsx(
         f / "formula.xlsx", '<row r="2"><c r="A2"><v>1</v></c><c r="B2"><f>1+1</f></c></row>')))  # fmt: skip
+
+    # forms: deep, long, Python-like and circular relevant/constraint/calculation (last: the subset above
+    # keeps its cases)
+    for name, rows in _HOSTILE_FORMS.items():
+        add(Case(name, "form", lambda f, n=name, r=rows: _write_form(f / f"{n}.xlsx", r)))
     return cases
+
+
+_BASE_FORM = [{"type": "integer", "name": "a", "label": "A"}]
+_HOSTILE_FORMS: dict[str, list[dict]] = {
+    "form-valid": [*_BASE_FORM, {"type": "integer", "name": "b", "label": "B", "relevant": "${a} > 1"}],
+    "form-parens-1000": [*_BASE_FORM, {"type": "integer", "name": "b", "label": "B",
+                                       "relevant": "(" * 1000 + "${a} = 1" + ")" * 1000}],
+    "form-not-3000": [*_BASE_FORM, {"type": "integer", "name": "b", "label": "B",
+                                    "constraint": "not(" * 3000 + ". = 1" + ")" * 3000}],
+    "form-minus-3000": [*_BASE_FORM, {"type": "integer", "name": "b", "label": "B", "constraint": "-" * 3000 + ". > 1"}],
+    "form-or-20000": [*_BASE_FORM, {"type": "integer", "name": "b", "label": "B",
+                                    "relevant": " or ".join(f"${{a}} = {i % 3}" for i in range(20_000))}],
+    "form-python-eq": [*_BASE_FORM, {"type": "integer", "name": "b", "label": "B", "relevant": "${a} == 1"}],
+    "form-python-and": [*_BASE_FORM, {"type": "integer", "name": "b", "label": "B", "relevant": "${a} = 1 && ${a} < 5"}],
+    "form-python-true": [*_BASE_FORM, {"type": "integer", "name": "b", "label": "B", "relevant": "True"}],
+    "form-unbalanced": [*_BASE_FORM, {"type": "integer", "name": "b", "label": "B", "relevant": "(${a} = 1"}],
+    "form-circular": [{"type": "calculate", "name": "a", "calculation": "${b} + 1"},
+                      {"type": "calculate", "name": "b", "calculation": "${a} + 1"}],
+}  # fmt: skip
+
+
+def _write_form(path: Path, rows: list[dict]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    header = ["type", "name", "label", "relevant", "constraint", "calculation"]
+    sheet.append(header)
+    for row in rows:
+        sheet.append([row.get(h) for h in header])
+    book.create_sheet("settings").append(["form_id"])
+    book["settings"].append(["hostile"])
+    book.save(path)
+    return path
 
 
 CASES = hostile_cases()
@@ -261,6 +301,18 @@ def run_case(case: Case, folder: Path, form) -> str:
                 assert 0 <= exc.offset <= len(made) and exc.message
                 return "error"
             return "ok"
+        if case.kind == "form":
+            before = _digest(made)
+            try:
+                st.read_instrument(made)
+            except st.SurveyToolkitError as exc:
+                _located(exc.problems, made)
+                assert all(p.location.row for p in exc.problems if p.code.startswith("form-")), exc.problems
+                outcome = "error"
+            else:
+                outcome = "ok"
+            assert _digest(made) == before, "the input was modified"
+            return outcome
         if case.kind == "indicators":
             report = parse_indicators(made, "hostile.yaml").report
             if report.errors:
@@ -336,6 +388,22 @@ def test_the_cli_agrees_with_the_api(case, tmp_path, form):
     assert "Traceback" not in output and "internal error" not in output
     if api_failed:
         assert result.exit_code == 1, output
+
+
+FORM_CASES = [c for c in CASES if c.kind == "form"]
+
+
+@pytest.mark.parametrize("case", FORM_CASES, ids=[c.name for c in FORM_CASES])
+def test_hostile_forms_end_in_a_located_error_through_the_api_and_the_cli(case, tmp_path, form):
+    outcome = run_case(case, tmp_path, form)
+    assert outcome == ("ok" if case.name == "form-valid" else "error"), case.name
+    cli._register_commands()
+    export = tmp_path / "data.csv"
+    export.write_text("a\n2\n", encoding="utf-8")
+    with time_limit(TIMEOUT):
+        result = CliRunner().invoke(cli.app, ["inspect", str(export), "-i", str(tmp_path / f"{case.name}.xlsx")])
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert (result.exit_code == 1) == (outcome == "error"), result.output
 
 
 # ------------------------------------------------------------------------------------------ hypothesis

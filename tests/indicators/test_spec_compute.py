@@ -304,3 +304,33 @@ def test_accepts_survey_data(frame, spec):
     out = compute(SurveyData(frame=frame), spec, DESIGN, ids=["t2"], disaggregate=False)
     direct = compute(frame, spec, DESIGN, ids=["t2"], disaggregate=False)
     pd.testing.assert_frame_equal(out, direct)
+
+
+def test_compute_many_equals_one_compute_per_grouping_and_scores_once(frame, spec, monkeypatch):
+    """Several by= at once (the pipeline's round overall / by region / by district): the same tables,
+    exactly, with the respondents scored once."""
+    import importlib
+
+    from survey_toolkit.compute import compute_many
+
+    compute_module = importlib.import_module("survey_toolkit.compute")
+
+    calls = [(None, True), ("sex", False), (["st", "sex"], False)]
+    scored = []
+    original = compute_module.score_all
+    monkeypatch.setattr(compute_module, "score_all", lambda *a, **k: scored.append(1) or original(*a, **k))
+    many = compute_many(frame, spec, DESIGN, calls)
+    assert len(scored) == 1
+    for table, (by, disaggregate) in zip(many, calls, strict=True):
+        pd.testing.assert_frame_equal(table, compute(frame, spec, DESIGN, by=by, disaggregate=disaggregate),
+                                      check_exact=True)  # fmt: skip
+
+
+def test_estimate_many_variables_at_once_equals_one_at_a_time(frame):
+    """The engine finishes all variables x categories of a call in one pass: identical to one call each."""
+    f = frame.assign(y1=frame.t1.isin(["3", "4"]).astype(float), y2=frame.t2.isin(["1"]).astype(float),
+                     y3=np.where(frame.sex == "1", 1.0, 0.0))  # fmt: skip
+    together = estimate(f, DESIGN, ["y1", "y2", "y3", "q"], "proportion", by="sex")
+    alone = pd.concat([estimate(f, DESIGN, v, "proportion", by="sex") for v in ["y1", "y2", "y3", "q"]],
+                      ignore_index=True)  # fmt: skip
+    pd.testing.assert_frame_equal(together, alone, check_exact=True)

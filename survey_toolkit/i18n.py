@@ -35,6 +35,9 @@ __all__ = [
     "LOCALE_DIR",
     "SOURCE_LANGUAGE",
     "N_",
+    "RTL_LANGUAGES",
+    "LRM",
+    "is_rtl",
     "available_languages",
     "has_interface",
     "catalog",
@@ -43,6 +46,7 @@ __all__ = [
     "fmt_decimal",
     "percent_affixes",
     "fmt_datetime",
+    "language_name",
 ]
 
 DOMAIN = "survey_toolkit"
@@ -53,6 +57,20 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 
 SOURCE_LANGUAGE = "en"
 """The language the texts are written in (it needs no catalog)."""
+
+
+RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps", "ur", "he", "ckb", "sd", "ug", "yi"})
+"""Languages written right to left (base language of a tag): Arabic, Persian and Dari, Pashto, Urdu, Hebrew,
+Central Kurdish, Sindhi, Uyghur, Yiddish. The HTML report is mirrored and charts' text runs right to left."""
+
+LRM = "\u200e"
+"""Left-to-right mark: put before a number in a right-to-left text so that its sign, digits, range dash and
+percent sign keep their order (``−5.2``, ``40.0–55.0``), as CLDR's own Arabic number formats do."""
+
+
+def is_rtl(lang: str) -> bool:
+    """True when ``lang`` (or its base language) is written right to left."""
+    return lang.split("-")[0].lower() in RTL_LANGUAGES
 
 
 def N_(context: str, text: str) -> tuple[str, str]:
@@ -135,14 +153,15 @@ grouping in Spanish and Portuguese, and easier to scan in tables in every langua
 
 def fmt_decimal(value: float, digits: int = 1, lang: str = SOURCE_LANGUAGE, signed: bool = False) -> str:
     """``value`` with ``digits`` decimals in ``lang``'s conventions; the minus sign is ``−`` (U+2212) and
-    ``signed=True`` writes ``+`` before a positive value (never before zero)."""
+    ``signed=True`` writes ``+`` before a positive value (never before zero). In a right-to-left language
+    the number starts with a left-to-right mark (:data:`LRM`), invisible, which keeps it in reading order."""
     rounded = round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     size = abs(rounded)
     body = f"{size:,.{digits}f}" if size >= GROUPING_FROM else f"{size:.{digits}f}"
     decimal, group = _symbols(lang)
     body = body.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
     sign = "−" if rounded < 0 else ("+" if signed and rounded > 0 else "")
-    return sign + body
+    return (LRM if is_rtl(lang) else "") + sign + body
 
 
 @cache
@@ -160,6 +179,20 @@ def percent_affixes(lang: str) -> tuple[str, str]:
         return "", "%"
     strip = "\u200e\u200f\u061c"  # bidi marks: the report sets the direction itself
     return pattern[:start].strip(strip), pattern[end + 1 :].strip(strip)
+
+
+def language_name(code: str, lang: str = SOURCE_LANGUAGE) -> str:
+    """The name of language ``code`` written in ``lang`` (``language_name("en", "fr")`` -> ``anglais``); the
+    code itself when Babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(lang.replace("-", "_")) or code
+    except (UnknownLocaleError, ValueError):
+        try:
+            return Locale.parse(code.replace("-", "_")).get_display_name(SOURCE_LANGUAGE) or code
+        except (UnknownLocaleError, ValueError):
+            return code
 
 
 def fmt_datetime(moment: datetime, lang: str = SOURCE_LANGUAGE) -> str:

@@ -35,6 +35,7 @@ import pandas as pd
 
 from ._compat import deprecated
 from .errors import DataError, Location, Problem, did_you_mean
+from .labels import INTERVIEWER_CUES, strip_cues
 
 __all__ = ["reporting_table", "as_reporting_table", "is_compute_output", "labels_from_indicators", "group_labels_from_instrument", "themes_from_instrument",
            "MISSING_LEVEL"]
@@ -51,6 +52,7 @@ def reporting_table(
     indicators: Any = None,
     languages: Sequence[str] | None = None,
     instrument: Any = None,
+    cues: Sequence[str] = INTERVIEWER_CUES,
 ) -> pd.DataFrame:
     """``compute()`` output reshaped into the reporting table (see the module docstring).
 
@@ -62,6 +64,8 @@ def reporting_table(
         indicators: the :class:`~survey_toolkit.IndicatorSpec`, for labels and direction.
         languages: label languages (default: the indicators' ``languages``, else ``("en", "fr")``).
         instrument: the form, so that category series are labelled with choice labels, not codes.
+        cues: interviewer cues removed from the labels (:func:`survey_toolkit.labels.strip_cues`; ``()``
+            keeps the labels as written).
 
     Raises:
         DataError: the round column is missing.
@@ -88,7 +92,7 @@ def reporting_table(
     out = _widen_groups(out)
     out = _categories(out)
     if indicators is not None:
-        out = _attach_indicators(out, indicators, languages, instrument)
+        out = _attach_indicators(out, indicators, languages, instrument, cues)
     return out.reset_index(drop=True)
 
 
@@ -141,15 +145,17 @@ def _categories(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def labels_from_indicators(indicators: Any, languages: Sequence[str] | None = None) -> dict[str, dict]:
+def labels_from_indicators(indicators: Any, languages: Sequence[str] | None = None,
+                           cues: Sequence[str] = INTERVIEWER_CUES) -> dict[str, dict]:  # fmt: skip
     """``{"labels": {id: {lang: text}}, "definitions": {...}, "direction": {id: direction}}``.
 
-    Feed ``labels``/``definitions`` to :class:`~survey_toolkit.report.ReportMeta`.
+    Feed ``labels``/``definitions`` to :class:`~survey_toolkit.report.ReportMeta`. Labels are without
+    interviewer ``cues`` (:func:`survey_toolkit.labels.strip_cues`).
     """
     langs = list(languages or getattr(indicators, "languages", None) or ("en", "fr"))
     labels, definitions, direction = {}, {}, {}
     for ind in indicators.indicators:
-        labels[ind.id] = {lang: ind.label.values.get(lang) or ind.label.get(lang) for lang in langs}
+        labels[ind.id] = {lang: strip_cues(ind.label.values.get(lang) or ind.label.get(lang), cues) for lang in langs}
         if ind.description:
             definitions[ind.id] = {lang: ind.description.get(lang) for lang in langs}
         direction[ind.id] = ind.direction
@@ -160,7 +166,7 @@ CATEGORY_CODES = ("dk_refused", "off_list")
 """Categories compute() adds itself; their labels are interface text (``category:<code>``)."""
 
 
-def _choice_labels(indicators: Any, instrument: Any, lang: str) -> dict[str, str]:
+def _choice_labels(indicators: Any, instrument: Any, lang: str, cues: Sequence[str] = INTERVIEWER_CUES) -> dict[str, str]:
     """``"<id>[<code>]"`` -> choice label in ``lang``, for indicators that summarise a select question."""
     out: dict[str, str] = {}
     if instrument is None:
@@ -174,22 +180,23 @@ def _choice_labels(indicators: Any, instrument: Any, lang: str) -> dict[str, str
         except Exception:  # noqa: BLE001 - an unknown question simply keeps its codes
             choices = None
         for code, text in (choices.labels(lang) if choices is not None else {}).items():
-            out[f"{ind.id}[{code}]"] = text
+            out[f"{ind.id}[{code}]"] = strip_cues(text, cues)
     return out
 
 
 def _attach_indicators(
-    out: pd.DataFrame, indicators: Any, languages: Sequence[str] | None, instrument: Any = None
+    out: pd.DataFrame, indicators: Any, languages: Sequence[str] | None, instrument: Any = None,
+    cues: Sequence[str] = INTERVIEWER_CUES,
 ) -> pd.DataFrame:
     from .report._common import t  # the report's interface text (imported here: the report reads this module)
 
-    info = labels_from_indicators(indicators, languages)
+    info = labels_from_indicators(indicators, languages, cues)
     base = out["base_indicator_id"] if "base_indicator_id" in out.columns else out["indicator_id"]
     base = base.astype(str)
     cat = out["category"].astype("string") if "category" in out.columns else pd.Series(pd.NA, index=out.index)
     langs = sorted({lang for d in info["labels"].values() for lang in d})
     for lang in langs:
-        names = _choice_labels(indicators, instrument, lang)
+        names = _choice_labels(indicators, instrument, lang, cues)
         names_cat = out["indicator_id"].astype(str).map(names).astype("string")
         fixed = cat.map({k: t(lang, f"category:{k}") for k in CATEGORY_CODES}).astype("string")
         suffix = (" (" + names_cat.fillna(fixed).fillna(cat) + ")").fillna("")
@@ -252,13 +259,14 @@ def themes_from_instrument(
 
 
 def group_labels_from_instrument(
-    instrument: Any, columns: Sequence[str], lang: str
+    instrument: Any, columns: Sequence[str], lang: str, cues: Sequence[str] = INTERVIEWER_CUES
 ) -> dict[str, dict[str, str]]:
     """Display labels of the codes of disaggregation columns that are select questions of the form.
 
     Returns ``{column: {code: label}}`` in ``lang`` for ``ReportMeta.group_labels`` (column display
     names come from ``survey_toolkit.report._common.GROUP_NAMES`` or ``ReportMeta.group_names``);
-    columns that are not select questions (calculates such as ``age_group``) are left out.
+    columns that are not select questions (calculates such as ``age_group``) are left out. Labels are
+    without interviewer ``cues``.
     """
     labels: dict[str, dict[str, str]] = {}
     for col in columns:
@@ -267,5 +275,6 @@ def group_labels_from_instrument(
         except Exception:  # noqa: BLE001 - not a question of the form: keep the column name
             continue
         if choices is not None:
-            labels[col] = {**choices.labels(lang), MISSING_LEVEL: MISSING_LEVEL}
+            labels[col] = {**{k: strip_cues(v, cues) for k, v in choices.labels(lang).items()},
+                           MISSING_LEVEL: MISSING_LEVEL}
     return labels

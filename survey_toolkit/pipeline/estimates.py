@@ -15,6 +15,7 @@ from ..compute import compute_many
 from ..disclosure import apply_rules
 from ..indicators.model import IndicatorSpec
 from ..io.base import SurveyData
+from ..labels import INTERVIEWER_CUES
 from ..project import Project
 from ..results import reporting_table as reshape_results
 from ..weighting import Weighted
@@ -101,6 +102,11 @@ def _with_parent_location(chunk: pd.DataFrame, frame: pd.DataFrame, levels: list
     return chunk.assign(**{parent: chunk[level].map(mapping)})
 
 
+def cues_of(project: Project) -> tuple[str, ...]:
+    """Interviewer cues removed from published labels: the toolkit's and the project's."""
+    return INTERVIEWER_CUES + project.report.interviewer_cues
+
+
 def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs, *, rules: bool = True) -> pd.DataFrame:
     """The compute tables reshaped for reporting (``round``, ``location``...) with the rules applied
     (``rules=False``: before the disclosure rules, for internal use such as planning)."""
@@ -108,7 +114,7 @@ def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs, *, 
     languages = project.report.languages
     table = reshape_results(results, round_column=ROUND_COLUMN, location_columns=levels,
                             indicators=inputs.indicators, languages=languages,
-                            instrument=inputs.instrument)  # fmt: skip
+                            instrument=inputs.instrument, cues=cues_of(project))  # fmt: skip
     dates = {r.id: r.date.isoformat() for r in project.rounds if r.date is not None}
     if len(dates) == len(project.rounds):
         table["round_date"] = table["round"].map(dates)

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..disclosure import DEFAULT_GROUP_COLUMNS
+from ..labels import strip_cues
 from ..project import Project
 from ..report import ReportMeta, render
 from ..report._common import t
@@ -19,7 +20,7 @@ from ..results import group_labels_from_instrument, labels_from_indicators, them
 from ..weighting import Weighted
 from .checks import Checked
 from .common import Inputs, Progress
-from .estimates import _levels, _time_order, reporting_table
+from .estimates import _levels, _time_order, cues_of, reporting_table
 from .weights import weight_summary, weights_table
 
 
@@ -28,7 +29,7 @@ def _location_names(project: Project, inputs: Inputs, lang: str) -> dict[str, st
     for level in _levels(project):
         choices = inputs.instrument.choices_for(level) if level in inputs.instrument else None
         if choices is not None:
-            names.update({str(k): str(v) for k, v in choices.labels(lang).items()})
+            names.update({str(k): strip_cues(str(v), cues_of(project)) for k, v in choices.labels(lang).items()})
     names.update(project.locations.names)
     return names
 
@@ -61,6 +62,27 @@ def _design_sentence(project: Project, lang: str) -> str:
     return t(lang, "design:separator").join(parts) + "."
 
 
+def _label_fallback(inputs: Inputs, languages: Any) -> dict[str, str]:
+    """Report languages that the indicators file or the form has no labels in, with the language their
+    labels fall back to (the indicators file's first language)."""
+    spec_languages = tuple(inputs.indicators.languages or ())
+    form = inputs.analysis or inputs.instrument
+    fallback = spec_languages[0] if spec_languages else "en"
+    return {code: fallback for code in languages or ()
+            if code not in spec_languages or not _form_has_language(form, code)}  # fmt: skip
+
+
+def _form_has_language(form: Any, code: str) -> bool:
+    """True when the form has labels in ``code`` (or has no named label language at all)."""
+    if not tuple(getattr(form, "languages", ()) or ()):
+        return True
+    try:
+        form.language_for(code)
+    except Exception:  # noqa: BLE001 - the form has no such language
+        return False
+    return True
+
+
 def _exclusion_summary(checked: Checked | None) -> pd.DataFrame | None:
     if checked is None:
         return None
@@ -87,7 +109,7 @@ def report_meta(
     """Titles, names, labels and the methodology annex of the report, from the project and the steps."""
     languages = project.report.languages or inputs.indicators.languages
     lang = languages[0] if languages else "en"
-    info = labels_from_indicators(inputs.indicators, languages)
+    info = labels_from_indicators(inputs.indicators, languages, cues_of(project))
     options: dict[str, Any] = {}
     if project.report.alpha is not None:
         options["alpha"] = project.report.alpha
@@ -97,7 +119,7 @@ def report_meta(
     groups = sorted(groups | (set(DEFAULT_GROUP_COLUMNS) - {"location"}))
     group_labels = {f"{col}:{code}": names for code in languages or ("en",)
                     for col, names in group_labels_from_instrument(inputs.analysis or inputs.instrument, groups,
-                                                                   code).items()}  # fmt: skip
+                                                                   code, cues_of(project)).items()}  # fmt: skip
     themes, owners = themes_from_instrument(inputs.indicators, inputs.analysis or inputs.instrument, languages or ("en",))
     return ReportMeta(
         themes=MappingProxyType(themes),
@@ -111,6 +133,7 @@ def report_meta(
         round_labels=MappingProxyType(_names_by_language(lambda code: {r.id: r.label_in(code) for r in project.rounds},
                                                          languages, lang)),  # fmt: skip
         design=MappingProxyType(_design_text(project, languages)),
+        label_fallback=MappingProxyType(_label_fallback(inputs, languages)),
         weight_diagnostics=weight_summary(weighted).round(3) if weighted else None,
         exclusions=_exclusion_summary(checked),
         rules=project.report.rules,

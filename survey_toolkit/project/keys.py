@@ -122,6 +122,7 @@ _REPORT = {
     "charts": "str_list1",
     "parquet": "bool",
     "show_empty": "bool",
+    "interviewer_cues": "str_list1",
 }
 _RULE_FIELDS = {f.name: f for f in dataclasses.fields(ReportingRules)}
 

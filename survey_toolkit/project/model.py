@@ -271,6 +271,9 @@ class ReportSettings:
     parquet: bool | None = None
     show_empty: bool = False
     """Keep locations and groups with no respondent in a round (rows with n = 0) in tables and charts."""
+    interviewer_cues: tuple[str, ...] = ()
+    """Patterns of interviewer cues removed from published labels, besides the toolkit's
+    (:data:`survey_toolkit.labels.INTERVIEWER_CUES`)."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from ..design import REPLICATE_TYPES, Replicates
 from ..disclosure import ReportingRules
 from ..errors import did_you_mean
 from ..i18n import available_languages, has_interface
+from ..labels import cue_pattern_errors
 from ..offlist import DEFAULT_OFF_LIST_MAX_SHARE, OFF_LIST_RULES, OffListRule
 from ..outputs import is_language_tag
 from ..weighting.margins import MARGINS_KINDS
@@ -360,6 +361,10 @@ def _report(ctx: _Ctx, data: Any) -> ReportSettings:
             ctx.add("unknown-language", f"no interface text in report language {lang!r}", (*path, "languages", i),
                     expected=f"one of {', '.join(available_languages())}", got=str(lang),
                     hint="pick one of those languages, or add a catalog for it (docs/languages.md)")  # fmt: skip
+    for i, message in cue_pattern_errors(get["interviewer_cues"] or ()):
+        ctx.add("bad-value", f"interviewer cue pattern is not a regular expression: {message}",
+                (*path, "interviewer_cues", i), expected="a regular expression such as 'no leer( opciones)?'",
+                got=str(get["interviewer_cues"][i])[:60], hint="escape brackets and dots with a backslash")  # fmt: skip
     charts = get["charts"]
     for i, fmt in enumerate(charts or ()):
         _choice(ctx, fmt, CHART_FORMATS, (*path, "charts", i), "chart format")
@@ -377,6 +382,7 @@ def _report(ctx: _Ctx, data: Any) -> ReportSettings:
         chart_formats=charts,
         parquet=get["parquet"],
         show_empty=bool(get["show_empty"]),
+        interviewer_cues=tuple(get["interviewer_cues"] or ()),
     )
 
 

@@ -96,6 +96,9 @@ class ReportMeta:
     and security providers"}}``); the form's modules by default (:func:`survey_toolkit.results.themes_from_instrument`)."""
     indicator_themes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Indicator id -> its theme (a key of ``themes``); the report groups the indicators' sections by theme."""
+    label_fallback: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Report languages some labels are missing in (the indicators file or the form has none), with the
+    language shown instead (``{"ar": "en"}``): the report says so under its title."""
     sample_sizes: pd.DataFrame | None = None
     weight_diagnostics: pd.DataFrame | None = None
     exclusions: pd.DataFrame | None = None

@@ -59,7 +59,8 @@ def _num(value: float) -> str:
 
 @dataclass
 class Canvas:
-    """Shapes on a ``width`` x ``height`` pixel area (origin top left); ``rtl`` sets the text direction."""
+    """Shapes on a ``width`` x ``height`` pixel area (origin top left); ``rtl`` sets the text direction
+    (each text stays where it is placed: its anchor is mirrored in the SVG)."""
 
     width: float
     height: float
@@ -103,7 +104,8 @@ class Canvas:
         if self.title:
             parts.append(f"<title>{escape(self.title)}</title>")
         parts.append(f'<rect width="{w}" height="{h}" fill="#ffffff"/>')
-        parts += [_SVG[kind](**args) for kind, args in self.shapes]
+        parts += [_SVG[kind](**(_mirrored_anchor(args) if self.rtl and kind == "text" else args))
+                  for kind, args in self.shapes]
         parts.append("</svg>\n")
         return "".join(parts).encode("utf-8")
 
@@ -135,6 +137,13 @@ def _opacity(opacity: float, attr: str = "fill-opacity") -> str:
 
 
 _ANCHOR_SVG = {"start": "start", "middle": "middle", "end": "end"}
+
+
+def _mirrored_anchor(args: dict[str, Any]) -> dict[str, Any]:
+    """A text's anchor for an SVG whose text runs right to left (``direction="rtl"``): there ``start`` is
+    the text's right end, so start and end swap to keep the text where the chart placed it."""
+    swap = {"start": "end", "end": "start", "middle": "middle"}
+    return {**args, "anchor": swap[args["anchor"]]}
 
 _SVG = {
     "rect": lambda x, y, w, h, fill, opacity: (

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import group_columns_of
+from ..i18n import is_rtl
 from ._common import (
     ReportMeta,
     atomic_write_bytes,
@@ -350,7 +351,7 @@ def _draw_trend(
 def _trend_single(series, locs, total, ticks, order, label, meta, lang, colours, rows) -> Canvas:
     names = [location_name(meta, loc, lang) for loc in locs]
     legend_w = min(max((text_width(n, 10) for n in names), default=0) + 26, 220)
-    c = Canvas(WIDTH, 0, title=label, rtl=lang in RTL_LANGUAGES)
+    c = Canvas(WIDTH, 0, title=label, rtl=is_rtl(lang))
     top = _title(c, label) + 14
     x0, w, h = 46.0, WIDTH - 46 - legend_w - 16, 200.0
     c.text(8, top - 4, _axis_label(rows, lang), size=9, fill=_AXIS)
@@ -373,7 +374,7 @@ PANEL_COLUMNS = 4
 
 def _trend_multiples(series, others, total, ticks, order, label, meta, lang, colours, rows) -> Canvas:
     panels = ([total] if total is not None else []) + others
-    c = Canvas(WIDTH, 0, title=label, rtl=lang in RTL_LANGUAGES)
+    c = Canvas(WIDTH, 0, title=label, rtl=is_rtl(lang))
     top = _title(c, label) + 8
     if total is not None:
         c.line(10, top + 6, 30, top + 6, stroke=TOTAL_COLOUR, width=1.4, dash=True)
@@ -427,7 +428,7 @@ def _draw_bars(
     model = set(rows.loc[_model_based(rows), "location"].astype(str))
     label_w = min(max((text_width(n, 10) for n in names), default=40) + 14, 230)
     title = t(lang, "bars", round=meta.round_labels.get(str(rnd), rnd))
-    c = Canvas(WIDTH, 0, title=title, rtl=lang in RTL_LANGUAGES)
+    c = Canvas(WIDTH, 0, title=title, rtl=is_rtl(lang))
     top = _title(c, title) + 12
     bar_h, gap = 14.0, 8.0
     x0, w = label_w + 8, WIDTH - label_w - 60
@@ -507,7 +508,7 @@ def change_heatmap(
     wrapped = [wrap(label, label_w - 10, 9.5, max_lines=4) for label in labels]
     head = min(max((text_width(n, 9) for n in names), default=20) * 0.78 + 16, 130)
     width = max(WIDTH, label_w + cell_w * len(locs) + head)
-    c = Canvas(width, 0, title=t(lang, "heatmap"), rtl=lang in RTL_LANGUAGES)
+    c = Canvas(width, 0, title=t(lang, "heatmap"), rtl=is_rtl(lang))
     x0, y = label_w, head
     for j, name in enumerate(names):
         c.text(x0 + cell_w * (j + 0.5) - 2, head - 6, name, size=9, rotate=-45, bold=_total(locs[j], meta))
@@ -580,8 +581,6 @@ def _short(text: str, limit: int = 44) -> str:
     return head + tail
 
 
-RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps", "ur", "he"})
-"""Languages written right to left (the HTML report and the charts' text direction)."""
 
 
 def figure_bytes(fig: Canvas | Any, fmt: str = "svg", *, dpi: int = 150) -> bytes:

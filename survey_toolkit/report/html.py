@@ -35,7 +35,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..comparison import compare_rounds
 from ..disclosure import group_columns_of
-from ..i18n import fmt_datetime
+from ..i18n import fmt_datetime, is_rtl, language_name
 from ._common import (
     REASON_CODES,
     ReportMeta,
@@ -203,7 +203,10 @@ def build_context(
         "title": title,
         "subtitle": " · ".join(round_name(meta, r) for r in order),
         "generated": generated,
-        "css": Markup((_TEMPLATES / "report.css").read_text(encoding="utf-8")),
+        "css": Markup(_stylesheet(lang)),
+        "dir": "rtl" if is_rtl(lang) else "ltr",
+        "labels_note": t(lang, "labels_fallback", fallback=language_name(meta.label_fallback[lang], lang))
+        if lang in meta.label_fallback else "",
         "text": _texts(lang),
         "toc": toc,
         "findings": key_findings(results, comparisons, meta, lang, factor),
@@ -214,6 +217,12 @@ def build_context(
         "plan": planning,
         "annex": _annex(results, meta, lang, order),
     }
+
+
+def _stylesheet(lang: str) -> str:
+    """The report's CSS; right-to-left languages add the mirrored rules of ``report.rtl.css``."""
+    css = (_TEMPLATES / "report.css").read_text(encoding="utf-8")
+    return css + (_TEMPLATES / "report.rtl.css").read_text(encoding="utf-8") if is_rtl(lang) else css
 
 
 def _themed(

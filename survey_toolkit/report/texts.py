@@ -137,6 +137,7 @@ REPORT: dict[str, str] = dict((
        "Green: the current size can detect the target change; red: it cannot. Every indicator and location is "
        "in the workbook's Plan sheet; formulas in the methodology (docs/methodology.md, Planning the next "
        "round)."),
+    N_("labels_fallback", "Some labels are not available in this language and are shown in {fallback}."),
 ))
 
 REASONS: dict[str, str] = dict((

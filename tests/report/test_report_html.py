@@ -104,7 +104,7 @@ def test_methodology_annex(html_en):
 
 
 def test_french_report(html_fr):
-    assert '<html lang="fr">' in html_fr
+    assert '<html lang="fr" dir="ltr">' in html_fr
     for text in (
         "Principaux résultats",
         "Font confiance à la police",

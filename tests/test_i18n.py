@@ -103,7 +103,7 @@ def test_lookup_fallbacks():
         ("fr", 12.35, 2, False, "12,35"),
         ("es", -3.25, 1, False, "−3,2"),  # round half to even, as Python rounds
         ("pt", 7.0, 1, True, "+7,0"),
-        ("ar", 7.5, 1, True, "+7.5"),
+        ("ar", 7.5, 1, True, "\u200e+7.5"),  # a left-to-right mark keeps the sign before the number in RTL text
         ("en", 0.0, 1, True, "0.0"),
         ("en", -0.04, 1, False, "0.0"),  # no negative zero
         ("en", 1834, 0, False, "1834"),

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import group_columns_of
-from ..i18n import is_rtl
+from ..i18n import RTL_LANGUAGES, is_rtl  # noqa: F401 - RTL_LANGUAGES kept importable from here
 from ._common import (
     ReportMeta,
     atomic_write_bytes,

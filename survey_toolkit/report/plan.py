@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..i18n import is_rtl
 from ._common import atomic_write_bytes, atomic_write_with
 from .charts import figure_bytes
 from .tidy import write_csv
@@ -167,11 +168,11 @@ def plan_canvas(summary: pd.DataFrame, meta, lang: str):
     over the middle half of the indicators (quartiles), and the target as a dashed line."""
     from ._common import fmt_number, location_name, t
     from .canvas import Canvas, text_width, wrap
-    from .charts import RTL_LANGUAGES, TOTAL_COLOUR, WIDTH, _nice_ticks, _title, location_colours
+    from .charts import TOTAL_COLOUR, WIDTH, _nice_ticks, _title, location_colours
 
     target = float(summary.attrs.get("target_change", np.nan))
     title = t(lang, "plan_chart", target=fmt_number(target, 0 if float(target).is_integer() else 1, lang))
-    c = Canvas(WIDTH, 0, title=title, rtl=lang in RTL_LANGUAGES)
+    c = Canvas(WIDTH, 0, title=title, rtl=is_rtl(lang))
     top = _title(c, title) + 12
     colours = location_colours(meta, summary["location"])
     names = [location_name(meta, loc, lang) for loc in summary["location"]]

@@ -285,3 +285,18 @@ def test_xlsform_token_soup_parses_or_fails_with_an_offset_and_never_crashes(tok
             evaluate_on(condition, Columns(frame), current="a")
         except UnsupportedExpression:
             pass
+
+
+@pytest.mark.parametrize("pattern", ["^(a+)+$", r"(\w*)*x", "(x|y+){2,}"])
+def test_a_form_regex_that_could_take_exponential_time_is_not_evaluated(pattern):
+    frame = pd.DataFrame({"t": pd.array(["a" * 40 + "!", "ok"], dtype="string")})
+    start = time.process_time()
+    with pytest.raises(UnsupportedExpression, match="repeats a group that repeats inside"):
+        evaluate_on(parse_xlsform(f"regex(., '{pattern}')"), Columns(frame), current="t")
+    assert time.process_time() - start < 1.0
+
+
+def test_a_form_regex_is_not_run_on_huge_answers():
+    frame = pd.DataFrame({"t": pd.array(["E1", "x" * 20_000, None], dtype="string")})
+    got = evaluate_on(parse_xlsform(r"regex(., '^[A-Za-z0-9]+$')"), Columns(frame), current="t")
+    assert got.tolist() == [True, NA, NA]

@@ -231,13 +231,10 @@ def _eval_call(node: Call, scope: _Scope) -> pd.Series:
         pattern = node.args[1]
         if not isinstance(pattern, Literal):
             raise UnsupportedExpression("regex() needs a quoted pattern", node.offset)
-        try:
-            compiled = re.compile(str(pattern.value))
-        except re.error as exc:
-            raise UnsupportedExpression(
-                f"the regular expression '{pattern.value}' is not valid in Python ({exc})", pattern.offset
-            ) from None
-        return _text_of(node.args[0], scope).str.contains(compiled, regex=True).astype("boolean")
+        compiled = _regex(str(pattern.value), pattern.offset)
+        text = _text_of(node.args[0], scope)
+        too_long = text.str.len().gt(_MAX_REGEX_TEXT).fillna(False)
+        return text.mask(too_long).str.contains(compiled, regex=True).astype("boolean")
     q = scope.name(node.question)
     if func == "selected":
         code = node.args[1]
@@ -262,6 +259,28 @@ def _eval_call(node: Call, scope: _Scope) -> pd.Series:
     if func == "refused":
         return refused.astype("boolean")
     raise UnsupportedExpression(f"the function {func}() is not supported", node.offset)  # pragma: no cover
+
+
+#: Answers longer than this are not matched against a form's regex() (the check says "cannot tell").
+_MAX_REGEX_TEXT = 10_000
+#: A repeated group that repeats inside, ``(a+)+``, ``(\w*)*``, ``(x|y+){2,}``: Python's backtracking
+#: engine can take exponential time on such a pattern (a hostile form could hang the checks).
+_NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+
+
+def _regex(pattern: str, offset: int) -> re.Pattern:
+    if _NESTED_REPEAT.search(pattern):
+        raise UnsupportedExpression(
+            f"the regular expression '{pattern}' repeats a group that repeats inside (it could take "
+            "exponential time)",
+            offset,
+        )
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise UnsupportedExpression(
+            f"the regular expression '{pattern}' is not valid in Python ({exc})", offset
+        ) from None
 
 
 def _text_of(node: Node, scope: _Scope) -> pd.Series:

@@ -237,3 +237,15 @@ def test_a_form_kept_as_csv_sheets_with_its_external_list(tmp_path, external_nam
     assert form.choices_for("admin2").codes == ("central", "hills", "coast")
     assert form.choices_for("admin1").codes == ("north", "south")  # the choices sheet, not the external one
     assert form.choices_for("camp").codes == ("c1", "c2")
+
+
+def test_an_xml_list_file_is_reported_as_not_read(tmp_path):
+    form_path = _form(tmp_path)
+    wb = openpyxl.load_workbook(form_path)
+    wb["survey"].append(["select_one_from_file places.xml", "place", "Place", "Lieu", "", ""])
+    wb.save(form_path)
+    (tmp_path / "places.xml").write_text("<root><item><name>p1</name></item></root>", encoding="utf-8")
+    form = read_instrument(form_path)
+    (problem,) = [p for p in form.problems if p.code == "external-choices-not-found"]
+    assert problem.location.field == "place" and "only CSV lists are read" in problem.message
+    assert form.choices_for("place") is None and form.choices_for("camp") is not None

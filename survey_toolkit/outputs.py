@@ -13,17 +13,31 @@ Example:
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import Location, Problem, SpecError
 
-__all__ = ["LANGUAGE_TAG", "is_language_tag", "safe_name", "safe_output_path", "staged_folder"]
+__all__ = [
+    "LANGUAGE_TAG",
+    "RUN_STATUS",
+    "is_language_tag",
+    "safe_name",
+    "safe_output_path",
+    "staged_folder",
+    "stale_outputs",
+    "write_run_status",
+]
+
+#: The file of an output folder saying what the last run wrote and which files are left from an earlier run.
+RUN_STATUS = "RUN_STATUS.txt"
 
 #: A BCP-47-like language tag: a 2-3 letter language, then subtags of 1-8 letters or digits
 #: (``en``, ``fr``, ``pt-BR``, ``zh-Hans``, ``es-419``).
@@ -111,3 +125,53 @@ def staged_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
             os.replace(path, destination)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def stale_outputs(folder: str | os.PathLike[str], written: Collection[Path], patterns: Sequence[str]) -> list[str]:
+    """The output files in ``folder`` (names matching ``patterns``) that the last run did not write, sorted."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    fresh = {Path(p).resolve() for p in written}
+    found = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and path.resolve() not in fresh and any(fnmatch.fnmatch(relative, p) for p in patterns):
+            found.append(relative)
+    return sorted(found)
+
+
+def write_run_status(
+    folder: str | os.PathLike[str],
+    *,
+    until: str,
+    written: Collection[Path] = (),
+    stale: Sequence[str] = (),
+    errors: Sequence[Problem] = (),
+) -> Path:
+    """Write :data:`RUN_STATUS` into ``folder``: what the last run wrote, and the files left from an earlier run.
+
+    ``errors``: the last run failed with these problems (only their codes are written: never a
+    respondent's value); then it wrote nothing and every output file in the folder is from an earlier run.
+    """
+    root = Path(folder)
+    if errors:
+        codes = Counter(p.code for p in errors if p.is_error) or Counter(p.code for p in errors)
+        lines = [f"THE LAST RUN FAILED (steps up to '{until}'): "
+                 + ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(codes.items())) + ".",
+                 "It wrote nothing here. Every file below is from an earlier run and may not match the current",
+                 "inputs: fix the problems and run again (survey-toolkit validate lists them).", ""]  # fmt: skip
+    else:
+        names = sorted(os.path.relpath(Path(p).resolve(), root.resolve()).replace(os.sep, "/") for p in written)
+        lines = [f"The last run succeeded (steps up to '{until}') and wrote:", *(f"  {n}" for n in names), ""]
+        if stale:
+            lines += ["Left from an earlier run, NOT updated by the last one (they may not match the current inputs;",
+                      "run again up to the 'report' step, or delete them):"]  # fmt: skip
+    lines += [f"  {name}" for name in stale]
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / RUN_STATUS
+    fd, tmp = tempfile.mkstemp(prefix=f".{RUN_STATUS}.", dir=root)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("\n".join(lines).rstrip("\n") + "\n")
+    os.replace(tmp, target)
+    return target

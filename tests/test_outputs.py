@@ -138,7 +138,9 @@ def test_init_refuses_a_file_in_the_way_that_is_a_folder(tmp_path):
 
 
 def _snapshot(folder):
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """The output files (RUN_STATUS.txt, which says what the last run did, aside)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "RUN_STATUS.txt"}  # fmt: skip
 
 
 def test_a_run_that_fails_midway_leaves_the_output_folder_as_it_was(tmp_path, monkeypatch):
@@ -160,8 +162,31 @@ def test_a_run_that_fails_midway_leaves_the_output_folder_as_it_was(tmp_path, mo
         pipeline.run(project, until="compute")  # quality and weight files are written before it fails
     assert _snapshot(out) == before
     assert [p.name for p in (tmp_path / "p").iterdir() if ".partial-" in p.name] == []
+    status = (out / "RUN_STATUS.txt").read_text(encoding="utf-8")  # the earlier files are marked as such
+    assert status.startswith("THE LAST RUN FAILED (steps up to 'compute')") and "  results.csv\n" in status
+    assert "  weights.csv\n" in status
     result = CliRunner().invoke(cli.app, ["compute", str(project)])
     assert result.exit_code == 1 and _snapshot(out) == before
+
+
+def test_files_an_earlier_run_left_are_listed_as_not_updated(tmp_path):
+    from tests.test_pipeline import reduced_project
+
+    project = reduced_project(tmp_path / "p")
+    pipeline.run(project, until="compute")
+    out = tmp_path / "p" / "out"
+    status = (out / "RUN_STATUS.txt").read_text(encoding="utf-8")
+    assert status.startswith("The last run succeeded (steps up to 'compute')") and "Left from" not in status
+    result = pipeline.run(project, until="weight")  # results.csv is now older than weights.csv
+    status = (out / "RUN_STATUS.txt").read_text(encoding="utf-8")
+    written, left = status.split("Left from an earlier run")
+    assert "  weights.csv\n" in written and "results.csv" not in written and left.strip().endswith("results.csv")
+    (problem,) = [p for p in result.problems if p.code == "stale-outputs"]
+    assert "results.csv" in problem.message and problem.location.file == str(out / "RUN_STATUS.txt")
+    cli_result = CliRunner().invoke(cli.app, ["weight", str(project)])
+    assert cli_result.exit_code == 0 and "stale-outputs" in cli_result.stderr
+    pipeline.run(project, until="compute")
+    assert "Left from" not in (out / "RUN_STATUS.txt").read_text(encoding="utf-8")
 
 
 def test_a_failed_first_run_creates_no_output_folder(tmp_path, monkeypatch):
@@ -172,4 +197,4 @@ def test_a_failed_first_run_creates_no_output_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline.workflow, "weight_rounds", lambda *a, **k: (_ for _ in ()).throw(WeightError("no")))
     with pytest.raises(WeightError):
         pipeline.run(project, until="weight")
-    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["survey.yaml"]
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["survey.yaml"]  # and no RUN_STATUS.txt

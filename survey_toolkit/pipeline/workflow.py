@@ -13,10 +13,10 @@ import pandas as pd
 
 from ..codes import showing_values, values_shown
 from ..derive import derive_data
-from ..errors import SpecError, SurveyToolkitError, ValidationReport
+from ..errors import Location, Problem, Severity, SpecError, SurveyToolkitError, ValidationReport
 from ..io.base import SurveyData
-from ..outputs import staged_folder
-from ..project import Project, output_problems
+from ..outputs import staged_folder, stale_outputs, write_run_status
+from ..project import OUTPUT_FILES, Project, output_problems
 from ..report.tidy import write_csv, write_tidy
 from ..weighting import Weighted
 from .checks import Checked, check_rounds
@@ -129,11 +129,27 @@ def run(
     with showing_values(show_values or values_shown()):
         if not write:
             return _run(project, until, progress, generated_at, write=False)
-        with staged_folder(project.report.output) as staging:
-            staged = dataclasses.replace(project, report=dataclasses.replace(project.report, output=staging))
-            result = _run(staged, until, progress, generated_at, write=True)
-    out = Path(project.report.output)
-    return dataclasses.replace(result, project=project, files=tuple(out / p.relative_to(staging) for p in result.files))
+        out = Path(project.report.output)
+        try:
+            with staged_folder(out) as staging:
+                staged = dataclasses.replace(project, report=dataclasses.replace(project.report, output=staging))
+                result = _run(staged, until, progress, generated_at, write=True)
+        except SurveyToolkitError as exc:  # nothing written; an earlier run's files must not pass for current
+            if stale := stale_outputs(out, (), OUTPUT_FILES):
+                write_run_status(out, until=until, stale=[s for s in stale if s != "RUN_STATUS.txt"],
+                                 errors=exc.problems)  # fmt: skip
+            raise
+    files = tuple(out / p.relative_to(staging) for p in result.files)
+    stale = [s for s in stale_outputs(out, files, OUTPUT_FILES) if s != "RUN_STATUS.txt"]
+    write_run_status(out, until=until, written=files, stale=stale)
+    problems = result.problems
+    if stale:
+        problems = ValidationReport.of([*problems, Problem(
+            "stale-outputs", f"{len(stale)} file(s) of the output folder are from an earlier run, not updated by this "
+            f"one ({', '.join(stale[:3])}{' ...' if len(stale) > 3 else ''}); {out / 'RUN_STATUS.txt'} lists them",
+            Location(file=str(out / "RUN_STATUS.txt")), severity=Severity.WARNING,
+            hint="run again up to the 'report' step (survey-toolkit run), or delete them")])  # fmt: skip
+    return dataclasses.replace(result, project=project, files=files, problems=problems)
 
 
 def _run(

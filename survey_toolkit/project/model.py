@@ -73,6 +73,7 @@ OUTPUT_FILES = (
     "small_areas.xlsx",
     "small_areas.svg",
     "shared/*",
+    "RUN_STATUS.txt",
 )
 """The files the workflow writes into the output folder (glob patterns, relative to it)."""
 

@@ -300,3 +300,16 @@ def test_a_form_regex_is_not_run_on_huge_answers():
     frame = pd.DataFrame({"t": pd.array(["E1", "x" * 20_000, None], dtype="string")})
     got = evaluate_on(parse_xlsform(r"regex(., '^[A-Za-z0-9]+$')"), Columns(frame), current="t")
     assert got.tolist() == [True, NA, NA]
+
+
+def test_regex_with_match_groups_gives_no_pandas_warning():
+    # the CEAT WASH household form (Abidjan/Nairobi, KoBo) constrains its codes with capturing groups
+    # (HH_Number: regex(.,'^([0-9]{1,4}[a-zA-Z]{0,1})$')): pandas' str.contains warned "This pattern is
+    # interpreted as a regular expression, and has match groups" into every validate/run output
+    import warnings
+
+    frame = pd.DataFrame({"HH_Number": pd.array(["12", "1234b", "12345", None], dtype="string")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = evaluate_on(parse_xlsform("regex(.,'^([0-9]{1,4}[a-zA-Z]{0,1})$')"), Columns(frame), current="HH_Number")
+    assert got.tolist() == [True, True, False, NA]

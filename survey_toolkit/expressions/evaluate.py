@@ -20,6 +20,7 @@ that is the empty string is a value, so ``selected()`` is False, ``count-selecte
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -234,7 +235,10 @@ def _eval_call(node: Call, scope: _Scope) -> pd.Series:
         compiled = _regex(str(pattern.value), pattern.offset)
         text = _text_of(node.args[0], scope)
         too_long = text.str.len().gt(_MAX_REGEX_TEXT).fillna(False)
-        return text.mask(too_long).str.contains(compiled, regex=True).astype("boolean")
+        with warnings.catch_warnings():  # a pattern with groups (forms use them) only warns that they are unused
+            warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression", UserWarning)
+            found = text.mask(too_long).str.contains(compiled, regex=True)
+        return found.astype("boolean")
     q = scope.name(node.question)
     if func == "selected":
         code = node.args[1]

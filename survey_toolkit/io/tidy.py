@@ -240,7 +240,9 @@ def tidy_table(
                     Location(file=source_file, sheet=sheet),
                     expected=f"at least {min_match:.0%} of the questions of '{instrument.form_id}'",
                     got=f"{share:.0%}",
-                    hint="load it with the XLSForm it was collected with (instrument=...), or lower min_match=",
+                    hint="load it with the XLSForm it was collected with (survey.yaml 'instrument:', --instrument, "
+                    "instrument=); if the export keeps only some of the form's columns on purpose, lower the "
+                    "share: the round's 'min_match:' in survey.yaml (e.g. min_match: 0.2), load(min_match=)",
                 ),
             ]
         )

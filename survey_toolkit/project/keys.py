@@ -65,6 +65,7 @@ _ROUND = {
     "source": "mapping",
     "na_values": "str_list",
     "select_multiple_source": "str",
+    "min_match": "number",
 }
 _SOURCE = {"server": "str", "url": "str", "asset": "str", "project": "int", "form": "str", "folder": "str"}
 _RENAME = {"questions": "str_map", "choices": "mapping"}

@@ -139,17 +139,21 @@ class Round:
     select_multiple_source: str | None = None
     """``choices`` or ``summary``: the side of a select_multiple kept where its summary and 0/1 columns
     disagree (the round's, else the project's); None: the loaders' default (``choices``)."""
+    min_match: float | None = None
+    """The smallest share of the form's questions the round's exports must hold (``load(min_match=)``);
+    None: the loaders' default (0.5). Lower it for an export that keeps only some of the form's columns."""
     location: Location = field(default_factory=Location, compare=False)
 
     @property
     def load_options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`survey_toolkit.load` this round sets (encoding, delimiter,
-        na_values)."""
+        na_values, select_multiple_source, min_match)."""
         options = {
             "encoding": self.encoding,
             "delimiter": self.delimiter,
             "na_values": self.na_values,
             "select_multiple_source": self.select_multiple_source,
+            "min_match": self.min_match,
         }
         return {k: v for k, v in options.items() if v is not None}
 

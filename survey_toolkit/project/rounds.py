@@ -82,6 +82,7 @@ def _rounds(
         delimiter = _delimiter(ctx, ctx.value(raw, "delimiter", "str", path), (*path, "delimiter"))
         markers = ctx.value(raw, "na_values", "str_list", path) if "na_values" in raw else na_values
         round_sm = _sm_source(ctx, raw, path) or sm_source
+        min_match = _min_match(ctx, raw, path)
         if ok and rid is not None and files and all(f is not None for f in files):
             rounds.append(
                 Round(
@@ -100,6 +101,7 @@ def _rounds(
                     source=source,
                     na_values=markers,
                     select_multiple_source=round_sm,
+                    min_match=min_match,
                     location=ctx.source.locate(path),
                 )
             )
@@ -190,6 +192,17 @@ def _sm_source(ctx: _Ctx, raw: dict, path: tuple) -> str | None:
     ctx.add("bad-value", f"select_multiple_source must be 'choices' or 'summary', not '{value}'",
             (*path, "select_multiple_source"), expected="choices or summary", got=value,
             hint="choices: the 0/1 columns win where they disagree with the summary column (default)")  # fmt: skip
+    return None
+
+
+def _min_match(ctx: _Ctx, raw: dict, path: tuple) -> float | None:
+    """``min_match``: a share above 0 and at most 1, else a problem."""
+    value = ctx.value(raw, "min_match", "number", path)
+    if value is None or 0 < value <= 1:
+        return value
+    ctx.add("bad-value", f"'min_match' must be a share above 0 and at most 1, not {value:g}",
+            (*path, "min_match"), expected="a number above 0 and at most 1 (0.2 = 20% of the form's questions)",
+            got=f"{value:g}", hint="leave the key out for the default, 0.5")  # fmt: skip
     return None
 
 

@@ -4,7 +4,8 @@ or a correct result; never an internal error, a traceback, a hang or a modified 
 The generator builds a few hundred cases of the issue's classes from the demo project (YAML bombs
 and recursion, deep and long conditions, rows cut short, truncated and mixed-delimiter CSV files,
 NUL bytes, infinite and huge numbers, impossible dates, spreadsheet dialects, damaged zips, sparse
-and formula workbooks). CI runs a seeded representative subset (every seventh case, well under a
+and formula workbooks; blank record ids, garbage submission dates, SPSS files with infinite or
+fractional ages, indexes with an infinite or empty scale). CI runs a seeded representative subset (every seventh case, well under a
 minute); ``SURVEY_TOOLKIT_FUZZ_ALL=1 pytest tests/test_hostile_corpus.py`` runs them all. Hypothesis
 strategies generate condition strings and YAML texts.
 """
@@ -233,7 +234,44 @@ def hostile_cases(seed: int = SEED) -> list[Case]:
     # keeps its cases)
     for name, rows in _HOSTILE_FORMS.items():
         add(Case(name, "form", lambda f, n=name, r=rows: _write_form(f / f"{n}.xlsx", r)))
+
+    # data- and project-level cases (appended last, so the subsets above keep their cases)
+    ids = [i for i, c in enumerate(base[0]) if c in ("_uuid", "_id", "meta/rootUuid")]
+    for i, blank in enumerate(("", "   ", "\t")):
+        rows = demo_rows()
+        for r in rng.sample(range(1, len(rows)), 3):
+            for k in ids:
+                rows[r][k] = blank
+        add(Case(f"csv-blank-id-{i}", "data", _write_text(f"blank_id{i}.csv", dump(rows))))
+    submitted = _column(base, "_submission_time")
+    for i, value in enumerate(("garbage", "2026-02-30T10:00:00", "31/12/2026 10:00", "1e300")):
+        rows = demo_rows()
+        rows[rng.randint(1, len(rows) - 1)][submitted] = value
+        add(Case(f"csv-submission-date-{i}", "data", _write_text(f"submitted{i}.csv", dump(rows))))
+    for i, value in enumerate((float("inf"), float("-inf"), 1e300, 34.5)):
+        add(Case(f"sav-age-{value}", "data", lambda f, v=value, n=i: _write_sav(f / f"age{n}.sav", v)))
+    for scale in ("[0, .inf]", "[0, 0]", "[-.inf, 10]", "[0, .nan]"):
+        add(Case(f"ind-index-scale-{scale}", "indicators", lambda _f, s=scale: _INDEX.format(scale=s, weight=1)))
+    for weight in (".inf", ".nan", "0"):
+        add(Case(f"ind-item-weight-{weight}", "indicators", lambda _f, w=weight: _INDEX.format(scale="[0, 10]",
+                                                                                             weight=w)))  # fmt: skip
     return cases
+
+
+_INDEX = ("spec_version: 1\nindicators:\n  - id: safety_index\n    type: index\n    label: {{en: Safety}}\n"
+          "    scale: {scale}\n    items:\n      - question: b1_safe_dark\n        range: [1, 4]\n"
+          "        weight: {weight}\n")  # fmt: skip
+
+
+def _write_sav(path: Path, age: float) -> Path:
+    """The demo's SPSS round with a hostile first age, written by pyreadstat."""
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_sav(DEMO / "round3_spss.sav", user_missing=True)
+    frame.loc[0, "a2_age"] = age
+    pyreadstat.write_sav(frame, path, variable_value_labels=meta.variable_value_labels,
+                         missing_ranges=meta.missing_ranges)  # fmt: skip
+    return path
 
 
 _BASE_FORM = [{"type": "integer", "name": "a", "label": "A"}]
@@ -358,6 +396,22 @@ def test_hostile_input_ends_cleanly(case, tmp_path, form):
         ("yaml-merge-valid", "cond-or-", "csv-dialect", "csv-cr-only", "csv-age-inf", "csv-date-2026-02-30")
     ):
         assert outcome == "ok", case.name
+
+
+DATA_LEVEL = [c for c in CASES if c.name.startswith(("csv-blank-id", "csv-submission-date", "sav-age", "ind-"))]
+
+
+@pytest.mark.parametrize("case", DATA_LEVEL, ids=[c.name for c in DATA_LEVEL])
+def test_data_level_cases_end_as_expected(case, tmp_path, form):
+    """Blank ids, garbage submission dates and SPSS inf/huge ages load (with located warnings); an
+    index with an infinite, empty or NaN scale or item weight is a located error."""
+    outcome = run_case(case, tmp_path, form)
+    assert outcome == ("error" if case.name.startswith("ind-") else "ok"), case.name
+    if case.kind == "data":
+        codes = {p.code for p in st.load(case.make(tmp_path), instrument=form).problems}
+        expected = {"csv-blank-id": "blank-record-id", "csv-submission-date": "bad-submission-date",
+                    "sav-age-34.5": "not-whole-number", "sav-age": "bad-number"}  # fmt: skip
+        assert next(code for prefix, code in expected.items() if case.name.startswith(prefix)) in codes
 
 
 def test_the_corpus_is_seeded_and_covers_every_class():

@@ -54,7 +54,7 @@ def _design_sentence(project: Project, lang: str) -> str:
             trim = (t(lang, "design:trim", upper=f"{w.trim_upper:g}", relative_to=w.trim_relative_to)
                     if w.trim_relative_to else t(lang, "design:trim_absolute", upper=f"{w.trim_upper:g}"))  # fmt: skip
         parts.append(t(lang, "design:calibrated", method=w.method, margins=w.margins.name, trim=trim))
-    parts.append(t(lang, "design:taylor"))
+    parts.append(_variance_text(project, lang))
     est = project.estimation
     if est.interval is not None or est.df != "domain":
         df = t(lang, "design:df_design" if est.df == "design" else "design:df_domain")
@@ -81,6 +81,19 @@ def _form_has_language(form: Any, code: str) -> bool:
     except Exception:  # noqa: BLE001 - the form has no such language
         return False
     return True
+
+
+def _variance_text(project: Project, lang: str) -> str:
+    """How the standard errors are computed: Taylor linearisation, or the replicates (given or built)."""
+    d = project.design
+    if d.replicates is not None:
+        return t(lang, "design:replicates_given", type=d.replicates.type, count=len(d.replicates.columns))
+    b = d.replicate_build
+    if b is None:
+        return t(lang, "design:taylor")
+    random = b.type in ("bootstrap", "subbootstrap")
+    details = t(lang, "design:bootstrap_details", count=b.replicates, seed=b.seed) if random else ""
+    return t(lang, "design:replicates_built", type=b.type, details=details)
 
 
 def _exclusion_summary(checked: Checked | None) -> pd.DataFrame | None:

@@ -88,9 +88,35 @@ def _base(data: SurveyData, project: Project, sample_frame: pd.DataFrame | None)
     return base_weights(equal, weights="_equal_weight")
 
 
+def _built_replicates(start: Weighted, project: Project) -> Weighted:
+    """``start`` with replicate weights built from its Taylor design (``design.replicates`` without
+    ``columns``; R ``as.svrepdesign`` before ``rake``/``calibrate``): the weighting step then adjusts every
+    replicate. Design problems (BRR without 2 PSUs per stratum, a lonely PSU) are located at the key."""
+    from ..errors import DesignError
+    from ..estimation.replicates import as_replicates
+
+    b = project.design.replicate_build
+    where = project.locate("design", "replicates", "type")
+    hint = "use 'type: JKn' or 'bootstrap' under design.replicates, or fix the design (see docs/project-file.md)"
+    try:
+        frame, design = as_replicates(start.frame, _design(project, start.weight), b.type, prefix="_rep",
+                                      rho=b.rho, replicates=b.replicates, seed=b.seed, mse=b.mse)  # fmt: skip
+    except DesignError as exc:
+        raise DesignError([dataclasses.replace(p, message=f"design.replicates type {b.type}: {p.message}",
+                                               location=where, hint=p.hint or hint) for p in exc.problems]) from exc
+    except ValueError as exc:
+        raise DesignError(Problem("replicate-build", f"design.replicates type {b.type}: {exc}", where,
+                                  expected="a design R as.svrepdesign can convert", got=b.type, hint=hint)) from exc
+    data = start.data
+    data = dataclasses.replace(data, frame=frame) if isinstance(data, SurveyData) else frame
+    return dataclasses.replace(start, data=data, design=design)
+
+
 def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> Weighted:
     settings = project.weighting
-    design = _design(project, start.weight)
+    if project.design.replicate_build is not None:
+        start = _built_replicates(start, project)
+    design = start.design if project.design.replicate_build is not None else _design(project, start.weight)
     bounds = None
     if settings.trim_upper is not None or settings.trim_lower is not None:
         bounds = TrimBounds(upper=settings.trim_upper, lower=settings.trim_lower,

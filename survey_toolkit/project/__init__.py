@@ -141,7 +141,7 @@ def check_project(path: str | Path, *, pulling: bool = False) -> tuple[Project |
     rounds = _rounds(ctx, raw.get("rounds"), na_values, sm_source) if "rounds" in raw else ()
     design = _design(ctx, raw.get("design"))
     weighting = _weighting(ctx, raw.get("weighting"))
-    if design.replicates is not None:
+    if design.replicates is not None or design.replicate_build is not None:
         _replicate_weighting(ctx, weighting)
     quality = _quality(ctx, raw.get("quality"))
     lraw = ctx.keys(raw.get("locations"), _LOCATIONS, ("locations",), "locations")

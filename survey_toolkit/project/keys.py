@@ -92,6 +92,8 @@ _REPLICATES = {
     "mse": "bool",
     "combined_weights": "bool",
     "df": "number",
+    "replicates": "int",
+    "seed": "int",
 }
 _BASE = {
     "sample_frame": "file",

@@ -180,6 +180,24 @@ class BaseWeightSettings:
     """Sample-frame column with the number of PSUs in the stratum's frame (finite population correction)."""
 
 
+BUILT_REPLICATE_TYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap", "subbootstrap")
+"""``design.replicates.type`` of replicates built from the design (R ``as.svrepdesign`` types)."""
+BOOTSTRAP_TYPES = ("bootstrap", "subbootstrap")
+
+
+@dataclass(frozen=True)
+class ReplicateBuild:
+    """Replicate weights built from the Taylor design before weighting (``design.replicates`` without
+    ``columns``): R ``as.svrepdesign(design, type=, replicates=, fay.rho=, mse=)``, then every weighting
+    step adjusts every replicate. ``replicates`` and ``seed`` are for the bootstrap types only."""
+
+    type: str
+    replicates: int = 50
+    seed: int | None = None
+    rho: float | None = None
+    mse: bool = False
+
+
 @dataclass(frozen=True)
 class DesignSettings:
     """The sampling design: which columns hold strata, PSUs and weights, and how to build them."""
@@ -204,6 +222,8 @@ class DesignSettings:
     """PSU ids restart within each stratum (``Design(..., nest=True)``)."""
     replicates: Replicates | None = None
     """Replicate weights in the data (``Design(replicates=Replicates(...))``); no strata/psu/fpc then."""
+    replicate_build: ReplicateBuild | None = None
+    """Replicate weights built from this (Taylor) design before weighting (``as_replicates``)."""
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ from .keys import (
     _type_name,
 )
 from .model import (
+    BOOTSTRAP_TYPES,
+    BUILT_REPLICATE_TYPES,
     CALFUNS,
     CHART_FORMATS,
     LONELY_PSU,
@@ -51,6 +53,7 @@ from .model import (
     LocationSettings,
     PlanSettings,
     QualitySettings,
+    ReplicateBuild,
     ReportSettings,
     ShareSettings,
     SmallAreaSettings,
@@ -177,7 +180,14 @@ def _design(ctx: _Ctx, data: Any) -> DesignSettings:
     if strata_from and strata is None:
         ctx.add("missing-key", "design has 'strata_from' but no 'strata' column name to build", path, key=True,
                 hint="add 'strata: stratum' (the name of the column to build)")  # fmt: skip
-    replicates = _replicates(ctx, raw["replicates"], (*path, "replicates")) if raw.get("replicates") else None
+    rpath = (*path, "replicates")
+    given = isinstance(raw.get("replicates"), dict) and "columns" in raw["replicates"]
+    replicates = _replicates(ctx, raw["replicates"], rpath) if raw.get("replicates") and given else None
+    build = _replicate_build(ctx, raw["replicates"], rpath) if raw.get("replicates") and not given else None
+    if build is not None and build.type in ("JKn", "BRR", "Fay") and strata is None:
+        ctx.add("bad-value", f"{build.type} replicates are built per stratum, and the design has no 'strata'",
+                (*rpath, "type"), expected="design.strata (the stratum column)", got=build.type,
+                hint="add 'strata: <column>', or use 'type: JK1' or 'bootstrap' for an unstratified design")  # fmt: skip
     if replicates is not None:
         for key in ("strata", "psu", "fpc", "strata_from", "base_weights"):
             if raw.get(key) is not None:
@@ -197,6 +207,7 @@ def _design(ctx: _Ctx, data: Any) -> DesignSettings:
         base_weights=base,
         nest=bool(ctx.value(raw, "nest", "bool", path)),
         replicates=replicates,
+        replicate_build=build,
     )
 
 
@@ -222,6 +233,58 @@ def _replicates(ctx: _Ctx, data: Any, path: tuple) -> Replicates | None:
         ctx.add("bad-value", f"design.replicates: {err}", path, expected="R svrepdesign's arguments",
                 got=str(rtype), hint="see 'Replicate weights' in docs/project-file.md")  # fmt: skip
         return None
+
+
+def _replicate_build(ctx: _Ctx, data: Any, path: tuple) -> ReplicateBuild | None:
+    """``design.replicates`` without ``columns``: replicates built from the design (R ``as.svrepdesign``):
+    ``type``, ``replicates`` and ``seed`` (bootstrap types), ``rho`` (Fay), ``mse``."""
+    raw = ctx.keys(data, _REPLICATES, path, "design.replicates")
+    if not ctx.require(raw, "type", path, "design.replicates"):
+        return None
+    what = "replicate type (built from the design; give 'columns' for replicate weights in the data)"
+    rtype = _choice(ctx, ctx.value(raw, "type", "str", path), BUILT_REPLICATE_TYPES, (*path, "type"), what)
+    for key in ("scale", "rscales", "combined_weights", "df"):
+        if key in raw:
+            ctx.add("bad-value", f"'{key}' describes replicate weight columns of the data; built replicates take "
+                    "R as.svrepdesign's", (*path, key), key=True, expected="type, replicates, seed, rho, mse",
+                    got=key, hint=f"remove '{key}', or add 'columns:' naming the replicate weight columns")  # fmt: skip
+    count, seed = ctx.value(raw, "replicates", "int", path), ctx.value(raw, "seed", "int", path)
+    rho, mse = ctx.value(raw, "rho", "number", path), bool(ctx.value(raw, "mse", "bool", path))
+    if rtype is None:
+        return None
+    ok = True
+    if rtype in BOOTSTRAP_TYPES:
+        if "seed" not in raw:
+            ctx.add("missing-key", f"{rtype} replicates are random draws: give 'seed' so that every run draws the "
+                    "same replicates", path, key=True, expected="seed: <a whole number>", got="no seed",
+                    hint="add 'seed: 20261202' (any whole number; keep it to reproduce the results)")  # fmt: skip
+            ok = False
+        ok &= seed is not None and (count is not None or "replicates" not in raw)  # else: reported as wrong type
+        if count is not None and count < 2:
+            ctx.add("bad-value", f"'replicates' must be at least 2, not {count}", (*path, "replicates"),
+                    expected="a whole number >= 2 (R's default 50; 500 or more for stable SEs)", got=str(count),
+                    hint="replicates: 500")  # fmt: skip
+            ok = False
+    else:
+        for key in ("replicates", "seed"):
+            if key in raw:
+                ctx.add("bad-value", f"'{key}' applies to bootstrap replicates; {rtype} replicates are not random "
+                        "and their number is set by the design", (*path, key), key=True,
+                        expected="type: bootstrap or subbootstrap", got=f"type: {rtype}",
+                        hint=f"remove '{key}'")  # fmt: skip
+                ok = False
+    if rtype == "Fay" and (rho is None or not 0 < rho < 1):
+        ctx.add("bad-value", "Fay replicates need 'rho', Fay's coefficient, between 0 and 1", (*path, "rho"),
+                key=rho is None, expected="0 < rho < 1 (R fay.rho), e.g. rho: 0.3",
+                got="no rho" if rho is None else f"{rho:g}", hint="add 'rho: 0.3', or use 'type: BRR'")  # fmt: skip
+        ok = False
+    elif rtype != "Fay" and rho is not None:
+        ctx.add("bad-value", "'rho' is Fay's coefficient", (*path, "rho"), key=True, expected="type: Fay",
+                got=f"type: {rtype}", hint="remove 'rho', or use 'type: Fay'")  # fmt: skip
+        ok = False
+    if not ok:
+        return None
+    return ReplicateBuild(rtype, 50 if count is None else int(count), seed, rho, mse)
 
 
 def _weighting(ctx: _Ctx, data: Any) -> WeightingSettings:

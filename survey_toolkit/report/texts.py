@@ -305,6 +305,11 @@ DESIGN: dict[str, str] = dict((
     N_("design:trim", ", trimmed at {upper} x {relative_to}"),
     N_("design:trim_absolute", ", trimmed at {upper}"),
     N_("design:taylor", "Taylor-linearised standard errors; rounds are independent samples"),
+    N_("design:replicates_given", "{type} replicate-weight standard errors from the {count} replicate weights of "
+       "the data; rounds are independent samples"),
+    N_("design:replicates_built", "{type} replicate-weight standard errors: replicates built from the design{details} "
+       "and weighted like the full sample; rounds are independent samples"),
+    N_("design:bootstrap_details", " ({count} replicates, seed {seed})"),
     N_("design:df_design", "the whole design's degrees of freedom"),
     N_("design:df_domain", "the domain's degrees of freedom"),
     N_("design:interval", "confidence intervals of percentages: {interval}, with {df}"),

@@ -155,3 +155,49 @@ def test_project_cue_patterns_are_checked_and_used(tmp_path):
     cues = cues_of(project)
     assert strip_cues("Comentarios (SOLO PARA EL SUPERVISOR)", cues) == "Comentarios"
     assert strip_cues("Refused (do not read)", cues) == "Refused"  # the defaults still apply
+
+
+def _arabic_form(path):
+    """A small XLSForm with English and Arabic labels, cues in both (written at test time)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    survey = wb.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label::English (en)", "label::Arabic (ar)"])
+    survey.append(["select_one sex", "sex", "Sex of respondent", "جنس المستجيب"])
+    survey.append(["select_one district", "district", "District", "المديرية"])
+    choices = wb.create_sheet("choices")
+    choices.append(["list_name", "name", "label::English (en)", "label::Arabic (ar)"])
+    choices.append(["sex", "1", "Man", "رجل"])
+    choices.append(["sex", "2", "Woman", "امرأة"])
+    choices.append(["sex", "99", "Refused (do not read)", "رفض (لا تقرأ)"])
+    choices.append(["district", "D1", "Old Town", "المدينة القديمة"])
+    choices.append(["district", "D2", "Riverside [READ OUT]", "ضفة النهر [اقرأ الخيارات]"])
+    settings = wb.create_sheet("settings")
+    settings.append(["form_id", "default_language"])
+    settings.append(["arabic_demo", "English (en)"])
+    wb.save(path)
+    return path
+
+
+def test_labels_come_from_the_form_in_the_report_language(tmp_path):
+    from types import SimpleNamespace
+
+    from survey_toolkit.instrument import read_instrument
+    from survey_toolkit.pipeline.reporting import _form_has_language, _label_fallback
+    from survey_toolkit.results import group_labels_from_instrument
+
+    form = read_instrument(_arabic_form(tmp_path / "form.xlsx"))
+    ar = group_labels_from_instrument(form, ["sex", "district"], "ar")
+    assert ar["sex"]["1"] == "رجل" and ar["sex"]["99"] == "رفض"
+    assert ar["district"]["D2"] == "ضفة النهر"
+    en = group_labels_from_instrument(form, ["sex", "district"], "en")
+    assert en["sex"]["99"] == "Refused" and en["district"]["D2"] == "Riverside"
+    assert _form_has_language(form, "ar") and not _form_has_language(form, "es")
+    inputs = SimpleNamespace(indicators=SimpleNamespace(languages=("en", "ar")), analysis=None, instrument=form)
+    # Spanish: neither the form nor the indicators have it -> English labels, with the report's note
+    assert _label_fallback(inputs, ["en", "ar", "es"]) == {"es": "en"}
+    # the indicators file without Arabic: the Arabic report says some labels are in English
+    inputs = SimpleNamespace(indicators=SimpleNamespace(languages=("en",)), analysis=None, instrument=form)
+    assert _label_fallback(inputs, ["en", "ar"]) == {"ar": "en"}

@@ -40,6 +40,7 @@ import xlsxwriter
 
 from ..comparison import compare_rounds
 from ..disclosure import group_columns_of
+from ..i18n import is_rtl
 from ._common import (
     ReportMeta,
     atomic_path,
@@ -156,6 +157,9 @@ def write_excel(
         if meta.plan is not None and len(meta.plan):
             names["plan"] = sheet_name(_h(lang, "plan"), taken)
         sheets = {k: wb.add_worksheet(v) for k, v in names.items()}
+        if is_rtl(lang):  # Arabic, Persian...: sheets read from the right, column A on the right
+            for sheet in sheets.values():
+                sheet.right_to_left()
         rows = _analysis_sheet(w, sheets["analysis"], data, meta, lang)
         _index_sheet(w, sheets["index"], data, meta, lang, names, rows)
         _summary_sheet(w, sheets["summary"], data, comparisons, meta, lang)

@@ -147,3 +147,16 @@ def test_meta_languages_are_independent(demo):
     first = render_html(table, comparisons, meta=meta, lang="fr")
     render_html(table, comparisons, meta=dataclasses.replace(meta), lang="ar")
     assert render_html(table, comparisons, meta=meta, lang="fr") == first
+
+
+def test_arabic_workbook_reads_right_to_left(tmp_path):
+    import openpyxl
+
+    from survey_toolkit.report import write_excel
+    from tests.report.conftest import make_meta, make_results
+
+    ar = openpyxl.load_workbook(write_excel(tmp_path / "ar.xlsx", make_results(), meta=make_meta(), lang="ar"))
+    en = openpyxl.load_workbook(write_excel(tmp_path / "en.xlsx", make_results(), meta=make_meta(), lang="en"))
+    assert all(ws.sheet_view.rightToLeft for ws in ar.worksheets)
+    assert not any(ws.sheet_view.rightToLeft for ws in en.worksheets)
+    assert ar.sheetnames[0] == "الفهرس"  # 'Index'

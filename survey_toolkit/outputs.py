@@ -168,10 +168,6 @@ def write_run_status(
             lines += ["Left from an earlier run, NOT updated by the last one (they may not match the current inputs;",
                       "run again up to the 'report' step, or delete them):"]  # fmt: skip
     lines += [f"  {name}" for name in stale]
-    root.mkdir(parents=True, exist_ok=True)
-    target = root / RUN_STATUS
-    fd, tmp = tempfile.mkstemp(prefix=f".{RUN_STATUS}.", dir=root)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("\n".join(lines).rstrip("\n") + "\n")
-    os.replace(tmp, target)
-    return target
+    from .report._common import atomic_write_bytes  # (report imports this module)
+
+    return atomic_write_bytes(root / RUN_STATUS, ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8"))

@@ -5,8 +5,9 @@ The generator builds a few hundred cases of the issue's classes from the demo pr
 and recursion, deep and long conditions, rows cut short, truncated and mixed-delimiter CSV files,
 NUL bytes, infinite and huge numbers, impossible dates, spreadsheet dialects, damaged zips, sparse
 and formula workbooks; blank record ids, garbage submission dates, SPSS files with infinite or
-fractional ages, indexes with an infinite or empty scale). CI runs a seeded representative subset (every seventh case, well under a
-minute); ``SURVEY_TOOLKIT_FUZZ_ALL=1 pytest tests/test_hostile_corpus.py`` runs them all. Hypothesis
+fractional ages, indexes with an infinite or empty scale). CI runs a seeded representative subset
+(every seventh case, well under a minute, and every data-level case);
+``SURVEY_TOOLKIT_FUZZ_ALL=1 pytest tests/test_hostile_corpus.py`` runs them all. Hypothesis
 strategies generate condition strings and YAML texts.
 """
 

@@ -273,7 +273,7 @@ def _tiny():
 def test_aggregate_functions(function, extra, expected):
     parents, children = _tiny()
     text = f"spec_version: 1\naggregates:\n  - name: x\n    repeat: roster\n    function: {function}\n    {extra}\n" \
-           "indicators: []\n"
+           "indicators:\n  - {id: w_pos, type: proportion, label: W, numerator: w > 0}\n"
     checked = parse_indicators(text, "agg.yaml")
     assert checked.report.ok, str(checked.report)
     got = with_aggregates(parents, children, checked.spec)["x"]
@@ -282,7 +282,7 @@ def test_aggregate_functions(function, extra, expected):
 
 def test_missing_repeat_is_an_error_with_the_location():
     parents, children = _tiny()
-    text = "spec_version: 1\naggregates:\n  - {name: x, repeat: rooster, function: count}\nindicators: []\n"
+    text = "spec_version: 1\naggregates:\n  - {name: x, repeat: rooster, function: count}\nindicators:\n  - {id: w_pos, type: proportion, label: W, numerator: w > 0}\n"
     spec = parse_indicators(text, "agg.yaml").spec
     with pytest.raises(DataError) as err:
         with_aggregates(parents, children, spec)

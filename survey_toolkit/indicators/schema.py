@@ -581,6 +581,10 @@ def build_spec(data: Any, source: SourceMap) -> tuple[IndicatorSpec | None, list
     defaults = _defaults(ctx, data.get("defaults"))
     raw = data.get("indicators")
     indicators: list[Indicator] = []
+    if isinstance(raw, list) and not raw:
+        ctx.add("no-indicators", "the indicators file lists no indicators", ("indicators",),
+                expected="at least one indicator under 'indicators:'", got="an empty list",
+                hint="add an indicator (docs/indicators.md), or start from the toolkit's indicators.yaml")  # fmt: skip
     if isinstance(raw, list):
         _duplicate_ids(ctx, raw)
         for i, entry in enumerate(raw):

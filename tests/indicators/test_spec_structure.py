@@ -27,9 +27,11 @@ def test_unknown_top_key_and_bad_version():
     assert got == [
         (1, 1, "unknown-key", "unknown key 'spec_versoin' in the file"),
         (1, 1, "missing-key", "the file has no 'spec_version'"),
+        (2, 13, "no-indicators", "the indicators file lists no indicators"),
     ]
     assert problems("spec_version: 2\nindicators: []\n") == [
-        (1, 15, "bad-value", "spec_version 2 is not supported")]
+        (1, 15, "bad-value", "spec_version 2 is not supported"),
+        (2, 13, "no-indicators", "the indicators file lists no indicators")]
 
 
 @pytest.mark.parametrize(

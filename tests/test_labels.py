@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -130,7 +132,7 @@ def test_standard_instrument_cues_are_stripped_in_published_labels_but_not_in_th
 
 def _demo_project(tmp_path, report_extra: str):
     text = (ROOT / "examples" / "demo" / "survey.yaml").read_text(encoding="utf-8")
-    text = text.replace("  languages: [en, fr]\n", "  languages: [en, fr]\n" + report_extra)
+    text = re.sub(r"(?m)^  languages: \[en, fr\].*\n", lambda m: m.group(0) + report_extra, text)
     text = text.replace("../../instruments", str(ROOT / "instruments"))
     text = text.replace("../../indicators.yaml", str(ROOT / "indicators.yaml"))
     for name in ("round1_kobo.xlsx", "round2_central.zip", "round3_spss.sav", "sample_frame.csv",

@@ -63,6 +63,8 @@ def _known_groups(data: SurveyData, project: Project, inputs: Inputs) -> SurveyD
     A value outside the column's choice list (or, for a column without one, a value that does not
     look like a code) would otherwise become a location or group of the published tables under
     its own spelling (a name typed into ``admin2``); its respondents count as "missing" instead.
+    The project's ``extra_columns`` (the analyst's own grouping columns: place names such as
+    ``Nairobi``) keep every value.
     """
     columns = {*_levels(project), *(d for ind in inputs.indicators.indicators
                                       for d in (getattr(ind, "disaggregations", None) or ()))}  # fmt: skip
@@ -71,6 +73,8 @@ def _known_groups(data: SurveyData, project: Project, inputs: Inputs) -> SurveyD
     form = inputs.analysis or inputs.instrument  # derived variables have their own lists
     for col in sorted(c for c in columns if c in frame.columns):
         choices = form.choices_for(col) if col in form else None
+        if choices is None and col in project.extra_columns:
+            continue
         known = set(choices.codes) | set(project.locations.names) if choices is not None else None
         values = frame[col]
         categorical = isinstance(values.dtype, pd.CategoricalDtype)

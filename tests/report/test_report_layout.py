@@ -80,11 +80,12 @@ def test_the_printed_demo_report_is_under_40_a4_pages(tmp_path):
 
     project = load_project(ROOT / "examples" / "demo")
     project = dataclasses.replace(project, report=dataclasses.replace(project.report, output=tmp_path / "out",
-                                                                      languages=("en",)))  # fmt: skip
+                                                                      languages=("en", "fr")))  # fmt: skip
     pipeline.run(project)
-    pdf = tmp_path / "report.pdf"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                    f"--print-to-pdf={pdf}", str(tmp_path / "out" / "report.en.html")],
-                   capture_output=True, timeout=600, check=True)  # fmt: skip
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
-    assert 5 < pages < 40
+    for lang in ("en", "fr"):
+        pdf = tmp_path / f"report.{lang}.pdf"
+        subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                        f"--print-to-pdf={pdf}", str(tmp_path / "out" / f"report.{lang}.html")],
+                       capture_output=True, timeout=600, check=True)  # fmt: skip
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+        assert 5 < pages < 40, (lang, pages)

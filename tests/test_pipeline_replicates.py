@@ -37,11 +37,12 @@ R_NATIONAL = {  # indicator: (estimate, SE, CI low, CI high) as proportions, df 
     "sdg_16_1_4_valid": (0.3715860147388866, 0.0241441566682898, 0.3249904583215605, 0.4206985158455006),
     "trust_police": (0.4920898094588536, 0.0238493091430935, 0.4448988963772245, 0.5394221069781550),
 }
-R_ADMIN1 = {  # (indicator, admin1): (estimate, SE) of svymean on subset(rk, !is.na(y) & admin1 == a)
-    ("sdg_16_1_4_valid", "R01"): (0.3629698774437398, 0.0320701806574108),
-    ("sdg_16_1_4_valid", "R02"): (0.3798573634250808, 0.0353361733742839),
-    ("trust_police", "R01"): (0.4426258254136862, 0.0361764735166464),
-    ("trust_police", "R02"): (0.5376026682533839, 0.0319312998496926),
+R_ADMIN1 = {  # (indicator, admin1): (estimate, SE, CI low, CI high) of svymean / svyciprop(method="xlogit",
+    # df=degf(dom)) on dom <- subset(rk, !is.na(y) & admin1 == a); degf(dom) 53
+    ("sdg_16_1_4_valid", "R01"): (0.3629698774437398, 0.0320701806574108, 0.3013893827383990, 0.4293989798377790),
+    ("sdg_16_1_4_valid", "R02"): (0.3798573634250808, 0.0353361733742839, 0.3119482482596292, 0.4528206188230099),
+    ("trust_police", "R01"): (0.4426258254136862, 0.0361764735166464, 0.3717707018305161, 0.5158956264474088),
+    ("trust_police", "R02"): (0.5376026682533839, 0.0319312998496926, 0.4732888838629732, 0.6006889819265907),
 }
 
 
@@ -57,8 +58,12 @@ def test_cli_run_with_jkn_replicates_and_raking_equals_r(tmp_path):
         assert got == pytest.approx([100 * est, 100 * se, 100 * low, 100 * high], rel=1e-9)
         assert row["df"] == 87  # R degf(rk): 88 JKn replicates - 1
     by = table[table["admin1"].notna() & table["admin2"].isna()].set_index(["indicator_id", "admin1"])
-    for key, (est, se) in R_ADMIN1.items():
-        assert [by.loc[key, "estimate"], by.loc[key, "se"]] == pytest.approx([100 * est, 100 * se], rel=1e-9)
+    for key, expected in R_ADMIN1.items():
+        got = [by.loc[key, c] for c in ("estimate", "se", "ci_low", "ci_high")]
+        assert got == pytest.approx([100 * v for v in expected], rel=1e-9)
+        assert by.loc[key, "df"] == 53  # R degf of the admin1 subset of the raked replicate design
+    admin2 = table[table["admin2"].notna() & (table["indicator_id"] == "sdg_16_1_4_valid")]
+    assert (admin2["df"] == 20).all()  # R degf(subset(rk, !is.na(safe) & admin2 == a)): 20 for all 8 districts
     html = (tmp_path / "out" / "report.en.html").read_text(encoding="utf-8")
     assert "JKn replicate-weight standard errors: replicates built from the design" in html
     assert "Taylor-linearised" not in html

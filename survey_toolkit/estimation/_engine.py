@@ -535,10 +535,28 @@ def replicate_df(cache: _Cache, active: np.ndarray) -> np.ndarray:
     )
     with _one_blas_thread():
         gram = np.asarray((K @ A).reshape(D, R, R) if rows.size else np.zeros((D, R, R)))
-        lam = np.linalg.eigvalsh(gram)
-    top = lam.max(axis=1, keepdims=True)
-    rank = (lam > 1e-10 * np.where(top > 0, top, np.inf)).sum(axis=1)
-    return rank.astype(float) - 1.0
+    n_rows = np.bincount(dom, minlength=D)
+    return np.minimum(qr_rank(gram), n_rows).astype(float) - 1.0
+
+
+def qr_rank(gram: np.ndarray, tol: float = 1e-5) -> np.ndarray:
+    """R's ``qr(x, tol)$rank`` (LINPACK ``dqrdc2``) of D matrices from their Gram matrices x'x (D, R, R):
+    the columns in order, a column counting when the norm of its part orthogonal to the columns counted
+    before it is at least ``tol`` times its own norm (``dqrdc2`` moves the others to the end). The
+    orthogonal parts come from Schur complements of the Gram matrices, all D at once per column."""
+    S = np.array(gram, dtype=float)
+    D, R, _ = S.shape
+    own = np.einsum("dii->di", S).copy()
+    floor = tol * tol * np.where(own > 0, own, 1.0)
+    rank = np.zeros(D, dtype=np.int64)
+    for j in range(R):  # one step per replicate column, vectorised over domains (Schur complement update)
+        r = S[:, j, j]
+        keep = (r > 0) & (r >= floor[:, j])
+        rank += keep
+        if j + 1 < R and keep.any():
+            col = S[:, j + 1:, j] * np.sqrt(np.where(keep, 1.0 / np.where(keep, r, 1.0), 0.0))[:, None]
+            S[:, j + 1:, j + 1:] -= col[:, :, None] * col[:, None, :]
+    return rank
 
 
 def domain_df(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -192,3 +193,17 @@ def test_regression_singular_in_a_replicate(apiclus1):
     with pytest.raises(EstimationError) as err:
         regression(data, design, "api00", ["ell", "rare"])
     assert err.value.problems[0].code == "replicate-collinear"
+
+
+def test_replicate_df_rank_is_r_qr_rank():
+    """The replicate df's rank is R's ``qr(x, tol = 1e-5)$rank`` (LINPACK dqrdc2: a column counts when its
+    part orthogonal to the columns before it is at least 1e-5 of its own norm), not a tolerance on the
+    largest singular value. R 4.2.2: X <- cbind(c(1e6,0,0,0), c(0,1,0,0), c(1,1,1e-6,0), c(0,0,0,3));
+    qr(X, tol=1e-5)$rank 3; qr(X[, c(3, 1, 2)], tol=1e-5)$rank 2; qr(X[, c(1, 2, 4)], tol=1e-5)$rank 3."""
+    from survey_toolkit.estimation._engine import qr_rank
+
+    X = np.array([[1e6, 0, 1, 0], [0, 1, 1, 0], [0, 0, 1e-6, 0], [0, 0, 0, 3.0]])
+    gram = lambda cols: (X[:, cols].T @ X[:, cols])[None]  # noqa: E731
+    assert qr_rank(gram([0, 1, 2, 3]))[0] == 3
+    assert qr_rank(gram([2, 0, 1]))[0] == 2
+    assert qr_rank(np.concatenate([gram([0, 1, 3]), gram([0, 1, 3]) * 0]))[0:2].tolist() == [3, 0]

@@ -29,10 +29,12 @@ for (v in c("safe", "trust")) {
   print(c(est = unname(coef(mn)), se = unname(SE(mn)), ci_low = unname(attr(ci, "ci")[1]),
           ci_high = unname(attr(ci, "ci")[2])), digits = 15)
 }
-# by admin1 (the report's first location level): estimate, SE, domain df
+# by admin1 (the report's first location level): estimate, SE, domain df, xlogit interval
 for (v in c("safe", "trust")) for (a in c("R01", "R02")) {
   dom <- subset(rk, !is.na(d[[v]]) & d$admin1 == a)
   mn <- svymean(as.formula(paste0("~", v)), dom)
+  ci <- svyciprop(as.formula(paste0("~", v)), dom, method = "xlogit", df = degf(dom))
   cat(v, a, "df", degf(dom), "\n")
-  print(c(est = unname(coef(mn)), se = unname(SE(mn))), digits = 15)
+  print(c(est = unname(coef(mn)), se = unname(SE(mn)), ci_low = unname(attr(ci, "ci")[1]),
+          ci_high = unname(attr(ci, "ci")[2])), digits = 15)
 }

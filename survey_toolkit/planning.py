@@ -202,7 +202,8 @@ def published_plan(raw: pd.DataFrame, ruled: pd.DataFrame, *, round_id: str | No
     names = {}
     if "label_en" in raw.columns:
         names = dict(zip(raw["indicator_id"], raw["label_en"].astype("string").fillna(raw["indicator_id"]), strict=True))
-    plan.insert(1, "label", plan["indicator_id"].map(names).fillna(plan["indicator_id"]))
+    ids = plan["indicator_id"].astype("string")
+    plan.insert(1, "label", ids.map(names).astype("string").fillna(ids))  # no English labels: the ids
     plan.attrs["names"] = names
     return plan
 

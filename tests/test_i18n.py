@@ -166,3 +166,30 @@ def test_project_with_a_language_without_interface_text_is_a_located_error(tmp_p
     cli._register_commands()
     result = CliRunner().invoke(cli.app, ["validate", str(tmp_path), "--no-data"])
     assert result.exit_code == 1 and "unknown-language" in result.output
+
+
+def test_a_pip_install_ships_every_catalog_and_the_rtl_stylesheet():
+    """pyproject's package data covers every .po, the template and the right-to-left CSS (no build step:
+    the catalogs are compiled in memory, so no .mo is needed)."""
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["survey_toolkit"]
+    package = ROOT / "survey_toolkit"
+    wanted = [p.relative_to(package).as_posix() for p in (LOCALE_DIR.rglob("*.po*"))]
+    wanted.append("report/templates/report.rtl.css")
+    assert wanted and all(any(fnmatch.fnmatch(w, g) for g in globs) for w in wanted), (wanted, globs)
+    assert not list(LOCALE_DIR.rglob("*.mo"))
+
+
+def test_command_line_findings_have_no_bidi_marks():
+    from survey_toolkit.comparison import compare_rounds
+    from survey_toolkit.i18n import LRM
+    from survey_toolkit.report.findings import finding_sentences
+    from tests.report.conftest import make_meta, make_results
+
+    results = make_results()
+    sentences = finding_sentences(results, compare_rounds(results), make_meta(), lang="ar", factor=100.0)
+    assert sentences and not any(LRM in s for s in sentences)
+    assert any("تحسّن" in s or "تراجع" in s or "ارتفاع" in s or "انخفاض" in s for s in sentences)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import group_columns_of
+from ..i18n import LRM
 from ._common import (
     ReportMeta,
     digits_for,
@@ -112,10 +113,11 @@ def key_findings(
 
 def finding_sentences(results: pd.DataFrame, comp: pd.DataFrame, meta: ReportMeta, lang: str = "en",
                       factor: float = 1.0, top: int = 3) -> list[str]:  # fmt: skip
-    """The ``top`` most important findings as plain sentences (for the command line's closing message)."""
+    """The ``top`` most important findings as plain sentences (for the command line's closing message; without
+    the invisible left-to-right marks of right-to-left languages, which a terminal would show escaped)."""
     meta = meta.for_language(lang)
     found = key_findings(results, comp, meta, lang, factor, top=top)
-    return [item["text"] for item in found["full"]]
+    return [item["text"].replace(LRM, "") for item in found["full"]]
 
 
 def _labels(results: pd.DataFrame, ranked: pd.DataFrame, meta: ReportMeta, lang: str) -> dict[str, str]:

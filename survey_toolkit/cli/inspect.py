@@ -101,16 +101,17 @@ def inspect(
         ),
     ],
     instrument: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--instrument",
             "-i",
             exists=True,
             dir_okay=False,
             readable=True,
-            help="The XLSForm (.xlsx) the data were collected with.",
+            help="The XLSForm (.xlsx) the data were collected with. Optional for an SPSS/Stata export "
+            "(.sav, .zsav, .por, .dta): without it, its value and variable labels are the form.",
         ),
-    ],
+    ] = None,
     min_duration: Annotated[
         float | None,
         typer.Option(
@@ -150,20 +151,31 @@ def inspect(
 
     Python: survey_toolkit.quality.check_quality(survey_toolkit.load(EXPORT, instrument=FORM)).
 
-    Example:
+    Examples:
 
         survey-toolkit inspect round1.xlsx -i instruments/cssp_core.xlsx -f csv -o findings.csv
+
+        survey-toolkit inspect barometer_2024.sav       # no form: the file's labels are the form
     """
     from .. import io as survey_io
     from ..instrument import read_instrument
+    from ..instrument_from_data import instrument_from_export
+    from ..project.keys import LABELLED_EXPORTS
     from ..quality import check_quality
 
+    if instrument is None and export.suffix.lower() not in LABELLED_EXPORTS:
+        raise typer.BadParameter(
+            f"'{export.name}' has no value labels to stand in for the form: give the XLSForm with "
+            "--instrument FORM.xlsx, or write a starter form with 'survey-toolkit init --from EXPORT DIR'",
+            param_hint="'--instrument' / '-i'",
+        )
     if output is not None:
-        safe_output_path(output, inputs={"the export": export, "the form": instrument})
-    form = read_instrument(instrument)
+        inputs = {"the export": export} if instrument is None else {"the export": export, "the form": instrument}
+        safe_output_path(output, inputs=inputs)
     load_options: dict[str, object] = {"encoding": encoding} if encoding else {}
     if na_values is not None:
         load_options["na_values"] = [v.strip() for v in na_values.split(",") if v.strip()]
+    form = read_instrument(instrument) if instrument is not None else instrument_from_export(export, **load_options)[0]
     data = survey_io.load(export, instrument=form, **load_options)
     options = {} if min_duration is None else {"min_duration": min_duration}
     report = check_quality(data, **options)

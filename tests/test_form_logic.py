@@ -281,3 +281,28 @@ def test_the_reach_msna_2024_tool_s_skip_logic_on_its_export(shared):
     issues = check_quality(dataclasses.replace(data, frame=frame)).issues
     found = issues[issues["check"] == "answered-when-skipped"]
     assert found[["column", "frame_index"]].values.tolist() == [[question.name, row]]
+
+
+def test_skip_logic_evaluates_a_shared_relevant_once_and_a_dot_relevant_per_question(monkeypatch):
+    """The questions of a group share its relevant: one evaluation for all of them; an expression
+    reading ``.`` depends on the question and is evaluated for each."""
+    import pandas as pd
+
+    from survey_toolkit.quality import checks
+
+    calls = []
+    real = checks.evaluate_constraint
+
+    def counting(condition, frame, current, form=None):
+        calls.append(current)
+        return real(condition, frame, current, form)
+
+    monkeypatch.setattr(checks, "evaluate_constraint", counting)
+    frame = pd.DataFrame({"a": ["1", "2", "1"], "b": ["x", None, "y"], "c": ["5", None, "6"], "d": ["", "", "3"]})
+    cache: dict = {}
+    first = checks._asked("${a} = '1'", frame, "b", None, cache)
+    second = checks._asked("${a} = '1'", frame, "c", None, cache)
+    assert calls == ["b"] and first.tolist() == second.tolist() == [True, False, True]
+    checks._asked(". != ''", frame, "c", None, cache)
+    checks._asked(". != ''", frame, "d", None, cache)
+    assert calls == ["b", "c", "d"]

@@ -12,6 +12,7 @@ import pandas as pd
 from ..codes import canonical_code, display_value, looks_like_code
 from ..errors import Severity
 from ..expressions import Columns, UnsupportedExpression
+from ..expressions.nodes import Current, walk
 from ..instrument import Instrument, Question
 from ..io.base import BLANK_ID_PREFIX, SurveyData
 from .constraints import evaluate_constraint, parse_constraint
@@ -429,13 +430,14 @@ def _skip_logic(ctx: _Context, no_consent: pd.Series) -> list[pd.DataFrame | Non
     cannot evaluate."""
     out: list[pd.DataFrame | None] = []
     skipped: list[str] = []
+    cache: dict[str, Any] = {}
     form = ctx.instrument
     for q in form.leaves if form else ():  # per question, never per row
         relevant = form.effective_relevant(q) if q.repeat is None and q.type not in _NOT_ANSWERS else None
         if not relevant or q.name not in ctx.frame.columns:
             continue
         try:
-            asked = evaluate_constraint(relevant, ctx.frame, q.name, form)
+            asked = _asked(relevant, ctx.frame, q.name, form, cache)
         except UnsupportedExpression as exc:
             skipped.append(f"'{q.name}' ({exc.message})")
             continue
@@ -447,6 +449,28 @@ def _skip_logic(ctx: _Context, no_consent: pd.Series) -> list[pd.DataFrame | Non
         listing = "; ".join(skipped[:5]) + (f"; and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         out.append(_not_checked(f"skip logic of {len(skipped)} question(s)", listing))
     return out
+
+
+def _asked(relevant: str, frame: pd.DataFrame, name: str, form: Instrument, cache: dict[str, Any]) -> pd.Series:
+    """``relevant`` evaluated on ``frame`` (``.`` = ``name``), once per distinct expression: the questions
+    of a group share their group's relevant, so most are the same text. An expression that reads
+    ``.`` is evaluated per question."""
+    hit = cache.get(relevant)
+    if hit is None:
+        try:
+            condition = parse_constraint(relevant).condition
+        except UnsupportedExpression as exc:
+            hit = exc
+        else:
+            hit = (condition, any(isinstance(n, Current) for n in walk(condition.ast)), {})
+        cache[relevant] = hit
+    if isinstance(hit, UnsupportedExpression):
+        raise hit
+    condition, reads_current, results = hit
+    key = name if reads_current else ""
+    if key not in results:
+        results[key] = evaluate_constraint(condition, frame, name, form)
+    return results[key]
 
 
 def _constraint_message(q: Question) -> str:

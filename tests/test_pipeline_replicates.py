@@ -80,6 +80,14 @@ def test_built_replicates_reach_the_design_and_bootstrap_draws_follow_the_seed(t
     assert (first.frame["final_weight"] == first.frame["rake_weight"]).all()
 
 
+def test_a_dropped_fpc_is_a_located_warning(tmp_path):
+    path = _replicate_project(tmp_path, "{type: subbootstrap, replicates: 5, seed: 1}")
+    line = path.read_text(encoding="utf-8").splitlines().index("  replicates: {type: subbootstrap, replicates: 5, seed: 1}")
+    result = pipeline.run(path, until="weight", write=False)
+    (note,) = [p for p in result.problems if p.code == "replicate-fpc-dropped"]
+    assert not note.is_error and note.location.line == line + 1 and "subbootstrap" in note.message
+
+
 def test_brr_on_a_design_without_pairs_is_located_at_the_key(tmp_path):
     path = _replicate_project(tmp_path, "{type: BRR}")
     result = CliRunner().invoke(cli.app, ["run", str(path)])

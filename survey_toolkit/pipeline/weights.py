@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from ..codes import display_values
 from ..design import Design
-from ..errors import Location, Problem, SurveyToolkitError, WeightError
+from ..errors import Location, Problem, Severity, SurveyToolkitError, ValidationReport, WeightError
 from ..io.base import SurveyData
 from ..project import Project
 from ..weighting import Margins, TrimBounds, Weighted, base_weights, calibrate, post_stratify, rake, trim
@@ -99,17 +100,23 @@ def _built_replicates(start: Weighted, project: Project) -> Weighted:
     where = project.locate("design", "replicates", "type")
     hint = "use 'type: JKn' or 'bootstrap' under design.replicates, or fix the design (see docs/project-file.md)"
     try:
-        frame, design = as_replicates(start.frame, _design(project, start.weight), b.type, prefix="_rep",
-                                      rho=b.rho, replicates=b.replicates, seed=b.seed, mse=b.mse)  # fmt: skip
+        with warnings.catch_warnings(record=True) as caught:  # the dropped fpc: a located warning, not stderr
+            warnings.simplefilter("always", UserWarning)
+            frame, design = as_replicates(start.frame, _design(project, start.weight), b.type, prefix="_rep",
+                                          rho=b.rho, replicates=b.replicates, seed=b.seed, mse=b.mse)  # fmt: skip
     except DesignError as exc:
         raise DesignError([dataclasses.replace(p, message=f"design.replicates type {b.type}: {p.message}",
                                                location=where, hint=p.hint or hint) for p in exc.problems]) from exc
     except ValueError as exc:
         raise DesignError(Problem("replicate-build", f"design.replicates type {b.type}: {exc}", where,
                                   expected="a design R as.svrepdesign can convert", got=b.type, hint=hint)) from exc
+    notes = [Problem("replicate-fpc-dropped", f"design.replicates type {b.type}: {w.message}", where,
+                     severity=Severity.WARNING, hint="use 'type: JKn' or 'bootstrap' to keep the finite population "
+                     "correction") for w in caught]  # fmt: skip
+    report = dataclasses.replace(start.report, problems=ValidationReport.of([*start.report.problems, *notes]))
     data = start.data
     data = dataclasses.replace(data, frame=frame) if isinstance(data, SurveyData) else frame
-    return dataclasses.replace(start, data=data, design=design)
+    return dataclasses.replace(start, data=data, design=design, report=report, history=(*start.history[:-1], report))
 
 
 def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> Weighted:

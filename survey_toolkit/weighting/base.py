@@ -36,7 +36,7 @@ from ._common import (
     row_location,
     weight_array,
 )
-from .calibration import _check, _Start, finish, start
+from ._step import _check, _Start, finish, start
 from .result import Weighted
 
 __all__ = ["base_weights", "adjust_nonresponse"]

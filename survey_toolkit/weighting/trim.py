@@ -22,8 +22,8 @@ import numpy as np
 
 from .._compat import renamed_keywords
 from ..errors import Location, Problem, Severity, WeightError
+from ._step import finish, start
 from ._trimcore import TrimBounds, bound_problems, trim_weights
-from .calibration import finish, start
 from .result import TrimReport, Weighted
 
 __all__ = ["trim", "trim_weights", "TrimBounds"]

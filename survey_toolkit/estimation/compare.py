@@ -29,8 +29,9 @@ from ..design import Design, PreparedDesign
 from ..errors import EstimationError, Location, Problem, did_you_mean
 from . import _engine
 from ._engine import Linear, Partition
-from .estimate import COLUMNS, _check_columns, _numeric, prepare_design
+from .estimate import COLUMNS, prepare_design
 from .intervals import t_quantile
+from .variables import _check_columns, _numeric
 
 __all__ = ["compare", "compare_independent", "KINDS"]
 

@@ -33,8 +33,9 @@ from ..errors import EstimationError, Location, Problem, did_you_mean
 from . import _engine
 from ._engine import Partition
 from ._vcov import total_covariance
-from .estimate import _check_columns, _is_categorical, _levels, _raw_float, prepare_design
+from .estimate import prepare_design
 from .intervals import t_quantile
+from .variables import _check_columns, _is_categorical, _levels, _raw_float
 
 __all__ = ["FAMILIES", "Regression", "regression", "wald_test"]
 

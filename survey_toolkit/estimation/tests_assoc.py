@@ -33,7 +33,8 @@ from ..errors import EstimationError, Location, Problem, did_you_mean
 from . import _engine
 from ._vcov import total_covariance
 from .domains import make_partition
-from .estimate import _check_columns, _factorize, _levels, prepare_design
+from .estimate import prepare_design
+from .variables import _check_columns, _factorize, _levels
 
 __all__ = ["crosstab_test", "TEST_STATISTICS"]
 

@@ -101,7 +101,7 @@ def rake_weights(frame: pd.DataFrame) -> pd.DataFrame:
     from survey_toolkit.weighting import rake
 
     raked = rake(frame, rake_targets(frame), Design(weights="w", strata="stratum", psu="psu"))
-    return frame.assign(w=raked.frame[raked.weight].to_numpy())
+    return frame.assign(w=raked.frame[raked.weight_column].to_numpy())
 
 
 def raked_ratio(frame: pd.DataFrame, by: list[str], repeat: int) -> tuple[float, float, float, pd.DataFrame]:

@@ -64,3 +64,19 @@ def test_spec_is_the_indicators_package_under_its_old_name():
     with pytest.raises(AttributeError):
         old_package.no_such_name  # noqa: B018
     assert sum(getattr(f, "aliases", None) == "survey_toolkit.spec" for f in sys.meta_path) == 1
+
+
+def test_weighted_weight_is_weight_column_under_its_old_name():
+    import warnings
+
+    import survey_toolkit as st
+
+    frame = pd.DataFrame({"w": [1.0, 1.0, 2.0, 2.0], "sex": ["1", "2", "1", "2"]})
+    raked = st.rake(frame, {"sex": {"1": 30, "2": 30}}, weights="w")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new name and the values never warn
+        column, values = raked.weight_column, raked.weights
+    assert column == "rake_weight"
+    assert values.tolist() == raked.frame["rake_weight"].tolist()
+    with pytest.warns(DeprecationWarning, match=r"Weighted.weight is deprecated.*use Weighted.weight_column"):
+        assert raked.weight == column

@@ -102,7 +102,7 @@ def _built_replicates(start: Weighted, project: Project) -> Weighted:
     try:
         with warnings.catch_warnings(record=True) as caught:  # the dropped fpc: a located warning, not stderr
             warnings.simplefilter("always", UserWarning)
-            frame, design = as_replicates(start.frame, _design(project, start.weight), b.type, prefix="_rep",
+            frame, design = as_replicates(start.frame, _design(project, start.weight_column), b.type, prefix="_rep",
                                           rho=b.rho, replicates=b.replicates, seed=b.seed, mse=b.mse)  # fmt: skip
     except DesignError as exc:
         raise DesignError([dataclasses.replace(p, message=f"design.replicates type {b.type}: {p.message}",
@@ -123,7 +123,7 @@ def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> We
     settings = project.weighting
     if project.design.replicate_build is not None:
         start = _built_replicates(start, project)
-    design = start.design if project.design.replicate_build is not None else _design(project, start.weight)
+    design = start.design if project.design.replicate_build is not None else _design(project, start.weight_column)
     bounds = None
     if settings.trim_upper is not None or settings.trim_lower is not None:
         bounds = TrimBounds(upper=settings.trim_upper, lower=settings.trim_lower,
@@ -133,7 +133,7 @@ def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> We
             return dataclasses.replace(start, design=design)
         lo, hi = bounds.lower, bounds.upper
         out = trim(start, design, upper=hi, lower=lo, relative_to=bounds.relative_to)
-        return out if out.design is not None else dataclasses.replace(out, design=_design(project, out.weight))
+        return out if out.design is not None else dataclasses.replace(out, design=_design(project, out.weight_column))
     if settings.method == "post_stratify":
         if bounds is not None:
             start = trim(start, design, upper=bounds.upper, lower=bounds.lower, relative_to=bounds.relative_to)
@@ -148,10 +148,10 @@ def _calibrate(start: Weighted, project: Project, margins: Margins | None) -> We
 
 def _final(weighted: Weighted, project: Project) -> Weighted:
     """Copy the last weight into ``final_weight`` so every round's design reads the same column."""
-    frame = weighted.frame.assign(**{WEIGHT_COLUMN: weighted.frame[weighted.weight].astype(float)})
+    frame = weighted.frame.assign(**{WEIGHT_COLUMN: weighted.frame[weighted.weight_column].astype(float)})
     data = weighted.data
     data = dataclasses.replace(data, frame=frame) if isinstance(data, SurveyData) else frame
-    design = weighted.design if weighted.design is not None else _design(project, weighted.weight)
+    design = weighted.design if weighted.design is not None else _design(project, weighted.weight_column)
     design = design.replace(weights=WEIGHT_COLUMN) if hasattr(design, "replace") else design
     return dataclasses.replace(weighted, data=data, weight=WEIGHT_COLUMN, design=design)
 

@@ -53,7 +53,7 @@ def start(
     previous = data if isinstance(data, Weighted) else None
     if previous is not None:
         data = previous.data
-        weight = weight or previous.weight
+        weight = weight or previous.weight_column
         design = design if design is not None else previous.design
     if getattr(design, "replicates", None) is not None and not replicates_ok:
         from .replicate_weights import refuse

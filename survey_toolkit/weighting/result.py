@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._compat import deprecated
 from ..errors import ValidationReport
 from ._common import frame_of
 from .variance import Calibration
@@ -114,7 +115,8 @@ class WeightingReport:
 class Weighted:
     """The result of a weighting step: new data with a weight column, never the input changed.
 
-    ``data`` has the type that was passed in (DataFrame or SurveyData); ``weight`` names the new column;
+    ``data`` has the type that was passed in (DataFrame or SurveyData); ``weight_column`` names the new
+    column and ``weights`` gives its values;
     ``calibration`` carries the information the variance needs after post-stratification, raking or
     calibration (None for base weights, non-response adjustment and trimming, whose weights are used as
     design weights); ``history`` the reports of every step so far, the last one being ``report``.
@@ -122,7 +124,7 @@ class Weighted:
     """
 
     data: Any
-    weight: str
+    weight_column: str
     report: WeightingReport
     calibration: Calibration | None = None
     history: tuple[WeightingReport, ...] = ()
@@ -134,7 +136,13 @@ class Weighted:
 
     @property
     def weights(self) -> np.ndarray:
-        return self.frame[self.weight].to_numpy(dtype=float)
+        return self.frame[self.weight_column].to_numpy(dtype=float)
+
+    @property
+    def weight(self) -> str:
+        """Deprecated for one release: the name of the weight column is :attr:`weight_column`."""
+        deprecated("Weighted.weight", "Weighted.weight_column")
+        return self.weight_column
 
     def diagnostics(self) -> pd.DataFrame:
         """Before/after diagnostics of every step so far, stacked."""

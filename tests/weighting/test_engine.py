@@ -36,7 +36,7 @@ def mean_total(out):
 )
 def test_mean_and_total_after_calibration(api, label, make):
     out = make(api("apiclus1"))
-    assert out.design.weights == out.weight and out.design.calibration is out.calibration
+    assert out.design.weights == out.weight_column and out.design.calibration is out.calibration
     mean, total = mean_total(out)
     np.testing.assert_allclose(mean, oracle(f"{label} mean_api00"), rtol=RTOL)
     np.testing.assert_allclose(total, oracle(f"{label} total_enroll"), rtol=RTOL)

@@ -13,6 +13,7 @@ import pandas as pd
 from ..errors import Location, Problem, Severity, ValidationReport, WeightError
 from ._common import add_weight_column, describe_codes, frame_of, weight_array, with_column
 from .diagnostics import weight_table
+from .hooks import WEIGHT_FIELDS
 from .margins import Margins, MatchedMargin
 from .result import ConvergenceReport, Weighted, WeightingReport
 from .variance import Calibration, CalibrationStep
@@ -31,7 +32,7 @@ class _Start:
 
 
 def _design_weight_column(design: Any) -> str | None:
-    for attr in ("weight", "weights", "wgt", "weight_column"):
+    for attr in WEIGHT_FIELDS:
         value = getattr(design, attr, None)
         if isinstance(value, str):
             return value

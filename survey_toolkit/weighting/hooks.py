@@ -7,7 +7,10 @@ from typing import Any
 
 from .variance import Calibration
 
-__all__ = ["attach_calibration"]
+__all__ = ["attach_calibration", "WEIGHT_FIELDS"]
+
+#: the names a design may give its weight column, in the order they are looked for
+WEIGHT_FIELDS = ("weight", "weights", "wgt", "weight_column")
 
 
 def attach_calibration(design: Any, weight: str, calibration: Calibration | None) -> Any:
@@ -20,7 +23,7 @@ def attach_calibration(design: Any, weight: str, calibration: Calibration | None
         raise TypeError(f"cannot attach weights to a {type(design).__name__}: expected the Design dataclass")
     names = {f.name for f in dataclasses.fields(design)}
     changes: dict[str, Any] = {}
-    for attr in ("weight", "weights", "wgt", "weight_column"):
+    for attr in WEIGHT_FIELDS:
         if attr in names:
             changes[attr] = weight
             break

@@ -153,7 +153,7 @@ def _final(weighted: Weighted, project: Project) -> Weighted:
     data = dataclasses.replace(data, frame=frame) if isinstance(data, SurveyData) else frame
     design = weighted.design if weighted.design is not None else _design(project, weighted.weight_column)
     design = design.replace(weights=WEIGHT_COLUMN) if hasattr(design, "replace") else design
-    return dataclasses.replace(weighted, data=data, weight=WEIGHT_COLUMN, design=design)
+    return dataclasses.replace(weighted, data=data, weight_column=WEIGHT_COLUMN, design=design)
 
 
 def weight_rounds(

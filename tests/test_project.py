@@ -292,7 +292,7 @@ def test_project_settings_reach_the_library_calls(tmp_path, monkeypatch):
     assert pipeline._design(project, "w").nest is True
     seen = {}
     monkeypatch.setattr(pipeline.weights, "post_stratify", lambda *a, **kw: seen.update(kw) or "done")
-    assert pipeline._calibrate(SimpleNamespace(weight="w"), project, object()) == "done"
+    assert pipeline._calibrate(SimpleNamespace(weight_column="w"), project, object()) == "done"
     assert seen == {"partial": True}
 
 

@@ -19,7 +19,7 @@ def test_calibrate_options_are_read_and_reach_calibrate(tmp_path, monkeypatch):
     assert (w.method, w.calfun, w.bounds, w.bounds_const) == ("calibrate", "logit", (0.4, 3.0), False)
     seen = {}
     monkeypatch.setattr(pipeline.weights, "calibrate", lambda *a, **kw: seen.update(kw) or "done")
-    assert pipeline._calibrate(SimpleNamespace(weight="w"), project, object()) == "done"
+    assert pipeline._calibrate(SimpleNamespace(weight_column="w"), project, object()) == "done"
     assert seen == {"calfun": "logit", "bounds": (0.4, 3.0), "bounds_const": False}
 
 

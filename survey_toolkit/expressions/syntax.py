@@ -258,7 +258,8 @@ class _Parser:
         what = left.name if isinstance(left, Ref) else left.func + "(...)"
         raise self.error(
             f"expected a comparison after '{what}' (=, !=, <, <=, >, >=, in [...], is missing)",
-            "a question alone is not a condition: write e.g. " + f"{what} = 1",
+            "a question alone is not a condition: write e.g. " + f"{what} = 1"
+            + (f", or selected({what}, 1) for a select_multiple question" if isinstance(left, Ref) else ""),
         )
 
     def literal(self) -> Literal:

@@ -92,8 +92,30 @@ def _load_round(round_: Round, form: Instrument, project: Project, project_form:
     data, problems = _with_data_columns(data, project, round_)
     if problems:
         raise DataError(problems)
+    data = _without_declared_columns(data, set(project.extra_columns))
     frame = data.frame.assign(**{ROUND_COLUMN: pd.array([round_.id] * len(data.frame), dtype="string")})
     return dataclasses.replace(data, frame=frame.reset_index(drop=True))
+
+
+def _without_declared_columns(data: SurveyData, declared: set[str]) -> SurveyData:
+    """The load warning ``columns-not-in-instrument`` without the columns the project declares in
+    ``extra_columns`` (they are wanted, not a sign of the wrong form); dropped when none is left."""
+    if not declared:
+        return data
+    kept: list[Problem] = []
+    for p in data.problems:
+        if p.code != "columns-not-in-instrument" or p.got is None:
+            kept.append(p)
+            continue
+        rest = [c for c in str(p.got).split(", ") if c not in declared]
+        if len(rest) == len(str(p.got).split(", ")):
+            kept.append(p)
+        elif rest:
+            message = (f"{len(rest)} column(s) of the export are not questions of the instrument: "
+                       + ", ".join(repr(c) for c in rest[:20]) + (" ..." if len(rest) > 20 else ""))  # fmt: skip
+            kept.append(dataclasses.replace(p, message=message, got=", ".join(rest), count=len(rest),
+                                            location=dataclasses.replace(p.location, field=rest[0])))  # fmt: skip
+    return dataclasses.replace(data, problems=ValidationReport(tuple(kept)))
 
 
 def load_rounds(

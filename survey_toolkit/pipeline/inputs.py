@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -149,6 +150,22 @@ def _off_list_checks(project: Project, form: Instrument) -> list[Problem]:
     ]  # fmt: skip
 
 
+def _repeat_file_checks(project: Project, form: Instrument, round_forms: Mapping[str, Instrument]) -> list[Problem]:
+    """A round's ``repeats:`` must name repeat groups of its form (a typo would load a table nobody reads)."""
+    problems = []
+    for i, r in enumerate(project.rounds):
+        own = round_forms.get(r.id, form)
+        known = [g.name for g in own.repeats]
+        problems += [
+            Problem("unknown-repeat", f"round {r.id}: repeats: '{name}' is not a repeat group of the form "
+                    f"{Path(own.source or 'form').name}", project.locate("rounds", i, "repeats", name), got=name,
+                    expected="one of: " + (", ".join(known) or "(the form has no repeat group)"),
+                    hint=did_you_mean(name, known) or "use the name of a begin_repeat row of the form")
+            for name in r.repeats if name not in known
+        ]  # fmt: skip
+    return problems
+
+
 def _column_checks(project: Project, form: Instrument) -> list[Problem]:
     """Columns named by the project (design, locations) must be questions of the form."""
     names = set(form.names) | {d.name for d in project.derive} | set(project.extra_columns)
@@ -262,6 +279,7 @@ def validate_inputs(project: Project | str | Path) -> Inputs:
     problems += frame_problems
     if form is not None:
         problems += _column_checks(project, form)
+        problems += _repeat_file_checks(project, form, round_forms)
     if checked is not None and checked.spec is not None:
         problems += _indicator_checks(project, checked.spec)
     report = ValidationReport.of(problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from ..formdiff import to_project_form
 from ..instrument import Instrument
 from ..io.base import SurveyData
 from ..io.load import load
+from ..io.repeatfiles import read_repeat_files
 from ..project import Project, Round
 from .common import ROUND_COLUMN, Inputs, Progress, _noop
 from .inputs import _with_data_columns
@@ -88,6 +90,10 @@ def _load_round(round_: Round, form: Instrument, project: Project, project_form:
         frame = pd.concat([p.frame for p in parts], ignore_index=True)
         problems = ValidationReport(tuple(q for p in parts for q in p.problems))
         data = dataclasses.replace(data, frame=frame, problems=problems, source=str(round_.files[0]))
+    if round_.repeats:
+        children, notes = read_repeat_files(data, round_.repeats, form, parts, **round_.load_options)
+        data = dataclasses.replace(data, children=MappingProxyType({**data.children, **children}),
+                                   problems=ValidationReport((*data.problems, *notes)))  # fmt: skip
     data = apply_renames(data, round_, project_form)
     data, problems = _with_data_columns(data, project, round_)
     if problems:

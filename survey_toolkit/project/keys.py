@@ -7,6 +7,7 @@ import datetime as _dt
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..disclosure import ReportingRules
@@ -66,6 +67,7 @@ _ROUND = {
     "na_values": "str_list",
     "select_multiple_source": "str",
     "min_match": "number",
+    "repeats": "file_map",
 }
 _SOURCE = {"server": "str", "url": "str", "asset": "str", "project": "int", "form": "str", "folder": "str"}
 _RENAME = {"questions": "str_map", "choices": "mapping"}
@@ -137,6 +139,7 @@ _KIND_TEXT = {
     "text": "a text, or a mapping of language code to text",
     "file": "the path of a file",
     "files": "a file path or a list of file paths",
+    "file_map": "a mapping of names to file paths",
     "list": "a list",
     "mapping": "a mapping of keys to values",
     "str_list": "a list of text values",
@@ -301,6 +304,14 @@ def _check_file(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
     return ctx.file(v, where)
 
 
+def _check_file_map(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
+    """name -> file (each file checked and located at its own line)."""
+    if not isinstance(v, dict) or not v or not all(isinstance(x, str) for x in v.values()):
+        return False, None
+    paths = {str(name): ctx.file(item, (*where, name))[1] for name, item in v.items()}
+    return True, MappingProxyType(paths)
+
+
 def _check_list(ctx: _Ctx, v: Any, where: tuple) -> tuple[bool, Any]:
     return isinstance(v, list), v
 
@@ -348,6 +359,7 @@ _CHECKERS: dict[str, Callable[[_Ctx, Any, tuple], tuple[bool, Any]]] = {
     "text": _check_text,
     "file": _check_file,
     "files": _check_files,
+    "file_map": _check_file_map,
     "list": _check_list,
     "mapping": _check_mapping,
     "str_list": _check_str_list,

@@ -142,6 +142,9 @@ class Round:
     min_match: float | None = None
     """The smallest share of the form's questions the round's exports must hold (``load(min_match=)``);
     None: the loaders' default (0.5). Lower it for an export that keeps only some of the form's columns."""
+    repeats: Mapping[str, Path] = field(default_factory=lambda: _frozen(None))
+    """repeat name (a ``begin_repeat`` of the form) -> the CSV file holding that repeat's rows, linked to the
+    round's files by ``PARENT_KEY``/``_submission__uuid``/``_parent_index``/``KEY`` (``survey_toolkit.io.repeatfiles``)."""
     location: Location = field(default_factory=Location, compare=False)
 
     @property

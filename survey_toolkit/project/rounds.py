@@ -83,6 +83,8 @@ def _rounds(
         markers = ctx.value(raw, "na_values", "str_list", path) if "na_values" in raw else na_values
         round_sm = _sm_source(ctx, raw, path) or sm_source
         min_match = _min_match(ctx, raw, path)
+        repeats = ctx.value(raw, "repeats", "file_map", path) or _frozen(None)
+        ok &= all(f is not None for f in repeats.values())
         if ok and rid is not None and files and all(f is not None for f in files):
             rounds.append(
                 Round(
@@ -102,6 +104,7 @@ def _rounds(
                     na_values=markers,
                     select_multiple_source=round_sm,
                     min_match=min_match,
+                    repeats=repeats,
                     location=ctx.source.locate(path),
                 )
             )

@@ -1,0 +1,137 @@
+"""Repeat tables delivered as their own CSV files (a round's ``repeats: {name: file}``).
+
+A household survey is often shared as two files: the main table and the roster (a repeat group)
+linked by the parent's key. :func:`read_repeat_files` reads each named file as the child table of that
+repeat, linked to the main table by the usual platform columns (first found in the repeat file):
+
+| repeat file column | parent column |
+|---|---|
+| ``PARENT_KEY`` (ODK Central, SurveyCTO) | ``KEY`` |
+| ``_submission__uuid`` (KoBo) | ``_uuid`` |
+| ``_parent_index`` (KoBo) | ``_index`` |
+| ``KEY`` (a roster that kept only its household's ``KEY``) | ``KEY`` |
+
+The rows are typed with :func:`survey_toolkit.io.tidy.child_frame` like a repeat sheet of a KoBo XLSX.
+Rows whose parent is not in the main table are kept unlinked (one warning with their count): estimates
+leave them out, as they leave out repeat rows of excluded submissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import LoadError, Location, Problem, Severity
+from ..instrument import Instrument
+from .base import SurveyData
+from .kobo import _index_key
+from .textfile import decode, read_delimited
+from .tidy import child_frame
+
+__all__ = ["LINK_COLUMNS", "read_repeat_files"]
+
+#: (column of the repeat file, column of the main table it names), in the order they are tried
+LINK_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("PARENT_KEY", "KEY"),
+    ("_submission__uuid", "_uuid"),
+    ("_parent_index", "_index"),
+    ("KEY", "KEY"),
+)
+
+
+def _parent_column(parts: Sequence[SurveyData], column: str) -> pd.Series | None:
+    """The main tables' ``column`` (from the typed frame or the extra columns), stacked like the frames."""
+    pieces = []
+    for part in parts:
+        for table in (part.frame, part.extra):
+            if table is not None and column in table.columns and len(table) == len(part.frame):
+                pieces.append(table[column].reset_index(drop=True))
+                break
+        else:
+            return None
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _key(values: pd.Series, column: str) -> pd.Series:
+    """Comparable key text: ``_index`` numbers canonical, uuids without their ``uuid:`` prefix."""
+    if column in ("_index", "_parent_index"):
+        return _index_key(values).astype("string")
+    text = values.astype("string").str.strip()
+    return text.str.removeprefix("uuid:") if column in ("_uuid", "_submission__uuid") else text
+
+
+def _link(child: pd.DataFrame, parts: Sequence[SurveyData], record_ids: pd.Series, name: str, source: str
+          ) -> tuple[pd.DataFrame, list[Problem]]:
+    """``_record_id``/``_parent_key``/``_key`` of each repeat row, or the error naming the columns tried."""
+    for own, parent in LINK_COLUMNS:
+        keys = _parent_column(parts, parent) if own in child.columns else None
+        if keys is None:
+            continue
+        lookup = pd.Series(record_ids.to_numpy(), index=_key(keys, parent).to_numpy()).astype("string")
+        lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep="first")]
+        pkey = _key(child[own], own)
+        record = pkey.map(lookup).astype("string")
+        if own == "PARENT_KEY":  # a nested repeat names its parent row: the submission is the part before '/'
+            record = record.fillna(pkey.str.split("/", n=1).str[0].map(lookup).astype("string"))
+        position = pkey.groupby(pkey, dropna=False).cumcount() + 1
+        key = (record + f"/{name}[" + position.astype("string") + "]").astype("string")
+        links = pd.DataFrame({"_record_id": record, "_parent_key": record, "_key": key}, index=child.index)
+        orphans = int(record.isna().sum())
+        found = [] if not orphans else [Problem(
+            "unlinked-repeat-rows",
+            f"{orphans} row(s) of repeat '{name}' name a parent that is not in the main table; they are left out",
+            Location(file=source, field=own), severity=Severity.WARNING,
+            expected=f"{own} values that are {parent} values of the main table", got=f"{orphans} row(s) without a parent",
+            count=orphans, hint=f"check that '{Path(source).name}' and the round's files are the same delivery",
+        )]  # fmt: skip
+        return links, found
+    tried = ", ".join(f"{own} -> {parent}" for own, parent in LINK_COLUMNS)
+    raise LoadError(Problem(
+        "repeat-file-unlinked", f"the file of repeat '{name}' has no column linking its rows to the main table",
+        Location(file=source), expected=f"one of (repeat file column -> main table column): {tried}",
+        got=", ".join(map(str, child.columns[:12])) + (" ..." if len(child.columns) > 12 else ""),
+        hint="keep the parent key column when exporting the repeat table (rounds: repeats: in survey.yaml)",
+    ))  # fmt: skip
+
+
+def read_repeat_files(
+    data: SurveyData,
+    files: Mapping[str, Path],
+    instrument: Instrument | None,
+    parts: Sequence[SurveyData] | None = None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    na_values: Sequence[object] | None = None,
+    select_multiple_source: str = "choices",
+    **_ignored: object,
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """The child table of each repeat in ``files`` (repeat name -> CSV), linked to ``data``'s submissions.
+
+    ``parts`` are the loaded main files ``data`` stacks (default ``[data]``): their key columns are read.
+
+    Raises:
+        LoadError: every repeat file that cannot be read or has no parent-key column (all reported once).
+    """
+    parts = list(parts or [data])
+    children: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    errors: list[Problem] = []
+    for name, path in files.items():
+        source = str(path)
+        try:
+            parsed = read_delimited(decode(Path(path).read_bytes(), source, encoding), source, delimiter)
+            links, found = _link(parsed.frame, parts, data.frame["_record_id"], name, source)
+        except LoadError as exc:
+            errors += exc.problems
+            continue
+        typed, notes = child_frame(parsed.frame, instrument, name, links, source_file=source,
+                                   source_rows=parsed.source_rows, na_values=na_values,
+                                   select_multiple_source=select_multiple_source)  # fmt: skip
+        children[name] = typed
+        problems += [*parsed.problems, *found, *notes]
+    if errors:
+        raise LoadError(errors)
+    return children, problems

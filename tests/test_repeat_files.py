@@ -98,10 +98,23 @@ def test_repeat_file_without_a_parent_key_column_is_an_error(ceat, tmp_path):
     members = pd.read_csv(ceat / "individual_data.csv", dtype=str).drop(columns=["KEY"]).head(50)
     members.to_csv(tmp_path / "members.csv", index=False)
     folder = _project(tmp_path, ceat / "household_data.csv", "{Rep_Bio_HH: members.csv}")
-    result = _invoke("compute", folder, "--output", tmp_path / "out")
+    result = _invoke("validate", folder, "--no-data")  # found up front, at the project line
     assert result.exit_code == 1, result.output
     assert "repeat-file-unlinked" in result.output and "PARENT_KEY -> KEY" in result.output
-    assert "Traceback" not in result.output
+    assert "survey.yaml:7:27" in result.output and "Traceback" not in result.output
+
+
+def test_loader_reports_a_repeat_file_without_parent_key(ceat, tmp_path):
+    from survey_toolkit import load
+    from survey_toolkit.errors import LoadError
+    from survey_toolkit.io.repeatfiles import read_repeat_files
+
+    pd.DataFrame({"Sex": ["F", "M"]}).to_csv(tmp_path / "members.csv", index=False)
+    data = load(ceat / "household_data.csv", instrument=FORM, min_match=0.1)
+    with pytest.raises(LoadError) as err:
+        read_repeat_files(data, {"Rep_Bio_HH": tmp_path / "members.csv"}, data.instrument)
+    assert [p.code for p in err.value.problems] == ["repeat-file-unlinked"]
+    assert err.value.problems[0].location.file == str(tmp_path / "members.csv")
 
 
 def test_members_of_absent_households_are_counted_and_left_out(ceat, tmp_path):

@@ -27,10 +27,10 @@ from ..errors import LoadError, Location, Problem, Severity
 from ..instrument import Instrument
 from .base import SurveyData
 from .kobo import _index_key
-from .textfile import decode, read_delimited
+from .textfile import decode, read_delimited, read_header, sniff_delimiter
 from .tidy import child_frame
 
-__all__ = ["LINK_COLUMNS", "read_repeat_files"]
+__all__ = ["LINK_COLUMNS", "read_repeat_files", "check_repeat_file"]
 
 #: (column of the repeat file, column of the main table it names), in the order they are tried
 LINK_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -62,6 +62,29 @@ def _key(values: pd.Series, column: str) -> pd.Series:
     return text.str.removeprefix("uuid:") if column in ("_uuid", "_submission__uuid") else text
 
 
+def _no_link(name: str, source: str, columns: Sequence[str], location: Location | None = None) -> Problem:
+    tried = ", ".join(f"{own} -> {parent}" for own, parent in LINK_COLUMNS)
+    return Problem(
+        "repeat-file-unlinked", f"the file of repeat '{name}' has no column linking its rows to the main table",
+        location or Location(file=source), expected=f"one of (repeat file column -> main table column): {tried}",
+        got=", ".join(map(str, columns[:12])) + (" ..." if len(columns) > 12 else ""),
+        hint=f"keep the parent key column when exporting '{Path(source).name}' (rounds: repeats: in survey.yaml)",
+    )  # fmt: skip
+
+
+def check_repeat_file(name: str, path: Path, location: Location, *, encoding: str | None = None,
+                      delimiter: str | None = None) -> list[Problem]:
+    """Before loading: the repeat file is readable text whose header has a parent-key column."""
+    source = str(path)
+    try:
+        text = decode(Path(path).read_bytes(), source, encoding)
+        header = read_header(text, delimiter or sniff_delimiter(text, source))
+    except LoadError as exc:
+        return list(exc.problems)
+    own = {h.strip() for h in header}
+    return [] if any(c in own for c, _ in LINK_COLUMNS) else [_no_link(name, source, header, location)]
+
+
 def _link(child: pd.DataFrame, parts: Sequence[SurveyData], record_ids: pd.Series, name: str, source: str
           ) -> tuple[pd.DataFrame, list[Problem]]:
     """``_record_id``/``_parent_key``/``_key`` of each repeat row, or the error naming the columns tried."""
@@ -87,13 +110,7 @@ def _link(child: pd.DataFrame, parts: Sequence[SurveyData], record_ids: pd.Serie
             count=orphans, hint=f"check that '{Path(source).name}' and the round's files are the same delivery",
         )]  # fmt: skip
         return links, found
-    tried = ", ".join(f"{own} -> {parent}" for own, parent in LINK_COLUMNS)
-    raise LoadError(Problem(
-        "repeat-file-unlinked", f"the file of repeat '{name}' has no column linking its rows to the main table",
-        Location(file=source), expected=f"one of (repeat file column -> main table column): {tried}",
-        got=", ".join(map(str, child.columns[:12])) + (" ..." if len(child.columns) > 12 else ""),
-        hint="keep the parent key column when exporting the repeat table (rounds: repeats: in survey.yaml)",
-    ))  # fmt: skip
+    raise LoadError(_no_link(name, source, list(child.columns)))
 
 
 def read_repeat_files(

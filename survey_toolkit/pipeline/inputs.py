@@ -25,6 +25,7 @@ from ..indicators.loader import check_indicators
 from ..indicators.model import IndicatorSpec
 from ..instrument import Instrument, read_instrument
 from ..io.base import SurveyData
+from ..io.repeatfiles import check_repeat_file
 from ..project import Project, Round
 from ..weighting import read_margins
 from .common import Inputs, _as_project
@@ -163,6 +164,9 @@ def _repeat_file_checks(project: Project, form: Instrument, round_forms: Mapping
                     hint=did_you_mean(name, known) or "use the name of a begin_repeat row of the form")
             for name in r.repeats if name not in known
         ]  # fmt: skip
+        for name, path in r.repeats.items():
+            problems += check_repeat_file(name, path, project.locate("rounds", i, "repeats", name),
+                                          encoding=r.encoding, delimiter=r.delimiter)  # fmt: skip
     return problems
 
 

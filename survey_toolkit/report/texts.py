@@ -71,7 +71,7 @@ REPORT: dict[str, str] = dict((
     N_("increased", "increased"),
     N_("decreased", "decreased"),
     N_("no significant change", "no significant change"),
-    N_("finding", "{label} {word} in {location}: {old} in {r_from} → {new} in {r_to} ({change})."),
+    N_("finding", "{label} ({location}): {word}, from {old} in {r_from} to {new} in {r_to} ({change})."),
     N_("finding_also", "Also significant since {r_from} ({change})."),
     N_("findings_note",
        "{count} changes are statistically significant after false discovery rate control, ranked "

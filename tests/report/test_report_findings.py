@@ -55,7 +55,7 @@ def test_every_significant_change_appears():
     for row in sig.to_dict("records"):
         label, place = f"Label {row['indicator_id']}", "All locations" if row["location"] == "All" else row["location"]
         change = f"{row['change']:+.1f}".replace("-", "−") + " points"
-        in_full = [tx for tx in full if label in tx and f" in {place}:" in tx and change in tx
+        in_full = [tx for tx in full if label in tx and f" ({place}):" in tx and change in tx
                    and f"R{row['round_from'][-1]}" in tx]  # fmt: skip
         in_rest = [tx for tx in rest if tx.startswith(label + " | " + place + " | " + row["round_from"] + " → ")
                    and change in tx]  # fmt: skip
@@ -72,7 +72,7 @@ def test_national_first_then_size():
     assert first["indicator_id"] == "accountability" and first["location"] == "All"  # -9.5 points, national
     assert list(ranked["_lvl"]) == sorted(ranked["_lvl"])
     sentence = finding_sentences(results, compare_rounds(results), ReportMeta(), top=3)[0]
-    assert sentence.startswith("Label accountability worsened in All locations: 50.0% in R1 → 40.5% in R3")
+    assert sentence.startswith("Label accountability (All locations): worsened, from 50.0% in R1 to 40.5% in R3")
     assert "(−9.5 points)" in sentence and "Also significant since R2 (−5.5 points)" in sentence
 
 

@@ -61,10 +61,10 @@ def test_structure_and_key_findings(html_en):
         assert f'id="{anchor}"' in html_en
     # the change since the baseline is the headline; the one since the previous round is added when significant
     assert (
-        "Trust the police somewhat or a lot improved in All locations: 40.0% in R1 → 55.0% in R3 (+15.0 points)."
+        "Trust the police somewhat or a lot (All locations): improved, from 40.0% in R1 to 55.0% in R3 (+15.0 points)."
         " Also significant since R2 (+13.0 points)." in html_en
     )
-    assert "improved in Hillcrest: 38.5% in R1 → 53.5% in R3" in html_en
+    assert "(Hillcrest): improved, from 38.5% in R1 to 53.5% in R3" in html_en
     assert html_en.count('<p class="generated">') == 1 and "Generated January 2, 2026, 3:04:05\u202fAM UTC" in html_en
 
 
@@ -188,7 +188,7 @@ def test_given_comparisons_are_used():
     comp["interpretation"] = "worsened"
     comp["significant_fdr"] = True
     html = render_html(tiny(), comp)
-    assert "Trust worsened in All locations" in html
+    assert "Trust (All locations): worsened" in html
 
 
 def test_breakdown_table_uses_group_names_and_labels():

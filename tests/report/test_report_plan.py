@@ -82,7 +82,7 @@ def test_findings_one_sentence_per_indicator_and_location_baseline_first():
         lambda k: k.is_monotonic_increasing).all()  # ...after the headline estimates  # fmt: skip
     found = key_findings(comp, comp, ReportMeta(), "en", 1.0)
     texts = [item["text"] for item in found["full"]]
-    assert all(" in R1 → " in tx and "Also significant since R2" in tx for tx in texts)  # baseline leads
+    assert all(" in R1 to " in tx and "Also significant since R2" in tx for tx in texts)  # baseline leads
     assert all("All locations" in tx for tx in texts[:5])  # national first
     assert found["count"] == len(ranked)
 
@@ -91,7 +91,7 @@ def test_findings_use_previous_when_only_it_is_significant():
     comp = comparisons_for_findings()
     comp.loc[comp["comparison"] == "baseline", ["significant_fdr"]] = False
     found = key_findings(comp, comp, ReportMeta(), "en", 1.0)
-    assert found["full"] and all(" in R2 → " in item["text"] and "Also" not in item["text"] for item in found["full"])
+    assert found["full"] and all(" in R2 to " in item["text"] and "Also" not in item["text"] for item in found["full"])
 
 
 def test_contents_list_a_distribution_once():

@@ -133,3 +133,16 @@ def test_files_written_summary_names_every_non_chart_file():
 
     files = [Path(f"out/table{i}.csv") for i in range(10)]
     assert summarise_written(files) == [str(f) for f in files]
+
+
+def test_help_imports_no_data_library():
+    """``survey-toolkit --help`` (and every command's --help) stays fast: no pandas, numpy or scipy import."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from typer.testing import CliRunner; from survey_toolkit.cli import app; "
+            "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0, r.output; "
+            "[CliRunner().invoke(app, [c, '--help']) for c in ('run', 'plan', 'share', 'small-areas', 'inspect')]; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'scipy') if m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

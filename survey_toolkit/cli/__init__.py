@@ -19,7 +19,6 @@ import typer
 import typer.core
 
 from .. import __version__
-from ..codes import showing_values
 from ..errors import Location, Problem, SurveyToolkitError
 from ._render import err_console, render_problems
 
@@ -121,6 +120,8 @@ def handle_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            from ..codes import showing_values  # imported when a command runs: --help stays fast
+
             with showing_values(bool(kwargs.get("show_values", False))):
                 return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit, _UsageError):  # usage errors exit with 2

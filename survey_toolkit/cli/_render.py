@@ -15,7 +15,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from ..codes import printable
 from ..errors import Problem, Severity
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -30,6 +29,8 @@ def plain(text: object) -> str:
     >>> print(plain("a\\x1b[2J[bold]b"))
     a\\x1b[2J\\[bold]b
     """
+    from ..codes import printable  # pandas-free --help
+
     return escape(printable(text))
 
 

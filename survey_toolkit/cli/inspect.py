@@ -14,7 +14,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..codes import printable
 from ..outputs import safe_output_path
 from . import ShowValuesOpt, app, handle_errors
 from ._render import err_console, plain, render_problems, render_written
@@ -182,6 +181,8 @@ def inspect(
     if len(data.problems):
         render_problems(data.problems)
     _render_summary(report, export)
+    from ..codes import printable  # pandas-free --help
+
     text = printable(_detail_text(report.issues, fmt))  # a record id may hold terminal escapes
     if output is None:
         typer.echo(text, nl=False)

@@ -13,7 +13,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import Problem, SpecError
-from ..project import load_project
 from . import app, handle_errors
 from ._render import out_console, render_written, step_bars
 from .run import _STEP_TEXT, OutputOpt, ProjectArg, with_output
@@ -60,6 +59,8 @@ def plan(
                                              ("correlation", correlation, -1.000001, 1.000001, True)):  # fmt: skip
         if value is not None:
             _check(name, value, low, high, open_low=open_low)
+    from ..project import load_project
+
     loaded = with_output(load_project(project), output)
     options = {**loaded.plan.options(), **{k: v for k, v in given.items() if v is not None}}
     if indicator:

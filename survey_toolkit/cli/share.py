@@ -12,7 +12,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..project import load_project
 from . import app, handle_errors
 from ._render import err_console, out_console, render_written, step_bars
 from .run import _STEP_TEXT, OutputOpt, ProjectArg, with_output
@@ -39,6 +38,7 @@ def share(
 
         survey-toolkit share examples/demo --k 5
     """
+    from ..project import load_project
     from ..sharing import share_project
 
     loaded = with_output(load_project(project), output)

@@ -12,7 +12,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..project import load_project
 from . import app, handle_errors
 from ._render import out_console, render_written, step_bars
 from .run import _STEP_TEXT, OutputOpt, ProjectArg, with_output
@@ -38,6 +37,7 @@ def small_areas(
 
         survey-toolkit small-areas examples/demo --round R3
     """
+    from ..project import load_project
     from ..small_areas import small_areas_project
 
     loaded = with_output(load_project(project), output)

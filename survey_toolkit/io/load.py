@@ -16,150 +16,51 @@ tab, ``|``) is sniffed; an HXL ``#tag`` row under the header is skipped. Every f
 
 from __future__ import annotations
 
-import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
-
-import pandas as pd
 
 from ..errors import LoadError, Location, Problem, Severity
 from ..instrument import Instrument
 from .base import RawExport, SurveyData
-from .headers import column_names, is_core_question, match_headers, repeat_names, table_questions
+from .detect import (  # noqa: F401 - the names of the old module
+    _TEXT_SUFFIXES,
+    _XLSX_SUFFIXES,
+    _check_file,
+    _kind,
+    _zip_kind,
+    detect_format,
+)
+from .formmatch import (  # noqa: F401 - the names of the old module
+    _pick_instrument,
+    _resolve,
+    instrument_share,
+)
 from .kobo import (
-    child_names,
     kobo_from_text,
-    kobo_links,
     looks_like_kobo,
     read_kobo_xlsx,
     unmangle_r_headers,
 )
-from .odk import central_links, looks_like_central, read_central_csv, read_central_zip
+from .notdata import (  # noqa: F401 - the names of the old module
+    _FORM_HINT,
+    _FORM_SHEET_HEADERS,
+    _looks_like_xform,
+    _reject_form_sheet,
+    _reject_markup,
+    _reject_xlsform,
+)
+from .odk import looks_like_central, read_central_csv, read_central_zip
+from .specialcodes import (  # noqa: F401 - the names of the old module
+    _NUMERIC_TYPES,
+    _special_codes,
+)
 from .textfile import decode, read_delimited
-from .tidy import _is_platform_column, child_frame, tidy_frame
+from .tidyexport import (  # noqa: F401 - the names of the old module
+    tidy_export,
+)
 
 __all__ = ["load", "read_export", "tidy_export", "detect_format", "instrument_share"]
-
-_XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-_TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
-
-
-def _check_file(path: Path) -> Path:
-    from .spss import check_input_file
-
-    return check_input_file(path)
-
-
-def _kind(path: Path) -> str | None:
-    from .spss import sniff_file_kind
-
-    return sniff_file_kind(path)
-
-
-def _zip_kind(path: Path, source: str) -> str:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise LoadError(
-            Problem(
-                "unreadable-file",
-                f"the file is a damaged or truncated zip archive ({type(exc).__name__})",
-                Location(file=source),
-                hint="download or copy the export again; the transfer did not finish",
-            )
-        ) from None
-    if "xl/workbook.xml" in names or "[Content_Types].xml" in names:
-        return "xlsx"
-    if any(n.lower().endswith(".csv") for n in names):
-        return "csvzip"
-    return "zip"
-
-
-def detect_format(path: str | Path) -> str:
-    """The reader :func:`load` would use: ``xlsx``, ``odk-zip``, ``text``, ``sav``, ``zsav``, ``por``,
-    ``dta``, ``parquet`` (raises :class:`LoadError` for unknown or damaged files)."""
-    p = _check_file(Path(path))
-    source = str(path)
-    kind = _kind(p)
-    suffix = p.suffix.lower()
-    if kind == "zip":
-        zkind = _zip_kind(p, source)
-        if zkind == "xlsx":
-            return "xlsx"
-        if zkind == "csvzip":
-            return "odk-zip"
-        raise LoadError(
-            Problem(
-                "unknown-layout",
-                "the zip archive holds no CSV table and no workbook",
-                Location(file=source),
-                expected="an ODK Central submissions .zip, a KoBo .xlsx",
-                got="a zip archive without .csv files or a workbook",
-                hint="pass the export file itself (KoBo XLSX/CSV, ODK Central CSV/zip, .sav, .dta, .parquet)",
-            )
-        )
-    if kind == "xls":
-        return "xlsx"
-    if kind in ("sav", "zsav", "por", "dta", "parquet"):
-        return kind
-    if kind == "text":
-        if suffix in _XLSX_SUFFIXES:
-            raise LoadError(
-                Problem(
-                    "unreadable-file",
-                    f"the file is named '{p.name}' but it is text, not an Excel workbook",
-                    Location(file=source),
-                    expected="an .xlsx workbook (a zip archive)",
-                    got="plain text",
-                    hint="if it is a CSV export, rename it to .csv; otherwise download the XLSX export again",
-                )
-            )
-        if suffix in (".zip", ".sav", ".zsav", ".dta", ".parquet", ".por"):
-            raise LoadError(
-                Problem(
-                    "unreadable-file",
-                    f"the file is named '{p.name}' but its content is text",
-                    Location(file=source),
-                    hint="download the export again, or rename the file to match its content (.csv)",
-                )
-            )
-        return "text"
-    if suffix in _XLSX_SUFFIXES + (".zip",):
-        raise LoadError(
-            Problem(
-                "unreadable-file",
-                f"'{p.name}' is not a readable {suffix} file (its content is not a zip archive)",
-                Location(file=source),
-                hint="the file is damaged: download the export again",
-            )
-        )
-    if suffix in (".rda", ".rdata", ".rds"):
-        raise LoadError(
-            Problem(
-                "unknown-layout",
-                f"'{p.name}' is an R data file, which survey_toolkit does not read",
-                Location(file=source),
-                expected="KoBo XLSX/CSV, ODK Central CSV/zip, SPSS .sav/.zsav/.por, Stata .dta, CSV or Parquet",
-                got="an R data file",
-                hint="write the data frame from R as CSV (write.csv(df, 'data.csv', row.names = FALSE)) or as "
-                "SPSS/Stata with haven::write_sav / haven::write_dta, or load the platform's original export",
-            )
-        )
-    raise LoadError(
-        Problem(
-            "unknown-layout",
-            f"the format of '{p.name}' is not recognised",
-            Location(file=source),
-            expected="KoBo XLSX/CSV, ODK Central CSV/zip, SPSS .sav/.zsav/.por, Stata .dta, CSV or Parquet",
-            got="binary content of none of these formats",
-            hint="export the data in one of these formats",
-        )
-    )
 
 
 def read_export(
@@ -227,249 +128,6 @@ def _generic_workbook(raw: RawExport) -> RawExport:
         hint="if the data are on another sheet, move that sheet first (or save it as its own .xlsx/.csv)",
     )
     return replace(raw, children=repeats, problems=(*raw.problems, info))
-
-
-_FORM_HINT = (
-    "this is the form, not the data: pass it as the instrument (CLI --instrument FORM.xlsx, Python "
-    "instrument='FORM.xlsx') and give the data export (KoBo XLSX/CSV, ODK Central CSV/zip, .sav, .dta) as the file "
-    "to load"
-)
-
-
-def _reject_xlsform(raw: RawExport, source: str) -> None:
-    """An XLSForm (a ``survey`` sheet with ``type`` and ``name`` columns) is the form, not an export."""
-    tables = [raw.main, *raw.children]
-    sheets = {str(t.sheet or "").strip().lower(): t for t in tables}
-    survey = sheets.get("survey")
-    if survey is None:
-        return
-    headers = {str(h).strip().lower() for h in survey.frame.columns}
-    if not {"type", "name"} <= headers:
-        return
-    found = [name for name in ("survey", "choices", "settings") if name in sheets]
-    raise LoadError(
-        Problem(
-            "form-not-data",
-            "the file is an XLSForm (the form definition, with sheets "
-            + ", ".join(f"'{n}'" for n in found)
-            + "), not an export of submissions",
-            Location(file=source, sheet=survey.sheet),
-            expected="a data export with one row per submission",
-            got="an XLSForm: sheets " + ", ".join(found),
-            hint=_FORM_HINT,
-        )
-    )
-
-
-#: Header sets of the sheets of an XLSForm saved as CSV files (``survey.csv``, ``choices.csv``...).
-_FORM_SHEET_HEADERS = {
-    "survey": ({"type", "name"}, {"label", "relevant", "required", "calculation", "appearance"}),
-    "choices": ({"list_name", "name"}, set()),
-    "settings": ({"form_id"}, {"form_title", "version", "default_language"}),
-}
-
-
-def _reject_form_sheet(headers: Sequence[str], source: str) -> None:
-    """A CSV holding one sheet of an XLSForm (survey, choices, settings) is part of the form, not data."""
-    names = {str(h).strip().lower().replace(" ", "_") for h in headers}
-    for sheet, (required, typical) in _FORM_SHEET_HEADERS.items():
-        if required <= names and (not typical or typical & names):
-            raise LoadError(
-                Problem(
-                    "form-not-data",
-                    f"the file is the '{sheet}' sheet of an XLSForm saved as CSV, not an export of submissions",
-                    Location(file=source, line=1),
-                    expected="a data export with one row per submission",
-                    got=f"XLSForm {sheet} columns: " + ", ".join(sorted(required | (typical & names))),
-                    hint=_FORM_HINT
-                    + "; a form kept as CSV sheets is read from its survey/choices/settings files "
-                    "(see docs/formats.md, 'Forms as CSV sheets')",
-                )
-            )
-
-
-def _looks_like_xform(text: str) -> bool:
-    head = text.lstrip()[:4000]
-    return "<h:html" in head or "http://www.w3.org/2002/xforms" in head or "<model" in head
-
-
-def _reject_markup(text: str, source: str) -> None:
-    """XML (an XForm, an HTML error page) and JSON (an API response) are not tables: say so plainly."""
-    head = text.lstrip()[:1]
-    if head == "<" and _looks_like_xform(text):
-        raise LoadError(
-            Problem(
-                "form-not-data",
-                "the file is an XForm (the form definition compiled from an XLSForm), not an export of "
-                "submissions",
-                Location(file=source),
-                expected="a data export with one row per submission",
-                got="an XForm (.xml)",
-                hint=_FORM_HINT + "; the instrument must be the XLSForm .xlsx the XForm was built from",
-            )
-        )
-    if head == "<":
-        what, hint = (
-            "XML or HTML (a web page, perhaps a login or error page saved instead of the export)",
-            "download the export again from KoBo / ODK Central (CSV, XLSX or the submissions .zip)",
-        )
-    elif source.lower().endswith(".odkbuild") or (
-        head == "{" and re.search(r'"type"\s*:\s*"survey"', text[:2000]) and '"children"' in text
-    ):
-        raise LoadError(
-            Problem(
-                "form-not-data",
-                "the file is a form definition (pyxform's JSON of an XLSForm, or an ODK Build form), not an "
-                "export of submissions",
-                Location(file=source),
-                expected="a data export with one row per submission",
-                got="a JSON form definition",
-                hint=_FORM_HINT
-                + "; the instrument must be an XLSForm .xlsx (export one from the form builder)",
-            )
-        )
-    elif head in ("{", "["):
-        what, hint = "JSON (an API response)", "download the CSV or XLSX export instead of the API's JSON"
-    else:
-        return
-    raise LoadError(
-        Problem(
-            "unknown-layout",
-            f"the file is {what}, not a table of submissions",
-            Location(file=source),
-            expected="a delimited table with a header row",
-            got=what,
-            hint=hint,
-        )
-    )
-
-
-def instrument_share(headers: Sequence[str], instrument: Instrument, platform: str = "generic") -> float:
-    """Share of the instrument's main-table questions found among ``headers`` (0..1)."""
-    reserved = [h for h in headers if _is_platform_column(str(h), platform)]
-    match = match_headers([str(h) for h in headers], instrument, None, reserved=reserved)
-    wanted = table_questions(instrument, None)
-    if not wanted:
-        return 0.0
-    by_pos = column_names(wanted)
-    names = {by_pos[i] for i, q in enumerate(wanted) if is_core_question(q)} or set(by_pos.values())
-    return len(match.matched_questions & names) / len(names)
-
-
-def _resolve(instrument: Any) -> Instrument | None:
-    if instrument is None or isinstance(instrument, Instrument):
-        return instrument
-    from ..instrument import read_instrument
-
-    return read_instrument(instrument)
-
-
-def _pick_instrument(raw: RawExport, instruments: Sequence[Instrument], min_match: float) -> Instrument:
-    headers = [str(h) for h in raw.main.frame.columns]
-    shares = [(instrument_share(headers, ins, raw.platform), i) for i, ins in enumerate(instruments)]
-    best_share, best = max(shares)
-    if best_share < min_match:
-        closest = instruments[best]
-        raise LoadError(
-            Problem(
-                "instrument-mismatch",
-                f"the export matches none of the {len(instruments)} instruments: the closest is "
-                f"'{closest.form_id}'{' (' + closest.source + ')' if closest.source else ''} with "
-                f"{best_share:.0%} of its questions found",
-                Location(file=raw.source_file),
-                expected=f"at least {min_match:.0%} of an instrument's questions",
-                got=f"{best_share:.0%}",
-                hint="load the export with the XLSForm it was collected with",
-            )
-        )
-    return instruments[best]
-
-
-def tidy_export(
-    raw: RawExport,
-    instrument: Instrument | None,
-    *,
-    id_column: str | None = None,
-    group_sep: str | None = None,
-    min_match: float = 0.5,
-    na_values: Sequence[object] | None = None,
-    select_multiple_source: str = "choices",
-) -> SurveyData:
-    """Type the main table with :func:`tidy_frame`, then link and type the repeat tables."""
-    data = tidy_frame(
-        raw.main.frame,
-        instrument,
-        source_file=raw.source_file,
-        source_format=raw.source_format,
-        platform=raw.platform,
-        source_rows=raw.main.source_rows,
-        sheet=raw.main.sheet,
-        id_column=id_column,
-        group_sep=group_sep,
-        min_match=min_match,
-        problems=raw.problems,
-        na_values=na_values,
-        select_multiple_source=select_multiple_source,
-    )
-    if not raw.children:
-        repeats = repeat_names(instrument) if instrument is not None else []
-        if repeats:
-            hint = (
-                "KoBo CSV exports never carry repeat groups: use the XLSX export"
-                if raw.source_format == "kobo-csv"
-                else "export the repeat tables too (ODK Central: the .zip with all tables)"
-            )
-            info = Problem(
-                "repeats-not-in-export",
-                f"the export has no table for the form's repeat group(s) {', '.join(repeats)}",
-                Location(file=raw.source_file),
-                severity=Severity.INFO,
-                hint=hint,
-            )
-            return replace(data, problems=data.problems + [info])
-        return data
-    problems: list[Problem] = []
-    repeats = repeat_names(instrument) if instrument is not None else []
-    named = child_names(raw.children, repeats)
-    for _name, table, matched in named:
-        if instrument is not None and not matched:
-            problems.append(
-                Problem(
-                    "unknown-repeat-table",
-                    f"table '{table.name}' is not a repeat of the instrument; it is kept untyped",
-                    Location(file=raw.source_file, sheet=table.sheet),
-                    severity=Severity.WARNING,
-                    expected=", ".join(repeats) or "no repeat",
-                    got=str(table.name),
-                    hint="check that the export and the XLSForm are the same form",
-                )
-            )
-    pairs = [(name, table) for name, table, _ in named]
-    main = raw.main.frame.reset_index(drop=True)
-    record_ids = data.frame["_record_id"]
-    if raw.platform == "odk":
-        links, link_problems = central_links(main, record_ids, pairs, raw.source_file)
-    else:
-        links, link_problems = kobo_links(main, record_ids, pairs, raw.source_file)
-    problems.extend(link_problems)
-    children: dict[str, pd.DataFrame] = {}
-    for name, table in pairs:
-        typed, probs = child_frame(
-            table.frame,
-            instrument,
-            name,
-            links[name],
-            source_file=raw.source_file if table.member is None else f"{raw.source_file}:{table.member}",
-            platform=raw.platform,
-            sheet=table.sheet,
-            source_rows=table.source_rows,
-            group_sep=group_sep,
-            na_values=na_values,
-            select_multiple_source=select_multiple_source,
-        )
-        children[name] = typed
-        problems.extend(probs)
-    return replace(data, children=MappingProxyType(children), problems=data.problems + problems)
 
 
 def _delegate(
@@ -616,52 +274,6 @@ def _select_multiple_source(value: str, source: str) -> str:
             "summary column wins",
         )
     )
-
-
-_NUMERIC_TYPES = frozenset({"integer", "decimal", "range"})
-
-
-def _special_codes(data: SurveyData) -> SurveyData:
-    """Find the codes whose labels declare don't know / refused / not applicable (every label language),
-    record them in ``variables[col].special_codes`` and report them per variable in one problem."""
-    from ..codes import special_code_kind
-
-    found: dict[str, dict[str, str]] = {}
-    for name, meta in data.variables.items():
-        if meta.question and meta.question != name:  # q/<code> columns share the question's labels
-            continue
-        codes: dict[str, str] = {}
-        for labels in meta.value_labels.values():
-            for code, label in labels.items():
-                kind = special_code_kind(label)
-                if kind is not None:
-                    codes.setdefault(str(code), kind)
-        if codes:
-            found[name] = codes
-    if not found:
-        return data
-    variables = {
-        k: replace(v, special_codes=MappingProxyType(found[k])) if k in found else v
-        for k, v in data.variables.items()
-    }
-    numeric = [n for n in found if data.variables[n].type in _NUMERIC_TYPES]
-    shown = "; ".join(
-        f"{n}: " + ", ".join(f"{c} ({k})" for c, k in codes.items()) for n, codes in list(found.items())[:10]
-    ) + (" ..." if len(found) > 10 else "")
-    problem = Problem(
-        "dk-refused-codes",
-        f"{len(found)} variable(s) have codes labelled don't know / refused / not applicable: {shown}",
-        Location(file=data.source or "", field=next(iter(found))),
-        severity=Severity.WARNING if numeric else Severity.INFO,
-        expected="don't know / refused codes declared to the indicators",
-        got=", ".join(sorted({c for codes in found.values() for c in codes})),
-        hint="they are kept as codes (SurveyData.variables[v].special_codes) and compute() treats them like the "
-        "indicators file's dk_codes / refused_codes for their variable: never averaged, left out of bases under "
-        "dk_refused: excluded; set dk_refused: counted on an indicator whose codes are real values"
-        + (f" (numeric: {', '.join(numeric[:5])})" if numeric else ""),
-        count=len(found),
-    )
-    return replace(data, variables=MappingProxyType(variables), problems=data.problems + [problem])
 
 
 def _require_rows(data: SurveyData) -> SurveyData:

@@ -43,16 +43,16 @@ def test_no_bar_chart_when_no_location_is_published():
 
 
 def test_each_chart_is_drawn_once_and_reused(tmp_path, monkeypatch):
-    import survey_toolkit.report.charts as charts
+    import survey_toolkit.report.charts.files as chart_files
 
     calls: list[str] = []
-    real = charts.figure_bytes
+    real = chart_files.figure_bytes
 
     def counting(fig, fmt="svg", **kw):
         calls.append(fmt)
         return real(fig, fmt, **kw)
 
-    monkeypatch.setattr(charts, "figure_bytes", counting)
+    monkeypatch.setattr(chart_files, "figure_bytes", counting)  # save_charts calls it there
     monkeypatch.setattr("survey_toolkit.report.figure_bytes", counting)
     monkeypatch.setattr("survey_toolkit.report.html.figure_bytes", counting)
     files = render(make_results(), tmp_path, meta=make_meta(), languages=("en",), parquet=False)

@@ -1,0 +1,115 @@
+"""Axes, ticks, lines and titles drawn on a chart's canvas."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from .._common import (
+    ReportMeta,
+    fmt_number,
+)
+from ..canvas import Canvas, wrap
+from .style import _AXIS, _GRID, WIDTH
+
+
+def _nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [0.0, 1.0]
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1, hi + 1
+    raw = (hi - lo) / count
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    value = start
+    while value <= hi + step * 0.5 and len(ticks) < 12:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def _y_range(series: Mapping[str, np.ndarray], percent: bool) -> list[float]:
+    values = np.concatenate([a.ravel() for a in series.values()]) if series else np.array([])
+    values = values[np.isfinite(values)]
+    lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+    if percent:
+        lo, hi = max(lo, 0.0), min(hi, 100.0)
+    ticks = _nice_ticks(lo, hi)
+    if percent:
+        ticks = [v for v in ticks if 0 <= v <= 100] or [0.0, 100.0]
+    return ticks
+
+
+def _segments(xs: list[float], ys: np.ndarray) -> list[list[tuple[float, float]]]:
+    """Runs of consecutive published points (a suppressed round breaks the line)."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for x, y in zip(xs, ys, strict=True):
+        if math.isfinite(y):
+            runs[-1].append((x, float(y)))
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if r]
+
+
+def _round_ticks(meta: ReportMeta, order: list[str], step: float) -> list[list[str]]:
+    """Round labels for the x axis, on two lines when they do not fit the space between rounds."""
+    return [wrap(str(meta.round_labels.get(r, r)), max(step - 4, 30), 9, max_lines=2) for r in order]
+
+
+def _panel(c: Canvas, x0: float, y0: float, w: float, h: float, ticks: list[float], order: list[str],
+           meta: ReportMeta, lang: str, y_labels: bool, x_labels: bool) -> tuple:  # fmt: skip
+    """Axes of one panel; returns the functions mapping a round index and a value to pixels."""
+    lo, hi = ticks[0], ticks[-1]
+    n = len(order)
+    pad = min(w / (2 * max(n, 1)), 28.0)
+    step = (w - 2 * pad) / max(n - 1, 1)
+
+    def px(i: int) -> float:
+        return x0 + pad + (i * step if n > 1 else (w - 2 * pad) / 2)
+
+    def py(v: float) -> float:
+        return y0 + h - (v - lo) / (hi - lo) * h
+
+    for v in ticks:
+        c.line(x0, py(v), x0 + w, py(v), stroke=_GRID, width=1)
+        if y_labels:
+            c.text(x0 - 5, py(v) + 3.5, fmt_number(v, 0 if float(v).is_integer() else 1, lang), size=9,
+                   anchor="end", fill=_AXIS)  # fmt: skip
+    c.line(x0, y0 + h, x0 + w, y0 + h, stroke=_AXIS, width=1)
+    if x_labels:
+        for i, lines in enumerate(_round_ticks(meta, order, step if n > 1 else w)):
+            for k, line in enumerate(lines):
+                c.text(px(i), y0 + h + 13 + 11 * k, line, size=9, anchor="middle", fill=_AXIS)
+    return px, py
+
+
+def _draw_line(c: Canvas, px, py, data: np.ndarray, colour: str, *, band: bool, width: float,
+               dash: bool = False, markers: bool = True) -> None:  # fmt: skip
+    xs = [px(i) for i in range(len(data))]
+    if band:
+        ok = np.isfinite(data[:, 1]) & np.isfinite(data[:, 2])
+        for run in _segments(xs, np.where(ok, data[:, 0], np.nan)):
+            idx = [xs.index(x) for x, _ in run]
+            if len(idx) == 1:
+                i = idx[0]
+                c.line(xs[i], py(data[i, 1]), xs[i], py(data[i, 2]), stroke=colour, width=3, dash=False)
+                continue
+            top = [(xs[i], py(data[i, 2])) for i in idx]
+            bottom = [(xs[i], py(data[i, 1])) for i in reversed(idx)]
+            c.polygon(top + bottom, fill=colour, opacity=0.16)
+    for run in _segments(xs, data[:, 0]):
+        c.polyline([(x, py(y)) for x, y in run], stroke=colour, width=width, dash=dash)
+        if markers:
+            for x, y in run:
+                c.circle(x, py(y), 3.0, fill=colour)
+
+
+def _title(c: Canvas, text: str, y: float = 16.0) -> float:
+    lines = wrap(text, WIDTH - 20, 12, max_lines=3)
+    for k, line in enumerate(lines):
+        c.text(8, y + 15 * k, line, size=12, bold=True)
+    return y + 15 * (len(lines) - 1) + 12

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -94,29 +95,94 @@ def render(
         if progress is not None:
             progress(f"report:{kind}", done, total)
 
-    for lang in languages:
-        figures = build_charts(table, comparisons, meta=meta, lang=lang)
-        svgs = {stem: figure_bytes(fig, "svg") for stem, fig in figures.items()}
-        files["charts"] += save_charts(
-            table,
-            comparisons,
-            safe_output_path(out / "charts" / lang, inside=out / "charts", folder=True),
-            formats=chart_formats,
-            figures=figures,
-            svgs=svgs,
-        )
-        step(f"charts {lang}")
-        files["html"].append(
-            write_html(safe_output_path(out / f"report.{lang}.html", inside=out), table, comparisons, meta=meta, lang=lang, svgs=svgs)
-        )
-        step(f"html {lang}")
-        excel = safe_output_path(out / f"results.{lang}.xlsx", inside=out)
-        files["excel"].append(write_excel(excel, table, comparisons, meta=meta, lang=lang))
-        step(f"excel {lang}")
+    jobs = [(table, comparisons, meta, lang, out, tuple(chart_formats)) for lang in languages]
+    for lang_files in _each_language(jobs, lambda kind: step(kind)):
+        for kind, paths in lang_files.items():
+            files[kind] += paths
     lang = languages[0] if languages else "en"
     files["tidy"] = write_tidy(out, table, comparisons, meta=meta, parquet=parquet, lang=lang, bom=csv_bom)
     step("tidy")
     return files
+
+
+def _write_language(job: tuple, step: Callable[[str], None] | None = None) -> dict[str, list[Path]]:
+    """Charts, HTML report and workbook of one language (one job of :func:`_each_language`); ``step``
+    is told as each is written."""
+    table, comparisons, meta, lang, out, chart_formats = job
+    step = step or (lambda kind: None)
+    figures = build_charts(table, comparisons, meta=meta, lang=lang)
+    svgs = {stem: figure_bytes(fig, "svg") for stem, fig in figures.items()}
+    charts = save_charts(table, comparisons, safe_output_path(out / "charts" / lang, inside=out / "charts", folder=True),
+                         formats=chart_formats, figures=figures, svgs=svgs)  # fmt: skip
+    step(f"charts {lang}")
+    html = write_html(safe_output_path(out / f"report.{lang}.html", inside=out), table, comparisons, meta=meta,
+                      lang=lang, svgs=svgs)  # fmt: skip
+    step(f"html {lang}")
+    excel = write_excel(safe_output_path(out / f"results.{lang}.xlsx", inside=out), table, comparisons, meta=meta,
+                        lang=lang)  # fmt: skip
+    step(f"excel {lang}")
+    return {"charts": charts, "html": [html], "excel": [excel]}
+
+
+def workers() -> int:
+    """Processes that write the report languages at once: one per core (at most 4), 1 where processes
+    cannot be forked (Windows, macOS) or when ``SURVEY_TOOLKIT_WORKERS`` says so (``1``: one at a time)."""
+    given = os.environ.get("SURVEY_TOOLKIT_WORKERS", "").strip()
+    if given.isdigit() and int(given) >= 1:
+        return int(given)
+    if not sys.platform.startswith("linux"):
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _each_language(jobs: list[tuple], step: Callable[[str], None]) -> list[dict[str, list[Path]]]:
+    """Every language's files, in the order of ``jobs``. The first language is written here (its
+    progress moves as it goes); the others in forked processes at the same time when there are cores
+    for them (same bytes: each language's files depend on its job only). A process that fails raises
+    its error here; without a usable process pool, one language after the other."""
+    done_steps = ("charts", "html", "excel")
+    n = min(workers(), len(jobs))
+    pool = None
+    if n > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            pool = ProcessPoolExecutor(max_workers=n - 1, mp_context=multiprocessing.get_context("fork"))
+        except (OSError, ValueError):
+            pool = None
+    if pool is None:
+        out = []
+        return [_write_language(job, step) for job in jobs]
+    _FORKED_JOBS[:] = jobs  # the forked processes inherit the jobs: nothing big is pickled
+    try:
+        with pool:
+            later = [pool.submit(_write_forked, i) for i in range(1, len(jobs))]
+            out = [_write_language(jobs[0], step)]
+            for job, future in zip(jobs[1:], later, strict=True):
+                try:
+                    files = future.result()
+                except Exception:  # noqa: BLE001 - a process that could not finish: the language again, here
+                    files = None
+                # the same language written here when its process failed, so that its error is raised as usual
+                out.append(files if files is not None else _write_language(job))
+                for kind in done_steps:
+                    step(f"{kind} {job[3]}")
+    finally:
+        _FORKED_JOBS.clear()
+    return out
+
+
+_FORKED_JOBS: list[tuple] = []
+
+
+def _write_forked(index: int) -> dict[str, list[Path]] | None:
+    """One language's files in a forked process (None when it fails: the parent writes it again and
+    raises the error there, with its located problems intact)."""
+    try:
+        return _write_language(_FORKED_JOBS[index])
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def render_report(results: pd.DataFrame, out_dir: str | os.PathLike[str], **options: Any) -> dict[str, list[Path]]:

@@ -13,6 +13,7 @@ from ..codes import canonical_code, looks_like_code
 from ..comparison import compare_rounds
 from ..compute import compute_many
 from ..disclosure import apply_rules
+from ..errors import DataError, Location, Problem
 from ..indicators.model import IndicatorSpec
 from ..io.base import SurveyData
 from ..labels import INTERVIEWER_CUES
@@ -64,16 +65,19 @@ def _known_groups(data: SurveyData, project: Project, inputs: Inputs) -> SurveyD
     look like a code) would otherwise become a location or group of the published tables under
     its own spelling (a name typed into ``admin2``); its respondents count as "missing" instead.
     The project's ``extra_columns`` (the analyst's own grouping columns: place names such as
-    ``Nairobi``) keep every value.
+    ``Nairobi``) and the form's calculated and numeric questions (``age_group`` = ``35-49``) keep
+    every value. A column without a choice list (a text question, an export column) that holds
+    values that are not codes is an error (``names-not-codes``), never a group silently emptied.
     """
     columns = {*_levels(project), *(d for ind in inputs.indicators.indicators
                                       for d in (getattr(ind, "disaggregations", None) or ()))}  # fmt: skip
     frame = data.frame
     changed = {}
     form = inputs.analysis or inputs.instrument  # derived variables have their own lists
+    lost: list[tuple[str, int, int]] = []
     for col in sorted(c for c in columns if c in frame.columns):
         choices = form.choices_for(col) if col in form else None
-        if choices is None and col in project.extra_columns:
+        if choices is None and (col in project.extra_columns or _computed(form, col)):
             continue
         known = set(choices.codes) | set(project.locations.names) if choices is not None else None
         values = frame[col]
@@ -81,11 +85,32 @@ def _known_groups(data: SurveyData, project: Project, inputs: Inputs) -> SurveyD
         codes, uniques = (values.cat.codes.to_numpy(), values.cat.categories) if categorical else pd.factorize(values)
         ok = np.array([looks_like_code(u) if known is None else canonical_code(u) in known for u in uniques] + [True])
         bad = ~ok[codes]  # one test per distinct value; -1 (missing) maps to the trailing True
+        if choices is None and not ok[:-1].all():
+            lost.append((col, int((~ok[:-1]).sum()), len(uniques)))
         if categorical and not ok[:-1].all():  # an unused category would still become an (empty) group
             changed[col] = values.mask(bad).cat.remove_categories(list(uniques[~ok[:-1]]))
         elif bad.any():
             changed[col] = values.mask(bad)
+    if lost:
+        raise DataError([Problem("names-not-codes", f"'{col}' holds names, not codes: {bad} of its {n} distinct "
+                                 "value(s) cannot be a published location or group as written",
+                                 Location(file=data.source, field=col),
+                                 expected="codes (a choice list in the form) or a column the project declares",
+                                 got=f"{bad} distinct text value(s) (not shown: they may name people)",
+                                 hint=f"add '{col}' to extra_columns in survey.yaml to use its values as written "
+                                      "(place names), or recode it with derive:")
+                         for col, bad, n in lost])  # fmt: skip
     return dataclasses.replace(data, frame=frame.assign(**changed)) if changed else data
+
+
+_COMPUTED_TYPES = frozenset({"calculate", "integer", "decimal", "range"})
+
+
+def _computed(form, col: str) -> bool:
+    """True for a form question whose values the form computes or constrains to numbers (a calculate
+    such as ``age_group`` = ``35-49``): never free text, so every value is a group as written."""
+    question = form.question(col) if col in form else None
+    return question is not None and str(question.type) in _COMPUTED_TYPES
 
 
 def _with_parent_location(chunk: pd.DataFrame, frame: pd.DataFrame, levels: list[str], level: str) -> pd.DataFrame:

@@ -559,7 +559,7 @@ def _plan_sheet(w: _Writer, ws: Any, plan: pd.DataFrame, meta: ReportMeta, lang:
 
 
 def _notes_sheet(w: _Writer, ws: Any, results: pd.DataFrame, meta: ReportMeta, lang: str) -> None:
-    from .html import _annex  # the same rule texts as the HTML report
+    from .annex import _annex  # the same rule texts as the HTML report
 
     annex = _annex(results, meta, lang, rounds_of(results, meta))
     ws.set_column(0, 0, 120)

@@ -39,7 +39,6 @@ from ..i18n import fmt_datetime, is_rtl, language_name
 from ._common import (
     REASON_CODES,
     ReportMeta,
-    annex_table,
     atomic_write_bytes,
     change_reason_text,
     digits_for,
@@ -61,6 +60,7 @@ from ._common import (
     t,
     unit_suffix,
 )
+from .annex import _annex, _derived_sample_sizes, _frame_table  # noqa: F401  (the workbook reads _annex here)
 from .charts import (
     _headline_rows,
     build_charts,
@@ -591,77 +591,3 @@ def _footnotes(notes: dict[str, set], meta: ReportMeta, lang: str) -> list[str]:
         t(lang, "footnote_sig", fdr=fmt_number(meta.fdr, 2, lang), alpha=fmt_number(meta.alpha, 2, lang))
     )
     return out
-
-
-def _frame_table(frame: pd.DataFrame, lang: str) -> dict:
-    """A small DataFrame as a template table (numbers formatted, text escaped by the template)."""
-    headers = [str(c) for c in frame.columns]
-    body = []
-    for row in frame.itertuples(index=False):
-        cells = []
-        for value in row:
-            if is_missing(value):
-                text = ""
-            elif isinstance(value, bool):
-                text = str(value)
-            elif isinstance(value, int) or (isinstance(value, float) and float(value).is_integer()):
-                text = f"{int(value)}"
-            elif isinstance(value, float):
-                text = fmt_number(value, 2, lang)
-            else:
-                text = str(value)
-            cells.append({"text": text, "cls": ""})
-        body.append({"cls": "", "cells": cells})
-    return {"headers": headers, "rows": body}
-
-
-def _derived_sample_sizes(
-    results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str]
-) -> pd.DataFrame:
-    """Largest unweighted base per location and round (when no sample-size table is given)."""
-    head = results[_headline_rows(results)]
-    if "location" not in head.columns:
-        head = head.assign(location=meta.rules.total_label)
-    names = head["location"].map(lambda loc: location_name(meta, loc, lang))
-    table = head.assign(_loc=names).pivot_table(
-        index="_loc", columns="round", values="n", aggfunc="max", sort=False
-    )
-    table = table.reindex(columns=[r for r in order if r in table.columns])
-    table.columns = [round_name(meta, r) for r in table.columns]
-    return table.reset_index().rename(columns={"_loc": t(lang, "location")})
-
-
-def _annex(results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str]) -> dict:
-    rules = meta.rules
-    given = meta.sample_sizes is not None
-    sizes = meta.sample_sizes if given else _derived_sample_sizes(results, meta, lang, order)
-    definitions = []
-    for ind, (label, text) in indicator_texts(results, meta, lang).items():
-        definitions.append({"term": label, "text": f"{ind}" + (f" — {text}" if text else "")})
-    return {
-        "sample_sizes": _frame_table(annex_table(sizes, meta, lang) if given else sizes, lang),
-        "sample_note": "" if given else t(lang, "sample_note"),
-        "design": meta.design.get(lang) or meta.design.get("en") or "",
-        "weights": _frame_table(annex_table(meta.weight_diagnostics, meta, lang), lang)
-        if meta.weight_diagnostics is not None
-        else None,
-        "exclusions": _frame_table(annex_table(meta.exclusions, meta, lang), lang)
-        if meta.exclusions is not None
-        else None,
-        "definitions": definitions,
-        "rules": [
-            t(lang, "rule_min_n", min_n=rules.min_n, caution_n=rules.caution_n - 1),
-            t(lang, "rule_n_eff", min_n_eff=fmt_number(rules.min_n_eff, 0, lang)),
-            t(
-                lang,
-                "rule_ci",
-                max_ci=fmt_number(rules.max_ci_width, 0, lang),
-                floor=fmt_number(rules.relative_ci_floor, 0, lang),
-                rel=fmt_number(rules.max_relative_ci_width * 100, 0, lang),
-            ),
-            t(lang, "rule_df", min_df=fmt_number(rules.min_df, 0, lang)),
-            t(lang, "rule_dk", dk=fmt_number(rules.max_dk_share * 100, 0, lang)),
-            t(lang, "rule_cell", k=rules.small_cell_k),
-            t(lang, "rule_change"),
-        ],
-    }

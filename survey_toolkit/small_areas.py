@@ -19,7 +19,7 @@ from scipy.stats import norm
 from .errors import EstimationError, Location, Problem, SpecError
 from .sae import fay_herriot
 
-__all__ = ["read_covariates", "small_area_table", "small_areas_project", "substitute_model_based", "SMALL_AREA_COLUMNS",
+__all__ = ["read_covariates", "small_area_table", "small_areas_project", "substitute_model_based", "substitutable", "SMALL_AREA_COLUMNS",
            "STATISTICAL_REASONS"]
 
 STATISTICAL_REASONS = frozenset({"small-base", "low-n-eff", "wide-ci", "wide-relative-ci"})
@@ -167,6 +167,25 @@ def small_areas_project(project, *, round_id: str | None = None, output: str | N
     return estimates, models, files
 
 
+def substitutable(table: pd.DataFrame, *, level: str) -> np.ndarray:
+    """Per row of the published ``table``: a whole location of ``level`` withheld only for
+    :data:`STATISTICAL_REASONS`, of a non-sensitive indicator (a model-based figure may stand in)."""
+    from .disclosure import group_columns_of, is_total
+
+    if "suppressed" not in table.columns or table.empty:
+        return np.zeros(len(table), bool)
+    groups = [c for c in group_columns_of(table) if c != "location"]
+    plain = np.logical_and.reduce([is_total(table[c]).to_numpy() for c in groups]) if groups else np.ones(len(table), bool)
+    reasons = table["suppression_reason"].astype("string").fillna("")
+    only = {text: bool(set(text.split(";")) - {""}) and set(text.split(";")) - {""} <= STATISTICAL_REASONS
+            for text in pd.unique(reasons)}  # per distinct reason text, not per row
+    statistical = reasons.map(only).astype(bool).to_numpy(bool)
+    sensitive = (table["sensitive"].fillna(False).astype(bool).to_numpy() if "sensitive" in table
+                 else np.zeros(len(table), bool))  # fmt: skip
+    return (plain & table["location_level"].eq(level).to_numpy() & table["suppressed"].fillna(False).astype(bool).to_numpy()
+            & statistical & ~sensitive)  # fmt: skip
+
+
 def substitute_model_based(table: pd.DataFrame, estimates: pd.DataFrame, *, level: str, rules=None) -> pd.DataFrame:
     """The published table with the model-based figure in place of each direct estimate of ``level``
     withheld only for :data:`STATISTICAL_REASONS` (whole location, no breakdown by group).
@@ -178,21 +197,13 @@ def substitute_model_based(table: pd.DataFrame, estimates: pd.DataFrame, *, leve
     the interval rules of ``rules`` (``max_ci_width``, relative width): a figure the model cannot make
     precise enough stays withheld. Vectorised: one merge.
     """
-    from .disclosure import DEFAULT_RULES, _primary_reasons, group_columns_of, is_total
+    from .disclosure import DEFAULT_RULES, _primary_reasons
 
     out = table.copy()
     out["estimate_type"] = "direct"
     if estimates.empty or "suppressed" not in out.columns:
         return out
-    groups = [c for c in group_columns_of(out) if c != "location"]
-    plain = np.logical_and.reduce([is_total(out[c]).to_numpy() for c in groups]) if groups else np.ones(len(out), bool)
-    reasons = out["suppression_reason"].astype("string").fillna("")
-    only = {text: bool(set(text.split(";")) - {""}) and set(text.split(";")) - {""} <= STATISTICAL_REASONS
-            for text in pd.unique(reasons)}  # per distinct reason text, not per row
-    statistical = reasons.map(only).astype(bool)
-    sensitive = out["sensitive"].fillna(False).astype(bool).to_numpy() if "sensitive" in out else np.zeros(len(out), bool)
-    eligible = (plain & out["location_level"].eq(level).to_numpy() & out["suppressed"].fillna(False).astype(bool).to_numpy()
-                & statistical.to_numpy(bool) & ~sensitive)  # fmt: skip
+    eligible = substitutable(out, level=level)
     if not eligible.any():
         return out
     key = ["indicator_id", "round", "location"]

@@ -173,10 +173,14 @@ def decision_tables(
     raw = reporting_table(results, project, inputs, rules=False)
     shown, plan = table, None
     if settings is not None and settings.substitute:
-        from ..small_areas import read_covariates, small_area_table, substitute_model_based
+        from ..small_areas import read_covariates, small_area_table, substitutable, substitute_model_based
 
         covariates = read_covariates(settings.covariates, settings.location_column or settings.level, settings.use)
-        estimates, _ = small_area_table(raw, table, covariates, level=settings.level,
+        # models only where a figure may be substituted: the (indicator, round) pairs with such a cell
+        wanted = table.loc[substitutable(table, level=settings.level), ["indicator_id", "round"]].drop_duplicates()
+        pairs = pd.MultiIndex.from_frame(wanted.astype(str))
+        modelled = raw[pd.MultiIndex.from_frame(raw[["indicator_id", "round"]].astype(str)).isin(pairs)]
+        estimates, _ = small_area_table(modelled, table, covariates, level=settings.level,
                                         indicators=list(settings.indicators) if settings.indicators else None)  # fmt: skip
         shown = substitute_model_based(table, estimates, level=settings.level, rules=project.report.rules)
     if wanted_plan:

@@ -217,5 +217,5 @@ def test_one_screen_summary_of_the_sdg_16_headline_indicators_comes_first():
     cards = re.findall(r'<div class="card ([^"]*)">(.*?)</div>', summary)
     assert len(cards) == 2  # the two SDG 16 indicators; the index has no SDG number
     cls, trust = cards[0]
-    assert cls == "improved" and "SDG 16.6.2" in trust and "55.0%" in trust and "[53.0–57.0]" in trust
+    assert cls == "improved" and "SDG <bdi dir=\"ltr\">16.6.2</bdi>" in trust and "55.0%" in trust and "[53.0–57.0]" in trust
     assert "+15.0 points* since R1" in trust

@@ -109,6 +109,8 @@ def test_arabic_is_right_to_left(pages):
     # numbers keep their reading order inside right-to-left text
     assert re.search(LRM + r"[+−]?\d+\.\d%", ar) and LRM not in en
     assert "أبرز النتائج" in ar  # 'Key findings'
+    # an SDG code such as 16.b.1 keeps its order (it read 'b.1.16' inside right-to-left text)
+    assert '<bdi dir="ltr">16.b.1</bdi>' in ar
     assert 'direction="rtl"' in html_lib.unescape(ar) or "ZGlyZWN0aW9uPSJydGwi" in ar  # charts' text runs RTL
 
 

@@ -168,7 +168,11 @@ def run(project: ProjectArg, output: OutputOpt = None, show_values: ShowValuesOp
     """Run everything: validate, load every round, check quality, weight, estimate, compare and report.
 
     Writes the HTML reports, the Excel workbooks, the tidy tables (CSV, Parquet) and the charts into
-    the project's output folder, then names every file written. Works offline.
+    the project's output folder, then names every file written. Works offline. The report and the
+    workbook include "Planning the next round" (survey.yaml plan:, see survey-toolkit plan); with
+    small_areas: substitute: true they show labelled model-based figures where a location's own
+    estimate is withheld as too imprecise. Languages are written in parallel on Linux
+    (SURVEY_TOOLKIT_WORKERS=1: one after the other).
 
     Python: [cyan]survey_toolkit.pipeline.run(load_project(PROJECT))[/]
 

@@ -149,8 +149,13 @@ def reporting_table(results: pd.DataFrame, project: Project, inputs: Inputs, *, 
         table["round_date"] = table["round"].map(dates)
     if not rules:  # internal uses (planning, small areas) see every location, respondents or not
         return table
-    if not project.report.show_empty:
-        table = drop_empty_groups(table, _group_columns(inputs.indicators, table))
+    return published_table(table, project, inputs)
+
+
+def published_table(raw: pd.DataFrame, project: Project, inputs: Inputs) -> pd.DataFrame:
+    """The reporting table before the rules (``reporting_table(..., rules=False)``) as published: empty
+    groups dropped (unless ``show_empty``) and the disclosure rules applied; ``raw`` is not modified."""
+    table = raw if project.report.show_empty else drop_empty_groups(raw, _group_columns(inputs.indicators, raw))
     return apply_rules(table, project.report.rules)
 
 

@@ -157,20 +157,22 @@ def report_meta(
 
 
 def decision_tables(
-    results: pd.DataFrame, table: pd.DataFrame, project: Project, inputs: Inputs
+    results: pd.DataFrame, table: pd.DataFrame, project: Project, inputs: Inputs, *, raw: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """What the report adds to the published table: the model-based figures standing in for withheld
     locations (``small_areas.substitute``) and the plan of the next round (``plan.in_report``).
 
     Returns the table to show (``table`` itself, or a copy with the substitutions and an
     ``estimate_type`` column) and the plan (None when not wanted). Comparisons are never computed from
-    a model-based figure: call this after :func:`compare`.
+    a model-based figure: call this after :func:`compare`. ``raw``: ``reporting_table(results, project,
+    inputs, rules=False)`` when the caller has it (it is computed otherwise).
     """
     settings = project.small_areas
     wanted_plan = project.plan.in_report
     if not wanted_plan and not (settings and settings.substitute):
         return table, None
-    raw = reporting_table(results, project, inputs, rules=False)
+    if raw is None:
+        raw = reporting_table(results, project, inputs, rules=False)
     shown, plan = table, None
     if settings is not None and settings.substitute:
         from ..small_areas import read_covariates, small_area_table, substitutable, substitute_model_based

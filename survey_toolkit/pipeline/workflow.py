@@ -21,7 +21,7 @@ from ..report.tidy import write_csv, write_tidy
 from ..weighting import Weighted
 from .checks import Checked, check_rounds
 from .common import STEPS, Inputs, Progress, _as_project, _noop
-from .estimates import compare, compute_results, reporting_table
+from .estimates import compare, compute_results, published_table, reporting_table
 from .inputs import _form_and_indicator_problems, validate_inputs
 from .reporting import _write_step_tables, decision_tables, report_meta, write_outputs
 from .rounds import clean_rounds, combine, load_rounds
@@ -176,10 +176,11 @@ def _run(
         files += _write_step_tables(project, checked, weighted)
         if cleaning is not None:
             files.append(write_csv(project.report.output / "cleaning_log_applied.csv", cleaning))
-    results = table = comparisons = None
+    results = raw = table = comparisons = None
     if weighted is not None and stop >= STEPS.index("compute"):
         results = compute_results(weighted, project, inputs, progress=progress)
-        table = reporting_table(results, project, inputs)
+        raw = reporting_table(results, project, inputs, rules=False)
+        table = published_table(raw, project, inputs)
     if table is not None and stop >= STEPS.index("compare"):
         progress("compare", 0, 1)
         comparisons = compare(table, project)
@@ -188,7 +189,7 @@ def _run(
         if stop == STEPS.index("report"):
             progress("report", 0, 1)
             meta = report_meta(project, inputs, checked=checked, weighted=weighted, generated_at=generated_at)
-            shown, plan = decision_tables(results, table, project, inputs)
+            shown, plan = decision_tables(results, table, project, inputs, raw=raw)
             meta = dataclasses.replace(meta, plan=plan)
             files += write_outputs(shown, comparisons, meta, project, progress)
             progress("report", 1, 1)

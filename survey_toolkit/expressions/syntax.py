@@ -203,16 +203,20 @@ class _Parser:
 
     # -- indicator front end
 
-    def not_expr(self) -> Node:
-        nots: list[Token] = []
-        while (tok := self.accept("keyword", "not")) is not None:
+    def _prefixed(self, kind: str, text: str, operand, make) -> Node:
+        """Repeated prefix operators (``not not x``, ``--x``): each counts one nesting level."""
+        ops: list[Token] = []
+        while (tok := self.accept(kind, text)) is not None:
             self.deeper(tok)
-            nots.append(tok)
-        node = self.primary()
-        for tok in reversed(nots):
-            node = Not(node, tok.offset)
-        self.depth -= len(nots)
+            ops.append(tok)
+        node = operand()
+        for tok in reversed(ops):
+            node = make(node, tok.offset)
+        self.depth -= len(ops)
         return node
+
+    def not_expr(self) -> Node:
+        return self._prefixed("keyword", "not", self.primary, Not)
 
     def primary(self) -> Node:
         tok = self.tok
@@ -391,16 +395,7 @@ class _Parser:
         return self._x_flat(("*", "div", "mod"), self.x_unary)
 
     def x_unary(self) -> Node:
-        signs: list[Token] = []
-        while self.tokens[self.i].kind == "op" and self.tokens[self.i].text == "-":
-            tok = self.take()
-            self.deeper(tok)
-            signs.append(tok)
-        node = self.x_path()
-        for tok in reversed(signs):
-            node = Neg(node, tok.offset)
-        self.depth -= len(signs)
-        return node
+        return self._prefixed("op", "-", self.x_path, Neg)
 
     def x_path(self) -> Node:
         start = self.tokens[self.i]

@@ -97,12 +97,6 @@ _BOOL_CALLS = {
 }
 
 
-def _is_bool(node: Node) -> bool:
-    if isinstance(node, Call):
-        return node.func in _BOOL_CALLS
-    return isinstance(node, (Compare, InList, IsMissing, BoolOp, Not, Everyone))
-
-
 def _compare_codes(values: pd.Series, op: str, right: Literal, numeric: bool) -> pd.Series:
     if numeric:
         num = right.number

@@ -11,7 +11,7 @@ The record id is ``meta/rootUuid``, else ``uuid:`` + ``_uuid``, else ``_id`` (se
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -217,8 +217,3 @@ def child_names(children: Sequence[RawTable], repeats: Sequence[str]) -> list[tu
         name = match_repeat(t.name or "", repeats) if repeats else None
         out.append((name or (t.name or "repeat"), t, name is not None))
     return out
-
-
-def describe_sheets(children: Sequence[RawTable]) -> Mapping[str, int]:
-    """sheet name -> number of rows (for messages)."""
-    return {t.name or "": len(t.frame) for t in children}

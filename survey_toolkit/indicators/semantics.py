@@ -322,7 +322,7 @@ def _check_comparison(chk: _Checker, form: _Form, node: Compare | InList, path: 
     loc = chk.in_condition(path, ref.offset)
     lits = (node.right,) if isinstance(node, Compare) else node.items
     if kind == "select_multiple":
-        codes = ", ".join(lit.code for lit in lits)
+        codes = ", ".join(f"'{lit.code}'" if isinstance(lit.value, str) else lit.code for lit in lits)
         hint = (
             f"write selected({ref.name}, {codes})"
             if len(lits) == 1

@@ -29,8 +29,11 @@ _CHUNK = 1 << 22
 _ROW = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _ROW_PREFIXED = re.compile(rb':row\b[^>]*?\sr="(\d+)"')
 _CELL_COLUMN = re.compile(rb' r="([A-Z]{1,3})\d')  # row references are digits only
+# a formula followed by no value, or by an empty one (<v></v>, <v/>: LibreOffice's uncalculated
+# cells); an empty value is a result only in a text cell (t="str": a formula that gives "")
 _FORMULA_NO_VALUE = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3}\d+)"[^>/]*>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*</(?:\w+:)?c>'
+    rb'<(?:\w+:)?c\b([^>]*?\sr="([A-Z]{1,3}\d+)"[^>/]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)'
+    rb'\s*(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>'
 )
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -72,6 +75,14 @@ def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
+def _formulas_without_value(data: bytes) -> list[str]:
+    return [
+        ref.decode()
+        for attributes, ref, empty_value in _FORMULA_NO_VALUE.findall(data)
+        if not (empty_value and b't="str"' in attributes)
+    ]
+
+
 def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> SheetScan:
     rows = 0
     columns: set[bytes] = set()
@@ -92,7 +103,7 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Sheet
                 rows = max([rows, *map(int, pattern.findall(data))])
             columns.update(_CELL_COLUMN.findall(data))
             if len(formulas) < 10 and (b"<f" in data or b":f" in data):
-                formulas += [ref.decode() for ref in _FORMULA_NO_VALUE.findall(data)[: 10 - len(formulas)]]
+                formulas += _formulas_without_value(data)[: 10 - len(formulas)]
             if not chunk:
                 break
     width = max((_column_number(c) for c in columns), default=0)

@@ -52,10 +52,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .disclosure import ReportingRules, apply_rules, group_columns_of
 from .errors import DataError, Location, Problem, did_you_mean
+from .estimation.distributions import t_ppf, t_sf
 from .results import as_reporting_table
 
 __all__ = [
@@ -130,8 +130,8 @@ def round_difference(
     df = _combined_df(v1, v2, d1, d2, df_method)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, change / se, np.nan)
-    p = 2 * stats.t.sf(np.abs(t), df)
-    crit = stats.t.ppf(0.5 + level / 2, df)
+    p = 2 * t_sf(np.abs(t), df)
+    crit = t_ppf(0.5 + level / 2, df)
     return {
         "change": change,
         "se": se,

@@ -26,9 +26,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from .disclosure import group_columns_of, is_total
+from .estimation.distributions import norm_ppf
 
 __all__ = ["plan_next_round", "plan_project", "published_plan", "PLAN_COLUMNS", "minimum_detectable_change", "sample_size_needed"]
 
@@ -54,7 +54,7 @@ PLAN_COLUMNS = (
 def _z(alpha: float, power: float) -> float:
     if not 0 < alpha < 1 or not 0 < power < 1:
         raise ValueError("alpha and power must be between 0 and 1")
-    return float(norm.ppf(1 - alpha / 2) + norm.ppf(power))
+    return float(norm_ppf(1 - alpha / 2) + norm_ppf(power))
 
 
 def minimum_detectable_change(variance: np.ndarray | float, *, alpha: float = 0.05, power: float = 0.8,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from .errors import EstimationError, Location, Problem, SpecError
+from .estimation.distributions import norm_ppf
 from .sae import fay_herriot
 
 __all__ = ["read_covariates", "small_area_table", "small_areas_project", "substitute_model_based", "substitutable", "SMALL_AREA_COLUMNS",
@@ -106,7 +106,7 @@ def small_area_table(table: pd.DataFrame, published: pd.DataFrame, covariates: p
                                 Location(), got=", ".join(missing[:10]), hint="add a row for each location of the level"))  # fmt: skip
     key = ["indicator_id", "round", "location"]
     withheld = published[published["location_level"].eq(level)].set_index(key)["suppressed"]
-    z = float(norm.ppf(0.5 + level_ci / 2))
+    z = float(norm_ppf(0.5 + level_ci / 2))
     parts, models = [], []
     for (ind, rnd), group in rows.groupby(["indicator_id", "round"], sort=True):
         group = group.drop_duplicates("location")

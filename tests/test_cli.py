@@ -146,3 +146,15 @@ def test_help_imports_no_data_library():
             "print(sorted(m for m in ('pandas', 'numpy', 'scipy') if m in sys.modules))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_run_path_imports_no_scipy_stats():
+    """``scipy.stats`` takes about half a second to import: the modules a run uses compute their t and
+    Normal quantiles with :mod:`survey_toolkit.estimation.distributions` (``scipy.special``) instead."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import survey_toolkit, survey_toolkit.pipeline, survey_toolkit.report, survey_toolkit.cli.run; "
+            "print(sorted(m for m in ('scipy.stats', 'scipy.optimize', 'statsmodels') if m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

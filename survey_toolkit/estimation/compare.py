@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._compat import renamed_keywords
 from ..design import Design, PreparedDesign
 from ..errors import EstimationError, Location, Problem, did_you_mean
 from . import _engine
 from ._engine import Linear, Partition
+from .distributions import norm_sf, t_sf
 from .estimate import COLUMNS, prepare_design
 from .intervals import t_quantile
 from .variables import _check_columns, _numeric
@@ -183,7 +183,7 @@ def compare(
     tq = float(t_quantile(np.array([dfv]), level)[0])
     tstat = (est - null) / se if se > 0 else np.nan
     p = (
-        2 * (stats.t.sf(abs(tstat), dfv) if np.isfinite(dfv) else stats.norm.sf(abs(tstat)))
+        2 * (t_sf(abs(tstat), dfv) if np.isfinite(dfv) else norm_sf(abs(tstat)))
         if dfv > 0
         else np.nan
     )
@@ -279,7 +279,7 @@ def compare_independent(
     tq = t_quantile(dfv, level)
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = (est - null) / se
-    p = 2 * stats.t.sf(np.abs(tstat), dfv)
+    p = 2 * t_sf(np.abs(tstat), dfv)
     out = m[keys].copy()
     out["kind"] = kind
     out["estimate_a"], out["estimate_b"] = m["estimate_a"], m["estimate_b"]

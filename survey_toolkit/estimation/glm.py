@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..design import Design
 from ..errors import EstimationError, Location, Problem, did_you_mean
@@ -262,6 +261,8 @@ def regression(
         level: confidence level of the coefficient intervals (t on the residual df).
         maxit: IRLS steps allowed for the logistic fit (R ``glm.control`` default 25).
     """
+    from scipy import stats  # imported here: scipy.stats takes half a second to import
+
     if family not in FAMILIES:
         raise EstimationError(
             Problem("unknown-family", f"family '{family}' is not offered", expected=", ".join(FAMILIES),
@@ -320,6 +321,8 @@ def wald_test(fit: Regression, terms: str | Sequence[str], *, null: Sequence[flo
     (q, df) with df the residual df (``df=inf``: χ² on q). Returns ``F`` (or ``chisq``), ``ndf``,
     ``ddf``, ``p_value``, ``terms``.
     """
+    from scipy import stats  # imported here: scipy.stats takes half a second to import
+
     terms = [terms] if isinstance(terms, str) else list(terms)
     coefs = list(fit.vcov.index)
     index: list[str] = []

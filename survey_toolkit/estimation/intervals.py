@@ -13,7 +13,8 @@ Example (R ``svyciprop(~I(ell==0), dclus1, method="xlogit")``, survey 4.1-1):
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from .distributions import logistic_cdf, norm_ppf, t_ppf
 
 __all__ = [
     "PROPORTION_METHODS",
@@ -59,8 +60,8 @@ def t_quantile(df: np.ndarray, level: float) -> np.ndarray:
     out = np.full(df.shape, np.nan)
     inf = np.isinf(df) & (df > 0)
     fin = np.isfinite(df) & (df > 0)
-    out[inf] = stats.norm.ppf(q)
-    out[fin] = stats.t.ppf(q, df[fin])
+    out[inf] = norm_ppf(q)
+    out[fin] = t_ppf(q, df[fin])
     return out
 
 
@@ -94,7 +95,7 @@ def proportion_ci(
         if method in ("xlogit", "logit"):
             eta = np.log(p / (1 - p))
             se_eta = se / (p * (1 - p))
-            return stats.logistic.cdf(eta - t * se_eta), stats.logistic.cdf(eta + t * se_eta)
+            return logistic_cdf(eta - t * se_eta), logistic_cdf(eta + t * se_eta)
         if method == "asin":
             centre = np.arcsin(np.sqrt(p))
             half = t * se / (2 * np.sqrt(p * (1 - p)))
@@ -106,12 +107,12 @@ def proportion_ci(
             half = (t / (2 * n_eff)) * np.sqrt(4 * n_eff * p * (1 - p) + t**2) / den
             return centre - half, centre + half
         # Korn-Graubard
-        ratio = np.where(n > 1, stats.t.ppf(alpha / 2, np.maximum(n - 1, 1)), np.nan) / stats.t.ppf(
-            alpha / 2, df
-        )
+        from scipy import stats  # the beta quantile: Korn-Graubard only (scipy.stats is slow to import)
+
+        ratio = np.where(n > 1, t_ppf(alpha / 2, np.maximum(n - 1, 1)), np.nan) / t_ppf(alpha / 2, df)
         ratio = np.where(
             np.isinf(df),
-            np.where(n > 1, stats.t.ppf(alpha / 2, np.maximum(n - 1, 1)), np.nan) / stats.norm.ppf(alpha / 2),
+            np.where(n > 1, t_ppf(alpha / 2, np.maximum(n - 1, 1)), np.nan) / norm_ppf(alpha / 2),
             ratio,
         )
         n_star = n_eff * ratio**2
@@ -134,7 +135,7 @@ def p01_interval(p: np.ndarray, df: np.ndarray, n: np.ndarray, level: float = 0.
     p, df, n = (np.asarray(v, dtype=float) for v in (p, df, n))
     alpha = 1.0 - level
     with np.errstate(divide="ignore", invalid="ignore"):
-        tn = np.where(n > 1, stats.t.ppf(1 - alpha / 2, np.maximum(n - 1, 1)), np.nan)
+        tn = np.where(n > 1, t_ppf(1 - alpha / 2, np.maximum(n - 1, 1)), np.nan)
         tdf = t_quantile(df, level)
         n_star = np.minimum(n, n * (tn / tdf) ** 2)
         bound = (alpha / 2) ** (1.0 / n_star)

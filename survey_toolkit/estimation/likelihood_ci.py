@@ -17,7 +17,6 @@ numbers each).
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["likelihood_limits", "intercept_fits"]
 
@@ -93,6 +92,8 @@ _EPS = np.finfo(float).eps
 def likelihood_limits(b0, s, lam, df, n, pw_sum, pw_y, dev0, disp, level: float):
     """Limits per domain from the fit (β̂, its design SE s, λ, deviance), the df, rows used ``n``,
     Σpw and Σpw·y, and the dispersion (svyvar of the Pearson residuals). NaN where undefined."""
+    from scipy import stats  # imported here: scipy.stats takes half a second to import
+
     b0, s, lam, df, n, pw_sum, pw_y, dev0, disp = (
         np.asarray(v, dtype=float) for v in (b0, s, lam, df, n, pw_sum, pw_y, dev0, disp)
     )

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..design import Design, PreparedDesign
 from ..errors import EstimationError, Location, Problem, did_you_mean
@@ -156,6 +155,8 @@ def _replicate_proportions(cache, col, T: np.ndarray, K: int) -> np.ndarray:
 
 
 def _domain_test(T, VT, seen_r, seen_c, nr, n, n_rows, nu, statistic, VP=None) -> dict:
+    from scipy import stats  # imported here: scipy.stats takes half a second to import
+
     ri, ci = np.flatnonzero(seen_r), np.flatnonzero(seen_c)
     r, c = ri.size, ci.size
     m = (r - 1) * (c - 1)

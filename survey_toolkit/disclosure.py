@@ -1,10 +1,14 @@
 """Reporting rules applied inside the library, before any table, chart or export exists.
 
 :func:`apply_rules` takes a tidy results table (one row per indicator x round x group, see
-``docs/reports.md``) and returns the same table with four more columns:
+``docs/reports.md``) and returns the same table with five more columns:
 
 - ``suppressed`` (bool): the estimate must not be published;
 - ``suppression_reason``: ``;``-separated reason codes (``""`` when published);
+- ``protects``: on a ``secondary`` row, the withheld cell it protects, as ``column=code`` pairs
+  joined by ``;`` (``location=North;sex=2``; ``category=...`` for a category of a distribution; a ``;``
+  or ``%`` inside a code is written ``%3B`` / ``%25``, read back by :func:`protected_cell`);
+  ``""`` elsewhere. It names the cell, never its value, so a report can say why the row is withheld;
 - ``caution_reasons``: ``;``-separated caution codes for published estimates (``""`` when none);
 - ``caution`` (bool): ``caution_reasons`` is not empty (the report shows the estimate in parentheses).
 
@@ -73,6 +77,7 @@ __all__ = [
     "apply_rules",
     "group_columns_of",
     "is_total",
+    "protected_cell",
 ]
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("indicator_id", "round", "estimate", "n")
@@ -206,13 +211,15 @@ def apply_rules(
     groups = list(group_columns) if group_columns is not None else group_columns_of(out)
     primary = _primary_reasons(out, rules)
     reasons = pd.DataFrame(primary, index=out.index)
+    protects = pd.Series("", index=out.index, dtype=object)
     if rules.secondary_suppression:
-        reasons["secondary"] = _secondary(out, reasons.any(axis=1), groups, rules.total_label)
+        reasons["secondary"], protects = _secondary(out, reasons.any(axis=1), groups, rules.total_label)
     suppressed = reasons.any(axis=1)
     flags = pd.DataFrame(_caution_flags(out, rules), index=out.index)
     flags = flags & ~suppressed.to_numpy()[:, None]
     out["suppressed"] = suppressed.to_numpy()
     out["suppression_reason"] = _join_codes(reasons)
+    out["protects"] = protects.to_numpy(dtype=object)
     out["caution_reasons"] = _join_codes(flags)
     out["caution"] = flags.any(axis=1).to_numpy()
     blank = [c for c in rules.blank_columns if c in out.columns]
@@ -378,7 +385,9 @@ def _equations(frame: pd.DataFrame, groups: list[str], total_label: str) -> pd.D
     return members[members["eq"].isin(size.index[size >= 1])].reset_index(drop=True)
 
 
-def _secondary(frame: pd.DataFrame, suppressed: pd.Series, groups: list[str], total_label: str) -> pd.Series:
+def _secondary(
+    frame: pd.DataFrame, suppressed: pd.Series, groups: list[str], total_label: str
+) -> tuple[pd.Series, pd.Series]:
     """Complementary suppression: no relation of :func:`_equations` keeps exactly one unknown cell.
 
     A cell is *unknown* when it is suppressed and not empty (``n`` > 0; an empty cell is known to
@@ -386,13 +395,18 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, groups: list[str], to
     member, the published, non-empty part of that relation with the smallest numerator (then the
     smallest base) is suppressed too, or its total when no part is left; the passes repeat until
     no relation has a single unknown member (a fixed point: suppression only grows).
+
+    Returns the secondary flags and, on each secondary row, the cell it protects (:func:`_cell_name`
+    of the relation's single unknown member when it was chosen; ``""`` elsewhere).
     """
     secondary = np.zeros(len(frame), dtype=bool)
+    protected = np.full(len(frame), -1, dtype=np.int64)
+    none = pd.Series("", index=frame.index, dtype=object)
     if not groups:
-        return pd.Series(secondary, index=frame.index)
+        return pd.Series(secondary, index=frame.index), none
     members = _equations(frame, groups, total_label)
     if members.empty:
-        return pd.Series(secondary, index=frame.index)
+        return pd.Series(secondary, index=frame.index), none
     n = _num(frame, "n").to_numpy()
     nonempty = ~(np.isnan(n) | (n <= 0))
     k = _num(frame, "n_numerator").to_numpy()
@@ -401,6 +415,7 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, groups: list[str], to
     order[rank] = np.arange(len(frame))
     eq, pos, is_parent = members["eq"].to_numpy(), members["pos"].to_numpy(), members["parent"].to_numpy()
     supp0 = suppressed.to_numpy(dtype=bool)
+    lone = np.full(eq.max() + 1, -1, dtype=np.int64)
     while True:
         hidden = supp0 | secondary
         unknown = hidden & nonempty
@@ -412,8 +427,50 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, groups: list[str], to
         # parts first (parent flag sorts after), then the smallest numerator and base
         cand = pd.DataFrame({"eq": eq[open_], "pos": pos[open_], "parent": is_parent[open_],
                              "order": order[pos[open_]]})  # fmt: skip
-        chosen = cand.sort_values(["eq", "parent", "order"]).drop_duplicates("eq")["pos"].to_numpy()
+        chosen = cand.sort_values(["eq", "parent", "order"]).drop_duplicates("eq")
         if not len(chosen):
             break
-        secondary[chosen] = True
-    return pd.Series(secondary & ~supp0, index=frame.index)
+        lonely = needy & unknown[pos]  # the one unknown member of each needy relation
+        lone[eq[lonely]] = pos[lonely]
+        first = chosen.drop_duplicates("pos")  # a cell chosen by two relations names the first
+        protected[first["pos"].to_numpy()] = lone[first["eq"].to_numpy()]
+        secondary[chosen["pos"].to_numpy()] = True
+    secondary &= ~supp0
+    names = np.full(len(frame), "", dtype=object)
+    rows = np.flatnonzero(secondary & (protected >= 0))
+    if len(rows):
+        names[rows] = _cell_name(frame, protected[rows], groups, total_label)
+    return pd.Series(secondary, index=frame.index), pd.Series(names, index=frame.index)
+
+
+def protected_cell(protects: object) -> list[tuple[str, str]]:
+    """The ``(column, code)`` pairs of a ``protects`` value (``[]`` when empty or missing).
+
+    Example:
+        >>> protected_cell("location=North;sex=2")
+        [('location', 'North'), ('sex', '2')]
+    """
+    if not isinstance(protects, str) or not protects:
+        return []
+    pairs = [pair.partition("=") for pair in protects.split(";")]
+    return [(col, code.replace("%3B", ";").replace("%25", "%")) for col, _, code in pairs if col]
+
+
+def _cell_name(frame: pd.DataFrame, positions: np.ndarray, groups: list[str], total_label: str) -> np.ndarray:
+    """``column=code`` pairs naming the cells at ``positions``: the category of a distribution, the
+    location, then each grouping column that is not the total (never a value of the estimate)."""
+    cells = frame.iloc[positions]
+    name = pd.Series("", index=cells.index, dtype="string")
+    columns = (["category"] if "category" in cells.columns else []) + [g for g in groups if g == "location"]
+    columns += [g for g in groups if g != "location"]
+    for col in columns:
+        values = cells[col].astype("string")
+        shown = values.notna() if col in ("category", "location") else ~is_total(cells[col], total_label)
+        if col == "location":
+            values = values.fillna(total_label)
+            shown = pd.Series(True, index=cells.index)
+        values = values.str.replace("%", "%25", regex=False).str.replace(";", "%3B", regex=False)
+        pair = (col + "=" + values).where(shown.to_numpy(), "")
+        sep = pd.Series(np.where((name == "") | (pair == ""), "", ";"), index=cells.index)
+        name = name + sep + pair.fillna("")
+    return name.fillna("").to_numpy(dtype=object)

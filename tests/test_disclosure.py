@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey_toolkit.disclosure import DEFAULT_RULES, ReportingRules, apply_rules, is_total
+from survey_toolkit.disclosure import DEFAULT_RULES, ReportingRules, apply_rules, is_total, protected_cell
 from survey_toolkit.errors import DataError
 
 
@@ -285,3 +285,38 @@ def test_missing_required_columns_are_reported_together():
 def test_is_total():
     s = pd.Series(["All", None, "North", np.nan])
     assert is_total(s).tolist() == [True, True, False, True]
+
+
+def test_a_secondary_cell_names_the_withheld_cell_it_protects_never_its_value():
+    out = apply_rules(sensitive_locations([3, 40, 12, 25])).set_index("location")
+    assert out.loc["D2", "protects"] == "location=D0"
+    assert (out.drop(index="D2")["protects"] == "").all()  # primary and published rows protect nothing
+    two_way = {("D0", "female"): 2, ("D0", "male"): 30, ("D1", "female"): 20, ("D1", "male"): 35}
+    rows = [row(indicator_id="sv", location=loc, sex=sex, n_numerator=k, n=300, sensitive=True)
+            for (loc, sex), k in two_way.items()]  # fmt: skip
+    out = apply_rules(table(*rows)).set_index(["location", "sex"])["protects"]
+    assert out.loc[("D0", "male")] == "location=D0;sex=female"  # D0 = D0 female + D0 male
+    assert out.loc[("D1", "female")].startswith("location=D")  # chained: protects a withheld cell too
+
+
+def test_a_secondary_total_or_category_names_the_cell_it_protects():
+    rows = [
+        row(location="All", ci_low=1.0, ci_high=20.0, estimate=6.0),
+        row(location="North", location_level="admin1", n=200, n_numerator=10),
+        row(location="South", location_level="admin1", n=200, n_numerator=14),
+    ]
+    assert apply_rules(table(*rows))["protects"].tolist() == ["", "location=All", ""]
+    cats = {"1": 40, "2": 3, "3": 100, "4": 57}
+    rows = [row(indicator_id=f"q[{c}]", base_indicator_id="q", category=c, type="distribution", sensitive=True,
+                n=200, n_numerator=k) for c, k in cats.items()]  # fmt: skip
+    out = apply_rules(table(*rows)).set_index("category")
+    assert out.loc["1", "protects"] == "category=2;location=All"
+
+
+def test_a_code_holding_the_separator_is_named_back_unchanged():
+    rows = [row(location="All", n=400, n_numerator=20)]
+    rows += [row(location=loc, n=n, n_numerator=10) for loc, n in (("North;1", 20), ("50%;South", 380))]
+    out = apply_rules(table(*rows)).set_index("location")
+    assert out.loc["50%;South", "suppression_reason"] == "secondary"
+    assert protected_cell(out.loc["50%;South", "protects"]) == [("location", "North;1")]
+    assert protected_cell("") == [] and protected_cell(np.nan) == []

@@ -22,6 +22,7 @@ from ..disclosure import (
     ReportingRules,
     apply_rules,
     group_columns_of,
+    protected_cell,
 )
 from ..i18n import available_languages, fmt_decimal, gettext_in, percent_affixes
 from .texts import MESSAGES, REASONS
@@ -139,6 +140,29 @@ def t(lang: str, key: str, *, default: str | None = None, **kw: Any) -> str:
 def reason_text(lang: str, codes: str) -> str:
     """Plain-language text of ``;``-separated reason or flag codes."""
     return "; ".join(t(lang, f"reason:{c}", default=c) for c in str(codes).split(";") if c)
+
+
+def cell_text(meta: ReportMeta, protects: Any, lang: str) -> str:
+    """Display name of a cell given as ``column=code`` pairs (the ``protects`` column of
+    :func:`~survey_toolkit.disclosure.apply_rules`): 'North × Female'."""
+    parts = []
+    for column, code in protected_cell(protects):
+        if column == "location":
+            parts.append(location_name(meta, code, lang))
+        elif column == "category":
+            parts.append(t(lang, f"category:{code}", default=code))
+        else:
+            parts.append(f"{group_name(meta, column, lang)}: {group_value(meta, column, code, lang)}")
+    return " × ".join(parts)
+
+
+def suppression_text(lang: str, codes: Any, protects: Any, meta: ReportMeta) -> str:
+    """Why an estimate is withheld; a ``secondary`` row names the withheld cell it protects."""
+    cell = "" if is_missing(protects) else cell_text(meta, protects, lang)
+    return "; ".join(
+        t(lang, "secondary_for", cell=cell) if c == "secondary" and cell else t(lang, f"reason:{c}", default=c)
+        for c in str("" if is_missing(codes) else codes).split(";") if c
+    )
 
 
 REASON_CODES: tuple[str, ...] = tuple(k.split(":", 1)[1] for k in REASONS)

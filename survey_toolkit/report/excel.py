@@ -58,6 +58,7 @@ from ._common import (
     reason_text,
     round_name,
     rounds_of,
+    suppression_text,
     t,
     unit_name,
 )
@@ -198,7 +199,7 @@ class _Data:
         self.locations = ordered_locations(list(pd.unique(self.loc_key)), meta)
         self.location_names = names
         self.breakdown, self.group_text = self._groups(meta, lang)
-        self.status = self._status(lang)
+        self.status = self._status(lang, meta)
 
     def col(self, name: str, scaled: bool = False) -> np.ndarray:
         if name not in self.frame.columns:
@@ -220,7 +221,7 @@ class _Data:
             value[has] = value[has] + sep + col[has].map(labels).astype(str)
         return name, value
 
-    def _status(self, lang: str) -> pd.Series:
+    def _status(self, lang: str, meta: ReportMeta) -> pd.Series:
         frame = self.frame
         supp = frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame.columns else None
         caution = frame["caution"].fillna(False).astype(bool) if "caution" in frame.columns else None
@@ -230,7 +231,10 @@ class _Data:
             out[caution] = flags.map({f: f"{_h(lang, 'caution')}: {reason_text(lang, f)}" for f in pd.unique(flags)})
         if supp is not None and supp.any():
             why = frame.loc[supp, "suppression_reason"].astype("string").fillna("")
-            out[supp] = why.map({r: f"{_h(lang, 'suppressed')}: {reason_text(lang, r)}" for r in pd.unique(why)})
+            if "protects" in frame.columns:  # a secondary cell names the withheld cell it protects
+                why = why + "\x1f" + frame.loc[supp, "protects"].astype("string").fillna("")
+            texts = {r: suppression_text(lang, *(r.split("\x1f") + [""])[:2], meta) for r in pd.unique(why)}
+            out[supp] = why.map({r: f"{_h(lang, 'suppressed')}: {text}" for r, text in texts.items()})
         return out
 
 

@@ -40,6 +40,7 @@ from ._common import (
     REASON_CODES,
     ReportMeta,
     atomic_write_bytes,
+    cell_text,
     change_reason_text,
     digits_for,
     fmt_ci,
@@ -466,12 +467,17 @@ def _number(value: Any) -> float:
     return float("nan") if is_missing(value) else float(value)
 
 
-def _cell(row: dict | None, factor: float, lang: str, notes: dict[str, set]) -> dict:
+def _cell(row: dict | None, factor: float, lang: str, notes: dict[str, set], where: str = "") -> dict:
+    """One estimate cell; a withheld one adds its reasons to ``notes`` (and, when it protects another
+    withheld cell, the pair (protected cell, ``where`` it is) to ``notes["secondary"]``)."""
     if row is None:
         return {"text": "", "cls": ""}
     text = fmt_estimate(row, factor, lang)
     if bool(row.get("suppressed", False)):
         notes["suppressed"].update(c for c in str(row.get("suppression_reason", "")).split(";") if c)
+        protects = row.get("protects")
+        if where and not is_missing(protects) and protects:
+            notes.setdefault("secondary", set()).add((str(protects), where))
         return {"text": "—", "cls": "sup"}
     if bool(row.get("caution", False)):
         notes["flags"].update(c for c in str(row.get("caution_reasons", "")).split(";") if c)
@@ -492,8 +498,8 @@ def _change_cell(row: dict | None, factor: float, lang: str, notes: dict[str, se
     }
 
 
-_CELL_COLUMNS = ("estimate", "ci_low", "ci_high", "n", "unit", "suppressed", "suppression_reason", "caution",
-                 "caution_reasons", "change", "significant", "significant_fdr", "interpretation", "sensitive",
+_CELL_COLUMNS = ("estimate", "ci_low", "ci_high", "n", "unit", "suppressed", "suppression_reason", "protects",
+                 "caution", "caution_reasons", "change", "significant", "significant_fdr", "interpretation", "sensitive",
                  "location", "round_from", "comparison")  # fmt: skip
 """The columns a table cell reads (converting only these to dicts is much faster)."""
 
@@ -520,7 +526,7 @@ def _records_by_indicator(frame: pd.DataFrame, meta: ReportMeta, groups: list[st
 def _round_table(
     head: list[dict], comp: list[dict], meta: ReportMeta, lang: str, order: list[str], factor: float
 ) -> tuple[dict, dict[str, set]]:
-    notes: dict[str, set] = {"suppressed": set(), "flags": set(), "changes": set()}
+    notes: dict[str, set] = {"suppressed": set(), "flags": set(), "changes": set(), "secondary": set()}
     by_round = {(r["_r"], r["_loc"]): r for r in head}
     locs = ordered_locations(list(dict.fromkeys(r["_loc"] for r in head)), meta)
     comps: dict[str, tuple[dict, str]] = {}
@@ -539,7 +545,8 @@ def _round_table(
         cells = [{"text": location_name(meta, None if key == "\x00" else key, lang), "cls": ""}]
         for r in order:
             row = by_round.get((r, key))
-            cells.append(_cell(row, factor, lang, notes))
+            where = f"{cells[0]['text']}, {round_name(meta, r)}"
+            cells.append(_cell(row, factor, lang, notes, where))
             cells.append({"text": fmt_ci(row, factor, lang) if row else "", "cls": ""})
             n = row.get("n") if row else None
             cells.append({"text": "" if is_missing(n) else f"{int(n)}", "cls": ""})
@@ -556,7 +563,7 @@ def _breakdown_table(
 
     ``rows``: the latest round's rows with a breakdown; groups nobody belongs to are left out before.
     """
-    notes: dict[str, set] = {"suppressed": set(), "flags": set(), "changes": set()}
+    notes: dict[str, set] = {"suppressed": set(), "flags": set(), "changes": set(), "secondary": set()}
     if not groups or not rows:
         return None, notes
     headers = [t(lang, k) for k in ("location", "breakdown", "group", "estimate", "ci", "n")]
@@ -566,7 +573,8 @@ def _breakdown_table(
         cells = [{"text": location_name(meta, row.get("location"), lang), "cls": ""}]
         cells.append({"text": " × ".join(group_name(meta, g, lang) for g in dims), "cls": ""})
         cells.append({"text": " × ".join(group_value(meta, g, row[g], lang) for g in dims), "cls": ""})
-        cells.append(_cell(row, factor, lang, notes))
+        where = f"{cells[0]['text']} × {cells[1]['text']}: {cells[2]['text']}"
+        cells.append(_cell(row, factor, lang, notes, where))
         cells.append({"text": fmt_ci(row, factor, lang), "cls": ""})
         cells.append({"text": "" if is_missing(row.get("n")) else f"{int(row['n'])}", "cls": ""})
         body.append({"cls": "", "cells": cells})
@@ -578,6 +586,16 @@ def _ordered(codes: set[str]) -> str:
     return ";".join(sorted(codes, key=lambda c: (known.index(c) if c in known else len(known), c)))
 
 
+def _secondary_notes(pairs: set[tuple[str, str]], meta: ReportMeta, lang: str) -> list[str]:
+    """One footnote per protected cell: the withheld cells that protect it and why (never a value)."""
+    by_cell: dict[str, list[str]] = {}
+    for protects, where in sorted(pairs):
+        by_cell.setdefault(protects, []).append(where)
+    return [t(lang, "footnote_secondary", cells="; ".join(wheres),
+              why=t(lang, "secondary_for", cell=cell_text(meta, protects, lang)))
+            for protects, wheres in by_cell.items()]  # fmt: skip
+
+
 def _footnotes(notes: dict[str, set], meta: ReportMeta, lang: str) -> list[str]:
     out = []
     if notes["suppressed"]:
@@ -585,6 +603,7 @@ def _footnotes(notes: dict[str, set], meta: ReportMeta, lang: str) -> list[str]:
     if notes.get("changes"):
         why = change_reason_text(lang, ";".join(sorted(notes["changes"])), meta)
         out.append(t(lang, "footnote_change", reasons=why))
+    out += _secondary_notes(notes.get("secondary", set()), meta, lang)
     if notes["flags"]:
         out.append(t(lang, "footnote_paren", flags=reason_text(lang, _ordered(notes["flags"]))))
     out.append(

@@ -34,6 +34,9 @@ REPORT: dict[str, str] = dict((
     N_("interpretation", "Interpretation"),
     N_("breakdown", "Breakdown"),
     N_("group", "Group"),
+    N_("secondary_for",
+       "withheld so that the withheld value for {cell} cannot be worked out from the total and the other "
+       "published values"),
     N_("no_findings", "No statistically significant change after false discovery rate control."),
     N_("indicators", "Indicators"),
     N_("heatmap", "Change by location and indicator"),
@@ -62,6 +65,7 @@ REPORT: dict[str, str] = dict((
     N_("not_published", "not published"),
     N_("not_available", "not available"),
     N_("footnote_dash", "— estimate not published: {reasons}."),
+    N_("footnote_secondary", "— {cells}: {why}."),
     N_("footnote_paren", "(…) interpret with caution: {flags}."),
     N_("footnote_sig",
        "* statistically significant change after false discovery rate control (Benjamini–Hochberg, q < "

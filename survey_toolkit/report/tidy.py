@@ -25,12 +25,14 @@ from ._common import (
     ReportMeta,
     atomic_write_bytes,
     atomic_write_with,
+    cell_text,
     group_value,
     is_formula_like,
     is_missing,
     location_name,
     prepare_results,
     round_name,
+    t,
 )
 
 __all__ = ["write_csv", "write_parquet", "write_tidy", "parquet_available", "excel_safe_text"]
@@ -111,6 +113,11 @@ def with_labels(table: pd.DataFrame, meta: ReportMeta, lang: str = "en") -> pd.D
             columns.append("location_name" if col == "location" else f"{col}_label")
     for col, series in labels.items():
         out["location_name" if col == "location" else f"{col}_label"] = series
+    if "protects" in out.columns:  # in words, after the codes: which withheld cell a secondary one protects
+        protects = out["protects"].astype("string").fillna("")
+        words = {p: t(lang, "secondary_for", cell=cell_text(meta, p, lang)) if p else "" for p in pd.unique(protects)}
+        out["suppression_note"] = protects.map(words)
+        columns.insert(columns.index("protects") + 1, "suppression_note")
     return out[columns]
 
 

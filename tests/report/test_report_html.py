@@ -83,6 +83,11 @@ def test_suppressed_cells_dash_with_footnote_and_caution_in_parentheses(html_en)
     note = re.search(r"<li>— estimate not published: ([^<]*)</li>", section).group(1)
     assert "fewer than 5 respondents in the numerator of a sensitive indicator" in note
     assert "cannot be derived" in section  # the secondary suppression is explained too
+    assert (  # ... and each withheld cell that protects another names it (never its value)
+        "<li>— Hillcrest, R3: withheld so that the withheld value for Riverside cannot be worked out from the "
+        "total and the other published values.</li>" in section
+    )
+    assert "withheld value for &lt;script&gt;alert(1)&lt;/script&gt;" in section  # escaped like any name
     hill = next(r for r in _table_rows(html_en, "ind-trust_police") if "Hillcrest" in r)
     assert "(53.5)" in hill  # base 45: interpret with caution
     assert "interpret with caution" in html_en

@@ -27,6 +27,13 @@ def test_csv_and_parquet_written(tmp_path):
         len(hidden) == 8  # 5 by the rules and 3 secondary (a lone small-base location = All minus the rest)
         and hidden[["estimate", "se", "ci_low", "ci_high", "n_numerator"]].isna().all().all()
     )
+    secondary = back[back["suppression_reason"] == "secondary"].set_index(["indicator_id", "round"])
+    assert secondary.loc[("tf_harassment", "R3"), "protects"] == "location=R01D01"
+    assert secondary.loc[("tf_harassment", "R3"), "suppression_note"] == (
+        "withheld so that the withheld value for R01D01 cannot be worked out from the total and the other "
+        "published values"  # no meta given: the location's code
+    )
+    assert back.loc[back["suppression_reason"] != "secondary", "suppression_note"].isna().all()
     if parquet_available():
         pq = pd.read_parquet(tmp_path / "results.parquet")
         assert pq["location"].tolist() == results["location"].tolist()  # typed output keeps text as is

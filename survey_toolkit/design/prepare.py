@@ -448,18 +448,19 @@ def _lonely_problems(prep: PreparedDesign) -> list[Problem]:
         lonely = np.flatnonzero((st.n == 1) & (st.f < 1) & (st.mult > 0))
         for g in lonely[:MAX_ROWS_NAMED]:
             label = st.group_labels[g] if st.group_labels else str(g)
+            where = f"Stratum ({label})" if label else "The sample (no strata)"
             problems.append(
                 Problem(
                     "lonely-psu",
-                    f"Stratum ({label}) has only one PSU at stage {s + 1}",
+                    f"{where} has only one PSU at stage {s + 1}",
                     Location(
                         field=prep.design.strata[s]
                         or (prep.design.psu[s] if s < len(prep.design.psu) else None)
                     ),
                     expected="at least 2 PSUs per stratum",
                     got="1 PSU",
-                    hint="collapse strata, or choose Design(lonely_psu='adjust' | 'average' | 'remove' | "
-                    "'certainty')",
+                    hint="collapse strata, or set 'lonely_psu: adjust' (or average, remove, certainty) under "
+                    "'design:' in survey.yaml (Python: Design(lonely_psu='adjust'))",
                     count=int(lonely.size),
                 )
             )

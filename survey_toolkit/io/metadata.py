@@ -38,6 +38,16 @@ PLATFORM_COLUMNS: dict[str, frozenset[str]] = {
             "_duration",
             "_xform_id",
             "meta/instanceName",
+            # Ona / KoBoCAT CSV exports
+            "_version",
+            "_total_media",
+            "_media_count",
+            "_media_all_received",
+            "_last_edited_by",
+            "_date_modified",
+            "_edited",
+            "_review_status",
+            "_review_comment",
         }
     ),
     "odk": frozenset(
@@ -95,7 +105,7 @@ _META_SOURCES: dict[str, dict[str, tuple[tuple[str, str | None], ...]]] = {
         "_record_id": (("meta/rootUuid", None), ("_uuid", "uuid:"), ("_id", None)),
         "_submission_id": (("meta/instanceID", None), ("_uuid", "uuid:"), ("_id", None)),
         "_submission_time": (("_submission_time", None),),
-        "_form_version": (("__version__", None), ("_version_", None)),
+        "_form_version": (("__version__", None), ("_version_", None), ("_version", None)),
         "_review_status": (("_validation_status", None),),
         "_submitted_by": (("_submitted_by", None),),
     },

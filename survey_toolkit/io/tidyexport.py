@@ -18,6 +18,7 @@ from .kobo import (
 )
 from .odk import central_links
 from .tidy import child_frame, tidy_frame
+from .widerepeats import split_wide_repeats
 
 
 def tidy_export(
@@ -31,6 +32,7 @@ def tidy_export(
     select_multiple_source: str = "choices",
 ) -> SurveyData:
     """Type the main table with :func:`tidy_frame`, then link and type the repeat tables."""
+    raw = split_wide_repeats(raw, instrument, na_values)
     data = tidy_frame(
         raw.main.frame,
         instrument,

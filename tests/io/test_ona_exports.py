@@ -67,3 +67,56 @@ def test_the_hint_for_a_select_multiple_compared_with_a_text_code_is_a_valid_con
     assert suggested == f"selected({q}, 'ambulance')"
     path.write_text(_INDICATORS.format(numerator=suggested), encoding="utf-8")
     assert not validate_indicators(path, form).problems
+
+
+_REPEAT_SPEC = """spec_version: 1
+defaults:
+  universe: all
+indicators:
+  - id: child_age
+    type: mean
+    label: Child age
+    repeat: children
+    question: childs_age
+  - id: mean_age
+    type: mean
+    label: Age
+    question: age
+"""
+
+
+def test_a_repeat_flattened_into_numbered_columns_becomes_the_repeat_table():
+    # Ona writes the repeat 'children' as children[1]/childs_name, children[2]/...: the columns were left
+    # as "not questions of the instrument" and every indicator of the repeat read nothing
+    form = st.read_instrument(ONA / "tutorial_w_repeats.xlsx")
+    data = st.load(ONA / "tutorial_w_repeats.csv", instrument=form)
+    kids = data.children["children"]
+    assert kids["childs_name"].tolist() == ["Tom", "Dick"]
+    assert kids["childs_age"].tolist() == [12, 5]
+    assert set(kids["_record_id"]) == {"uuid:b31c6ac2-b8ca-4180-914f-c844fa10ed3b"}
+    assert kids["_source_row"].tolist() == [2, 2]
+    assert not any(c.startswith("children[") for c in data.frame.columns)
+    codes = {p.code for p in data.problems}
+    assert "columns-not-in-instrument" not in codes  # Ona's _version, _total_media... are metadata
+    assert "repeats-not-in-export" not in codes
+    assert data.frame["_form_version"].tolist() == ["2014111"]
+
+
+def test_estimates_over_a_flattened_repeat_agree_with_r():
+    from survey_toolkit.indicators import parse_indicators
+
+    form = st.read_instrument(ONA / "tutorial_w_repeats.xlsx")
+    data = st.load(ONA / "tutorial_w_repeats_8.csv", instrument=form)
+    kids = data.children["children"]
+    assert len(kids) == 12  # instances 1-3 of 8 submissions; 'n/a' cells are no child
+    assert kids.groupby("_record_id").size().sort_values().tolist() == [1, 1, 2, 2, 3, 3]
+    spec = parse_indicators(_REPEAT_SPEC, "ona.yaml").spec
+    out = st.compute(data, spec, st.Design()).set_index("indicator_id")
+    # hh <- data.frame(id=1:8, sumage=c(17,0,3,25,0,11,11,16), nkid=c(2,0,1,3,0,2,1,3))
+    # svyratio(~sumage, ~nkid, svydesign(ids=~id, weights=~rep(1,8), data=hh))   R 4.2.2, survey 4.1-1
+    # (the households are the PSUs; the 2 without children stay in the design)
+    assert out.loc["child_age", "estimate"] == pytest.approx(6.916666666667, abs=1e-9)
+    assert out.loc["child_age", "se"] == pytest.approx(0.848408615073, abs=1e-9)
+    # svymean(~age, svydesign(ids=~1, data=data.frame(age=c(25,31,22,40,19,35,28,44))))
+    assert out.loc["mean_age", "estimate"] == pytest.approx(30.5)
+    assert out.loc["mean_age", "se"] == pytest.approx(3.087995, abs=1e-6)

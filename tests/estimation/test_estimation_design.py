@@ -150,6 +150,14 @@ def test_lonely_psu_fails_by_default():
         assert np.isfinite(out.se[0])
 
 
+def test_a_single_psu_without_strata_is_named_the_sample_with_the_project_key():
+    # a one-submission round (an Ona test export): "Stratum ()" named nothing, the hint only Python
+    (p,) = problems(Design(weights="w"), frame().iloc[:1])
+    assert p.code == "lonely-psu"
+    assert p.message == "The sample (no strata) has only one PSU at stage 1"
+    assert "'lonely_psu: adjust'" in p.hint and "survey.yaml" in p.hint
+
+
 def test_certainty_stratum_is_not_lonely():
     data = frame(st=["a", "a", "a", "a", "a", "b"], N=[50, 50, 50, 50, 50, 1])
     out = estimate(data, Design(weights="w", strata="st", psu="cl", fpc="N"), "y")

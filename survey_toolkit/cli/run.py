@@ -171,8 +171,8 @@ def run(project: ProjectArg, output: OutputOpt = None, show_values: ShowValuesOp
     the project's output folder, then names every file written. Works offline. The report and the
     workbook include "Planning the next round" (survey.yaml plan:, see survey-toolkit plan); with
     small_areas: substitute: true they show labelled model-based figures where a location's own
-    estimate is withheld as too imprecise. Languages are written in parallel on Linux
-    (SURVEY_TOOLKIT_WORKERS=1: one after the other).
+    estimate is withheld as too imprecise. Rounds and report languages are processed in
+    parallel on Linux (SURVEY_TOOLKIT_WORKERS=1: one after the other).
 
     Python: [cyan]survey_toolkit.pipeline.run(load_project(PROJECT))[/]
 

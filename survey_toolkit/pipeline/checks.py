@@ -15,6 +15,7 @@ from ..errors import DataError
 from ..io.base import SurveyData
 from ..offlist import TABLE_COLUMNS as OFF_LIST_COLUMNS
 from ..offlist import off_list_problems, off_list_table
+from ..parallel import forked_map
 from ..project import Project
 from ..quality import QualityReport, apply_exclusions, check_quality
 from ..weightgaps import fill_weight_gaps
@@ -61,20 +62,17 @@ def check_rounds(
     """
     progress = progress or _noop
     kept, reports, logs, off_tables, errors = {}, {}, [], [], []
-    for i, (rid, d) in enumerate(data.items()):
-        progress("quality", i, len(data))
-        report = check_quality(d, **_quality_options(project))
-        clean, log = apply_exclusions(d, report)
-        clean = dataclasses.replace(clean, frame=clean.frame.reset_index(drop=True))
-        clean, gaps, gap_problems = fill_weight_gaps(clean, project, _strata_of(clean.frame, project))
-        off_table = off_list_table(clean, project.off_list, rid)
-        off_problems = off_list_problems(off_table, project.off_list)
+    rounds = list(data.items())
+    progress("quality", 0, len(rounds))
+    finished = iter(range(1, len(rounds) + 1))
+    checked = forked_map(lambda job: _check_round(*job, project), rounds, shared=[project, *_instruments(data)],
+                         done=lambda i: progress("quality", next(finished), len(rounds)))  # fmt: skip
+    for (rid, _), (clean, report, log, gaps, off_table, off_problems) in zip(rounds, checked, strict=True):
         errors += [p for p in off_problems if p.is_error]
         off_tables.append(off_table)
-        kept[rid] = dataclasses.replace(clean, problems=clean.problems + gap_problems + off_problems)
+        kept[rid] = clean
         reports[rid] = report
         logs += [log.assign(round=rid), gaps.assign(round=rid)]
-    progress("quality", len(data), len(data))
     if errors:
         raise DataError(errors)
     off_tables = [t for t in off_tables if not t.empty]
@@ -86,6 +84,24 @@ def check_rounds(
         exclusions = exclusions[["round", "record_id", "source_file", "source_row", "reasons"]]
         exclusions["source_file"] = exclusions["source_file"].map(lambda s: Path(str(s)).name)
     return Checked(MappingProxyType(kept), MappingProxyType(reports), exclusions, off_list)
+
+
+def _check_round(rid: str, d: SurveyData, project: Project) -> tuple:
+    """One round's checks: the kept data, the quality report, the exclusion and weight-gap logs, the
+    off-list table and its problems."""
+    report = check_quality(d, **_quality_options(project))
+    clean, log = apply_exclusions(d, report)
+    clean = dataclasses.replace(clean, frame=clean.frame.reset_index(drop=True))
+    clean, gaps, gap_problems = fill_weight_gaps(clean, project, _strata_of(clean.frame, project))
+    off_table = off_list_table(clean, project.off_list, rid)
+    off_problems = off_list_problems(off_table, project.off_list)
+    clean = dataclasses.replace(clean, problems=clean.problems + gap_problems + off_problems)
+    return clean, report, log, gaps, off_table, off_problems
+
+
+def _instruments(data: Mapping[str, SurveyData]) -> list:
+    """The rounds' forms (the same object for most rounds): shared, not copied, by forked checks."""
+    return list({id(d.instrument): d.instrument for d in data.values()}.values())
 
 
 def _strata_of(frame: pd.DataFrame, project: Project) -> pd.Series | None:

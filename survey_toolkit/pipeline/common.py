@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
@@ -47,3 +48,11 @@ class Inputs:
     problems: ValidationReport = field(default_factory=ValidationReport)
     analysis: Instrument | None = None
     """The form plus the project's derived variables and extra columns (``survey_toolkit.derive``)."""
+
+
+def shared_objects(project: Project, inputs: Inputs) -> list[Any]:
+    """What the per-round jobs of a run share with this process (the project, its forms, indicators,
+    margins and sample frame): results from forked processes refer to these very objects
+    (:func:`survey_toolkit.parallel.forked_map`), never to copies."""
+    return [project, inputs, inputs.instrument, inputs.analysis, inputs.indicators, inputs.margins,
+            inputs.sample_frame, *inputs.round_instruments.values()]  # fmt: skip

@@ -17,10 +17,11 @@ from ..errors import DataError, Location, Problem
 from ..indicators.model import IndicatorSpec
 from ..io.base import SurveyData
 from ..labels import INTERVIEWER_CUES
+from ..parallel import forked_map
 from ..project import Project
 from ..results import reporting_table as reshape_results
 from ..weighting import Weighted
-from .common import ROUND_COLUMN, Inputs, Progress, _noop
+from .common import ROUND_COLUMN, Inputs, Progress, _noop, shared_objects
 
 
 def _levels(project: Project) -> list[str]:
@@ -46,15 +47,19 @@ def compute_results(
     levels = _levels(project)
     calls += [([ROUND_COLUMN, level], False) for level in levels]
     total = len(weighted)
-    chunks = []
-    for done, w in enumerate(weighted.values()):
-        progress("compute", done, total)
+    progress("compute", 0, total)
+    finished = iter(range(1, total + 1))
+
+    def one(w: Weighted) -> list[pd.DataFrame]:
         data = _known_groups(w.data, project, inputs)
         tables = compute_many(data, inputs.indicators, w.design, calls, ids=ids,
                               ci_method=project.estimation.interval, df=project.estimation.df,
                               off_list=project.off_list)  # fmt: skip
-        chunks += [_with_parent_location(t, w.frame, levels, by[-1]) for t, (by, _) in zip(tables, calls, strict=True)]
-    progress("compute", total, total)
+        return [_with_parent_location(t, w.frame, levels, by[-1]) for t, (by, _) in zip(tables, calls, strict=True)]
+
+    per_round = forked_map(one, list(weighted.values()), shared=shared_objects(project, inputs),
+                           done=lambda i: progress("compute", next(finished), total))  # fmt: skip
+    chunks = [t for tables in per_round for t in tables]
     return pd.concat(chunks, ignore_index=True)
 
 

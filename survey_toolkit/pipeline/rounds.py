@@ -17,8 +17,9 @@ from ..instrument import Instrument
 from ..io.base import SurveyData
 from ..io.load import load
 from ..io.repeatfiles import read_repeat_files
+from ..parallel import forked_map
 from ..project import Project, Round
-from .common import ROUND_COLUMN, Inputs, Progress, _noop
+from .common import ROUND_COLUMN, Inputs, Progress, _noop, shared_objects
 from .inputs import _with_data_columns
 
 
@@ -132,18 +133,27 @@ def load_rounds(
     Load errors of every round are collected and raised together.
     """
     progress = progress or _noop
+    rounds = list(project.rounds)
+    progress("load", 0, len(rounds))
+    finished = iter(range(1, len(rounds) + 1))
+
+    def one(r: Round) -> SurveyData | SurveyToolkitError:
+        try:
+            return _load_round(r, inputs.round_instruments.get(r.id, inputs.instrument), project, inputs.instrument)
+        except SurveyToolkitError as exc:  # every round's errors are reported together
+            return exc
+
+    loaded = forked_map(one, rounds, shared=shared_objects(project, inputs),
+                        done=lambda i: progress("load", next(finished), len(rounds)))  # fmt: skip
     out: dict[str, SurveyData] = {}
     problems: list[Problem] = []
     error_type: type[SurveyToolkitError] | None = None
-    for i, r in enumerate(project.rounds):
-        progress("load", i, len(project.rounds))
-        try:
-            out[r.id] = _load_round(r, inputs.round_instruments.get(r.id, inputs.instrument), project,
-                                    inputs.instrument)  # fmt: skip
-        except SurveyToolkitError as exc:
-            problems += exc.problems
-            error_type = error_type or type(exc)
-    progress("load", len(project.rounds), len(project.rounds))
+    for r, d in zip(rounds, loaded, strict=True):
+        if isinstance(d, SurveyToolkitError):
+            problems += d.problems
+            error_type = error_type or type(d)
+        else:
+            out[r.id] = d
     if error_type is not None:
         raise error_type(problems)
     ValidationReport.of(shared_submissions(project, out)).raise_if_errors(DataError)

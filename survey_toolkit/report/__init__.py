@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from ..comparison import compare_rounds
 from ..errors import Location, Problem, SpecError
 from ..i18n import available_languages, has_interface
 from ..outputs import LANGUAGE_TAG, is_language_tag, safe_output_path
+from ..parallel import forked_map, workers
 from ..results import as_reporting_table
 from ._common import I18N, LANGUAGES, ReportMeta, prepare_results, published_groups
 from .charts import build_charts, figure_bytes, save_charts
@@ -47,6 +47,7 @@ __all__ = [
     "write_parquet",
     "save_charts",
     "build_charts",
+    "workers",
 ]
 
 
@@ -124,65 +125,18 @@ def _write_language(job: tuple, step: Callable[[str], None] | None = None) -> di
     return {"charts": charts, "html": [html], "excel": [excel]}
 
 
-def workers() -> int:
-    """Processes that write the report languages at once: one per core (at most 4), 1 where processes
-    cannot be forked (Windows, macOS) or when ``SURVEY_TOOLKIT_WORKERS`` says so (``1``: one at a time)."""
-    given = os.environ.get("SURVEY_TOOLKIT_WORKERS", "").strip()
-    if given.isdigit() and int(given) >= 1:
-        return int(given)
-    if not sys.platform.startswith("linux"):
-        return 1
-    return max(1, min(os.cpu_count() or 1, 4))
-
-
 def _each_language(jobs: list[tuple], step: Callable[[str], None]) -> list[dict[str, list[Path]]]:
-    """Every language's files, in the order of ``jobs``. The first language is written here (its
-    progress moves as it goes); the others in forked processes at the same time when there are cores
-    for them (same bytes: each language's files depend on its job only). A process that fails raises
-    its error here; without a usable process pool, one language after the other."""
-    done_steps = ("charts", "html", "excel")
-    n = min(workers(), len(jobs))
-    pool = None
-    if n > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    """Every language's files, in the order of ``jobs``, written at once in forked processes when
+    there are cores for them (:func:`survey_toolkit.parallel.forked_map`; the same bytes: each
+    language's files depend on its job only). The first language is written here and its progress
+    moves as it goes; the others' steps are counted as each language is finished."""
 
-        try:
-            pool = ProcessPoolExecutor(max_workers=n - 1, mp_context=multiprocessing.get_context("fork"))
-        except (OSError, ValueError):
-            pool = None
-    if pool is None:
-        out = []
-        return [_write_language(job, step) for job in jobs]
-    _FORKED_JOBS[:] = jobs  # the forked processes inherit the jobs: nothing big is pickled
-    try:
-        with pool:
-            later = [pool.submit(_write_forked, i) for i in range(1, len(jobs))]
-            out = [_write_language(jobs[0], step)]
-            for job, future in zip(jobs[1:], later, strict=True):
-                try:
-                    files = future.result()
-                except Exception:  # noqa: BLE001 - a process that could not finish: the language again, here
-                    files = None
-                # the same language written here when its process failed, so that its error is raised as usual
-                out.append(files if files is not None else _write_language(job))
-                for kind in done_steps:
-                    step(f"{kind} {job[3]}")
-    finally:
-        _FORKED_JOBS.clear()
-    return out
+    def finished(i: int) -> None:
+        if i:
+            for kind in ("charts", "html", "excel"):
+                step(f"{kind} {jobs[i][3]}")
 
-
-_FORKED_JOBS: list[tuple] = []
-
-
-def _write_forked(index: int) -> dict[str, list[Path]] | None:
-    """One language's files in a forked process (None when it fails: the parent writes it again and
-    raises the error there, with its located problems intact)."""
-    try:
-        return _write_language(_FORKED_JOBS[index])
-    except Exception:  # noqa: BLE001
-        return None
+    return forked_map(lambda job: _write_language(job, step if job is jobs[0] else None), jobs, done=finished)
 
 
 def render_report(results: pd.DataFrame, out_dir: str | os.PathLike[str], **options: Any) -> dict[str, list[Path]]:

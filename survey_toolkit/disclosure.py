@@ -26,6 +26,7 @@ code                rule                                                        
 ``low-n-eff``       effective sample size ``n_eff`` < 30                               suppress
 ``wide-ci``         percentages: absolute CI width >= 30 percentage points              suppress
 ``wide-relative-ci`` percentages: 5 pp < width < 30 pp and width / estimate > 130%     suppress
+                    (not at exactly 0% or 100%: see ``all-or-none``)
 ``no-estimate``     the estimate is missing (empty domain, failed variance)            suppress
 ``small-cell``      sensitive indicators: unweighted numerator 1-4 (threshold rule)    suppress
 ``sensitive-admin2`` sensitive indicators at admin2 level (unless allowed)              suppress
@@ -33,6 +34,7 @@ code                rule                                                        
 ``caution-base``    30 <= n < 50                                                       flag
 ``low-df``          design degrees of freedom < 8                                      flag
 ``high-dk``         don't know + refused share > 10% of the base                       flag
+``all-or-none``     percentages of exactly 0% or 100%: SE 0, zero-events interval      flag
 =================== ================================================================== =========
 
 Secondary suppression: a reader sees every relation "total = sum of its parts" of the table: the
@@ -113,6 +115,8 @@ CAUTION_FLAGS: dict[str, str] = {
     "caution-base": "small unweighted base: interpret with caution",
     "low-df": "few design degrees of freedom",
     "high-dk": "more than 10% don't know or refused",
+    "all-or-none": "0% or 100%: every respondent in the group gave the same answer, so the standard error is 0; "
+    "the interval is the Korn-Graubard interval for this case",
     "model-based": "model-based estimate (Fay-Herriot small-area model with the project's covariates), shown "
     "because the survey's own estimate for this location is withheld; its interval comes from the model's "
     "mean squared error, and no change is computed from it",
@@ -289,6 +293,7 @@ def _primary_reasons(frame: pd.DataFrame, rules: ReportingRules) -> dict[str, pd
     scale = _pp_scale(frame, is_pct, rules)
     width = (_num(frame, "ci_high") - _num(frame, "ci_low")) * scale
     relative = width / (est * scale).abs()
+    edge = _all_or_none(est, is_pct, scale)
     sensitive = _flag(frame, "sensitive")
     k = _num(frame, "n_numerator")
     level = frame.get("location_level", pd.Series(pd.NA, index=frame.index)).astype("string")
@@ -299,7 +304,8 @@ def _primary_reasons(frame: pd.DataFrame, rules: ReportingRules) -> dict[str, pd
         "wide-relative-ci": is_pct
         & (width > rules.relative_ci_floor)
         & (width < rules.max_ci_width)
-        & (relative > rules.max_relative_ci_width),
+        & (relative > rules.max_relative_ci_width)
+        & ~edge,  # width / 0 is no measure of precision at 0% (nor, by symmetry, at 100%)
         "no-estimate": est.isna(),
         "small-cell": sensitive & (k >= 1) & (k < rules.small_cell_k),
         "sensitive-admin2": sensitive
@@ -308,12 +314,21 @@ def _primary_reasons(frame: pd.DataFrame, rules: ReportingRules) -> dict[str, pd
     }
 
 
+def _all_or_none(est: pd.Series, is_pct: pd.Series, scale: float) -> pd.Series:
+    """Percentage rows whose estimate is exactly 0% or 100% (``scale``: see :func:`_pp_scale`)."""
+    points = (est * scale).to_numpy()
+    edge = np.isclose(points, 0.0, rtol=0.0, atol=1e-10) | np.isclose(points, 100.0, rtol=0.0, atol=1e-10)
+    return is_pct & pd.Series(edge, index=est.index)
+
+
 def _caution_flags(frame: pd.DataFrame, rules: ReportingRules) -> dict[str, pd.Series]:
     n = _num(frame, "n")
+    is_pct = _percent_rows(frame, rules)
     return {
         "caution-base": (n >= rules.min_n) & (n < rules.caution_n),
         "low-df": _num(frame, "df") < rules.min_df,
         "high-dk": _num(frame, "dk_share") > rules.max_dk_share,
+        "all-or-none": _all_or_none(_num(frame, "estimate"), is_pct, _pp_scale(frame, is_pct, rules)),
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from survey_toolkit.disclosure import DEFAULT_RULES, ReportingRules, apply_rules, is_total, protected_cell
 from survey_toolkit.errors import DataError
+from survey_toolkit.estimation import p01_interval
 
 
 def row(**kw):
@@ -82,6 +83,31 @@ def test_relative_ci_width_rule():
     assert not one(estimate=2.0, ci_low=0.5, ci_high=5.5)["suppressed"]
     # width 6 pp over 5%: relative width 120% is fine
     assert not one(estimate=5.0, ci_low=2.0, ci_high=8.0)["suppressed"]
+
+
+def test_zero_or_hundred_percent_is_published_with_an_honest_note_not_withheld_as_a_wide_relative_ci():
+    # apistrat high schools, I(api00 < 400): nobody. R 4.2.2, survey 4.1-1: svymean 0 with SE 0 and
+    # svyciprop(method="beta") NaN NaN; the engine's NCHS Korn-Graubard interval for n = 50, df = 49 is
+    # [0, 0.07112173646] (docs/methodology.md): 7.1 points wide over an estimate of 0
+    lo, hi = p01_interval(np.array([0.0, 1.0]), np.array([49.0, 49.0]), np.array([50.0, 50.0]))
+    assert hi[0] == pytest.approx(0.07112173646, abs=1e-10) and lo[1] == pytest.approx(1 - 0.07112173646, abs=1e-10)
+    cells = [dict(estimate=0.0, ci_low=lo[0], ci_high=hi[0]), dict(estimate=1.0, ci_low=lo[1], ci_high=hi[1])]
+    rows = [row(se=0.0, n=50, n_numerator=k, n_eff=np.nan, **c) for k, c in zip((0, 50), cells, strict=True)]
+    out = apply_rules(table(*rows, row(estimate=0.5, ci_low=0.45, ci_high=0.55)))  # a 0-1 table
+    assert out["suppressed"].tolist() == [False, False, False]
+    assert out["caution_reasons"].tolist() == ["all-or-none", "all-or-none", ""]
+    assert out["estimate"].tolist()[:2] == [0.0, 1.0]
+    in_points = one(estimate=0.0, se=0.0, ci_low=0.0, ci_high=100 * hi[0])  # same on a 0-100 table
+    assert not in_points["suppressed"] and in_points["caution_reasons"] == "all-or-none"
+
+
+def test_zero_percent_is_still_withheld_for_an_honest_reason():
+    small = one(estimate=0.0, se=0.0, ci_low=0.0, ci_high=12.0, n=25)
+    assert small["suppression_reason"] == "small-base" and small["caution_reasons"] == ""
+    assert one(estimate=0.0, se=0.0, ci_low=0.0, ci_high=31.0)["suppression_reason"] == "wide-ci"
+    # 1% on a 0-100 table is not 100%: the relative rule applies as before
+    assert one(estimate=1.0, ci_low=0.1, ci_high=7.0)["suppression_reason"] == "wide-relative-ci"
+    assert one(unit="index", estimate=0.0, ci_low=0.0, ci_high=3.0)["caution_reasons"] == ""  # not a percentage
 
 
 def test_ci_width_rules_skip_means_and_indices():

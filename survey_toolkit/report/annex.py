@@ -86,6 +86,7 @@ def _annex(results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str])
                 floor=fmt_number(rules.relative_ci_floor, 0, lang),
                 rel=fmt_number(rules.max_relative_ci_width * 100, 0, lang),
             ),
+            t(lang, "rule_all_or_none"),
             t(lang, "rule_df", min_df=fmt_number(rules.min_df, 0, lang)),
             t(lang, "rule_dk", dk=fmt_number(rules.max_dk_share * 100, 0, lang)),
             t(lang, "rule_cell", k=rules.small_cell_k),

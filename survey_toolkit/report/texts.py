@@ -107,6 +107,10 @@ REPORT: dict[str, str] = dict((
     N_("rule_ci",
        "Percentages with a 95% CI at least {max_ci} points wide, or wider than {floor} points and more "
        "than {rel}% of the estimate: not published."),
+    N_("rule_all_or_none",
+       "Percentages of exactly 0% or 100% (every respondent in the group gave the same answer): standard "
+       "error 0 and the Korn–Graubard interval for this case; shown in parentheses, and not withheld for "
+       "the width of the interval relative to the estimate."),
     N_("rule_df", "Fewer than {min_df} design degrees of freedom: shown in parentheses."),
     N_("rule_dk", "Don't know and refused above {dk}% of the base: shown in parentheses."),
     N_("rule_cell",
@@ -156,6 +160,9 @@ REASONS: dict[str, str] = dict((
     N_("reason:caution-base", "small unweighted base: interpret with caution"),
     N_("reason:low-df", "few design degrees of freedom"),
     N_("reason:high-dk", "more than 10% don't know or refused"),
+    N_("reason:all-or-none",
+       "0% or 100%: every respondent in the group gave the same answer, so the standard error is 0; the interval "
+       "is the Korn-Graubard interval for this case"),
     N_("reason:model-based",
        "model-based estimate (Fay-Herriot small-area model with the project's covariates), shown because the "
        "survey's own estimate for this location is withheld; its interval comes from the model's mean squared "

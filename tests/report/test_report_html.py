@@ -224,3 +224,16 @@ def test_one_screen_summary_of_the_sdg_16_headline_indicators_comes_first():
     cls, trust = cards[0]
     assert cls == "improved" and "SDG <bdi dir=\"ltr\">16.6.2</bdi>" in trust and "55.0%" in trust and "[53.0–57.0]" in trust
     assert "+15.0 points* since R1" in trust
+
+
+def test_a_zero_percent_cell_is_shown_with_its_note_not_withheld():
+    # 0% of 50 respondents: SE 0 and the NCHS Korn-Graubard interval [0, 7.1] (n = 50, df = 49)
+    table = tiny()
+    table.loc[table["location"] == "South", "n"] = 150
+    zero = (table["location"] == "North") & (table["round"] == "R2")
+    table.loc[zero, ["estimate", "se", "ci_low", "ci_high", "n"]] = [0.0, 0.0, 0.0, 7.112173646, 50]
+    section = render_html(table, meta=ReportMeta(), lang="en").split('id="ind-trust"', 1)[1].split("</section>")[0]
+    north = next(r for r in re.findall(r"<tr>.*?</tr>", section) if "North" in r)
+    assert "<td>(0.0)</td><td>0.0–7.1</td><td>50</td>" in north
+    assert "every respondent in the group gave the same answer, so the standard error is 0" in section
+    assert "relative to the estimate" not in section

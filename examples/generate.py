@@ -92,6 +92,31 @@ FIELDWORK = {1: dt.date(2025, 11, 3), 2: dt.date(2026, 5, 4), 3: dt.date(2026, 1
 FORM_VERSION = {1: "2025110101", 2: "2026050101", 3: "2026110101"}
 KOBO_VERSION_UID = "vQ3fTz8HkLm2WcR9pXa7Ds"
 
+
+@dataclass(frozen=True)
+class Plan:
+    """What the simulation needs of a deployment: strata, districts and their effects, true changes, rounds.
+
+    :data:`DEMO_PLAN` is the demo's; ``benchmarks/scaled_project.py`` builds larger ones (more
+    districts, regions, rounds and PSUs) and simulates them with the same functions.
+    """
+
+    strata: tuple[tuple[str, str, str, str, int, float, int], ...]
+    districts: tuple[str, ...]
+    effects: dict[str, np.ndarray]  # latent -> district effect (index = districts order)
+    true_changes: dict[tuple[str, str], tuple[float, ...]]  # (latent, district) -> shift in round 1, 2...
+    fieldwork: dict[int, dt.date]
+    form_version: dict[int, str]
+    teams: dict[str, str]  # admin1 -> enumerator team letter
+    teams_per_region: int = 2
+    team_size: int = 4
+    psu_households: int = 150  # households per PSU in the frame (psu_total = households / psu_households)
+
+
+DEMO_PLAN = Plan(STRATA, DISTRICTS, {"safety": SAFETY, "police": POLICE, "cohesion": COHESION, "guns": GUNS,
+                                     "crime": CRIME},
+                 TRUE_CHANGES, FIELDWORK, FORM_VERSION, {"R01": "N", "R02": "S"})
+
 #: Planted data-quality problems, by round (documented in examples/README.md).
 PLANTED = {
     1: ("duplicate submission: one interview exported twice (same _uuid and meta/rootUuid, new _id)",
@@ -159,14 +184,14 @@ def read_form(path: Path = SOURCE) -> Form:
 # ---------------------------------------------------------------------------------------------
 # Sampling frame and census
 # ---------------------------------------------------------------------------------------------
-def sample_frame() -> pd.DataFrame:
+def sample_frame(plan: Plan = DEMO_PLAN) -> pd.DataFrame:
     """Stratum table: populations, PSUs in the frame (fpc) and the sample plan (same every round)."""
     rows = []
-    for stratum, a1, a2, area, households, ratio, m in STRATA:
+    for stratum, a1, a2, area, households, ratio, m in plan.strata:
         rows.append({
             "stratum": stratum, "admin1": a1, "admin2": a2, "area_type": area,
             "households": households, "adults": int(round(households * ratio)),
-            "psu_total": int(round(households / 150)), "psu_sampled": m,
+            "psu_total": int(round(households / plan.psu_households)), "psu_sampled": m,
             "households_per_psu": TAKE, "psu_selection": "pps_households",
         })
     return pd.DataFrame(rows)
@@ -283,9 +308,9 @@ def month_year(dates: pd.Series, days: int) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 # One round
 # ---------------------------------------------------------------------------------------------
-def _shift(latent: str, rnd: int) -> np.ndarray:
+def _shift(latent: str, rnd: int, plan: Plan = DEMO_PLAN) -> np.ndarray:
     """Per-district shift of a latent scale in round ``rnd`` (the built-in true changes)."""
-    return np.array([TRUE_CHANGES.get((latent, d), (0.0, 0.0, 0.0))[rnd - 1] for d in DISTRICTS])
+    return np.array([plan.true_changes.get((latent, d), (0.0,) * rnd)[rnd - 1] for d in plan.districts])
 
 
 def sample_round(rng: np.random.Generator, frame: pd.DataFrame, rnd: int) -> pd.DataFrame:
@@ -317,23 +342,26 @@ class People:
     female: np.ndarray
     age: np.ndarray
     latent: dict[str, np.ndarray]
+    plan: Plan = DEMO_PLAN
 
     def codes(self, list_name: str, k: int) -> list[str]:
         """The first ``k`` (substantive) codes of a choice list."""
         return [code for code, _ in self.form.choices[list_name][:k]]
 
 
-def paradata(rng: np.random.Generator, df: pd.DataFrame, frame: pd.DataFrame, rnd: int) -> pd.DataFrame:
+def paradata(rng: np.random.Generator, df: pd.DataFrame, frame: pd.DataFrame, rnd: int,
+             plan: Plan = DEMO_PLAN) -> pd.DataFrame:
     """Enumerators, devices, interview times, household size and consent (adds columns to ``df``)."""
     n = len(df)
     psu = df["psu_seq"].to_numpy()
-    team = np.where(df["admin1"] == "R01", "N", "S")
-    number = 1 + (psu % 2) * 4 + rng.integers(0, 4, n)  # two teams of four per region
+    team = df["admin1"].map(plan.teams).to_numpy()
+    size = plan.team_size  # demo: two teams of four per region
+    number = 1 + (psu % plan.teams_per_region) * size + rng.integers(0, size, n)
     df["enumerator_id"] = [f"{t}{k:02d}" for t, k in zip(team, number, strict=True)]
     alphabet = list("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
     devices = {e: "collect:" + "".join(rng.choice(alphabet, 16)) for e in sorted(set(df["enumerator_id"]))}
     df["deviceid"] = df["enumerator_id"].map(devices)
-    date = pd.Timestamp(FIELDWORK[rnd]) + pd.to_timedelta((psu // 2) % 18, unit="D")
+    date = pd.Timestamp(plan.fieldwork[rnd]) + pd.to_timedelta((psu // 2) % 18, unit="D")
     start = (date + pd.to_timedelta(8 * 60 + rng.integers(0, 8 * 60, n), unit="min")
              + pd.to_timedelta(rng.integers(0, 60, n), unit="s"))
     consent = np.where(rng.random(n) < 0.022, 2, 1)
@@ -353,10 +381,11 @@ def paradata(rng: np.random.Generator, df: pd.DataFrame, frame: pd.DataFrame, rn
     return df
 
 
-def respondents(rng: np.random.Generator, df: pd.DataFrame, form: Form, rnd: int) -> tuple[People, dict]:
+def respondents(rng: np.random.Generator, df: pd.DataFrame, form: Form, rnd: int,
+                plan: Plan = DEMO_PLAN) -> tuple[People, dict]:
     """Module A answers and the latent scales that drive every other module."""
     n = len(df)
-    d_idx = df["admin2"].map({d: i for i, d in enumerate(DISTRICTS)}).to_numpy()
+    d_idx = df["admin2"].map({d: i for i, d in enumerate(plan.districts)}).to_numpy()
     area = df["area_type"].to_numpy()
     urban, camp = area == "1", area == "3"
     female = rng.random(n) < 0.57
@@ -386,10 +415,10 @@ def respondents(rng: np.random.Generator, df: pd.DataFrame, form: Form, rnd: int
 
     psu = df["psu_seq"].to_numpy()
     u_psu = rng.normal(0, 0.15, (4, psu.max() + 1))[:, psu]  # cluster random effects (ICC about 0.02)
-    crime = CRIME[d_idx] + 0.2 * urban + 0.3 * camp + u_psu[0]
+    crime = plan.effects["crime"][d_idx] + 0.2 * urban + 0.3 * camp + u_psu[0]
     latent = {"crime": crime, "u_safety": u_psu[1], "u_police": u_psu[2], "u_cohesion": u_psu[3],
               "educ": educ_latent}
-    people = People(rng, form, rnd, n, d_idx, urban, camp, female, age, latent)
+    people = People(rng, form, rnd, n, d_idx, urban, camp, female, age, latent, plan)
     return people, answers
 
 
@@ -409,15 +438,16 @@ def victimisation(p: People) -> dict[str, np.ndarray]:
     }
     victim = (out["c1_assault"] == 1) | (out["c2_robbery"] == 1) | (out["c3_threat"] == 1)
     rural = ~p.urban & ~p.camp
-    safety = (SAFETY[p.d_idx] + _shift("safety", p.rnd)[p.d_idx] + 0.2 * rural - 0.4 * p.camp
+    effect = p.plan.effects
+    safety = (effect["safety"][p.d_idx] + _shift("safety", p.rnd, p.plan)[p.d_idx] + 0.2 * rural - 0.4 * p.camp
               + p.latent["u_safety"] - 0.45 * female - 0.6 * victim - 0.3 * (out["c0_theft"] == 1)
               + rng.normal(0, 0.9, n))
-    police = (POLICE[p.d_idx] + _shift("police", p.rnd)[p.d_idx] + p.latent["u_police"] + 0.35 * safety
+    police = (effect["police"][p.d_idx] + _shift("police", p.rnd, p.plan)[p.d_idx] + p.latent["u_police"] + 0.35 * safety
               - 0.3 * victim + rng.normal(0, 0.8, n))
     p.latent.update(
         safety=safety, police=police,
-        cohesion=COHESION[p.d_idx] + p.latent["u_cohesion"] + 0.3 * safety - 0.3 * p.camp + rng.normal(0, 0.85, n),
-        guns=GUNS[p.d_idx] + _shift("guns", p.rnd)[p.d_idx] + 0.5 * crime + rng.normal(0, 0.8, n),
+        cohesion=effect["cohesion"][p.d_idx] + p.latent["u_cohesion"] + 0.3 * safety - 0.3 * p.camp + rng.normal(0, 0.85, n),
+        guns=effect["guns"][p.d_idx] + _shift("guns", p.rnd, p.plan)[p.d_idx] + 0.5 * crime + rng.normal(0, 0.8, n),
         efficacy=0.3 * police + 0.2 * p.latent["educ"] + rng.normal(0, 1.0, n),
     )
     return out
@@ -432,7 +462,7 @@ def module_b(p: People) -> dict[str, np.ndarray]:
     unsafe = np.isin(b1, [3, 4]) | np.isin(b2, [3, 4])
     b3 = multi(rng, n, p.codes("unsafe_reason", 9), [3, 1.2, 1.0 + p.female, 1.8, 0.6, 1.2, 0.6, 0.7, 0.2],
                [0.55, 0.3, 0.15], {"98": 0.02, "99": 0.005})
-    change = 0.6 * _shift("safety", p.rnd)[p.d_idx] + 0.3 * safety + rng.normal(0, 1, n)
+    change = 0.6 * _shift("safety", p.rnd, p.plan)[p.d_idx] + 0.3 * safety + rng.normal(0, 1, n)
     threat_w = np.tile([3, 2, 1.5, 0.4, 0.6, 0.5, 0.8, 0.7, 0.5, 0.9, 0.4, 1.4, 0.2, 0.1, 0.4, 0.2], (n, 1))
     threat_w[:, 3] *= np.exp(0.8 * guns)  # armed groups
     threat_w[:, 5] *= np.exp(guns)  # misuse of firearms
@@ -574,7 +604,7 @@ def modules_h_to_z(p: People, c_private: np.ndarray) -> dict[str, np.ndarray]:
     def scale(latent: np.ndarray, noise: float, cuts: list[float], dk: float, rf: float) -> np.ndarray:
         return with_dkrf(rng, ordinal(latent + rng.normal(0, noise, n), cuts), dk, rf)
 
-    gun_change = _shift("guns", p.rnd)[p.d_idx] - _shift("guns", max(p.rnd - 1, 1))[p.d_idx]
+    gun_change = _shift("guns", p.rnd, p.plan)[p.d_idx] - _shift("guns", max(p.rnd - 1, 1), p.plan)[p.d_idx]
     private = c_private == 1
     z_privacy = np.where(private, rng.choice([1, 2], n, p=[0.9, 0.1]),
                          np.where(c_private == 2, rng.choice([1, 2, 3], n, p=[0.2, 0.6, 0.2]),
@@ -600,10 +630,11 @@ def modules_h_to_z(p: People, c_private: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def simulate(rng: np.random.Generator, frame: pd.DataFrame, form: Form, rnd: int) -> pd.DataFrame:
+def simulate(rng: np.random.Generator, frame: pd.DataFrame, form: Form, rnd: int,
+             plan: Plan = DEMO_PLAN) -> pd.DataFrame:
     """Simulate one round as a canonical frame: one column per form field, codes as numbers or text."""
-    df = paradata(rng, sample_round(rng, frame, rnd), frame, rnd)
-    people, answers = respondents(rng, df, form, rnd)
+    df = paradata(rng, sample_round(rng, frame, rnd), frame, rnd, plan)
+    people, answers = respondents(rng, df, form, rnd, plan)
     victims = victimisation(people)
     answers.update(module_b(people))
     answers.update(module_c(people, victims))
@@ -644,7 +675,7 @@ def _consenting(df: pd.DataFrame, rng: np.random.Generator, k: int) -> list[int]
     return sorted(rng.choice(rows, size=k, replace=False).tolist())
 
 
-def plant(df: pd.DataFrame, rng: np.random.Generator, rnd: int) -> pd.DataFrame:
+def plant(df: pd.DataFrame, rng: np.random.Generator, rnd: int, plan: Plan = DEMO_PLAN) -> pd.DataFrame:
     """Apply the round's planted problems (see :data:`PLANTED`); returns a new frame."""
     df = df.copy()
     a, b, c, d = _consenting(df, rng, 4)
@@ -661,7 +692,7 @@ def plant(df: pd.DataFrame, rng: np.random.Generator, rnd: int) -> pd.DataFrame:
         df.loc[victims[0], "c7_rep_phys"] = "0 13"
         df.loc[victims[0], "rep_auth_phys"] = "1"
         df.loc[victims[0], "c10_noreport_reason"] = None
-        df["form_version"] = FORM_VERSION[2]
+        df["form_version"] = plan.form_version[2]
         stale = df.index[(df["enumerator_id"] == sorted(set(df["enumerator_id"]))[2]) & (df.index != a)][:8]
         df.loc[stale, "form_version"] = "2026042801"
         df = pd.concat([df, df.loc[[a]]], ignore_index=True)
@@ -770,8 +801,8 @@ def _iso_local(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%dT%H:%M:%S.000") + TZ
 
 
-def write_central_zip(df: pd.DataFrame, form: Form, path: Path, rng: np.random.Generator) -> None:
-    """ODK Central ``submissions.csv.zip`` without attachments (default options)."""
+def central_frame(df: pd.DataFrame, form: Form, rng: np.random.Generator) -> pd.DataFrame:
+    """The round as ODK Central's CSV table: Central's headers, every cell as text ('' when empty)."""
     n = len(df)
     out = pd.DataFrame(index=df.index)
     ms = rng.integers(0, 1000, n)
@@ -797,6 +828,12 @@ def write_central_zip(df: pd.DataFrame, form: Form, path: Path, rng: np.random.G
         series = frame[source] if source in frame.columns else pd.Series([None] * n, index=df.index)
         values = pd.Series(series, dtype=object)
         out[header] = np.where(values.notna(), values.map(str).to_numpy(dtype=object), "")
+    return out
+
+
+def write_central_zip(df: pd.DataFrame, form: Form, path: Path, rng: np.random.Generator) -> None:
+    """ODK Central ``submissions.csv.zip`` without attachments (default options)."""
+    out = central_frame(df, form, rng)
     buffer = io.StringIO()
     out.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     info = zipfile.ZipInfo(f"{form.form_id}.csv", date_time=(2026, 5, 25, 7, 41, 10))

@@ -176,3 +176,37 @@ def test_22_locations_and_6_rounds_are_small_multiples():
     small_table = _primary_only(many_locations(n_locations=SINGLE_PANEL_MAX, n_rounds=3))
     single = figure_bytes(trend_chart(small_table, "trust")).decode()
     assert len(re.findall(r"<polygon ", single)) == 1  # one panel: only the overall's band
+
+
+ROUND_LABELS = {f"R{i}": f"Round {i} ({'Nov' if i % 2 else 'May'} {2025 + i // 2})" for i in range(1, 7)}
+
+
+def _x_ticks(svg: str) -> list[str]:
+    """The x-axis labels of a trend chart (9 px, centred, axis grey)."""
+    return re.findall(r'font-size="9" text-anchor="middle" fill="#5f6368">([^<]*)</text>', svg)
+
+
+def test_small_multiples_number_rounds_whose_labels_do_not_fit_and_add_a_key():
+    """22 districts x 6 rounds labelled 'Round 1 (Nov 2025)'...: a panel is about 150 px wide, so the
+    labels would overlap or be cut ('Round 1 (N…'); the axes read 1..6 and one key names the rounds."""
+    meta = ReportMeta(round_labels=ROUND_LABELS)
+    svg = figure_bytes(trend_chart(_primary_only(many_locations()), "trust", meta=meta)).decode()
+    ticks = _x_ticks(svg)
+    assert ticks and set(ticks) == {"1", "2", "3", "4", "5", "6"}
+    assert not any("…" in t or "Round" in t for t in ticks)
+    key = " ".join(re.findall(r'>([^<]*Round 1 \(Nov 2025\)[^<]*)</text>', svg))
+    assert "1: Round 1 (Nov 2025) · 2: Round 2 (May 2026)" in key
+    assert all(f"{i}: {ROUND_LABELS[f'R{i}']}" in svg for i in range(1, 7))
+    height = float(re.search(r'<svg [^>]*height="([0-9.]+)"', svg).group(1))
+    key_y = float(re.search(r'<text x="8" y="([0-9.]+)"[^>]*>1: Round 1', svg).group(1))
+    assert key_y < height  # the key is inside the chart
+
+
+def test_single_panel_keeps_full_round_labels_when_they_fit():
+    meta = ReportMeta(round_labels=ROUND_LABELS)
+    table = _primary_only(many_locations(n_locations=SINGLE_PANEL_MAX, n_rounds=6))
+    svg = figure_bytes(trend_chart(table, "trust", meta=meta)).decode()
+    assert _x_ticks(svg) == [ROUND_LABELS[f"R{i}"] for i in range(1, 7)]
+    assert "1: Round 1" not in svg  # no key needed
+    short = figure_bytes(trend_chart(_primary_only(many_locations()), "trust")).decode()  # ids R1..R6 fit
+    assert set(_x_ticks(short)) == {f"R{i}" for i in range(1, 7)} and "1: R1" not in short

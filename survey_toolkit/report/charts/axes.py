@@ -11,7 +11,7 @@ from .._common import (
     ReportMeta,
     fmt_number,
 )
-from ..canvas import Canvas, wrap
+from ..canvas import Canvas, text_width, wrap
 from .style import _AXIS, _GRID, WIDTH
 
 
@@ -55,9 +55,52 @@ def _segments(xs: list[float], ys: np.ndarray) -> list[list[tuple[float, float]]
     return [r for r in runs if r]
 
 
+def _round_step(w: float, n: int) -> tuple[float, float]:
+    """(padding at each end, space between two rounds) of a panel ``w`` pixels wide with ``n`` rounds."""
+    pad = min(w / (2 * max(n, 1)), 28.0)
+    return pad, ((w - 2 * pad) / (n - 1) if n > 1 else w)
+
+
+def _full_round_ticks(meta: ReportMeta, order: list[str], step: float) -> list[list[str]] | None:
+    """The round labels on at most two lines each, or None when one is cut short or wider than the
+    space between two rounds (neighbouring labels would overlap or read 'Round 1 (N…')."""
+    room = step - 4
+    out = []
+    for rnd in order:
+        label = " ".join(str(meta.round_labels.get(rnd, rnd)).split())
+        lines = wrap(label, max(room, 30), 9, max_lines=2)
+        if " ".join(lines) != label or any(text_width(line, 9) > room for line in lines):
+            return None
+        out.append(lines)
+    return out
+
+
+def rounds_numbered(meta: ReportMeta, order: list[str], w: float) -> bool:
+    """True when a panel ``w`` pixels wide labels its rounds 1, 2, 3... (see :func:`_round_ticks`); the
+    chart then writes the key of the numbers (:func:`round_key`)."""
+    return _full_round_ticks(meta, order, _round_step(w, len(order))[1]) is None
+
+
 def _round_ticks(meta: ReportMeta, order: list[str], step: float) -> list[list[str]]:
-    """Round labels for the x axis, on two lines when they do not fit the space between rounds."""
-    return [wrap(str(meta.round_labels.get(r, r)), max(step - 4, 30), 9, max_lines=2) for r in order]
+    """Round labels for the x axis, on two lines when they do not fit the space between rounds, and
+    the rounds' numbers (1, 2, 3...) when even two lines do not fit."""
+    full = _full_round_ticks(meta, order, step)
+    return full if full is not None else [[str(i)] for i in range(1, len(order) + 1)]
+
+
+def round_key(c: Canvas, meta: ReportMeta, order: list[str], y: float) -> float:
+    """Write the key of numbered rounds ("1: Round 1 (Nov 2025) · 2: ...") from ``y``; returns the
+    y below it."""
+    entries = [f"{i}: {meta.round_labels.get(r, r)}" for i, r in enumerate(order, start=1)]
+    lines: list[str] = []
+    for entry in entries:  # entries are kept whole on a line; a line holds as many as fit
+        if lines and text_width(lines[-1] + " · " + entry, 9) <= WIDTH - 16:
+            lines[-1] += " · " + entry
+        else:
+            lines.append(entry)
+    for k, line in enumerate(lines):
+        c.text(8, y + 11 * k, line, size=9, fill=_AXIS)
+    return y + 11 * len(lines)
 
 
 def _panel(c: Canvas, x0: float, y0: float, w: float, h: float, ticks: list[float], order: list[str],
@@ -65,8 +108,7 @@ def _panel(c: Canvas, x0: float, y0: float, w: float, h: float, ticks: list[floa
     """Axes of one panel; returns the functions mapping a round index and a value to pixels."""
     lo, hi = ticks[0], ticks[-1]
     n = len(order)
-    pad = min(w / (2 * max(n, 1)), 28.0)
-    step = (w - 2 * pad) / max(n - 1, 1)
+    pad, step = _round_step(w, n)
 
     def px(i: int) -> float:
         return x0 + pad + (i * step if n > 1 else (w - 2 * pad) / 2)
@@ -81,7 +123,7 @@ def _panel(c: Canvas, x0: float, y0: float, w: float, h: float, ticks: list[floa
                    anchor="end", fill=_AXIS)  # fmt: skip
     c.line(x0, y0 + h, x0 + w, y0 + h, stroke=_AXIS, width=1)
     if x_labels:
-        for i, lines in enumerate(_round_ticks(meta, order, step if n > 1 else w)):
+        for i, lines in enumerate(_round_ticks(meta, order, step)):
             for k, line in enumerate(lines):
                 c.text(px(i), y0 + h + 13 + 11 * k, line, size=9, anchor="middle", fill=_AXIS)
     return px, py

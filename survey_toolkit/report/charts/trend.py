@@ -17,7 +17,7 @@ from .._common import (
     rounds_of,
 )
 from ..canvas import Canvas, text_width, wrap
-from .axes import _draw_line, _panel, _title, _y_range
+from .axes import _draw_line, _panel, _title, _y_range, round_key, rounds_numbered
 from .rows import _axis_label, _direct_only, _indicator_rows, _is_percent, _scale, _series
 from .style import _AXIS, SINGLE_PANEL_MAX, TOTAL_COLOUR, WIDTH, _key, _locations, _total, location_colours
 
@@ -79,7 +79,10 @@ def _trend_single(series, locs, total, ticks, order, label, meta, lang, colours,
         y = top + 12 + 17 * k
         c.rect(lx, y - 8, 14, 4 if loc is not total else 5, fill=colours.get(_key(loc), TOTAL_COLOUR))
         c.text(lx + 20, y - 2, wrap(name, legend_w - 24, 10, 1)[0], size=10, bold=loc is total)
-    c.height = max(top + 6 + h + 36, top + 17 * len(locs) + 10)
+    bottom = top + 6 + h + 36
+    if rounds_numbered(meta, order, w):
+        bottom = round_key(c, meta, order, bottom) + 6
+    c.height = max(bottom, top + 17 * len(locs) + 10)
     return c
 
 
@@ -109,4 +112,6 @@ def _trend_multiples(series, others, total, ticks, order, label, meta, lang, col
         _draw_line(c, px, py, series[_key(loc)], colour, band=True, width=2.0)
     rows_n = (len(panels) + cols - 1) // cols
     c.height = top + rows_n * cell_h + 8
+    if rounds_numbered(meta, order, cell_w - 14):
+        c.height = round_key(c, meta, order, c.height + 4) + 6
     return c

@@ -1,8 +1,9 @@
 """The self-contained, single-file HTML report.
 
 :func:`render_html` returns the report as a string; :func:`write_html` writes it atomically.
-The page needs no network and no JavaScript: the stylesheet is inline, charts are embedded as
-base64 SVG ``data:`` images, and there are no external links. Templates (``templates/``) run in a
+The page needs no network: the stylesheet is inline, charts are embedded as base64 SVG ``data:``
+images, and there are no external links. Only the "Explore the results" view (:mod:`.explore`) uses
+JavaScript, inline, over the published table embedded as JSON; everything else reads without it. Templates (``templates/``) run in a
 jinja2 environment with autoescaping on and ``StrictUndefined``, so every string from the data
 (place names, labels) is escaped, and a missing value is an error rather than an empty hole.
 
@@ -11,7 +12,7 @@ rate control, with the indicator's direction), one section per indicator (trend 
 bands per location, bars by location for the latest round, a table of every round with the
 change since the previous round and the baseline; suppressed cells show "—" with a footnote giving
 the reason, caution flags show the value in parentheses), the location x indicator heatmap of
-change, and a methodology annex (sample sizes, design, weight diagnostics, data-quality
+change, the "Explore the results" view, and a methodology annex (sample sizes, design, weight diagnostics, data-quality
 exclusions, definitions, reporting rules). Labels come from the indicators file and the form; the
 interface text from the gettext catalogs (:mod:`survey_toolkit.report.texts`, ``docs/languages.md``).
 
@@ -70,6 +71,7 @@ from .charts import (
     figure_bytes,
     ordered_locations,
 )
+from .explore import explore_section
 from .findings import key_findings
 from .plan import plan_section
 
@@ -192,6 +194,8 @@ def build_context(
     themes = _themed(results, meta, lang, inds, sections)
     toc += _toc_entries(themes)
     toc += [{"anchor": "heatmap", "text": t(lang, "heatmap")}] if heat else []
+    explore = explore_section(results, comparisons, meta, lang, order, factor, texts, groups)
+    toc += [{"anchor": "explore", "text": explore["title"]}] if explore else []
     planning = plan_section(meta.plan, meta, lang)
     toc += [{"anchor": "plan", "text": planning["title"]}] if planning else []
     toc += [{"anchor": "methodology", "text": t(lang, "methodology")}]
@@ -215,6 +219,7 @@ def build_context(
         "summary": summary,
         "themes": themes,
         "heatmap": heat,
+        "explore": explore,
         "plan": planning,
         "annex": _annex(results, meta, lang, order),
     }

@@ -146,6 +146,25 @@ REPORT: dict[str, str] = dict((
        "in the workbook's Plan sheet; formulas in the methodology (docs/methodology.md, Planning the next "
        "round)."),
     N_("labels_fallback", "Some labels are not available in this language and are shown in {fallback}."),
+    N_("explore", "Explore the results"),
+    N_("explore_note",
+       "Choose an indicator, then narrow the table by location, round and group; select a column heading to "
+       "sort by it. Only published figures are here: a withheld estimate says why, as everywhere in this "
+       "report. The dots and lines show each estimate and its 95% confidence interval."),
+    N_("explore_noscript",
+       "This interactive view needs JavaScript, which is turned off. Every published figure is in the Excel "
+       "workbook delivered with this report ({file})."),
+    N_("explore_every_location", "Each location"),
+    N_("explore_every_round", "Each round"),
+    N_("explore_every_group", "Each group"),
+    N_("explore_no_group", "No breakdown (everyone)"),
+    N_("explore_change", "Change since the previous round"),
+    N_("explore_remark", "Note"),
+    N_("explore_chart", "Estimate and 95% CI"),
+    N_("explore_count", "{count} rows"),
+    N_("explore_empty", "No figure for this selection."),
+    N_("explore_withheld", "estimate not published: {reasons}"),
+    N_("explore_caution", "interpret with caution: {flags}"),
 ))
 
 REASONS: dict[str, str] = dict((

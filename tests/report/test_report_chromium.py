@@ -9,6 +9,7 @@ that the harness does detect both.
 from __future__ import annotations
 
 import http.server
+import re
 import shutil
 import socketserver
 import subprocess
@@ -113,3 +114,25 @@ def test_report_screenshot(tmp_path):
     _, stderr, hits = _run(page, f"--screenshot={shot}", "--window-size=1100,1600", "--hide-scrollbars")
     assert hits == [] and _console(stderr) == []
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_explore_view_runs_offline(tmp_path, lang):
+    """The "Explore the results" script runs (no console error, no request) and builds its table from the JSON:
+    the latest round by location, the hostile place name as text, a withheld change with its reason."""
+    page = write_html(tmp_path / "report.html", make_results(), meta=make_meta(), lang=lang)
+    dom, stderr, hits = _run(page, "--dump-dom")
+    assert hits == [] and _console(stderr) == []
+    view = dom.split('id="explore-view"', 1)[1].split("</section>", 1)[0]
+    assert not view.startswith(" hidden")  # the script showed it
+    body = view.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)
+    assert len(rows) == 5  # overall + 4 locations, latest round, no breakdown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert(1)" not in body
+    assert "explore-dot" in body and "explore-ci" in body
+    if lang == "en":
+        assert "<td>55.0</td><td>53.0–57.0</td><td>402</td><td class=\"sig\">+13.0 points*</td>" in body
+        assert "change not published: the R2 estimate is not published" in body
+    else:
+        assert "\u200e55.0" in body

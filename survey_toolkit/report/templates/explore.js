@@ -1,4 +1,4 @@
-/* "Explore the results" (survey_toolkit/report/explore.py): the published table of the JSON block
+/* The report's explore view (survey_toolkit/report/explore.py): the published table of the JSON block
    #explore-data as a filtered, sortable table. No library, no network, no eval, no HTML parsing of data:
    every cell is a DOM node with textContent. */
 (function () {

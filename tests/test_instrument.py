@@ -503,3 +503,62 @@ def test_survey_csv_with_choices_sheet_beside_it(tmp_path):
     form = read_instrument(tmp_path / "form_survey.csv")
     assert form.form_id == "form_survey" and form.choices_for("q").codes == ("1", "2")
     assert form.languages == ("english",)
+
+
+def test_every_repeated_name_is_reported_at_once_each_at_its_sheet_row_and_column(tmp_path):
+    # pyxform stops at the first repeated name: fixing it and rerunning gave the next one, form after form.
+    # A KoBo-style form (spaced 'begin group', a blank row, a repeat) with three repeated names and two
+    # repeated choice names; 'age' inside and outside the household roster is allowed (different groups).
+    path = write_xlsx(
+        tmp_path / "kobo_form.xlsx",
+        {
+            "survey": [
+                ["type", "name", "label::English (en)", "relevant"],
+                ["integer", "age", "Age", None],  # row 2
+                ["select_one yn", "consent", "Consent", None],
+                [None, None, None, None],  # row 4: blank, counted as pyxform counts it
+                ["begin group", "safety", "Safety", "${consent} = '1'"],  # row 5
+                ["select_one yn", "safe_day", "Safe by day?", None],
+                ["select_one yn", "safe_day", "Safe at night?", None],  # row 7: repeated in the group
+                ["end group", None, None, None],
+                ["begin repeat", "roster", "Household members", None],  # row 9
+                ["integer", "age", "Member's age", None],  # allowed: another group
+                ["text", "member", "Name", None],
+                ["text", "member", "Relation", None],  # row 12: repeated in the repeat
+                ["end repeat", None, None, None],
+                ["integer", "age", "Age again", None],  # row 14: repeated at the top level
+            ],
+            "choices": [
+                ["list_name", "name", "label::English (en)"],
+                ["yn", "1", "Yes"],
+                ["yn", "0", "No"],
+                ["yn", "1", "Don't know"],  # row 4
+                ["yn", "0", "Refused"],  # row 5
+                ["other", "1", "Yes"],  # another list: allowed
+            ],
+        },
+    )
+    with pytest.raises(InstrumentError) as exc:
+        read_instrument(path)
+    found = [(p.code, p.location.sheet, p.location.row, p.location.field) for p in exc.value.problems]
+    assert found == [
+        ("duplicate-name-in-group", "survey", 7, "name"),
+        ("duplicate-name-in-group", "survey", 12, "name"),
+        ("duplicate-name-in-group", "survey", 14, "name"),
+        ("duplicate-choice-name", "choices", 4, "name"),
+        ("duplicate-choice-name", "choices", 5, "name"),
+    ]
+    first = exc.value.problems[0]
+    assert first.location.file == str(path)
+    assert first.message == "the name 'safe_day' is used again in the group or repeat of row 5 (first at row 6)"
+    assert "rename one of the two" in first.hint
+    assert "allow_choice_duplicates" in exc.value.problems[3].hint
+
+
+def test_repeated_choice_names_are_accepted_when_the_settings_allow_them():
+    form = instrument_from_sheets(
+        [{"type": "select_one yn", "name": "q", "label": "Q"}],
+        [{"list_name": "yn", "name": "1", "label": "Yes"}, {"list_name": "yn", "name": "1", "label": "Oui"}],
+        settings={"form_id": "f", "allow_choice_duplicates": "Yes"},
+    )
+    assert form.question("q").type == "select_one"

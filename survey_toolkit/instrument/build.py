@@ -233,19 +233,85 @@ _SETTINGS_SKIP = frozenset({"type", "name", "children", "choices", "sms_keyword"
 def _survey_rows(definition: Any, source: str | None) -> dict[str, list[int]]:
     """Survey-sheet rows per element name, in form order, numbered as pyxform does (header = row 1).
 
-    Expressions longer than the limit are refused here, before pyxform spends minutes on them.
+    Expressions longer than the limit and every repeated name (:func:`_repeated_names`) are refused
+    here, all at once: pyxform stops at the first repeated name and spends minutes on long expressions.
     """
     from ..expressions.formlogic import oversized_expressions
 
-    too_long = oversized_expressions(getattr(definition, "survey", None) or (), source)
-    if too_long:
-        raise InstrumentError(too_long)
+    refused = oversized_expressions(getattr(definition, "survey", None) or (), source)
+    refused += _repeated_names(definition, source)
+    if refused:
+        raise InstrumentError(refused)
     rows: dict[str, list[int]] = {}
     for number, row in enumerate(getattr(definition, "survey", None) or (), start=2):
         name = row.get("name") if isinstance(row, Mapping) else None
         if name not in (None, ""):
             rows.setdefault(str(name).strip(), []).append(number)
     return rows
+
+
+_BEGIN = re.compile(r"^begin[ _](group|repeat|loop)\b")
+_END = re.compile(r"^end[ _](group|repeat|loop)\b")
+_YES = frozenset({"yes", "true", "true()", "1"})
+
+
+def _cell(row: Any, column: str) -> str:
+    value = row.get(column) if isinstance(row, Mapping) else None
+    return "" if value is None else str(value).strip()
+
+
+def _repeated_names(definition: Any, source: str | None) -> list[Problem]:
+    """Every name used twice where pyxform wants it once, each located at its sheet, row and column.
+
+    Survey: a question, group or repeat name used again inside the same group or repeat (or at the top
+    level). Choices: a choice name used again in the same list, unless the settings sheet allows it
+    (``allow_choice_duplicates``). pyxform reports only the first of these and stops.
+    """
+    problems: list[Problem] = []
+    first: dict[tuple[Any, ...], int] = {}
+    parents: list[int] = [0]  # the row of each open group (0: the top level)
+    for number, row in enumerate(getattr(definition, "survey", None) or (), start=2):
+        kind, name = _cell(row, "type").lower(), _cell(row, "name")
+        if _END.match(kind):
+            if len(parents) > 1:
+                parents.pop()
+            continue
+        if name:
+            key = (parents[-1], name)
+            if key in first:
+                where = "at the top level" if parents[-1] == 0 else f"in the group or repeat of row {parents[-1]}"
+                problems.append(Problem(
+                    "duplicate-name-in-group",
+                    f"the name '{name}' is used again {where} (first at row {first[key]})",
+                    Location(file=source, sheet="survey", row=number, field="name"),
+                    expected="a name used once within its group or repeat", got=f"'{name}' at rows {first[key]} and {number}",
+                    hint="rename one of the two (export columns are named after questions, so each name must be unique "
+                    "within its group or repeat)",
+                ))  # fmt: skip
+            else:
+                first[key] = number
+        if _BEGIN.match(kind):
+            parents.append(number)
+    settings = getattr(definition, "settings", None) or ()
+    if any(_cell(s, "allow_choice_duplicates").lower() in _YES for s in settings):
+        return problems
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(getattr(definition, "choices", None) or (), start=2):
+        key = (_cell(row, "list_name") or _cell(row, "list name"), _cell(row, "name") or _cell(row, "value"))
+        if not key[0] or not key[1]:
+            continue
+        if key in seen:
+            problems.append(Problem(
+                "duplicate-choice-name",
+                f"the choice name '{key[1]}' is used again in the list '{key[0]}' (first at row {seen[key]})",
+                Location(file=source, sheet="choices", row=number, field="name"),
+                expected="each choice of a list with its own name", got=f"'{key[1]}' at rows {seen[key]} and {number}",
+                hint="give the choice its own name (code), or add the column allow_choice_duplicates with yes "
+                "to the settings sheet if the repetition is intended",
+            ))  # fmt: skip
+        else:
+            seen[key] = number
+    return problems
 
 
 def _build(

@@ -49,8 +49,24 @@ def _at(source: SourceMap | None, fallback: Location, *path) -> Location:
     return source.locate(tuple(path)) if source is not None else fallback
 
 
-def _repeat_of(instrument: Instrument) -> dict[str, str | None]:
-    return {q.name: q.repeat for q in instrument.questions}
+def _repeat_of(instrument: Instrument) -> dict[str, tuple[str | None, ...]]:
+    """name -> the levels (None: the respondent, else a repeat) holding a question of that name.
+
+    A name may be used at several levels (``age`` of the respondent and ``age`` in the roster).
+    """
+    out: dict[str, tuple[str | None, ...]] = {}
+    for q in instrument.questions:
+        if q.repeat not in out.get(q.name, ()):
+            out[q.name] = (*out.get(q.name, ()), q.repeat)
+    return out
+
+
+def _misplaced(levels: tuple[str | None, ...], unit: str | None) -> str | None:
+    """The repeat a question read on the rows of ``unit`` belongs to, when no question of that name is
+    of ``unit`` or of the respondent; None when it can be read there."""
+    if None in levels or unit in levels:
+        return None
+    return levels[0]
 
 
 def _unknown_repeat(name: str, instrument: Instrument, loc: Location, who: str) -> Problem | None:
@@ -105,8 +121,8 @@ def _aggregate_problems(agg: Aggregate, i: int, form: Instrument, scope, source)
             )
         )
     for q in sorted(agg.questions()):
-        where = scope.get(q)
-        if q in scope and where is not None and where != agg.repeat:
+        where = _misplaced(scope.get(q, (None,)), agg.repeat)
+        if where is not None:
             out.append(_out_of_scope(q, where, agg.repeat, loc, f"aggregate '{agg.name}'"))
     return out
 
@@ -119,8 +135,8 @@ def _indicator_problems(ind: Indicator, spec: IndicatorSpec, form: Instrument, s
             return [bad]
     out = []
     for q in sorted(ind.questions() | set(ind.disaggregations)):
-        where = scope.get(q)
-        if q in scope and where is not None and where != ind.repeat:
+        where = _misplaced(scope.get(q, (None,)), ind.repeat)
+        if where is not None:
             out.append(_out_of_scope(q, where, ind.repeat, loc, f"indicator '{ind.id}'"))
     for ref in ind.references():
         other = next((i for i in spec.indicators if i.id == ref), None)

@@ -27,6 +27,7 @@ from ..errors import LoadError, Location, Problem, Severity
 from ..instrument import Instrument
 from .base import SurveyData
 from .kobo import _index_key
+from .spss.file import sniff_file_kind
 from .textfile import decode, read_delimited, read_header, sniff_delimiter
 from .tidy import child_frame
 
@@ -72,10 +73,33 @@ def _no_link(name: str, source: str, columns: Sequence[str], location: Location 
     )  # fmt: skip
 
 
+_KIND_NAMES = {"sav": "an SPSS .sav file", "zsav": "an SPSS .zsav file", "por": "an SPSS portable file",
+               "dta": "a Stata .dta file", "zip": "a zip archive or an Excel workbook", "xls": "an Excel .xls workbook",
+               "parquet": "a Parquet file"}  # fmt: skip
+
+
+def _not_text(name: str, path: Path, location: Location | None = None) -> Problem | None:
+    """``repeat-file-not-csv`` when the repeat file is not a text table (an SPSS/Stata/Excel delivery)."""
+    kind = sniff_file_kind(path)
+    if kind == "text":
+        return None
+    return Problem(
+        "repeat-file-not-csv",
+        f"the file of repeat '{name}' is {_KIND_NAMES.get(kind or '', 'not a text table')}; repeat files are "
+        "read as CSV", location or Location(file=str(path)), expected="a CSV file (one row per repeat row)",
+        got=_KIND_NAMES.get(kind or "", "binary content"),
+        hint=f"export '{Path(path).name}' as CSV (SPSS/Stata: save it as CSV with its column names; KoBo/Ona: "
+        "the CSV export) and name the .csv under 'repeats:' in survey.yaml",
+    )  # fmt: skip
+
+
 def check_repeat_file(name: str, path: Path, location: Location, *, encoding: str | None = None,
                       delimiter: str | None = None) -> list[Problem]:
     """Before loading: the repeat file is readable text whose header has a parent-key column."""
     source = str(path)
+    binary = _not_text(name, path, location)
+    if binary is not None:
+        return [binary]
     try:
         text = decode(Path(path).read_bytes(), source, encoding)
         header = read_header(text, delimiter or sniff_delimiter(text, source))
@@ -138,6 +162,10 @@ def read_repeat_files(
     errors: list[Problem] = []
     for name, path in files.items():
         source = str(path)
+        binary = _not_text(name, path)
+        if binary is not None:
+            errors.append(binary)
+            continue
         try:
             parsed = read_delimited(decode(Path(path).read_bytes(), source, encoding), source, delimiter)
             links, found = _link(parsed.frame, parts, data.frame["_record_id"], name, source)

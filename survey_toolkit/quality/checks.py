@@ -543,7 +543,7 @@ def _reported_missing(data: SurveyData) -> set[str]:
 
 def _is_metadata_column(name: str) -> bool:
     lower = name.lower()
-    return name.startswith(("_", "X_")) or lower in _PLATFORM_METADATA_LOWER or name.endswith("_URL")
+    return name.startswith(("_", "X_", "@_")) or lower in _PLATFORM_METADATA_LOWER or name.endswith("_URL")
 
 
 def _base_names(paths: pd.Series) -> pd.Series:

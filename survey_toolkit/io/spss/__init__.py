@@ -202,7 +202,7 @@ def _tidy_with_instrument(
             select_multiple_source=select_multiple_source,
         )
         extra = pd.concat([data.extra, prepared.side.reset_index(drop=True)], axis=1)
-        children, child_problems = _sibling_rosters(raw, instrument)
+        children, child_problems = _sibling_rosters(raw, instrument, data.frame["_record_id"])
         return dataclasses.replace(
             data,
             extra=extra,
@@ -255,9 +255,13 @@ def _tidy_with_instrument(
     )
 
 
-def _sibling_rosters(raw: _Raw, instrument: Instrument) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def _sibling_rosters(
+    raw: _Raw, instrument: Instrument, record_ids: pd.Series
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Survey Solutions-style roster files beside the main file (``<repeat>.dta`` next to
-    ``main.dta``) read as the child tables of the instrument's repeats."""
+    ``main.dta``) read as the child tables of the instrument's repeats. Rows without a Survey Solutions
+    key are linked by the KoBo/Ona ``_parent_index`` -> ``_index`` of the main file (Ona's SPSS export
+    writes them ``@_parent_index``, ``@_index``); rows still without a parent are a warning."""
     children: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for group in instrument.groups:
@@ -274,7 +278,11 @@ def _sibling_rosters(raw: _Raw, instrument: Instrument) -> tuple[dict[str, pd.Da
         except LoadError as exc:
             problems.extend(dataclasses.replace(p, severity=Severity.WARNING) for p in exc.problems)
             continue
-        children[group.name] = child.frame
+        frame = _link_by_index(child.frame, child_raw.frame, raw.frame, record_ids, group.name)
+        unlinked = int(frame["_record_id"].isna().sum())
+        if unlinked:
+            problems.append(_unlinked_roster_rows(sibling, group.name, unlinked, len(frame)))
+        children[group.name] = frame
         problems.append(
             Problem(
                 "roster-file-attached",
@@ -285,6 +293,53 @@ def _sibling_rosters(raw: _Raw, instrument: Instrument) -> tuple[dict[str, pd.Da
         )
         problems.extend(p for p in child.problems if p.severity is not Severity.INFO)
     return children, problems
+
+
+_INDEX_NAMES = ("_index", "@_index")
+_PARENT_INDEX_NAMES = ("_parent_index", "@_parent_index")
+
+
+def _column(frame: pd.DataFrame, names: Sequence[str]) -> pd.Series | None:
+    lower = {str(c).lower(): c for c in frame.columns}
+    found = next((lower[n] for n in names if n in lower), None)
+    return None if found is None else frame[found]
+
+
+def _link_by_index(
+    child: pd.DataFrame, child_raw: pd.DataFrame, main_raw: pd.DataFrame, record_ids: pd.Series, table: str
+) -> pd.DataFrame:
+    """``child`` with its unlinked rows linked through ``_parent_index`` -> the main file's ``_index``."""
+    missing = child["_record_id"].isna().to_numpy()
+    parent_index = _column(child_raw, _PARENT_INDEX_NAMES)
+    own_index = _column(main_raw, _INDEX_NAMES)
+    if not missing.any() or parent_index is None or own_index is None or len(child_raw) != len(child):
+        return child
+    lookup = pd.Series(record_ids.to_numpy(), index=_as_id_strings(own_index).to_numpy()).astype("string")
+    lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep="first")]
+    found = pd.Series(_as_id_strings(parent_index).map(lookup).to_numpy(), index=child.index, dtype="string")
+    record = child["_record_id"].astype("string").where(~missing, found)
+    position = record.groupby(record, dropna=False).cumcount() + 1
+    key = (record + f"/{table}[" + position.astype("string") + "]").astype("string")
+    return child.assign(
+        _record_id=record,
+        _parent_key=child["_parent_key"].astype("string").where(~missing, record),
+        _key=child["_key"].astype("string").where(~missing, key),
+    )
+
+
+def _unlinked_roster_rows(path: Path, table: str, unlinked: int, total: int) -> Problem:
+    return Problem(
+        "unlinked-repeat-rows",
+        f"{unlinked} of the {total} row(s) of roster file '{path.name}' (repeat '{table}') could not be "
+        "linked to a submission of the main file; they are left out of every indicator",
+        Location(file=str(path)),
+        Severity.WARNING,
+        expected="a parent key in each row: interview__id, parent_key, _submission__uuid, or _parent_index "
+        "matching the main file's _index",
+        got=f"{unlinked} row(s) without a parent in the main file",
+        count=unlinked,
+        hint="export the main file and its rosters together, keeping their key columns",
+    )
 
 
 def _roster_link(frame: pd.DataFrame, table: str) -> pd.DataFrame:

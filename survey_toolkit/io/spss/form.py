@@ -17,6 +17,7 @@ from ...codes import canonical_code
 from ...errors import LoadError, Location, Problem, Severity
 from ...instrument import Instrument, Question
 from ..base import VariableMeta
+from ..metadata import PLATFORM_COLUMNS
 from .file import _Raw
 from .labels import (
     _choice_codes,
@@ -463,6 +464,15 @@ _METADATA_ALIASES = {
 }
 
 
+# Ona's SPSS export spells the platform's "_" columns with "@" (SPSS names cannot start with "_"): "@_index"
+_ONA_METADATA = frozenset("@" + c.lower() for c in PLATFORM_COLUMNS["kobo"] if c.startswith("_"))
+
+
 def _is_metadata_column(name: str) -> bool:
     low = str(name).lower()
-    return low.startswith("_") or low in _KNOWN_METADATA or low.endswith(("__id", "__timestamp"))
+    return (
+        low.startswith("_")
+        or low in _KNOWN_METADATA
+        or low in _ONA_METADATA
+        or low.endswith(("__id", "__timestamp"))
+    )

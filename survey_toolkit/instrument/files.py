@@ -207,11 +207,15 @@ def _read_file(path: Path, source: str, validate: bool, encoding: str | None = N
         return _from_sheets(sheets, source, validate, form_name=path.stem, folder=path.parent, encoding=encoding)
 
     def load(warnings: list[str], rows: dict[str, list[int]]) -> dict[str, Any]:
+        from warnings import catch_warnings, filterwarnings
+
         from pyxform import constants
         from pyxform.xls2json import workbook_to_json
         from pyxform.xls2json_backends import get_xlsform
 
-        definition = get_xlsform(str(path))  # what parse_file_to_json does, keeping the sheet rows
+        with catch_warnings():  # openpyxl's notes on the workbook's styles/properties are not the user's business
+            filterwarnings("ignore", category=UserWarning, module="openpyxl")
+            definition = get_xlsform(str(path))  # what parse_file_to_json does, keeping the sheet rows
         rows.update(_survey_rows(definition, source))
         return workbook_to_json(
             workbook_dict=definition,

@@ -120,3 +120,14 @@ def test_estimates_over_a_flattened_repeat_agree_with_r():
     # svymean(~age, svydesign(ids=~1, data=data.frame(age=c(25,31,22,40,19,35,28,44))))
     assert out.loc["mean_age", "estimate"] == pytest.approx(30.5)
     assert out.loc["mean_age", "se"] == pytest.approx(3.087995, abs=1e-6)
+
+
+def test_reading_a_form_saved_by_gnumeric_prints_no_openpyxl_notes():
+    # 'Unknown type for gsf:last-printed', 'Workbook contains no default style': printed on every
+    # validate/run, they read like problems of the user's form
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        form = st.read_instrument(ONA / "transportation.xlsx")
+    assert form.form_id == "transportation_2011_07_25"

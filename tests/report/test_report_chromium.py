@@ -136,3 +136,28 @@ def test_explore_view_runs_offline(tmp_path, lang):
         assert "change not published: the R2 estimate is not published" in body
     else:
         assert "\u200e55.0" in body
+
+
+@needs_chromium
+def test_explore_view_filters_and_sorts(tmp_path):
+    """Choosing a location and every round, then sorting by the estimate twice (descending): the rows are
+    that location's rounds, largest estimate first, the withheld one last. The choices are made by a test
+    script added after the report's own (the page itself has no other script)."""
+    page = write_html(tmp_path / "report.html", make_results(), meta=make_meta())
+    driver = """<script>
+      var pick = function (id, value) { var s = document.getElementById(id); s.value = value;
+        s.dispatchEvent(new Event("change")); };
+      pick("explore-location", "3"); pick("explore-round", "-1");
+      var sortBy = function (label) { Array.prototype.filter.call(document.querySelectorAll("button.explore-sort"),
+        function (b) { return b.textContent === label; })[0].click(); };
+      sortBy("Estimate"); sortBy("Estimate");
+    </script>"""
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", driver + "</body>"), encoding="utf-8")
+    dom, stderr, hits = _run(page, "--dump-dom")
+    assert hits == [] and _console(stderr) == []
+    body = dom.split('id="explore-view"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)]
+    assert [c[0] for c in cells] == ["R3", "R1", "R2"]  # round column shown, location column not
+    assert [c[1] for c in cells] == ["56.5", "41.5", "—"]  # 40.0 + 1.5 in R1, 55.0 + 1.5 in R3, R2 withheld
+    assert "estimate not published: unweighted base below the minimum" in cells[2][5]
+    assert 'aria-sort="descending"' in dom

@@ -510,6 +510,7 @@ def _coverage(ctx: _Context) -> list[pd.DataFrame | None]:
     extra = ctx.data.extra
     if extra is not None:
         known = _spellings(ctx.instrument) if ctx.instrument is not None else set()
+        known |= {str(c) for c in ctx.frame.columns}  # design, location and extra_columns brought into the frame
         cols = [str(c) for c in extra.columns if not _is_metadata_column(str(c)) and str(c) not in known]
         out += [
             _dataset_issue("column-not-in-form", Severity.WARNING, "flagged",

@@ -80,7 +80,10 @@ def test_a_name_used_by_the_respondent_and_by_a_repeat_is_read_at_each_level(tmp
     wrong = SPEC.replace("question: age\n  - id: child_age", "question: fav_colors\n  - id: child_age")
     wrong = wrong.replace("type: mean\n    label: Age of the respondent", "type: shares\n    label: Colours")
     [problem] = _check(wrong, tmp_path)
-    assert problem.code == "repeat-question" and "'fav_colors', a question of repeat 'children'" in problem.message
+    assert (
+        problem.code == "repeat-question"
+        and "'fav_colors', a question of repeat 'children'" in problem.message
+    )
 
 
 def test_a_repeat_file_that_is_not_csv_is_a_located_error_not_an_encoding_error(tmp_path):

@@ -77,7 +77,9 @@ def render(
     with :func:`survey_toolkit.comparison.compare_rounds` when not given. ``progress(step, done, total)``
     is called as the outputs are written (``csv_bom=True``: CSV files with a byte order mark, for Excel on
     Windows): ``step`` is ``"report"`` then the kind just written
-    (``"report:charts en"``, ``"report:html en"``, ``"report:excel en"``, ``"report:tidy"``).
+    (``"report:charts en"``, ``"report:html en"``, ``"report:excel en"``, ``"report:tidy"``), in the
+    order the parts are finished: on Linux they are written at once in forked processes
+    (:func:`survey_toolkit.parallel.forked_map`; ``SURVEY_TOOLKIT_WORKERS=1``: one after the other).
     """
     meta = meta or ReportMeta()
     out = Path(out_dir)
@@ -96,47 +98,39 @@ def render(
         if progress is not None:
             progress(f"report:{kind}", done, total)
 
-    jobs = [(table, comparisons, meta, lang, out, tuple(chart_formats)) for lang in languages]
-    for lang_files in _each_language(jobs, lambda kind: step(kind)):
-        for kind, paths in lang_files.items():
+    jobs = [(kind, table, comparisons, meta, lang, out, tuple(chart_formats), parquet, csv_bom)
+            for lang in languages for kind in ("excel", "page")]  # longest first: the jobs pack better
+    jobs.append(("tidy", table, comparisons, meta, languages[0] if languages else "en", out, (), parquet, csv_bom))
+
+    def finished(i: int) -> None:
+        kind, lang = jobs[i][0], jobs[i][4]
+        for name in {"page": ("charts", "html"), "excel": ("excel",), "tidy": ("tidy",)}[kind]:
+            step(name if kind == "tidy" else f"{name} {lang}")
+
+    for written in forked_map(_write_part, jobs, done=finished):
+        for kind, paths in written.items():
             files[kind] += paths
-    lang = languages[0] if languages else "en"
-    files["tidy"] = write_tidy(out, table, comparisons, meta=meta, parquet=parquet, lang=lang, bom=csv_bom)
-    step("tidy")
     return files
 
 
-def _write_language(job: tuple, step: Callable[[str], None] | None = None) -> dict[str, list[Path]]:
-    """Charts, HTML report and workbook of one language (one job of :func:`_each_language`); ``step``
-    is told as each is written."""
-    table, comparisons, meta, lang, out, chart_formats = job
-    step = step or (lambda kind: None)
+def _write_part(job: tuple) -> dict[str, list[Path]]:
+    """One part of the outputs (a job of :func:`render`, done at once with the others in forked
+    processes by :func:`survey_toolkit.parallel.forked_map`; each part's files depend on its job
+    only, so the bytes are those of one part after the other): a language's workbook, a language's
+    page (its charts and the HTML report), or the tidy tables."""
+    kind, table, comparisons, meta, lang, out, chart_formats, parquet, csv_bom = job
+    if kind == "tidy":
+        return {"tidy": write_tidy(out, table, comparisons, meta=meta, parquet=parquet, lang=lang, bom=csv_bom)}
+    if kind == "excel":
+        return {"excel": [write_excel(safe_output_path(out / f"results.{lang}.xlsx", inside=out), table, comparisons,
+                                      meta=meta, lang=lang)]}  # fmt: skip
     figures = build_charts(table, comparisons, meta=meta, lang=lang)
     svgs = {stem: figure_bytes(fig, "svg") for stem, fig in figures.items()}
     charts = save_charts(table, comparisons, safe_output_path(out / "charts" / lang, inside=out / "charts", folder=True),
                          formats=chart_formats, figures=figures, svgs=svgs)  # fmt: skip
-    step(f"charts {lang}")
     html = write_html(safe_output_path(out / f"report.{lang}.html", inside=out), table, comparisons, meta=meta,
                       lang=lang, svgs=svgs)  # fmt: skip
-    step(f"html {lang}")
-    excel = write_excel(safe_output_path(out / f"results.{lang}.xlsx", inside=out), table, comparisons, meta=meta,
-                        lang=lang)  # fmt: skip
-    step(f"excel {lang}")
-    return {"charts": charts, "html": [html], "excel": [excel]}
-
-
-def _each_language(jobs: list[tuple], step: Callable[[str], None]) -> list[dict[str, list[Path]]]:
-    """Every language's files, in the order of ``jobs``, written at once in forked processes when
-    there are cores for them (:func:`survey_toolkit.parallel.forked_map`; the same bytes: each
-    language's files depend on its job only). The first language is written here and its progress
-    moves as it goes; the others' steps are counted as each language is finished."""
-
-    def finished(i: int) -> None:
-        if i:
-            for kind in ("charts", "html", "excel"):
-                step(f"{kind} {jobs[i][3]}")
-
-    return forked_map(lambda job: _write_language(job, step if job is jobs[0] else None), jobs, done=finished)
+    return {"charts": charts, "html": [html]}
 
 
 def render_report(results: pd.DataFrame, out_dir: str | os.PathLike[str], **options: Any) -> dict[str, list[Path]]:

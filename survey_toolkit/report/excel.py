@@ -548,17 +548,20 @@ def _plan_sheet(w: _Writer, ws: Any, plan: pd.DataFrame, meta: ReportMeta, lang:
                  else _h(lang, f) if f in ("deff_unavailable", "suppressed_sensitive") else f) for f in pd.unique(flags)}
     numbers = {c: pd.to_numeric(plan[c], errors="coerce").to_numpy(dtype=float)
                for c in ("n", "deff", "n_eff", "mdc", "target_change", "n_needed", "n_extra")}  # fmt: skip
-    level = plan["location_level"].astype("string").fillna("")
+    level = plan["location_level"].astype("string").fillna("").tolist()
+    ids = plan["indicator_id"].astype(str).tolist()  # plain lists: a column read per row copies plan.attrs
+    locations = plan["location"].tolist()
+    flags = flags.tolist()
     for r, i in enumerate(range(len(plan)), start=1):
-        ind = str(plan["indicator_id"].iat[i])
+        ind = ids[i]
         w.text(ws, r, 0, texts.get(ind, (ind, ""))[0])
         w.text(ws, r, 1, ind)
-        w.text(ws, r, 2, _h(lang, level.iat[i]) if level.iat[i] in ("national", "admin1", "admin2") else level.iat[i])
-        w.text(ws, r, 3, location_name(meta, plan["location"].iat[i], lang))
+        w.text(ws, r, 2, _h(lang, level[i]) if level[i] in ("national", "admin1", "admin2") else level[i])
+        w.text(ws, r, 3, location_name(meta, locations[i], lang))
         for c, (key, fmt) in enumerate((("n", "int"), ("deff", "d2"), ("n_eff", "int"), ("mdc", "d1"),
                                         ("target_change", "d1"), ("n_needed", "int"), ("n_extra", "int")), start=4):  # fmt: skip
             w.number(ws, r, c, _none(numbers[key][i]), fmt)
-        w.text(ws, r, 11, notes.get(flags.iat[i], ""))
+        w.text(ws, r, 11, notes.get(flags[i], ""))
     ws.autofilter(0, 0, len(plan), len(keys) - 1)
 
 

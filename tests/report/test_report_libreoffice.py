@@ -72,7 +72,7 @@ def test_suppressed_cells_are_marked_not_blank(sheets):
     for r in suppressed:
         assert r["Estimate"] == "—" and r["CI low"] == "—" and r["CI high"] == "—", r
     reasons = " ".join(r["Status"] for r in suppressed)
-    assert "fewer than 5 respondents" in reasons and "cannot be derived" in reasons
+    assert "fewer than 5 respondents" in reasons and "cannot be worked out from the total" in reasons
     published = [r for r in rows if r["Status"] == "published"]
     assert published and all(float(r["Estimate"]) > 0 for r in published)
     assert all(r["Unweighted n"].isdigit() for r in rows)  # integers shown as integers

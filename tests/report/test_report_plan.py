@@ -55,6 +55,7 @@ def test_each_chart_is_drawn_once_and_reused(tmp_path, monkeypatch):
     monkeypatch.setattr(chart_files, "figure_bytes", counting)  # save_charts calls it there
     monkeypatch.setattr("survey_toolkit.report.figure_bytes", counting)
     monkeypatch.setattr("survey_toolkit.report.html.figure_bytes", counting)
+    monkeypatch.setenv("SURVEY_TOOLKIT_WORKERS", "1")  # counted in this process
     files = render(make_results(), tmp_path, meta=make_meta(), languages=("en",), parquet=False)
     n_charts = len([p for p in files["charts"] if p.suffix == ".svg"])
     assert calls.count("svg") == n_charts  # the HTML reuses the SVG of the chart files

@@ -45,10 +45,25 @@ def test_an_error_in_another_language_is_raised_here(results, meta, tmp_path, mo
     assert err.value.problems[0].code == "test-failure" and err.value.problems[0].location.line == 3
 
 
-def test_progress_counts_every_output_once(results, meta, tmp_path, monkeypatch):
-    monkeypatch.setenv("SURVEY_TOOLKIT_WORKERS", "2")
+@pytest.mark.parametrize("n", ["1", "2"])
+def test_progress_counts_every_output_once(results, meta, tmp_path, monkeypatch, n):
+    monkeypatch.setenv("SURVEY_TOOLKIT_WORKERS", n)
     seen = []
     render(results, tmp_path / "out", meta=meta, languages=("en", "fr"), progress=lambda s, d, t: seen.append((s, d, t)))
-    assert [s for s, _, _ in seen] == ["report:charts en", "report:html en", "report:excel en", "report:charts fr",
-                                       "report:html fr", "report:excel fr", "report:tidy"]  # fmt: skip
+    assert sorted(s for s, _, _ in seen) == sorted(["report:charts en", "report:html en", "report:excel en",
+                                                    "report:charts fr", "report:html fr", "report:excel fr",
+                                                    "report:tidy"])  # fmt: skip
     assert [d for _, d, _ in seen] == list(range(1, 8)) and {t for _, _, t in seen} == {7}
+    names = [s for s, _, _ in seen]
+    assert names.index("report:charts en") + 1 == names.index("report:html en")  # a page: its charts, then the HTML
+
+
+def test_one_language_is_written_in_parts_at_once(results, meta, tmp_path, monkeypatch):
+    """The workbook, the page and the tidy tables of one language are separate parts: the same bytes
+    written at once as one after the other."""
+    monkeypatch.setenv("SURVEY_TOOLKIT_WORKERS", "2")
+    together = render(results, tmp_path / "par", meta=meta, languages=("fr",))
+    monkeypatch.setenv("SURVEY_TOOLKIT_WORKERS", "1")
+    render(results, tmp_path / "seq", meta=meta, languages=("fr",))
+    assert {k: len(v) for k, v in together.items()}["excel"] == 1
+    assert _files(tmp_path / "par") == _files(tmp_path / "seq")

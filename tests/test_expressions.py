@@ -77,8 +77,15 @@ def test_arithmetic_chains_are_flat():
         ("(${a} = 1", 9, "expected ')' to close the '(' at column 1 but found the end of the expression", None),
         ("${a} = 1 )", 9, "')' has no matching '('", "remove it or add the '('"),
         ("${a} =< 2", 5, "'=<' is not an operator", "write <=, >= or != (one operator, no space)"),
-        ("${a} = \u2018x\u2019", 7, "unexpected character '\u2018'",
-         "use straight quotes ' or \" (the text has typographic quotes)"),
+        ("${a} = \u2018x\u2019", 7, "typographic quote \u2018 (left single quotation mark) where a straight quote is "
+         "expected", "replace the typographic quote \u2018 (left single quotation mark, character 8 of the expression)"
+         " with a straight quote ', and any other (Word and Excel type them: turn off smart quotes or retype the quotes)"),
+        ("${a} = '1\u2019", 7, "unterminated quoted text", "close the quoted text with a matching quote on the same "
+         "line; or, if it opens or closes quoted text, replace the typographic quote \u2019 (right single quotation "
+         "mark, character 10 of the expression) with a straight quote ', and any other (Word and Excel type them: turn off smart quotes or retype the quotes)"),
+        ("${a} = \u201cyes\u201d", 7, "typographic quote \u201c (left double quotation mark) where a straight quote "
+         "is expected", "replace the typographic quote \u201c (left double quotation mark, character 8 of the "
+         "expression) with a straight quote \", and any other (Word and Excel type them: turn off smart quotes or retype the quotes)"),
         ("${a} = 'x", 7, "unterminated quoted text", "close the quoted text with a matching quote on the same line"),
         ("${} = 1", 0, "'${}' is not a question reference", "write ${name} with the question's name"),
         ("", 0, "the expression is empty", "write an expression such as: ${q} = '1'"),
@@ -313,3 +320,10 @@ def test_regex_with_match_groups_gives_no_pandas_warning():
         warnings.simplefilter("error")
         got = evaluate_on(parse_xlsform("regex(.,'^([0-9]{1,4}[a-zA-Z]{0,1})$')"), Columns(frame), current="HH_Number")
     assert got.tolist() == [True, True, False, NA]
+
+
+def test_a_typographic_quote_inside_quoted_text_is_text():
+    assert parse_condition("q1 == 'it\u2019s'").questions() == {"q1"}
+    with pytest.raises(ConditionSyntaxError) as info:  # an unrelated error keeps its own hint only
+        parse_condition("q1 == x && 'it\u2019s'")
+    assert info.value.hint == "use 'and' to combine conditions"

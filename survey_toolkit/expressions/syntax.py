@@ -76,6 +76,7 @@ from .tokens import (
     Token,
     UnsupportedExpression,
     tokenize,
+    typographic_quote_hint,
 )
 
 __all__ = [
@@ -548,7 +549,16 @@ def _check_length(text: object, what: str) -> None:
 def parse(text: str, dialect: Dialect = "indicator") -> Condition:
     """Parse ``text`` in ``dialect``; raise :class:`ConditionSyntaxError` with an offset."""
     _check_length(text, "a condition" if dialect == "indicator" else "an expression")
-    return Condition(text, _Parser(text, dialect).parse(), dialect)
+    try:
+        return Condition(text, _Parser(text, dialect).parse(), dialect)
+    except ConditionSyntaxError as exc:
+        # a typographic quote closing quoted text ('yes’) breaks the parse further on: name it
+        unterminated = exc.message == "unterminated quoted text"  # its offset is the opening quote
+        curly = typographic_quote_hint(text, 0, None if unterminated else exc.offset + 1)
+        if curly is None or (exc.hint or "").startswith("replace the typographic quote"):
+            raise
+        curly = f"if it opens or closes quoted text, {curly}"
+        raise ConditionSyntaxError(exc.message, exc.offset, f"{exc.hint}; or, {curly}" if exc.hint else curly) from exc
 
 
 def parse_condition(text: str) -> Condition:

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 __all__ = [
     "Dialect", "ExpressionError", "ConditionSyntaxError", "UnsupportedExpression", "Token", "tokenize",
-    "MAX_CONDITION_LENGTH", "MAX_CONDITION_DEPTH",
+    "MAX_CONDITION_LENGTH", "MAX_CONDITION_DEPTH", "TYPOGRAPHIC_QUOTES", "typographic_quote_hint",
 ]  # fmt: skip
 
 Dialect = _Lit["indicator", "xlsform"]
@@ -112,6 +112,43 @@ def tokenize(text: str, dialect: Dialect = "indicator") -> list[Token]:
 
 _QUOTE_HINT = "close the quoted text with a matching quote on the same line"
 
+#: Quotes that Word, Excel and e-mail put in place of ' and " ("smart quotes"), with the straight
+#: quote each stands for and its Unicode name.
+TYPOGRAPHIC_QUOTES: dict[str, tuple[str, str]] = {
+    "\u2018": ("'", "left single quotation mark"),
+    "\u2019": ("'", "right single quotation mark"),
+    "\u201a": ("'", "single low-9 quotation mark"),
+    "\u201b": ("'", "single high-reversed-9 quotation mark"),
+    "\u2032": ("'", "prime"),
+    "\u00b4": ("'", "acute accent"),
+    "`": ("'", "grave accent"),
+    "\u201c": ('"', "left double quotation mark"),
+    "\u201d": ('"', "right double quotation mark"),
+    "\u201e": ('"', "double low-9 quotation mark"),
+    "\u201f": ('"', "double high-reversed-9 quotation mark"),
+    "\u2033": ('"', "double prime"),
+    "\u00ab": ('"', "left-pointing double angle quotation mark"),
+    "\u00bb": ('"', "right-pointing double angle quotation mark"),
+}
+_TYPOGRAPHIC = re.compile("[" + "".join(TYPOGRAPHIC_QUOTES) + "]")
+
+
+def typographic_quote_hint(text: str, pos: int = 0, end: int | None = None) -> str | None:
+    """The fix for the first typographic quote of ``text[pos:end]``, or None when there is none.
+
+    >>> typographic_quote_hint("${q} = \u20181\u2019")
+    "replace the typographic quote \u2018 (left single quotation mark, character 8 of the expression) with a straight quote ', and any other (Word and Excel type them: turn off smart quotes or retype the quotes)"
+    """
+    found = _TYPOGRAPHIC.search(text, pos, len(text) if end is None else end)
+    if found is None:
+        return None
+    straight, name = TYPOGRAPHIC_QUOTES[found.group()]
+    return (
+        f"replace the typographic quote {found.group()} ({name}, character {found.start() + 1} of the expression) "
+        f"with a straight "
+        f"quote {straight}, and any other (Word and Excel type them: turn off smart quotes or retype the quotes)"
+    )
+
 
 def _bad_character(text: str, pos: int) -> ConditionSyntaxError:
     ch = text[pos]
@@ -121,12 +158,11 @@ def _bad_character(text: str, pos: int) -> ConditionSyntaxError:
         "!": "use 'not' or '!='",
         "'": _QUOTE_HINT,
         '"': _QUOTE_HINT,
-        "\u2018": "use straight quotes ' or \" (the text has typographic quotes)",
-        "\u2019": "use straight quotes ' or \" (the text has typographic quotes)",
-        "\u201c": "use straight quotes ' or \" (the text has typographic quotes)",
-        "\u201d": "use straight quotes ' or \" (the text has typographic quotes)",
         "$": "write a question reference as ${name}",
     }
+    if ch in TYPOGRAPHIC_QUOTES:
+        message = f"typographic quote {ch} ({TYPOGRAPHIC_QUOTES[ch][1]}) where a straight quote is expected"
+        return ConditionSyntaxError(message, pos, typographic_quote_hint(text, pos))
     if text.startswith(("&&", "||"), pos):
         ch = text[pos : pos + 2]
     message = "unterminated quoted text" if ch in "'\"" else f"unexpected character '{ch}'"

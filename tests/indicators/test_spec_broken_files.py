@@ -61,6 +61,15 @@ CASES: dict[str, list[tuple[int, int, str, str, str | None]]] = {
         (7, 31, "bad-condition", "cannot read the condition: unexpected character '&&'",
          "use 'and' to combine conditions"),
     ],
+    "curly_quotes.yaml": [  # pasted from Word: located at the quote, which the hint names
+        (8, 33, "bad-condition", "cannot read the condition: typographic quote \u2018 (left single quotation mark) "
+         "where a straight quote is expected", "replace the typographic quote \u2018 (left single quotation mark, "
+         "character 18 of the expression) with a straight quote ', and any other (Word and Excel type them: turn off smart quotes or retype the quotes)"),
+        (12, 61, "bad-condition", "cannot read the condition: unterminated quoted text", "close the quoted text "
+         "with a matching quote on the same line; or, if it opens or closes quoted text, replace the typographic "
+         "quote \u2019 (right single quotation mark, character 21 of the expression) with a straight quote ', "
+         "and any other (Word and Excel type them: turn off smart quotes or retype the quotes)"),
+    ],
     "unclosed_list.yaml": [
         (7, 37, "bad-condition", "cannot read the condition: expected ',' or ']' in the list of codes but found "
          "the end of the condition", None),

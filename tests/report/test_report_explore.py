@@ -24,7 +24,7 @@ from survey_toolkit.report._common import (
     rounds_of,
     t,
 )
-from survey_toolkit.report.explore import ROW_FIELDS, explore_payload, json_for_html, rounded
+from survey_toolkit.report.explore import ROW_FIELDS, WITHHELD_FIELDS, explore_payload, json_for_html, rounded
 
 from .conftest import LOCATIONS, make_meta, make_results
 
@@ -39,7 +39,12 @@ def _data(html: str) -> dict:
 
 
 def _rows(data: dict) -> list[dict]:
-    return [dict(zip(data["fields"], row, strict=True)) for row in data["rows"]]
+    """Every row as a dict of :data:`ROW_FIELDS`: the published ones, then those withheld (which carry only
+    :data:`WITHHELD_FIELDS`: no number at all), as the script reads them."""
+    assert tuple(data["fields"]) == ROW_FIELDS and tuple(data["withheld_fields"]) == WITHHELD_FIELDS
+    rows = [dict(zip(ROW_FIELDS, row, strict=True)) for row in data["rows"]]
+    empty = dict.fromkeys(ROW_FIELDS, None) | {"mark": 0, "change_note": 0}
+    return rows + [empty | dict(zip(WITHHELD_FIELDS, row, strict=True)) for row in data["withheld"]]
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +120,8 @@ def test_no_suppressed_value_even_when_the_table_still_holds_it():
     assert len(withheld) == int(table["suppressed"].sum()) == 8
     for r in withheld:
         assert (r["estimate"], r["ci_low"], r["ci_high"], r["change"]) == (None, None, None, None)
+    assert len(data["withheld"]) == 8 and all(len(row) == len(WITHHELD_FIELDS) for row in data["withheld"])
+    assert all(row[4] is not None for row in data["rows"])  # the published rows: every one has its estimate
     published = {v for r in rows if r not in withheld for v in (r["estimate"], r["ci_low"], r["ci_high"])}
     assert secret - published, "every withheld value would also be a published one: the test proves nothing"
     assert 99.2 not in {r["change"] for r in rows} and 99.3 not in {r["change"] for r in rows}

@@ -11,6 +11,20 @@
   var fmt = data.fmt;
   var F = {};
   data.fields.forEach(function (name, i) { F[name] = i; });
+  /* rows whose estimate is withheld come without numbers: the same shape as the others, no value at all */
+  data.withheld.forEach(function (short) {
+    var row = data.fields.map(function (name) { return name === "mark" ? 0 : null; });
+    data.withheld_fields.forEach(function (name, i) { row[F[name]] = short[i]; });
+    row[F.change_note] = 0;
+    data.rows.push(row);
+  });
+  var ORDER = [F.indicator, F.round, F.location, F.group];
+  data.rows.sort(function (a, b) {
+    for (var i = 0; i < ORDER.length; i += 1) {
+      if (a[ORDER[i]] !== b[ORDER[i]]) { return a[ORDER[i]] - b[ORDER[i]]; }
+    }
+    return 0;
+  });
   var state = { indicator: 0, location: -1, round: data.latest, group: 0, sort: null, descending: false };
 
   function node(tag, cls, content) {
@@ -211,7 +225,7 @@
     if (r[F.change] !== null) {
       change = number(r[F.change], ind.digits, true) + (ind.points ? " " + text.points : "") +
         ["", "†", "*"][r[F.mark]];
-    } else if (r[F.change_note]) {
+    } else if (r[F.change_note] || (r[F.estimate] === null && r[F.round] === data.latest && data.latest > 0)) {
       change = "—";
     }
     /* a withheld estimate's reason says it all: its change is withheld too */

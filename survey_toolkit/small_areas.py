@@ -107,7 +107,7 @@ def small_area_table(table: pd.DataFrame, published: pd.DataFrame, covariates: p
     key = ["indicator_id", "round", "location"]
     withheld = published[published["location_level"].eq(level)].set_index(key)["suppressed"]
     z = float(norm_ppf(0.5 + level_ci / 2))
-    parts, models = [], []
+    parts, keys, models = [], [], []
     for (ind, rnd), group in rows.groupby(["indicator_id", "round"], sort=True):
         group = group.drop_duplicates("location")
         if group["estimate"].notna().sum() < covariates.shape[1] + 3:
@@ -119,23 +119,34 @@ def small_area_table(table: pd.DataFrame, published: pd.DataFrame, covariates: p
         except EstimationError as err:
             models.append({"indicator_id": ind, "round": rnd, "areas": len(group), "skipped": err.problems[0].message})
             continue
-        out = fit.areas.rename(columns={"area": "location"})
-        out.insert(0, "indicator_id", ind)
-        out.insert(1, "round", rnd)
-        out["n"] = group["n"].to_numpy()
-        out["label"] = group["label_en"].iloc[0] if "label_en" in group else ind
-        out["ci_low"] = out["eblup"] - z * out["rmse"]
-        out["ci_high"] = out["eblup"] + z * out["rmse"]
-        if (group["unit"] == "percent").all():
-            out["ci_low"], out["ci_high"] = out["ci_low"].clip(0, 100), out["ci_high"].clip(0, 100)
-        hidden = withheld.reindex(pd.MultiIndex.from_frame(out[key])).fillna(False).to_numpy(bool)
-        out.loc[hidden, ["direct", "direct_se"]] = np.nan
-        parts.append(out)
+        parts.append(fit.areas)
+        keys.append((ind, rnd, group["n"].to_numpy(), group["label_en"].iloc[0] if "label_en" in group else ind,
+                     bool((group["unit"] == "percent").all())))  # fmt: skip
         models.append({"indicator_id": ind, "round": rnd, "areas": int(fit.areas["in_sample"].sum()), "variance_A": fit.variance,
                        "iterations": fit.iterations, "converged": fit.converged,
                        **{f"beta[{k}]": v for k, v in fit.beta.items()}, **{f"se[{k}]": v for k, v in fit.beta_se.items()}})  # fmt: skip
-    result = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SMALL_AREA_COLUMNS)
+    if not parts:
+        return pd.DataFrame(columns=SMALL_AREA_COLUMNS), pd.DataFrame(models)
+    result = _with_model_keys(parts, keys, z).rename(columns={"area": "location"})
+    hidden = withheld.reindex(pd.MultiIndex.from_frame(result[key])).fillna(False).to_numpy(bool)
+    result.loc[hidden, ["direct", "direct_se"]] = np.nan
     return result[list(SMALL_AREA_COLUMNS)], pd.DataFrame(models)
+
+
+def _with_model_keys(parts: list[pd.DataFrame], keys: list[tuple], z: float) -> pd.DataFrame:
+    """The models' area tables stacked, each row with its indicator, round, n, label and interval
+    (clipped to 0-100 for percentages), in one pass over all of them."""
+    sizes = [len(p) for p in parts]
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "indicator_id", np.repeat([k[0] for k in keys], sizes))
+    out.insert(1, "round", np.repeat([k[1] for k in keys], sizes))
+    out["n"] = np.concatenate([k[2] for k in keys])
+    out["label"] = np.repeat(np.array([k[3] for k in keys], dtype=object), sizes)
+    low, high = out["eblup"] - z * out["rmse"], out["eblup"] + z * out["rmse"]
+    percent = np.repeat([k[4] for k in keys], sizes)
+    out["ci_low"] = low.where(~percent, low.clip(0, 100))
+    out["ci_high"] = high.where(~percent, high.clip(0, 100))
+    return out
 
 
 def small_areas_project(project, *, round_id: str | None = None, output: str | None = None, write: bool = True,

@@ -74,8 +74,21 @@ def read_kobo_xlsx(path: Path, source: str, source_format: str = "kobo-xlsx") ->
     sheets = read_workbook(path, source)
     if not sheets:
         raise LoadError(Problem("empty-file", "the workbook has no sheet with data", Location(file=source)))
-    main, *rest = sheets
+    first = _first_data_sheet(sheets)
+    main, rest = sheets[first], sheets[first + 1 :]
     problems: list[Problem] = []
+    if first:
+        skipped = ", ".join(f"'{s.name}'" for s in sheets[:first])
+        problems.append(
+            Problem(
+                "sheets-before-data-skipped",
+                f"sheet(s) {skipped} before the data sheet '{main.name}' were skipped: they hold no "
+                "submissions (no _uuid, _submission_time or _index column)",
+                Location(file=source, sheet=sheets[0].name),
+                severity=Severity.INFO,
+                hint="nothing to do if they are notes (a READ ME sheet of a cleaned dataset)",
+            )
+        )
     children = []
     for sheet in rest:
         if sheet.frame.empty and not len(sheet.frame.columns):
@@ -91,6 +104,15 @@ def read_kobo_xlsx(path: Path, source: str, source_format: str = "kobo-xlsx") ->
         children=tuple(children),
         problems=tuple(problems),
     )
+
+
+def _first_data_sheet(sheets: Sequence) -> int:
+    """The first sheet with KoBo's submission columns (a cleaned dataset may open with a READ ME or a
+    cover sheet); the first sheet when none has them."""
+    for i, sheet in enumerate(sheets):
+        if looks_like_kobo([str(c) for c in unmangle_r_headers(sheet.frame).columns]):
+            return i
+    return 0
 
 
 def kobo_from_text(parsed: DelimitedText, source: str) -> RawExport:

@@ -69,7 +69,20 @@ def tidy_export(
     repeats = repeat_names(instrument) if instrument is not None else []
     named = child_names(raw.children, repeats)
     for _name, table, matched in named:
-        if instrument is not None and not matched:
+        if instrument is not None and not matched and not _links_to_a_parent(table):
+            problems.append(
+                Problem(
+                    "sheet-not-a-repeat",
+                    f"sheet '{table.name}' is not a repeat table (no _parent_index, _submission__uuid or "
+                    "PARENT_KEY column); it is not read",
+                    Location(file=raw.source_file, sheet=table.sheet),
+                    severity=Severity.INFO,
+                    hint="nothing to do for notes or logs kept beside the data (a cleaned dataset's cleaning or "
+                    "deletion log); to apply a cleaning log, save it as its own file and name it under "
+                    "'cleaning_log:' in survey.yaml",
+                )
+            )
+        elif instrument is not None and not matched:
             problems.append(
                 Problem(
                     "unknown-repeat-table",
@@ -81,7 +94,7 @@ def tidy_export(
                     hint="check that the export and the XLSForm are the same form",
                 )
             )
-    pairs = [(name, table) for name, table, _ in named]
+    pairs = [(name, table) for name, table, matched in named if matched or _links_to_a_parent(table)]
     main = raw.main.frame.reset_index(drop=True)
     record_ids = data.frame["_record_id"]
     if raw.platform == "odk":
@@ -107,3 +120,11 @@ def tidy_export(
         children[name] = typed
         problems.extend(probs)
     return replace(data, children=MappingProxyType(children), problems=data.problems + problems)
+
+
+_PARENT_LINKS = ("_parent_index", "_submission__uuid", "_submission__id", "_parent_table_name", "PARENT_KEY")
+
+
+def _links_to_a_parent(table) -> bool:
+    """True when a sheet has a column linking its rows to a parent (a repeat table, even unmatched)."""
+    return any(c in table.frame.columns for c in _PARENT_LINKS)

@@ -100,3 +100,45 @@ def test_the_analysts_columns_used_by_the_design_are_not_flagged_as_unknown(weig
     assert set(before.loc[before["check"] == "column-not-in-form", "column"]) == {"estrato", "peso"}
     after = st.check_quality(dataclasses.replace(data, frame=frame)).issues
     assert "column-not-in-form" not in set(after["check"])
+
+
+def _cleaned_dataset(path: Path) -> Path:
+    """A cleaned dataset as REACH publishes it: READ ME first, then the data, the cleaning and deletion logs."""
+    import pandas as pd
+
+    data = st.load(DATA / "animales_es.csv", instrument=FORM)
+    frame = data.frame[[SYM, f"{SYM}/spherical", f"{SYM}/radial", f"{SYM}/bilateral"]].astype("object")
+    frame = frame.rename(columns=lambda c: f"external_characteristics/{c}").assign(
+        Do_you_descend_from_unicellular_organism=data.frame[
+            "Do_you_descend_from_unicellular_organism"
+        ].astype(object),
+        _uuid=data.extra["_uuid"].to_numpy(),
+        _submission_time=["2017-10-23T09:41:19", "2017-10-23T09:41:38", "2017-10-23T09:42:11"],
+        _index=[1, 2, 3],
+    )
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"READ ME": ["Cleaned by the assessment team", "Sheets: clean_data, logs"]}).to_excel(
+            book, sheet_name="READ_ME", index=False
+        )
+        frame.to_excel(book, sheet_name="clean_data", index=False)
+        pd.DataFrame(
+            {"uuid": ["317ba7b7"], "question": ["x"], "old_value": ["1"], "new_value": ["2"]}
+        ).to_excel(book, sheet_name="cleaning_log", index=False)
+        pd.DataFrame({"uuid": ["aaaa"], "reason": ["duplicate"]}).to_excel(
+            book, sheet_name="deletion_log", index=False
+        )
+    return path
+
+
+def test_a_cleaned_dataset_opening_with_a_read_me_sheet_reads_the_data_sheet(tmp_path):
+    # the READ ME sheet was taken as the data: instrument-mismatch "0 of 4 questions" at sheet 'READ_ME'
+    data = st.load(_cleaned_dataset(tmp_path / "clean.xlsx"), instrument=FORM)
+    assert data.frame[SYM].tolist() == ["spherical radial bilateral", "radial", "bilateral"]
+    assert data.frame["_source_row"].tolist() == [2, 3, 4]
+    by_code = {p.code: p for p in data.problems}
+    assert by_code["sheets-before-data-skipped"].severity.name == "INFO"
+    assert "'READ_ME' before the data sheet 'clean_data'" in by_code["sheets-before-data-skipped"].message
+    # the logs beside the data are no repeat tables: an info each, not "check the form" warnings
+    logs = [p for p in data.problems if p.code == "sheet-not-a-repeat"]
+    assert [p.location.sheet for p in logs] == ["cleaning_log", "deletion_log"]
+    assert "unknown-repeat-table" not in by_code and not data.children

@@ -68,7 +68,7 @@ _RESULT_COLUMNS = ("unit", "estimate", "ci_low", "ci_high", "n", "suppressed", "
                    "caution_reasons")  # fmt: skip
 _CHANGE_COLUMNS = ("change", "suppressed", "suppression_reason", "significant", "significant_fdr")
 
-_TEXT_KEYS = ("indicator", "location", "round", "group", "estimate", "ci", "n", "unit", "explore_change",
+_TEXT_KEYS = ("indicators", "indicator", "location", "round", "group", "estimate", "ci", "n", "explore_unit", "explore_change",
               "explore_remark", "explore_chart", "explore_every_location", "explore_every_round",
               "explore_every_group", "explore_no_group", "explore_count", "explore_empty", "points")  # fmt: skip
 
@@ -162,6 +162,7 @@ def explore_payload(
     rows = rows.sort_values(["indicator", "round", "location", "group"], kind="stable")
     first = frame.drop_duplicates("indicator_id").set_index(ids.drop_duplicates().to_numpy())
     units = first["unit"].astype("string").fillna("") if "unit" in first.columns else pd.Series("", index=first.index)
+    theme_of, theme_titles = _themes(results, meta, lang, inds)
     colours = location_colours(meta, locs)
     decimal, group_symbol = _symbols(lang)
     head = {
@@ -172,7 +173,8 @@ def explore_payload(
                 "prefix": LRM if is_rtl(lang) else ""},
         "indicators": [{"label": texts[i][0], "digits": digits_for(units.get(i, "")),
                         "unit": unit_name(units.get(i, ""), lang) if units.get(i, "") else "",
-                        "points": bool(unit_suffix(units.get(i, ""), lang))} for i in inds],
+                        "points": bool(unit_suffix(units.get(i, ""), lang)), "theme": theme_of[i]} for i in inds],
+        "themes": theme_titles,
         "locations": [{"name": location_name(meta, None if k == "\x00" else k, lang),
                        "colour": colours.get(str(k), "#7f7f7f")} for k in locs],
         "rounds": [round_name(meta, r) for r in rounds],
@@ -188,6 +190,24 @@ def explore_payload(
     withheld = rows.loc[~shown, list(WITHHELD_FIELDS)].to_json(orient="values")
     text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
     return json_for_html(f'{text[:-1]},"rows":{body},"withheld":{withheld}}}')
+
+
+def _themes(results: pd.DataFrame, meta: ReportMeta, lang: str, inds: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Each indicator's theme (index into the titles; -1 none) and the titles, in the report's order: an
+    answer category takes its question's theme, as in the report's sections."""
+    from .html import _theme_title  # the report's own titles (html imports this module)
+
+    if not meta.themes or not meta.indicator_themes:
+        return dict.fromkeys(inds, -1), []
+    base = {}
+    if "base_indicator_id" in results.columns:
+        first = results.loc[~results["indicator_id"].duplicated().to_numpy(), ["indicator_id", "base_indicator_id"]]
+        base = {str(i): str(b) for i, b in zip(first["indicator_id"], first["base_indicator_id"], strict=True)
+                if not is_missing(b)}  # fmt: skip
+    keys = [k for k in meta.themes if k in set(meta.indicator_themes.values())]
+    rank = {k: i for i, k in enumerate(keys)}
+    theme_of = {i: rank.get(meta.indicator_themes.get(i) or meta.indicator_themes.get(base.get(i, i)), -1) for i in inds}
+    return theme_of, [_theme_title(meta, k, lang) for k in keys]
 
 
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -257,8 +277,8 @@ def _group_codes(
     values = {g: frame[g].to_numpy(dtype=object)[first] for g in groups if g in frame.columns}
     texts = []
     for i in range(len(first)):  # one per combination of breakdown values, not per row
-        parts = [f"{group_name(meta, g, lang)}: {group_value(meta, g, column[i], lang)}" for g, column in values.items()
-                 if not is_missing(column[i]) and str(column[i]) != "All"]  # fmt: skip
+        parts = [t(lang, "explore_group_value", group=group_name(meta, g, lang), value=group_value(meta, g, column[i], lang))
+                 for g, column in values.items() if not is_missing(column[i]) and str(column[i]) != "All"]  # fmt: skip
         texts.append(" × ".join(parts))
     ranked = sorted(range(len(uniq)), key=lambda i: (texts[i] != "", first[i]))
     names = list(dict.fromkeys(texts[i] for i in ranked))

@@ -165,6 +165,8 @@ REPORT: dict[str, str] = dict((
     N_("explore_empty", "No figure for this selection."),
     N_("explore_withheld", "estimate not published: {reasons}"),
     N_("explore_caution", "interpret with caution: {flags}"),
+    N_("explore_group_value", "{group}: {value}"),
+    N_("explore_unit", "Unit: {unit}"),
 ))
 
 REASONS: dict[str, str] = dict((

@@ -165,6 +165,10 @@ def test_hostile_labels_stay_inert(where):
     data = json.loads(block)
     texts = [i["label"] for i in data["indicators"]] + [loc["name"] for loc in data["locations"]] + data["groups"]
     assert any(HOSTILE in text for text in texts)  # the label itself is kept, as text
+    if where == "group":
+        assert data["groups"] == ["", f"Sex: {HOSTILE}"]
+        fr = _data(render_html(results, meta=meta, lang="fr"))
+        assert fr["groups"] == ["", f"Sexe : {HOSTILE}"]  # the language's own punctuation (explore_group_value)
 
 
 def test_json_for_html_escapes_what_could_end_the_element():
@@ -208,3 +212,20 @@ def test_no_rows_no_view():
     """A table where nobody belongs to any row: no view (and no empty JSON)."""
     table, comp, meta, order, factor, texts, groups = _parts()
     assert explore_payload(table.assign(n=0), comp, meta, "en", order, factor, texts, groups) is None
+
+
+def test_indicators_by_theme_in_the_report_s_order():
+    """The indicator selector groups the indicators by the report's themes (their titles in the report's
+    language; an indicator without a theme under 'Indicators')."""
+    meta = dataclasses.replace(
+        make_meta(),
+        themes={"b": {"en": "B. Feelings of safety", "fr": "B. Sentiment de sécurité"}, "d": {"en": "D. Police"}},
+        indicator_themes={"trust_police": "d", "csi": "b"},
+    )
+    data = _data(render_html(make_results(), meta=meta, lang="fr"))
+    assert data["themes"] == ["B. Sentiment de sécurité", "D. Police"]
+    assert {i["label"]: i["theme"] for i in data["indicators"]} == {
+        "Font confiance à la police": 1, "Harcèlement en ligne (12 mois)": -1,
+        "Indice de sécurité communautaire (0–100)": 0}  # fmt: skip
+    assert data["text"]["indicators"] == t("fr", "indicators")
+    assert _data(render_html(make_results(), meta=make_meta()))["themes"] == []

@@ -53,16 +53,23 @@
     return fmt.prefix + sign + body;
   }
 
+  /* options: [value, text] or [value, text, optgroup title] (the indicators by theme) */
   function picker(name, label, options, selected) {
     var wrap = node("label", "explore-pick");
     wrap.appendChild(node("span", null, label));
     var select = node("select");
     select.id = "explore-" + name;
+    var group = null;
     options.forEach(function (option) {
       var item = node("option", null, option[1]);
       item.value = String(option[0]);
       if (option[0] === selected) { item.selected = true; }
-      select.appendChild(item);
+      if (option.length > 2 && (!group || group.label !== option[2])) {
+        group = node("optgroup");
+        group.label = option[2];
+        select.appendChild(group);
+      }
+      (option.length > 2 ? group : select).appendChild(item);
     });
     select.addEventListener("change", function () {
       state[name] = Number(select.value);
@@ -81,7 +88,21 @@
   var groups = indexed(data.groups, [-1, text.explore_every_group]);
   groups[1] = [0, text.explore_no_group];
   var controls = node("div", "explore-controls");
-  controls.appendChild(picker("indicator", text.indicator, indexed(data.indicators), 0));
+  /* the indicators by theme, in the report's order (those without one last) */
+  var indicators = indexed(data.indicators);
+  if (data.themes.length) {
+    var rank = function (option) {
+      var theme = data.indicators[option[0]].theme;
+      return theme < 0 ? data.themes.length : theme;
+    };
+    indicators.sort(function (a, b) { return rank(a) - rank(b) || a[0] - b[0]; });
+    indicators.forEach(function (option) {
+      var theme = data.indicators[option[0]].theme;
+      option.push(theme < 0 ? text.indicators : data.themes[theme]);
+    });
+  }
+  state.indicator = indicators[0][0];
+  controls.appendChild(picker("indicator", text.indicator, indicators, state.indicator));
   controls.appendChild(picker("location", text.location,
     indexed(data.locations, [-1, text.explore_every_location]), -1));
   controls.appendChild(picker("round", text.round, indexed(data.rounds, [-1, text.explore_every_round]),
@@ -231,7 +252,7 @@
     /* a withheld estimate's reason says it all: its change is withheld too */
     var notes = r[F.estimate] === null ? [note.text] : [note.text, data.notes[r[F.change_note]].text];
     notes = notes.filter(function (s) { return s; });
-    var group = data.groups[r[F.group]];
+    var group = r[F.group] ? data.groups[r[F.group]] : text.explore_no_group;
     var out = {
       location: [data.locations[r[F.location]].name, "explore-text"], round: [data.rounds[r[F.round]], "explore-text"],
       group: [group, "explore-text"], estimate: [estimate, r[F.estimate] === null ? "sup" : ""], ci: [ci, ""],
@@ -248,7 +269,7 @@
     var ind = data.indicators[state.indicator];
     var rows = sorted(selected());
     var range = scale(rows);
-    unitLine.textContent = ind.unit ? text.unit + ": " + ind.unit : "";
+    unitLine.textContent = ind.unit ? text.explore_unit.replace("{unit}", ind.unit) : "";
     count.textContent = rows.length ? text.explore_count.replace("{count}", String(rows.length)) : text.explore_empty;
     header(range, ind.digits);
     while (tbody.firstChild) { tbody.removeChild(tbody.firstChild); }

@@ -125,6 +125,25 @@ class _Writer:
             return
         ws.write_number(row, col, value, self.fmt[fmt])
 
+    def text_column(self, ws: Any, first: int, col: int, values: Any, fmt: str | None = None) -> None:
+        """``values`` down column ``col`` from row ``first``, as :meth:`text` writes each (one loop,
+        no per-cell lookups: the long sheets have tens of thousands of cells)."""
+        write, style, quoted = ws.write_string, self.fmt[fmt or "text"], self.fmt["quoted"]
+        for row, value in enumerate(values, start=first):
+            value = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+            write(row, col, value, quoted if is_formula_like(value) else style)
+
+    def number_column(self, ws: Any, first: int, col: int, values: Any, fmts: Any) -> None:
+        """Numbers down column ``col`` from row ``first``, as :meth:`number` writes each; ``fmts`` is one
+        format name for all or one per value."""
+        fmts = [fmts] * len(values) if isinstance(fmts, str) else fmts
+        muted = self.fmt["muted"]
+        for row, (value, fmt) in enumerate(zip(values, fmts, strict=True), start=first):
+            if value is None or not math.isfinite(value):
+                ws.write_string(row, col, "—" if value is None or math.isnan(value) else "∞", muted)
+            else:
+                ws.write_number(row, col, value, self.fmt[fmt])
+
     def header(self, ws: Any, row: int, headers: list[str], widths: list[float], freeze_cols: int = 0) -> None:
         for col, (head, width) in enumerate(zip(headers, widths, strict=True)):
             self.text(ws, row, col, head, "header")
@@ -488,19 +507,14 @@ def _data_sheet(w: _Writer, ws: Any, data: _Data, lang: str) -> None:
              else np.full(len(frame), ""))  # fmt: skip
     cols = [data.col("estimate", True), data.col("ci_low", True), data.col("ci_high", True), data.col("se", True),
             data.col("n"), data.col("n_eff"), data.col("dk_share")]  # fmt: skip
-    for r, i in enumerate(order, start=1):
-        w.text(ws, r, 0, labels[i])
-        w.text(ws, r, 1, ids[i])
-        w.text(ws, r, 2, units[i])
-        w.text(ws, r, 3, round_text[i])
-        w.text(ws, r, 4, level[i])
-        w.text(ws, r, 5, data.loc_name.iat[i])
-        w.text(ws, r, 6, data.breakdown.iat[i])
-        w.text(ws, r, 7, data.group_text.iat[i])
-        fmt = _est_fmt(int(data.digits[i]))
-        for c, (values, f) in enumerate(zip(cols, (fmt, fmt, fmt, "d2", "int", "int", "pct"), strict=True), start=8):
-            w.number(ws, r, c, _none(values[i]), f)
-        w.text(ws, r, 15, data.status.iat[i])
+    texts = [labels, ids, units, round_text, level, data.loc_name.to_numpy(), data.breakdown.to_numpy(),
+             data.group_text.to_numpy()]  # fmt: skip
+    for c, values in enumerate(texts):
+        w.text_column(ws, 1, c, values[order].tolist())
+    est = ["d1" if d == 1 else "d2" for d in data.digits[order].tolist()]
+    for c, (values, f) in enumerate(zip(cols, (est, est, est, "d2", "int", "int", "pct"), strict=True), start=8):
+        w.number_column(ws, 1, c, values[order].tolist(), f)
+    w.text_column(ws, 1, 15, data.status.to_numpy()[order].tolist())
     ws.autofilter(0, 0, len(order), len(keys) - 1)
 
 
@@ -514,27 +528,29 @@ def _changes_sheet(w: _Writer, ws: Any, data: _Data, comp: pd.DataFrame, meta: R
     recs = comp[[c for c in ("indicator_id", "comparison", "round_from", "round_to", "change", "ci_low", "ci_high",
                              "p_value", "q_value", "significant_fdr", "interpretation", "suppressed",
                              "suppression_reason", "unit") if c in comp.columns]].to_dict("records")  # fmt: skip
-    for r, (rec, loc, bd, gv) in enumerate(zip(recs, sub.loc_name, sub.breakdown, sub.group_text, strict=True), 1):
-        scale = data.factor if str(rec.get("unit", "")) in ("percent", "proportion") else 1.0
-        fmt = _est_fmt(digits_for(rec.get("unit", "")))
-        w.text(ws, r, 0, data.texts.get(str(rec["indicator_id"]), (str(rec["indicator_id"]), ""))[0])
-        w.text(ws, r, 1, loc)
-        w.text(ws, r, 2, bd)
-        w.text(ws, r, 3, gv)
-        w.text(ws, r, 4, _h(lang, str(rec["comparison"])) if rec["comparison"] in ("previous", "baseline") else "")
-        w.text(ws, r, 5, round_name(meta, rec["round_from"]))
-        w.text(ws, r, 6, round_name(meta, rec["round_to"]))
-        for c, key in enumerate(("change", "ci_low", "ci_high"), start=7):
-            v = rec.get(key)
-            w.number(ws, r, c, None if is_missing(v) else float(v) * scale, fmt)
-        for c, key in enumerate(("p_value", "q_value"), start=10):
-            v = rec.get(key)
-            w.number(ws, r, c, None if is_missing(v) else float(v), "d4")
-        suppressed = bool(rec.get("suppressed"))
-        w.text(ws, r, 12, "" if suppressed else _h(lang, "yes" if rec.get("significant_fdr") else "no"))
-        w.text(ws, r, 13, _h(lang, "suppressed") if suppressed else t(lang, str(rec["interpretation"])))
-        w.text(ws, r, 14, f"{_h(lang, 'suppressed')}: {change_reason_text(lang, rec.get('suppression_reason'), meta)}"
-               if suppressed else _h(lang, "published"))  # fmt: skip
+    units = [str(rec.get("unit", "")) for rec in recs]
+    scale = [data.factor if u in ("percent", "proportion") else 1.0 for u in units]
+    suppressed = [bool(rec.get("suppressed")) for rec in recs]
+    w.text_column(ws, 1, 0, [data.texts.get(str(rec["indicator_id"]), (str(rec["indicator_id"]), ""))[0] for rec in recs])
+    w.text_column(ws, 1, 1, sub.loc_name.tolist())
+    w.text_column(ws, 1, 2, sub.breakdown.tolist())
+    w.text_column(ws, 1, 3, sub.group_text.tolist())
+    w.text_column(ws, 1, 4, [_h(lang, str(rec["comparison"])) if rec["comparison"] in ("previous", "baseline") else ""
+                             for rec in recs])  # fmt: skip
+    w.text_column(ws, 1, 5, [round_name(meta, rec["round_from"]) for rec in recs])
+    w.text_column(ws, 1, 6, [round_name(meta, rec["round_to"]) for rec in recs])
+    est = [_est_fmt(digits_for(u)) for u in units]
+    for c, key in enumerate(("change", "ci_low", "ci_high"), start=7):
+        values = [None if is_missing(rec.get(key)) else float(rec.get(key)) for rec in recs]
+        w.number_column(ws, 1, c, [None if v is None else v * k for v, k in zip(values, scale, strict=True)], est)
+    for c, key in enumerate(("p_value", "q_value"), start=10):
+        w.number_column(ws, 1, c, [None if is_missing(rec.get(key)) else float(rec.get(key)) for rec in recs], "d4")
+    w.text_column(ws, 1, 12, ["" if hidden else _h(lang, "yes" if rec.get("significant_fdr") else "no")
+                              for rec, hidden in zip(recs, suppressed, strict=True)])  # fmt: skip
+    w.text_column(ws, 1, 13, [_h(lang, "suppressed") if hidden else t(lang, str(rec["interpretation"]))
+                              for rec, hidden in zip(recs, suppressed, strict=True)])  # fmt: skip
+    w.text_column(ws, 1, 14, [f"{_h(lang, 'suppressed')}: {change_reason_text(lang, rec.get('suppression_reason'), meta)}"
+                              if hidden else _h(lang, "published") for rec, hidden in zip(recs, suppressed, strict=True)])  # fmt: skip
     ws.autofilter(0, 0, len(recs), len(keys) - 1)
 
 

@@ -139,7 +139,7 @@ def explore_payload(
     keys = _keys(frame, prev, loc_key, _location_key(prev, meta) if prev is not None else None, groups)
     group_code, group_list = _group_codes(frame, keys["groups"][: len(frame)], meta, lang, groups)
     unit = frame["unit"].astype("string").fillna("") if "unit" in frame.columns else pd.Series("", index=frame.index)
-    digits = unit.map(digits_for).to_numpy(dtype=int) if len(unit) else np.ones(0, dtype=int)
+    digits = unit.map({u: digits_for(u) for u in pd.unique(unit)}).to_numpy(dtype=int) if len(unit) else np.ones(0, dtype=int)
     scale = np.where(unit.isin(["percent", "proportion"]).to_numpy(), factor, 1.0)
     published = ~_flag(frame, "suppressed")
     caution = _flag(frame, "caution") & published

@@ -59,6 +59,7 @@ def test_suppressed_values_appear_in_no_output(tmp_path):
         wb = openpyxl.load_workbook(path)
         texts.append("\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row))
     assert len(texts) == 2 + 2 + len(files["charts"]) + 2
+    assert all('<script type="application/json" id="explore-data">' in text for text in texts[:2])  # the explore view's table too
     for text in texts:
         for secret in SECRET_TEXTS:
             assert secret not in text

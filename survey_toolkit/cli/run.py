@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..errors import SpecError, ValidationReport
+from ..errors import Severity, SpecError, ValidationReport
 from . import ShowValuesOpt, app, handle_errors
 from ._render import err_console, plain, render_written
 
@@ -59,7 +59,7 @@ def with_output(project: Project, output: Path | None) -> Project:
 
 def render_warnings(problems: ValidationReport) -> None:
     """One line per warning code with its count (details: ``survey-toolkit validate``)."""
-    counts = Counter(p.code for p in problems if not p.is_error)
+    counts = Counter(p.code for p in problems if p.severity is Severity.WARNING)  # infos are not warnings
     if not counts:
         return
     text = ", ".join(f"{plain(code)} x{n}" for code, n in sorted(counts.items()))

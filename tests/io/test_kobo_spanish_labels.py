@@ -142,3 +142,30 @@ def test_a_cleaned_dataset_opening_with_a_read_me_sheet_reads_the_data_sheet(tmp
     logs = [p for p in data.problems if p.code == "sheet-not-a-repeat"]
     assert [p.location.sheet for p in logs] == ["cleaning_log", "deletion_log"]
     assert "unknown-repeat-table" not in by_code and not data.children
+
+
+def test_the_run_summary_counts_warnings_not_infos(tmp_path):
+    # 'csv-dialect' and 'decimal-comma' are infos (validate: "0 warning(s)"); the run said "2 warning(s)"
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from survey_toolkit import cli
+
+    for name in ("animales.xlsx", "animales_es_60.csv"):
+        shutil.copy(DATA / name, tmp_path / name)
+    text = (tmp_path / "animales_es_60.csv").read_bytes()
+    for dot, comma in ((b'"12.5"', b'"12,5"'), (b'"30.0"', b'"30,0"'), (b'"7.25"', b'"7,25"')):
+        text = text.replace(dot + b"\r\n", comma + b"\r\n")  # Excel in a French or Spanish locale
+    (tmp_path / "animales_es_60.csv").write_bytes(text)
+    (tmp_path / "indicators.yaml").write_text(SPEC, encoding="utf-8")
+    (tmp_path / "survey.yaml").write_text(
+        "version: 1\ninstrument: animales.xlsx\nindicators: indicators.yaml\nextra_columns: [estrato, peso]\n"
+        "rounds:\n  - id: R1\n    files: [animales_es_60.csv]\ndesign: {strata: estrato, weights: peso}\n",
+        encoding="utf-8",
+    )
+    cli._register_commands()
+    result = CliRunner().invoke(cli.app, ["weight", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "warning(s)" not in result.stderr
+    assert (tmp_path / "output" / "weights.csv").is_file()

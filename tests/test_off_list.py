@@ -306,6 +306,11 @@ def test_cli_validate_and_run_exit_1_above_the_share_0_below(tmp_path):
     assert table[["round", "question", "off_list", "rule"]].values.tolist() == [
         ["R1", "violence", 12, "missing"]
     ]
+    html = (tmp_path / "out" / "report.en.html").read_text(encoding="utf-8")
+    annex = html.split('id="methodology"', 1)[1]  # the report says it too: counts, never the answers
+    section = annex.split("<h3>Answers outside the choice lists</h3>", 1)[1].split("<h3>", 1)[0]
+    assert "(violence)</td><td>120</td><td>12</td><td>10.0</td><td>as missing: out of the base" in section
+    assert FREE_TEXT not in html and "Jane" not in html and "very_likely" not in section
 
 
 def test_derived_variables_never_read_an_off_list_code_as_a_listed_one():

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..disclosure import DEFAULT_GROUP_COLUMNS
+from ..errors import InstrumentError
 from ..labels import strip_cues
 from ..project import Project
 from ..report import ReportMeta, render
@@ -103,6 +104,24 @@ def _exclusion_summary(checked: Checked | None) -> pd.DataFrame | None:
     return summary[summary["action"] == "excluded"][["round", "check", "count"]].reset_index(drop=True)
 
 
+def _off_list_summary(checked: Checked | None, project: Project, inputs: Inputs, languages: Any) -> pd.DataFrame | None:
+    """Per round and question: answers, off-list answers, share and rule, with the question's label per
+    report language (``label:<lang>``); never the off-list answers or record ids themselves."""
+    if checked is None or checked.off_list.empty:
+        return None
+    table = checked.off_list[["round", "question", "answers", "off_list", "share", "rule"]].reset_index(drop=True)
+    form = inputs.analysis or inputs.instrument
+    for code in dict.fromkeys(languages or ("en",)):
+        try:
+            language = form.language_for(code)
+        except InstrumentError:
+            language = None
+        labels = {q: strip_cues(form.question(q).label(language), cues_of(project)) if q in form else q
+                  for q in pd.unique(table["question"])}  # fmt: skip
+        table[f"label:{code}"] = table["question"].map(labels)
+    return table
+
+
 def _names_by_language(names: Callable[[str], dict[str, str]], languages: Any, first: str) -> dict[str, str]:
     """Names in the first language under their codes, and in every language under ``<code>:<lang>``."""
     out = dict(names(first))
@@ -149,6 +168,7 @@ def report_meta(
         label_fallback=MappingProxyType(_label_fallback(inputs, languages)),
         weight_diagnostics=weight_summary(weighted).round(3) if weighted else None,
         exclusions=_exclusion_summary(checked),
+        off_list=_off_list_summary(checked, project, inputs, languages),
         rules=project.report.rules,
         rounds=tuple(_time_order(project)),
         generated_at=generated_at,

@@ -103,6 +103,10 @@ class ReportMeta:
     sample_sizes: pd.DataFrame | None = None
     weight_diagnostics: pd.DataFrame | None = None
     exclusions: pd.DataFrame | None = None
+    off_list: pd.DataFrame | None = None
+    """Answers outside the form's choice lists, one row per round and question: ``round``, ``question``,
+    ``answers``, ``off_list``, ``share`` (0-1), ``rule`` (``missing``/``other``) and the question's
+    label per language (``label:<lang>``); counts only, never the answers (those are in ``off_list.csv``)."""
     rules: ReportingRules = DEFAULT_RULES
     rounds: tuple[str, ...] | None = None
     alpha: float = 0.05

@@ -58,6 +58,24 @@ def _derived_sample_sizes(
     return table.reset_index().rename(columns={"_loc": t(lang, "location")})
 
 
+def _off_list(meta: ReportMeta, lang: str) -> dict | None:
+    """Answers outside the choice lists per round and question: counts, share, how they count."""
+    table = meta.off_list
+    if table is None or not len(table):
+        return None
+    columns = [f"label:{lang}", *(c for c in table.columns if str(c).startswith("label:")), "question"]
+    label = table[next(c for c in columns if c in table.columns)].fillna(table["question"]).astype(str)
+    shown = pd.DataFrame({
+        t(lang, "annex:round"): table["round"].map(lambda r: round_name(meta, r)),
+        t(lang, "question"): [text if text == q else f"{text} ({q})" for text, q in zip(label, table["question"].astype(str), strict=True)],
+        t(lang, "annex:answers"): table["answers"].astype(int),
+        t(lang, "annex:off_list"): table["off_list"].astype(int),
+        t(lang, "annex:off_list_share"): [fmt_number(100 * float(s), 1, lang) for s in table["share"]],
+        t(lang, "annex:off_list_rule"): table["rule"].map(lambda r: t(lang, f"off_list_rule:{r}", default=str(r))),
+    })  # fmt: skip
+    return {"table": _frame_table(shown, lang), "note": t(lang, "off_list_note")}
+
+
 def _annex(results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str]) -> dict:
     rules = meta.rules
     given = meta.sample_sizes is not None
@@ -75,6 +93,7 @@ def _annex(results: pd.DataFrame, meta: ReportMeta, lang: str, order: list[str])
         "exclusions": _frame_table(annex_table(meta.exclusions, meta, lang), lang)
         if meta.exclusions is not None
         else None,
+        "off_list": _off_list(meta, lang),
         "definitions": definitions,
         "rules": [
             t(lang, "rule_min_n", min_n=rules.min_n, caution_n=rules.caution_n - 1),

@@ -31,6 +31,7 @@ REPORT: dict[str, str] = dict((
        "All locations, latest round; 95% confidence interval in brackets; change since the baseline (* "
        "significant after false discovery rate control)."),
     N_("indicator", "Indicator"),
+    N_("question", "Question"),
     N_("interpretation", "Interpretation"),
     N_("breakdown", "Breakdown"),
     N_("group", "Group"),
@@ -50,6 +51,11 @@ REPORT: dict[str, str] = dict((
     N_("design", "Design"),
     N_("weights", "Weights and their diagnostics"),
     N_("exclusions", "Data-quality exclusions"),
+    N_("off_list", "Answers outside the choice lists"),
+    N_("off_list_note",
+       "Answers whose code is not in the question's list of choices in the form (a code 5 on a 1-4 scale, a "
+       "choice added on the phones only), per round and question. The answers themselves are listed in "
+       "off_list.csv, not in this report."),
     N_("definitions", "Definitions"),
     N_("rules", "Reporting rules"),
     N_("trend", "Trend across rounds (95% confidence intervals)"),
@@ -234,6 +240,12 @@ ANNEX: dict[str, str] = dict((
     N_("annex:check", "Check"),
     N_("annex:count", "Interviews excluded"),
     N_("annex:reason", "Reason"),
+    N_("annex:answers", "Answers"),
+    N_("annex:off_list", "Outside the list"),
+    N_("annex:off_list_share", "Share (%)"),
+    N_("annex:off_list_rule", "How they count"),
+    N_("off_list_rule:missing", "as missing: out of the base of the indicators reading the question"),
+    N_("off_list_rule:other", "as another answer: in the base, never as a listed choice"),
     N_("annex:interviews", "Interviews"),
     N_("annex:psus", "PSUs"),
     N_("annex_value:True", "yes"),

@@ -239,3 +239,25 @@ def test_a_zero_percent_cell_is_shown_with_its_note_not_withheld():
     assert "<td>(0.0)</td><td>0.0–7.1</td><td>50</td>" in north
     assert "every respondent in the group gave the same answer, so the standard error is 0" in section
     assert "relative to the estimate" not in section
+
+
+def test_answers_outside_the_choice_lists_are_in_the_annex_translated_without_the_answers():
+    off = pd.DataFrame({"round": ["R1", "R3"], "question": ["d1_trust_police", "b4_safe_day"],
+                        "answers": [578, 570], "off_list": [1, 12], "share": [1 / 578, 12 / 570],
+                        "rule": ["missing", "other"], "label:en": ["Trust in the police", None],
+                        "label:fr": ["Confiance dans la police", None]})  # fmt: skip
+    meta = dataclasses.replace(make_meta(), off_list=off)
+    annex = render_html(make_results(), meta=meta, lang="en").split('id="methodology"', 1)[1]
+    section = annex.split("<h3>Answers outside the choice lists</h3>", 1)[1].split("<h3>", 1)[0]
+    rows = re.findall(r"<tr><td>(.*?)</td></tr>", section)
+    assert rows == [
+        "R1</td><td>Trust in the police (d1_trust_police)</td><td>578</td><td>1</td><td>0.2</td><td>as missing: out "
+        "of the base of the indicators reading the question",
+        "R3</td><td>b4_safe_day</td><td>570</td><td>12</td><td>2.1</td><td>as another answer: in the base, never as "
+        "a listed choice",
+    ]
+    assert "off_list.csv" in section
+    french = render_html(make_results(), meta=meta, lang="fr").split('id="methodology"', 1)[1]
+    assert "<h3>Réponses hors des listes de choix</h3>" in french
+    assert "Confiance dans la police (d1_trust_police)</td><td>578</td><td>1</td><td>0,2</td>" in french
+    assert "off_list" not in render_html(make_results(), meta=make_meta(), lang="en")  # none: no section

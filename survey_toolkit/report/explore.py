@@ -44,6 +44,7 @@ from ._common import (
     location_name,
     reason_text,
     round_name,
+    suppression_text,
     t,
     unit_name,
     unit_suffix,
@@ -64,8 +65,8 @@ WITHHELD_FIELDS = ("indicator", "location", "round", "group", "n", "note")
 """The fields of each row whose estimate is withheld (``withheld``): no estimate, CI or change at all, the
 ``note`` says why."""
 
-_RESULT_COLUMNS = ("unit", "estimate", "ci_low", "ci_high", "n", "suppressed", "suppression_reason", "caution",
-                   "caution_reasons")  # fmt: skip
+_RESULT_COLUMNS = ("unit", "estimate", "ci_low", "ci_high", "n", "suppressed", "suppression_reason", "protects",
+                   "caution", "caution_reasons")  # fmt: skip
 _CHANGE_COLUMNS = ("change", "suppressed", "suppression_reason", "significant", "significant_fdr")
 
 _TEXT_KEYS = ("indicators", "indicator", "location", "round", "group", "estimate", "ci", "n", "explore_unit", "explore_change",
@@ -143,7 +144,7 @@ def explore_payload(
     scale = np.where(unit.isin(["percent", "proportion"]).to_numpy(), factor, 1.0)
     published = ~_flag(frame, "suppressed")
     caution = _flag(frame, "caution") & published
-    notes, note = _notes(frame, published, caution, lang)
+    notes, note = _notes(frame, published, caution, meta, lang)
     change, mark, change_note = _changes(frame, prev, meta, lang, keys["rows"], scale, digits, notes)
     rows = pd.DataFrame({
         "indicator": _codes(ids, inds),
@@ -312,23 +313,36 @@ def rounded(values: np.ndarray, digits: np.ndarray) -> np.ndarray:
 
 
 def _notes(
-    frame: pd.DataFrame, published: np.ndarray, caution: np.ndarray, lang: str
+    frame: pd.DataFrame, published: np.ndarray, caution: np.ndarray, meta: ReportMeta, lang: str
 ) -> tuple[list[dict], np.ndarray]:
-    """The notes (``{"text": ..., "caution": bool}``, index 0 the empty one) and each row's note index:
-    why an estimate is withheld, or why it is to be read with caution."""
+    """The notes (``{"text": ..., "caution": bool}``, index 0 the empty one) and each row's note index: why
+    an estimate is withheld (in the workbook's words: a secondary suppression names the cell it protects),
+    or why it is to be read with caution. One text per distinct reason, not per row."""
     notes: list[dict] = [{"text": "", "caution": False}]
     index = np.zeros(len(frame), dtype=int)
-    for mask, column, key, name in ((~published, "suppression_reason", "explore_withheld", "reasons"),
-                                    (caution, "caution_reasons", "explore_caution", "flags")):  # fmt: skip
+
+    def text_of(column: str, mask: np.ndarray) -> np.ndarray:
+        if column not in frame.columns:
+            return np.full(int(mask.sum()), "", dtype=object)
+        return frame[column].astype("string").fillna("").to_numpy(dtype=object)[mask].astype(str)
+
+    for mask, kind in ((~published, "explore_withheld"), (caution, "explore_caution")):
         if not mask.any():
             continue
-        codes = frame[column].astype("string").fillna("").to_numpy(dtype=object)[mask] if column in frame.columns \
-            else np.full(int(mask.sum()), "", dtype=object)  # fmt: skip
-        uniq, inverse = np.unique(codes.astype(str), return_inverse=True)
+        if kind == "explore_withheld":
+            keys = text_of("suppression_reason", mask) + "\x1f" + text_of("protects", mask)
+        else:
+            keys = text_of("caution_reasons", mask)
+        uniq, inverse = np.unique(keys, return_inverse=True)
         start = len(notes)
-        notes += [{"text": t(lang, key, **{name: reason_text(lang, c) or t(lang, "not_published")}),
-                   "caution": key == "explore_caution"} for c in uniq]  # fmt: skip
-        index[mask] = start + inverse
+        for key in uniq:
+            if kind == "explore_withheld":
+                codes, protects = key.split("\x1f")
+                why = suppression_text(lang, codes, protects, meta) or t(lang, "not_published")
+                notes.append({"text": t(lang, kind, reasons=why), "caution": False})
+            else:
+                notes.append({"text": t(lang, kind, flags=reason_text(lang, key)), "caution": True})
+        index[mask] = start + inverse.reshape(-1)
     return notes, index
 
 

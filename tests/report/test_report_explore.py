@@ -20,8 +20,8 @@ from survey_toolkit.report._common import (
     indicator_texts,
     percent_factor,
     prepare_results,
-    reason_text,
     rounds_of,
+    suppression_text,
     t,
 )
 from survey_toolkit.report.explore import ROW_FIELDS, WITHHELD_FIELDS, explore_payload, json_for_html, rounded
@@ -76,7 +76,8 @@ def test_json_round_trips_the_published_table(data_en):
         if rec["suppressed"]:
             assert got["estimate"] is None and got["ci_low"] is None and got["ci_high"] is None
             assert got["change"] is None
-            assert note["text"] == "estimate not published: " + reason_text("en", rec["suppression_reason"])
+            why = suppression_text("en", rec["suppression_reason"], rec.get("protects"), make_meta())
+            assert note["text"] == "estimate not published: " + why  # the workbook's words
         else:
             assert got["estimate"] == round(rec["estimate"], 1)
             assert (got["ci_low"], got["ci_high"]) == (round(rec["ci_low"], 1), round(rec["ci_high"], 1))

@@ -61,6 +61,7 @@ def tidy_export(
                 f"the export has no table for the form's repeat group(s) {', '.join(repeats)}",
                 Location(file=raw.source_file),
                 severity=Severity.INFO,
+                got=", ".join(repeats),
                 hint=hint,
             )
             return replace(data, problems=data.problems + [info])

@@ -93,8 +93,9 @@ def _load_round(round_: Round, form: Instrument, project: Project, project_form:
         data = dataclasses.replace(data, frame=frame, problems=problems, source=str(round_.files[0]))
     if round_.repeats:
         children, notes = read_repeat_files(data, round_.repeats, form, parts, **round_.load_options)
+        kept = _without_attached_repeats(data.problems, set(children))
         data = dataclasses.replace(data, children=MappingProxyType({**data.children, **children}),
-                                   problems=ValidationReport((*data.problems, *notes)))  # fmt: skip
+                                   problems=ValidationReport((*kept, *notes)))  # fmt: skip
     data = apply_renames(data, round_, project_form)
     data, problems = _with_data_columns(data, project, round_)
     if problems:
@@ -102,6 +103,22 @@ def _load_round(round_: Round, form: Instrument, project: Project, project_form:
     data = _without_declared_columns(data, set(project.extra_columns))
     frame = data.frame.assign(**{ROUND_COLUMN: pd.array([round_.id] * len(data.frame), dtype="string")})
     return dataclasses.replace(data, frame=frame.reset_index(drop=True))
+
+
+def _without_attached_repeats(problems, attached: set[str]) -> list[Problem]:
+    """The loader's info ``repeats-not-in-export`` without the repeats read from the round's ``repeats:``
+    files; dropped when none is left."""
+    out: list[Problem] = []
+    for p in problems:
+        if p.code != "repeats-not-in-export" or p.got is None:
+            out.append(p)
+            continue
+        rest = [r for r in str(p.got).split(", ") if r not in attached]
+        if rest:
+            out.append(dataclasses.replace(
+                p, message=f"the export has no table for the form's repeat group(s) {', '.join(rest)}",
+                got=", ".join(rest)))  # fmt: skip
+    return out
 
 
 def _without_declared_columns(data: SurveyData, declared: set[str]) -> SurveyData:

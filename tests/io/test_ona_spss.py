@@ -101,3 +101,21 @@ def test_a_repeat_file_that_is_not_csv_is_a_located_error_not_an_encoding_error(
     assert [p.code for p in problems] == ["repeat-file-not-csv"]
     assert problems[0].location.file == str(tmp_path / "survey.yaml") and problems[0].location.line == 7
     assert "is an SPSS .sav file" in problems[0].message and "as CSV" in problems[0].hint
+
+
+def test_a_repeat_given_as_its_own_csv_is_not_reported_missing(tmp_path):
+    # 'the export has no table for the form's repeat group(s) children, ...' while children.csv was read
+    from survey_toolkit.pipeline.workflow import validate_project
+
+    for name in ("childrens_survey.xlsx", "childrens_survey.csv", "children.csv"):
+        shutil.copy(SPSS / name, tmp_path / name)
+    (tmp_path / "indicators.yaml").write_text(SPEC, encoding="utf-8")
+    (tmp_path / "survey.yaml").write_text(
+        "version: 1\ninstrument: childrens_survey.xlsx\nindicators: indicators.yaml\nrounds:\n"
+        "  - id: R1\n    files: [childrens_survey.csv]\n    repeats: {children: children.csv}\n",
+        encoding="utf-8",
+    )
+    _, report = validate_project(tmp_path, data=True)
+    assert not [p for p in report.problems if p.is_error]
+    [info] = [p for p in report.problems if p.code == "repeats-not-in-export"]
+    assert info.message.endswith("repeat group(s) cartoons, characters")  # the nested ones: not delivered

@@ -313,6 +313,16 @@ def _finish(
     frame = frame.reset_index(drop=True)
     first = 2 if fmt == "csv" else 1  # CSV: spreadsheet-style rows (header = row 1); Parquet: row number
     rows = pd.Series(np.arange(first, len(frame) + first), index=frame.index)
+    if form is not None and fmt == "csv":
+        from .base import RawExport, RawTable
+        from .tidyexport import tidy_export
+        from .widerepeats import split_wide_repeats
+
+        raw = RawExport(RawTable(frame, source_rows=rows), "generic", fmt, str(path), problems=tuple(problems))
+        split = split_wide_repeats(raw, form, na_values)
+        if split.children:  # a repeat written into the main table (numbered columns or one row per entry)
+            return tidy_export(split, form, min_match=min_match, na_values=na_values,
+                               select_multiple_source=select_multiple_source)  # fmt: skip
     if form is not None or fmt == "csv":
         return tidy_frame(
             frame,

@@ -123,7 +123,14 @@ def tidy_export(
     return replace(data, children=MappingProxyType(children), problems=data.problems + problems)
 
 
-_PARENT_LINKS = ("_parent_index", "_submission__uuid", "_submission__id", "_parent_table_name", "PARENT_KEY")
+_PARENT_LINKS = (
+    "_parent_index",
+    "_submission__uuid",
+    "_submission__id",
+    "_submission_meta/rootUuid",
+    "_parent_table_name",
+    "PARENT_KEY",
+)
 
 
 def _links_to_a_parent(table) -> bool:

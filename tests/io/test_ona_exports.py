@@ -131,3 +131,32 @@ def test_reading_a_form_saved_by_gnumeric_prints_no_openpyxl_notes():
         warnings.simplefilter("error")
         form = st.read_instrument(ONA / "transportation.xlsx")
     assert form.form_id == "transportation_2011_07_25"
+
+
+def test_six_numbered_children_in_any_column_order():
+    data = st.load(ONA / "tutorial_w_repeats_import.csv", instrument=ONA / "tutorial_w_repeats.xlsx")
+    kids = data.children["children"]
+    assert kids["childs_name"].tolist() == ["Tom", "Dick", "Tommy", "pi", "sire", "tim"]
+    assert kids["childs_age"].tolist() == [12, 5, 13, 15, 15, 53]
+
+
+def test_a_flattened_export_with_one_row_per_child_is_one_submission_and_its_children():
+    # two rows 'Bob, 25' (one per child) were two respondents and children/childs_* unknown columns
+    data = st.load(ONA / "tutorial_w_repeats_flattened.csv", instrument=ONA / "tutorial_w_repeats.xlsx")
+    assert data.frame["name"].tolist() == ["Bob"] and data.frame["age"].tolist() == [25]
+    kids = data.children["children"]
+    assert kids["childs_name"].tolist() == ["Tom", "Dick"] and kids["_source_row"].tolist() == [2, 3]
+    assert set(kids["_record_id"]) == set(data.frame["_record_id"])
+    codes = {p.code: p for p in data.problems}
+    assert codes["repeat-rows-in-main-table"].severity.name == "INFO"
+    assert "2 rows read as 1 submission(s)" in codes["repeat-rows-in-main-table"].message
+    assert "columns-not-in-instrument" not in codes
+
+
+def test_rows_of_one_submission_that_differ_outside_the_repeat_are_not_merged(tmp_path):
+    text = (ONA / "tutorial_w_repeats_flattened.csv").read_text(encoding="utf-8").splitlines()
+    text[2] = text[2].replace("Bob,25", "Bob,26", 1)  # a real duplicate with an edit, not a flattened export
+    path = tmp_path / "edited.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    data = st.load(path, instrument=ONA / "tutorial_w_repeats.xlsx")
+    assert data.frame["age"].tolist() == [25, 26] and not data.children

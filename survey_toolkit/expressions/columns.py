@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -207,12 +206,22 @@ class Columns:
         elif f"{q}/{code}" in self.frame.columns:
             hit = self.frame[f"{q}/{code}"].astype("boolean").fillna(False)
         elif q in self.frame.columns:
-            pattern = rf"(?:^|\s){re.escape(code)}(?:\s|$)"
-            hit = self.codes(q).str.contains(pattern, regex=True)
+            rows, answers = self._distinct_answers(q)
+            hit = pd.Series(np.array([code in a for a in answers] + [False], dtype=bool)[rows], index=self.frame.index)
         else:
             hit = pd.Series(False, index=self.frame.index)
         hit = hit.astype("boolean").fillna(False)
         return hit.mask(~answered, pd.NA)
+
+    def _distinct_answers(self, q: str) -> tuple[np.ndarray, list[frozenset[str]]]:
+        """The space-separated answers of ``q`` as (row -> distinct answer, -1 when missing; each distinct
+        answer's set of codes): a code is looked for once per distinct answer, not once per row."""
+
+        def split() -> tuple[np.ndarray, list[frozenset[str]]]:
+            rows, uniques = pd.factorize(self.codes(q), use_na_sentinel=True)
+            return rows, [frozenset(str(u).split()) for u in uniques]
+
+        return self._cached(("distinct", q), split)
 
     def count_selected(self, q: str) -> pd.Series:
         answered = self.answered(q)

@@ -6,7 +6,7 @@
 - ``suppressed`` (bool): the estimate must not be published;
 - ``suppression_reason``: ``;``-separated reason codes (``""`` when published);
 - ``protects``: on a ``secondary`` row, the withheld cell it protects, as ``column=code`` pairs
-  joined by ``;`` (``location=North;sex=2``; ``category=...`` for a category of a distribution; a ``;``
+  joined by ``;`` (``location=North;sex=2``; ``indicator=q[3]`` for a category of a distribution; a ``;``
   or ``%`` inside a code is written ``%3B`` / ``%25``, read back by :func:`protected_cell`);
   ``""`` elsewhere. It names the cell, never its value, so a report can say why the row is withheld;
 - ``caution_reasons``: ``;``-separated caution codes for published estimates (``""`` when none);
@@ -472,20 +472,24 @@ def protected_cell(protects: object) -> list[tuple[str, str]]:
 
 
 def _cell_name(frame: pd.DataFrame, positions: np.ndarray, groups: list[str], total_label: str) -> np.ndarray:
-    """``column=code`` pairs naming the cells at ``positions``: the category of a distribution, the
-    location, then each grouping column that is not the total (never a value of the estimate)."""
+    """``column=code`` pairs naming the cells at ``positions``: a category of a distribution by its
+    indicator id (``indicator=q[3]``), the location, then each grouping column that is not the total
+    (never a value of the estimate)."""
     cells = frame.iloc[positions]
     name = pd.Series("", index=cells.index, dtype="string")
-    columns = (["category"] if "category" in cells.columns else []) + [g for g in groups if g == "location"]
+    columns = (["indicator_id"] if "category" in cells.columns else []) + [g for g in groups if g == "location"]
     columns += [g for g in groups if g != "location"]
     for col in columns:
         values = cells[col].astype("string")
-        shown = values.notna() if col in ("category", "location") else ~is_total(cells[col], total_label)
+        if col == "indicator_id":  # a category of a distribution: named by its own id (q[3])
+            shown = cells["category"].notna()
+        else:
+            shown = values.notna() if col == "location" else ~is_total(cells[col], total_label)
         if col == "location":
             values = values.fillna(total_label)
             shown = pd.Series(True, index=cells.index)
         values = values.str.replace("%", "%25", regex=False).str.replace(";", "%3B", regex=False)
-        pair = (col + "=" + values).where(shown.to_numpy(), "")
+        pair = (col.removesuffix("_id") + "=" + values).where(shown.to_numpy(), "")
         sep = pd.Series(np.where((name == "") | (pair == ""), "", ";"), index=cells.index)
         name = name + sep + pair.fillna("")
     return name.fillna("").to_numpy(dtype=object)

@@ -336,7 +336,7 @@ def test_a_secondary_total_or_category_names_the_cell_it_protects():
     rows = [row(indicator_id=f"q[{c}]", base_indicator_id="q", category=c, type="distribution", sensitive=True,
                 n=200, n_numerator=k) for c, k in cats.items()]  # fmt: skip
     out = apply_rules(table(*rows)).set_index("category")
-    assert out.loc["1", "protects"] == "category=2;location=All"
+    assert out.loc["1", "protects"] == "indicator=q[2];location=All"
 
 
 def test_a_code_holding_the_separator_is_named_back_unchanged():

@@ -146,23 +146,38 @@ def reason_text(lang: str, codes: str) -> str:
     return "; ".join(t(lang, f"reason:{c}", default=c) for c in str(codes).split(";") if c)
 
 
-def cell_text(meta: ReportMeta, protects: Any, lang: str) -> str:
+def category_words(title: str, base_label: str) -> str:
+    """A category's own words: its label without the question's label ('Very safe')."""
+    head = title[len(base_label):].strip() if base_label and title.startswith(base_label) else title
+    return head[1:-1] if head.startswith("(") and head.endswith(")") else (head or title)
+
+
+def cell_text(
+    meta: ReportMeta, protects: Any, lang: str, labels: Mapping[str, tuple[str, str]] | None = None
+) -> str:
     """Display name of a cell given as ``column=code`` pairs (the ``protects`` column of
-    :func:`~survey_toolkit.disclosure.apply_rules`): 'North × Female'."""
+    :func:`~survey_toolkit.disclosure.apply_rules`): 'North × Sex: Female'; a category of a distribution
+    in its own words ('Very safe') when ``labels`` (:func:`indicator_texts`) has it."""
+    labels = labels or {}
     parts = []
     for column, code in protected_cell(protects):
         if column == "location":
             parts.append(location_name(meta, code, lang))
-        elif column == "category":
-            parts.append(t(lang, f"category:{code}", default=code))
+        elif column == "indicator":
+            base, _, category = code.partition("[")
+            title = labels.get(code, ("",))[0]
+            parts.append(category_words(title, labels.get(base, ("",))[0]) if title
+                         else t(lang, f"category:{category[:-1]}", default=category[:-1] or code))  # fmt: skip
         else:
             parts.append(f"{group_name(meta, column, lang)}: {group_value(meta, column, code, lang)}")
     return " × ".join(parts)
 
 
-def suppression_text(lang: str, codes: Any, protects: Any, meta: ReportMeta) -> str:
+def suppression_text(
+    lang: str, codes: Any, protects: Any, meta: ReportMeta, labels: Mapping[str, tuple[str, str]] | None = None
+) -> str:
     """Why an estimate is withheld; a ``secondary`` row names the withheld cell it protects."""
-    cell = "" if is_missing(protects) else cell_text(meta, protects, lang)
+    cell = "" if is_missing(protects) else cell_text(meta, protects, lang, labels)
     return "; ".join(
         t(lang, "secondary_for", cell=cell) if c == "secondary" and cell else t(lang, f"reason:{c}", default=c)
         for c in str("" if is_missing(codes) else codes).split(";") if c

@@ -252,7 +252,7 @@ class _Data:
             why = frame.loc[supp, "suppression_reason"].astype("string").fillna("")
             if "protects" in frame.columns:  # a secondary cell names the withheld cell it protects
                 why = why + "\x1f" + frame.loc[supp, "protects"].astype("string").fillna("")
-            texts = {r: suppression_text(lang, *(r.split("\x1f") + [""])[:2], meta) for r in pd.unique(why)}
+            texts = {r: suppression_text(lang, *(r.split("\x1f") + [""])[:2], meta, self.texts) for r in pd.unique(why)}
             out[supp] = why.map({r: f"{_h(lang, 'suppressed')}: {text}" for r, text in texts.items()})
         return out
 

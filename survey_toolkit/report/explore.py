@@ -144,7 +144,7 @@ def explore_payload(
     scale = np.where(unit.isin(["percent", "proportion"]).to_numpy(), factor, 1.0)
     published = ~_flag(frame, "suppressed")
     caution = _flag(frame, "caution") & published
-    notes, note = _notes(frame, published, caution, meta, lang)
+    notes, note = _notes(frame, published, caution, meta, lang, texts)
     change, mark, change_note = _changes(frame, prev, meta, lang, keys["rows"], scale, digits, notes)
     rows = pd.DataFrame({
         "indicator": _codes(ids, inds),
@@ -313,7 +313,8 @@ def rounded(values: np.ndarray, digits: np.ndarray) -> np.ndarray:
 
 
 def _notes(
-    frame: pd.DataFrame, published: np.ndarray, caution: np.ndarray, meta: ReportMeta, lang: str
+    frame: pd.DataFrame, published: np.ndarray, caution: np.ndarray, meta: ReportMeta, lang: str,
+    labels: dict[str, tuple[str, str]] | None = None,
 ) -> tuple[list[dict], np.ndarray]:
     """The notes (``{"text": ..., "caution": bool}``, index 0 the empty one) and each row's note index: why
     an estimate is withheld (in the workbook's words: a secondary suppression names the cell it protects),
@@ -338,7 +339,7 @@ def _notes(
         for key in uniq:
             if kind == "explore_withheld":
                 codes, protects = key.split("\x1f")
-                why = suppression_text(lang, codes, protects, meta) or t(lang, "not_published")
+                why = suppression_text(lang, codes, protects, meta, labels) or t(lang, "not_published")
                 notes.append({"text": t(lang, kind, reasons=why), "caution": False})
             else:
                 notes.append({"text": t(lang, kind, flags=reason_text(lang, key)), "caution": True})

@@ -41,6 +41,7 @@ from ._common import (
     REASON_CODES,
     ReportMeta,
     atomic_write_bytes,
+    category_words,
     cell_text,
     change_reason_text,
     digits_for,
@@ -171,7 +172,7 @@ def build_context(
     texts = indicator_texts(results, meta, lang)
     sections = [
         _indicator_section(res_by[ind], comp_by.get(ind, []), meta, lang, ind, order, factor, charts,
-                           plan.get(ind, ()), texts[ind], groups)  # fmt: skip
+                           plan.get(ind, ()), texts[ind], groups, texts)  # fmt: skip
         for ind in inds
     ]
     heat = []
@@ -293,8 +294,7 @@ def _base_label(results: pd.DataFrame, meta: ReportMeta, base: str, lang: str) -
 
 def _category_heading(title: str, base_label: str) -> str:
     """A category section's own words: its title without the question's label ('Very safe')."""
-    head = title[len(base_label):].strip() if title.startswith(base_label) else title
-    return head[1:-1] if head.startswith("(") and head.endswith(")") else (head or title)
+    return category_words(title, base_label)
 
 
 def _theme_title(meta: ReportMeta, key: str, lang: str) -> str:
@@ -443,6 +443,7 @@ def _indicator_section(
     kinds: tuple[str, ...],
     texts: tuple[str, str],
     groups: list[str],
+    labels: Mapping[str, tuple[str, str]] | None = None,
 ) -> dict:
     """One indicator's section from its records (see :func:`_records_by_indicator`)."""
     head = [r for r in recs if r["_head"]]
@@ -464,7 +465,7 @@ def _indicator_section(
         "table": table,
         "breakdown": breakdown,
         "breakdown_title": round_name(meta, order[-1]),
-        "footnotes": _footnotes({k: notes[k] | more.get(k, set()) for k in notes}, meta, lang),
+        "footnotes": _footnotes({k: notes[k] | more.get(k, set()) for k in notes}, meta, lang, labels),
     }
 
 
@@ -591,24 +592,28 @@ def _ordered(codes: set[str]) -> str:
     return ";".join(sorted(codes, key=lambda c: (known.index(c) if c in known else len(known), c)))
 
 
-def _secondary_notes(pairs: set[tuple[str, str]], meta: ReportMeta, lang: str) -> list[str]:
+def _secondary_notes(
+    pairs: set[tuple[str, str]], meta: ReportMeta, lang: str, labels: Mapping[str, tuple[str, str]] | None = None
+) -> list[str]:
     """One footnote per protected cell: the withheld cells that protect it and why (never a value)."""
     by_cell: dict[str, list[str]] = {}
     for protects, where in sorted(pairs):
         by_cell.setdefault(protects, []).append(where)
     return [t(lang, "footnote_secondary", cells="; ".join(wheres),
-              why=t(lang, "secondary_for", cell=cell_text(meta, protects, lang)))
+              why=t(lang, "secondary_for", cell=cell_text(meta, protects, lang, labels)))
             for protects, wheres in by_cell.items()]  # fmt: skip
 
 
-def _footnotes(notes: dict[str, set], meta: ReportMeta, lang: str) -> list[str]:
+def _footnotes(
+    notes: dict[str, set], meta: ReportMeta, lang: str, labels: Mapping[str, tuple[str, str]] | None = None
+) -> list[str]:
     out = []
     if notes["suppressed"]:
         out.append(t(lang, "footnote_dash", reasons=reason_text(lang, _ordered(notes["suppressed"]))))
     if notes.get("changes"):
         why = change_reason_text(lang, ";".join(sorted(notes["changes"])), meta)
         out.append(t(lang, "footnote_change", reasons=why))
-    out += _secondary_notes(notes.get("secondary", set()), meta, lang)
+    out += _secondary_notes(notes.get("secondary", set()), meta, lang, labels)
     if notes["flags"]:
         out.append(t(lang, "footnote_paren", flags=reason_text(lang, _ordered(notes["flags"]))))
     out.append(

@@ -27,6 +27,7 @@ from ._common import (
     atomic_write_with,
     cell_text,
     group_value,
+    indicator_texts,
     is_formula_like,
     is_missing,
     location_name,
@@ -115,7 +116,9 @@ def with_labels(table: pd.DataFrame, meta: ReportMeta, lang: str = "en") -> pd.D
         out["location_name" if col == "location" else f"{col}_label"] = series
     if "protects" in out.columns:  # in words, after the codes: which withheld cell a secondary one protects
         protects = out["protects"].astype("string").fillna("")
-        words = {p: t(lang, "secondary_for", cell=cell_text(meta, p, lang)) if p else "" for p in pd.unique(protects)}
+        labels = indicator_texts(table, meta, lang) if protects.str.contains("indicator=", regex=False).any() else {}
+        words = {p: t(lang, "secondary_for", cell=cell_text(meta, p, lang, labels)) if p else ""
+                 for p in pd.unique(protects)}  # fmt: skip
         out["suppression_note"] = protects.map(words)
         columns.insert(columns.index("protects") + 1, "suppression_note")
     return out[columns]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from survey_toolkit.comparison import compare_rounds
-from survey_toolkit.report import ReportMeta, render_html, write_html
+from survey_toolkit.report import ReportMeta, render_html, write_html, write_tidy
 from survey_toolkit.report.html import environment
 
 from .conftest import make_meta, make_results
@@ -261,3 +261,18 @@ def test_answers_outside_the_choice_lists_are_in_the_annex_translated_without_th
     assert "<h3>Réponses hors des listes de choix</h3>" in french
     assert "Confiance dans la police (d1_trust_police)</td><td>578</td><td>1</td><td>0,2</td>" in french
     assert "off_list" not in render_html(make_results(), meta=make_meta(), lang="en")  # none: no section
+
+
+def test_a_protected_answer_category_is_named_in_words_not_by_its_code(tmp_path):
+    answers = {"1": ("Very safe", 40), "2": ("Fairly safe", 3), "3": ("A bit unsafe", 100), "4": ("Very unsafe", 57)}
+    rows = [dict(indicator_id=f"safe[{code}]", base_indicator_id="safe", category=code, type="distribution",
+                 sensitive=True, round=rnd, location="All", estimate=k / 2, se=1.0, ci_low=k / 2 - 2,
+                 ci_high=k / 2 + 2, n=200, n_numerator=k, unit="percent", label_en=f"Feel safe ({label})")
+            for rnd in ("R1", "R2") for code, (label, k) in answers.items()]  # fmt: skip
+    html = render_html(pd.DataFrame(rows), meta=ReportMeta(), lang="en")
+    why = "withheld so that the withheld value for Feel safe (Fairly safe) × All locations cannot be worked out"
+    assert f"<li>— All locations, R1; All locations, R2: {why}" in html  # 'Very safe' protects 'Fairly safe'
+    write_tidy(tmp_path, pd.DataFrame(rows))
+    tidy = pd.read_csv(tmp_path / "results.csv")
+    assert tidy.loc[tidy["category"] == 1, "protects"].tolist() == ["indicator=safe[2];location=All"] * 2
+    assert tidy.loc[tidy["category"] == 1, "suppression_note"].str.startswith(why).all()

@@ -594,6 +594,11 @@ def _notes_sheet(w: _Writer, ws: Any, results: pd.DataFrame, meta: ReportMeta, l
     lines += [(f"• {reason_text(lang, c)}", "wrap") for c in codes]
     if annex["design"]:
         lines += [("", "text"), (t(lang, "design"), "title"), (annex["design"], "wrap")]
+    if annex["off_list"]:  # counts per round and question, as in the HTML annex (never the answers)
+        off = annex["off_list"]["table"]
+        lines += [("", "text"), (t(lang, "off_list"), "title"), (annex["off_list"]["note"], "wrap")]
+        lines += [(" · ".join(f"{h}: {c['text']}" for h, c in zip(off["headers"], row["cells"], strict=True)), "wrap")
+                  for row in off["rows"]]  # fmt: skip
     lines += [("", "text"), (t(lang, "definitions"), "title")]
     lines += [(f"{d['term']}: {d['text']}", "wrap") for d in annex["definitions"]]
     for r, (text, fmt) in enumerate(lines):

@@ -3,9 +3,11 @@ suppressed cells that say why, integers as integers, no internal codes, inert te
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from survey_toolkit.report import write_excel
@@ -168,3 +170,15 @@ def test_sheet_names_are_valid_and_unique():
     names = [sheet_name(n, taken) for n in ("a/b", "A_B", "x" * 40, "x" * 40, "")]
     assert names[0] == "a_b" and names[1] == "A_B~2"
     assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == len(names)
+
+
+def test_notes_list_the_answers_outside_the_choice_lists(tmp_path):
+    off = pd.DataFrame({"round": ["R1"], "question": ["d1_trust_police"], "answers": [578], "off_list": [1],
+                        "share": [1 / 578], "rule": ["missing"], "label:en": ["Trust in the police"]})  # fmt: skip
+    meta = dataclasses.replace(make_meta(), off_list=off)
+    wb = openpyxl.load_workbook(write_excel(tmp_path / "off.xlsx", make_results(), meta=meta))
+    notes = [c.value for c in wb["Notes"]["A"] if c.value]
+    at = notes.index("Answers outside the choice lists")
+    assert notes[at + 2] == ("Round: R1 · Question: Trust in the police (d1_trust_police) · Answers: 578 · Outside the "
+                             "list: 1 · Share (%): 0.2 · How they count: as missing: out of the base of the indicators "
+                             "reading the question")  # fmt: skip

@@ -44,6 +44,16 @@ def test_self_contained(html_en):
     assert "<style>" in html_en and "@media print" in html_en and "break-before: page" in html_en
 
 
+def test_wide_heatmap_keeps_its_drawn_size_on_screen_and_fits_the_page_in_print(html_en):
+    """With 22 districts the heatmap is drawn about 1,600 px wide: scaled to the text column its 8.5 px
+    numbers would read at 5 px, so on screen it keeps its size and scrolls sideways; in print it fits."""
+    screen, printed = html_en.split("@media print", 1)
+    assert "section.heatmap figure { overflow-x: auto; }" in screen
+    assert "section.heatmap figure img { width: auto; max-width: none; }" in screen
+    rule = printed.split("section.heatmap figure img {", 1)[1].split("}", 1)[0]
+    assert "max-width: 100%" in rule and "max-height: 205mm" in rule
+
+
 def test_text_from_data_is_escaped(html_en):
     assert "<script>alert(1)</script>" not in html_en
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_en

@@ -5,8 +5,8 @@ the main table: ``children[1]/childs_name, children[1]/childs_age, children[2]/c
 there, they are columns the form does not know and every indicator of the repeat reads nothing. Here
 each ``<repeat>[n]/...`` column set of a repeat of the form becomes the rows of that repeat's child
 table (one row per submission and instance ``n`` that holds an answer), linked by ``_index`` /
-``_parent_index`` like a KoBo XLSX repeat sheet. Nested flattened repeats (``a[1]/b[2]/c``) are left
-as they are.
+``_parent_index`` like a KoBo XLSX repeat sheet; a nested repeat (``a[1]/b[2]/c``) becomes its own table
+linked to the rows of ``a``.
 
 Ona's "flattened" CSV goes the other way: one row per repeat entry, the submission's answers copied on
 each, the repeat's questions under their path (``children/childs_name``). When every row of a
@@ -32,7 +32,29 @@ from .values import apply_na_values, blank_mask, resolve_na_values
 
 __all__ = ["split_wide_repeats"]
 
-_WIDE = re.compile(r"^(?P<prefix>(?:[^/\[\]]+/)*)(?P<repeat>[^/\[\]]+)\[(?P<n>\d+)\]/(?P<rest>[^\[\]]+)$")
+_SEGMENT = re.compile(r"^(?P<name>[^/\[\]]+)\[(?P<n>\d+)\]$")
+
+#: one flattened column: the repeats it sits in with their instance numbers, and its path without them
+_Wide = tuple[tuple[tuple[str, int], ...], str]
+
+
+def _parse(column: str, repeats: set[str]) -> _Wide | None:
+    """``kids/kids_details[2]/kids_immunization[1]/info`` -> ((('kids_details', 2), ('kids_immunization', 1)),
+    'kids/kids_details/kids_immunization/info'); None for any other column."""
+    parts = column.split("/")
+    chain, clean = [], []
+    for part in parts[:-1]:
+        m = _SEGMENT.match(part)
+        if m is None and ("[" in part or "]" in part):
+            return None
+        if m is not None and m["name"] not in repeats:
+            return None
+        if m is not None:
+            chain.append((m["name"], int(m["n"])))
+        clean.append(m["name"] if m is not None else part)
+    if not chain or "[" in parts[-1] or "]" in parts[-1]:
+        return None
+    return tuple(chain), "/".join([*clean, parts[-1]])
 
 
 def split_wide_repeats(
@@ -42,58 +64,82 @@ def split_wide_repeats(
     if instrument is None or raw.children:
         return raw
     repeats = set(repeat_names(instrument))
-    wide: dict[str, list[tuple[str, int, str]]] = {}
-    for column in raw.main.frame.columns:
-        m = _WIDE.match(str(column))
-        if m and m["repeat"] in repeats:
-            wide.setdefault(m["repeat"], []).append(
-                (str(column), int(m["n"]), m["prefix"] + m["repeat"] + "/" + m["rest"])
-            )
+    markers = resolve_na_values(na_values)
+    parsed = {str(c): _parse(str(c), repeats) for c in raw.main.frame.columns}
+    wide = {c: w for c, w in parsed.items() if w is not None}
     if not wide:
-        return _split_long_repeats(raw, instrument, resolve_na_values(na_values))
+        return _split_long_repeats(raw, instrument, markers)
     main = raw.main.frame
     index = (
         main["_index"]
         if "_index" in main.columns
         else pd.Series(np.arange(1, len(main) + 1), index=main.index)
     )
-    markers = resolve_na_values(na_values)
     rows = (
         raw.main.source_rows
         if raw.main.source_rows is not None
         else pd.Series(np.arange(2, len(main) + 2), index=main.index)
     )
-    children = tuple(_child(main, index, rows, name, columns, markers) for name, columns in wide.items())
-    dropped = [column for columns in wide.values() for column, _, _ in columns]
-    frame = main.drop(columns=dropped)
+    cells = _cells(main, wide, markers)
+    children, tables = [], {}
+    for level in sorted(set(cells["level"]), key=len):
+        tables[level] = _instances(cells, level)
+        children.append(_child(tables, level, cells, index, rows))
+    frame = main.drop(columns=list(wide))
     if "_index" not in frame.columns:
         frame = frame.assign(_index=index.to_numpy())
-    return replace(raw, main=replace(raw.main, frame=frame), children=children)
+    return replace(raw, main=replace(raw.main, frame=frame), children=tuple(children))
+
+
+def _cells(main: pd.DataFrame, wide: dict[str, _Wide], markers: frozenset[str]) -> pd.DataFrame:
+    """One row per answered flattened cell: main row position, repeat chain (level), instance key, target
+    column and value; enclosing instances appear as rows without a target (a parent with no answer of its own)."""
+    parts = []
+    for column, (chain, target) in wide.items():
+        values, marked = apply_na_values(main[column], markers)
+        answered = np.flatnonzero(~(blank_mask(values) | marked).to_numpy())
+        for depth in range(1, len(chain) + 1):
+            last = depth == len(chain)
+            parts.append(pd.DataFrame({
+                "row": answered,
+                "level": pd.Series([tuple(name for name, _ in chain[:depth])] * len(answered), dtype=object),
+                "key": pd.Series([tuple(n for _, n in chain[:depth])] * len(answered), dtype=object),
+                "parent_key": pd.Series([tuple(n for _, n in chain[: depth - 1])] * len(answered), dtype=object),
+                "target": target if last else None,
+                "value": main[column].to_numpy()[answered] if last else None,
+            }))  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def _instances(cells: pd.DataFrame, level: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of one repeat table: (main row, instance key) in submission then instance order, numbered."""
+    inst = cells.loc[cells["level"] == level, ["row", "key", "parent_key"]].drop_duplicates(["row", "key"])
+    inst = inst.sort_values(["row", "key"], kind="stable").reset_index(drop=True)
+    return inst.assign(_index=np.arange(1, len(inst) + 1))
 
 
 def _child(
-    main: pd.DataFrame,
+    tables: dict[tuple[str, ...], pd.DataFrame],
+    level: tuple[str, ...],
+    cells: pd.DataFrame,
     index: pd.Series,
     rows: pd.Series,
-    name: str,
-    columns: list[tuple[str, int, str]],
-    markers: frozenset[str],
 ) -> RawTable:
-    """One repeat's child table: one row per (submission, instance) with at least one answer."""
-    parts = []
-    for n in sorted({n for _, n, _ in columns}):
-        block = {target: main[column] for column, k, target in columns if k == n}
-        frame = pd.DataFrame(block, index=main.index)
-        answered = np.zeros(len(frame), dtype=bool)
-        for column in frame.columns:
-            values, marked = apply_na_values(frame[column], markers)
-            answered |= ~(blank_mask(values) | marked).to_numpy()
-        frame = frame.assign(_parent_index=index.to_numpy(), _n=n, _row=rows.to_numpy())
-        parts.append(frame[answered])
-    long = pd.concat(parts).sort_values(["_row", "_n"], kind="stable").reset_index(drop=True)
-    source_rows = long.pop("_row")
-    long = long.drop(columns="_n")
-    return RawTable(long, name=name, source_rows=source_rows, sheet=None)
+    """The table of the repeat ``level[-1]``, linked to its parent like a KoBo sheet (``_parent_index``)."""
+    inst = tables[level]
+    own = cells[(cells["level"] == level) & cells["target"].notna()]
+    values = own.drop_duplicates(["row", "key", "target"]).set_index(["row", "key", "target"])["value"]
+    table = inst.join(values.unstack("target"), on=["row", "key"])
+    if len(level) == 1:
+        table["_parent_index"] = index.to_numpy()[table["row"].to_numpy()]
+    else:
+        parent = tables[level[:-1]][["row", "key", "_index"]]
+        parent = parent.rename(columns={"key": "parent_key", "_index": "_parent_index"})
+        table = table.merge(parent, on=["row", "parent_key"]).assign(_parent_table_name=level[-2])
+    source_rows = pd.Series(rows.to_numpy()[table["row"].to_numpy()])
+    return RawTable(
+        table.drop(columns=["row", "key", "parent_key"]), name=level[-1], source_rows=source_rows, sheet=None
+    )
 
 
 _ID_COLUMNS = ("meta/instanceID", "meta/rootUuid", "_uuid", "KEY", "instanceID")

@@ -160,3 +160,20 @@ def test_rows_of_one_submission_that_differ_outside_the_repeat_are_not_merged(tm
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     data = st.load(path, instrument=ONA / "tutorial_w_repeats.xlsx")
     assert data.frame["age"].tolist() == [25, 26] and not data.children
+
+
+def test_a_flattened_repeat_nested_in_a_flattened_repeat_is_linked_to_its_parent_row():
+    data = st.load(ONA / "nested_repeats.csv", instrument=ONA / "nested_repeats.xlsx")
+    kids = data.children["kids_details"].set_index("_key")
+    shots = data.children["kids_immunization"]
+    owner = shots["_parent_key"].map(kids["kids_name"])
+    got = shots.assign(owner=owner.to_numpy()).groupby("owner", sort=False)["immunization_info"].agg(list).to_dict()
+    assert got == {
+        "Hansel": ["Polio", "Measles", "Malaria"],
+        "Gretel": ["TB", "Rickets"],
+        "Tom": ["Berry Berry", "Scurvy"],
+        "Dick": ["Measles", "Flu", "Anemia"],
+        "Harry": ["Polio 2"],
+    }
+    assert set(shots["_record_id"]) == set(data.frame["_record_id"])
+    assert "columns-not-in-instrument" not in {p.code for p in data.problems}

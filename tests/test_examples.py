@@ -18,6 +18,7 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
+import yaml
 from python_calamine import CalamineWorkbook
 from pyxform.xls2json import parse_file_to_json
 
@@ -427,3 +428,35 @@ def test_design_weights_from_the_plan_reproduce_the_population(rounds):
         weight = stratum.map(household_weight) * codes(df["hh_adults"]).astype(int)
         ratio = weight.groupby(df["admin1"]).sum() / frame.groupby("admin1")["adults"].sum()
         assert ratio.between(0.8, 1.05).all(), (rnd, ratio.to_dict())
+
+
+# --------------------------------------------------------------------------------------------
+# The scaled benchmark project (benchmarks/scaled_project.py) built on the same generator
+# --------------------------------------------------------------------------------------------
+def test_scaled_project_has_the_asked_shape_and_validates(tmp_path):
+    """The large project of the speed target, small here: 10 districts (the demo's 8 and 2 new ones in a
+    new region), 3 rounds of about 400 respondents, each round its own PSUs and ids; the form's
+    location lists, the sample frame and the census cover every district; `validate` exits 0."""
+    from typer.testing import CliRunner
+
+    from survey_toolkit import cli, load
+
+    spec = importlib.util.spec_from_file_location("cssp_benchmarks_scaled", ROOT / "benchmarks" / "scaled_project.py")
+    scaled = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scaled)
+    out = scaled.write_scaled(tmp_path / "p", locations=10, rounds=3, per_round=400)
+    source = yaml.safe_load((out / "cssp_core.xlsform.yaml").read_text(encoding="utf-8"))
+    districts = [c["name"] for c in source["choices"]["admin2"]]
+    assert len(districts) == 10 and districts[:8] == list(_load_generator().DISTRICTS)
+    assert [c["name"] for c in source["choices"]["admin1"]] == ["R01", "R02", "R03"]
+    frame = pd.read_csv(out / "sample_frame.csv", dtype={"area_type": str})
+    assert sorted(frame["admin2"].unique()) == sorted(districts)
+    assert (frame["psu_sampled"] * 3 <= frame["psu_total"]).all()  # a third of a stratum's PSUs at most
+    assert set(pd.read_csv(out / "census_cells.csv")["admin1"]) == {"R01", "R02", "R03"}
+    assert len(pd.read_csv(out / "district_covariates.csv")) == 10
+    rounds = [load(out / f"round{r}_central.parquet", instrument=out / "cssp_core.xlsx").frame for r in (1, 2, 3)]
+    assert all(350 <= len(f) <= 500 and f["admin2"].nunique() == 10 for f in rounds)
+    assert not set(rounds[0]["_record_id"]) & set(rounds[1]["_record_id"])  # own ids every round
+    cli._register_commands()
+    result = CliRunner().invoke(cli.app, ["validate", str(out)])
+    assert result.exit_code == 0, result.output

@@ -34,12 +34,15 @@ __all__ = ["forked_map", "workers"]
 T = TypeVar("T")
 R = TypeVar("R")
 
-_FAILED = b""  # what a forked process sends for a job that raised: the parent does it again
+_FAILED = b""
+_forked = False  # True in a forked process of forked_map  # what a forked process sends for a job that raised: the parent does it again
 
 
 def workers() -> int:
     """Processes that work at once: one per core (at most 4), 1 where processes cannot be forked
     (Windows, macOS) or when ``SURVEY_TOOLKIT_WORKERS`` says so (``1``: one job after the other)."""
+    if _forked:  # a job's own jobs run in its process: never processes forking processes
+        return 1
     given = os.environ.get("SURVEY_TOOLKIT_WORKERS", "").strip()
     if given.isdigit() and int(given) >= 1:
         return int(given)
@@ -74,6 +77,8 @@ def forked_map(
         return i if i < len(jobs) else None
 
     def child() -> None:
+        global _forked
+        _forked = True
         while (i := take()) is not None:
             try:
                 payload = registry.dumps(fn(jobs[i]))

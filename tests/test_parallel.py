@@ -116,3 +116,19 @@ def test_the_demo_rounds_travel_whole():
         back = registry.loads(registry.dumps(d))
         assert back.instrument is d.instrument and back.frame.equals(d.frame)
         assert dict(back.variables).keys() == dict(d.variables).keys()
+
+
+@linux
+def test_jobs_of_a_forked_job_run_in_its_own_process(two):
+    """A job that maps jobs of its own (in a forked process) does them itself: no process forks again."""
+    def inner(_):
+        return workers(), os.getpid()
+
+    def outer(i):
+        return forked_map(inner, [0, 1, 2])
+
+    for result in forked_map(outer, [0, 1, 2, 3]):
+        counts = {w for w, _ in result}
+        assert counts <= {1, 2} and len({pid for _, pid in result}) <= 2
+    child_views = [r for r in forked_map(lambda i: workers(), [0, 1, 2, 3])]
+    assert child_views[0] == 2 and set(child_views[1:]) <= {1, 2}

@@ -16,11 +16,12 @@ from ..derive import derive_data
 from ..errors import Location, Problem, Severity, SpecError, SurveyToolkitError, ValidationReport
 from ..io.base import SurveyData
 from ..outputs import staged_folder, stale_outputs, write_run_status
+from ..parallel import forked_map
 from ..project import OUTPUT_FILES, Project, output_problems
 from ..report.tidy import write_csv, write_tidy
 from ..weighting import Weighted
 from .checks import Checked, check_rounds
-from .common import STEPS, Inputs, Progress, _as_project, _noop
+from .common import STEPS, Inputs, Progress, _as_project, _noop, shared_objects
 from .estimates import compare, compute_results, published_table, reporting_table
 from .inputs import _form_and_indicator_problems, validate_inputs
 from .reporting import _write_step_tables, decision_tables, report_meta, write_outputs
@@ -181,15 +182,21 @@ def _run(
         results = compute_results(weighted, project, inputs, progress=progress)
         raw = reporting_table(results, project, inputs, rules=False)
         table = published_table(raw, project, inputs)
+    decided = None
     if table is not None and stop >= STEPS.index("compare"):
         progress("compare", 0, 1)
-        comparisons = compare(table, project)
+        if write and stop == STEPS.index("report"):  # the report's decision tables do not read the comparisons
+            jobs = [lambda: compare(table, project), lambda: decision_tables(results, table, project, inputs, raw=raw)]
+            comparisons, decided = forked_map(lambda job: job(), jobs,
+                                              shared=[*shared_objects(project, inputs), results, raw, table])  # fmt: skip
+        else:
+            comparisons = compare(table, project)
         progress("compare", 1, 1)
     if write and table is not None:
         if stop == STEPS.index("report"):
             progress("report", 0, 1)
             meta = report_meta(project, inputs, checked=checked, weighted=weighted, generated_at=generated_at)
-            shown, plan = decision_tables(results, table, project, inputs, raw=raw)
+            shown, plan = decided
             meta = dataclasses.replace(meta, plan=plan)
             files += write_outputs(shown, comparisons, meta, project, progress)
             progress("report", 1, 1)

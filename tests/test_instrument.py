@@ -420,7 +420,7 @@ def test_form_pyxform_rejects_is_located(tmp_path):
     path = write_xlsx(
         tmp_path / "bad.xlsx",
         {
-            "survey": [["type", "name", "label"], ["integer", "age", "Age"], ["select_one nolist", "q", "Q"]],
+            "survey": [["type", "name", "label"], ["integer", "age", "Age"], ["select_one yn", None, "Q"]],
             "choices": [["list_name", "name", "label"], ["yn", "1", "Yes"]],
         },
     )
@@ -428,7 +428,7 @@ def test_form_pyxform_rejects_is_located(tmp_path):
         read_instrument(path)
     problem = only_problem(exc)
     assert problem.code == "invalid-xlsform"
-    assert "nolist" in problem.message
+    assert "no name" in problem.message
     assert problem.location.file == str(path) and problem.location.sheet == "survey"
     assert problem.location.row == 3
 
@@ -447,8 +447,9 @@ def test_unknown_reference_is_rejected_with_row(tmp_path):
     with pytest.raises(InstrumentError) as exc:
         read_instrument(path, validate=False)
     problem = only_problem(exc)
-    assert problem.code == "invalid-xlsform" and "'agee'" in problem.message
-    assert (problem.location.sheet, problem.location.row) == ("survey", 3)
+    assert problem.code == "unknown-reference" and "${agee}" in problem.message
+    assert (problem.location.sheet, problem.location.row, problem.location.field) == ("survey", 3, "relevant")
+    assert problem.hint == "did you mean 'age'?"
 
 
 def test_validate_false_skips_xform_build_but_gives_the_same_model(tmp_path):
@@ -562,3 +563,42 @@ def test_repeated_choice_names_are_accepted_when_the_settings_allow_them():
         settings={"form_id": "f", "allow_choice_duplicates": "Yes"},
     )
     assert form.question("q").type == "select_one"
+
+
+def test_every_unknown_list_and_reference_is_reported_at_once(tmp_path):
+    # pyxform stops at the first list missing from the choices sheet and the first unknown ${name}
+    path = write_xlsx(
+        tmp_path / "refs.xlsx",
+        {
+            "survey": [
+                ["type", "name", "label::English (en)", "relevant", "constraint"],
+                ["select_one yes_no", "consent", "Consent", None, None],  # row 2: the list is 'yn'
+                ["integer", "age", "Age of ${nme}", "${consent} = '1'", ". < ${max_age}"],  # row 3: two unknown
+                ["select_multiple  services or_other", "used", "Services", "${consnt} = '1'", None],  # row 4
+                ["begin_group", "hh", "Household", None, None],
+                ["integer", "age", "Age of the head", None, None],  # 'age' twice (other group): allowed...
+                ["end_group", "hh", None, None, None],  # a name on the end row is not a second 'hh'
+                ["text", "note_age", "You said ${age}", "${last-saved#hh} != ''", None],  # ...but not referred to
+                ["select_one_from_file towns.csv", "town", "Town", None, None],  # a list in a file: not checked
+            ],
+            "choices": [["list_name", "name", "label::English (en)"], ["yn", "1", "Yes"], ["yn", "0", "No"]],
+        },
+    )
+    with pytest.raises(InstrumentError) as exc:
+        read_instrument(path)
+    found = [(p.code, p.location.row, p.location.field, p.hint) for p in exc.value.problems]
+    assert found == [
+        ("unknown-choice-list", 2, "type", "add the list to the choices sheet, or use one of its lists: yn"),
+        ("unknown-choice-list", 4, "type", "add the list to the choices sheet, or use one of its lists: yn"),
+        ("unknown-reference", 3, "label::English (en)", "correct the name, or add the question it refers to"),
+        ("unknown-reference", 3, "constraint", "did you mean 'age'?"),
+        ("unknown-reference", 4, "relevant", "did you mean 'consent'?"),
+        ("ambiguous-reference", 8, "label::English (en)",
+         "rename one of them: a ${name} reference needs a name used once in the form"),
+    ]
+    assert exc.value.problems[1].message == (
+        "the select_multiple question 'used' uses the list 'services', which is not on the choices sheet"
+    )
+    assert exc.value.problems[5].message == (
+        "the label::English (en) of 'note_age' refers to ${age}, but 'age' names more than one element (rows 3, 6)"
+    )

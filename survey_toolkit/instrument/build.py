@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..codes import canonical_code
-from ..errors import InstrumentError, Location, Problem, Severity, ValidationReport
+from ..errors import InstrumentError, Location, Problem, Severity, ValidationReport, did_you_mean
 from .model import Choice, ChoiceList, Group, Instrument, Question, _frozen
 
 _TYPE_ALIASES = {
@@ -233,13 +233,16 @@ _SETTINGS_SKIP = frozenset({"type", "name", "children", "choices", "sms_keyword"
 def _survey_rows(definition: Any, source: str | None) -> dict[str, list[int]]:
     """Survey-sheet rows per element name, in form order, numbered as pyxform does (header = row 1).
 
-    Expressions longer than the limit and every repeated name (:func:`_repeated_names`) are refused
-    here, all at once: pyxform stops at the first repeated name and spends minutes on long expressions.
+    Expressions longer than the limit, every repeated name (:func:`_repeated_names`), every list a select
+    question names that the choices sheet lacks (:func:`_missing_lists`) and every ``${name}`` that is
+    not a name of the survey sheet (:func:`_unknown_references`) are refused here, all at once: pyxform
+    stops at the first of them (one per run) and spends minutes on long expressions.
     """
     from ..expressions.formlogic import oversized_expressions
 
     refused = oversized_expressions(getattr(definition, "survey", None) or (), source)
-    refused += _repeated_names(definition, source)
+    refused += _repeated_names(definition, source) + _missing_lists(definition, source)
+    refused += _unknown_references(definition, source)
     if refused:
         raise InstrumentError(refused)
     rows: dict[str, list[int]] = {}
@@ -312,6 +315,80 @@ def _repeated_names(definition: Any, source: str | None) -> list[Problem]:
         else:
             seen[key] = number
     return problems
+
+
+_SELECT = re.compile(
+    r"^(?:select_one|select one from|select one|select1|select_multiple|select all that apply from|"
+    r"select all that apply|select multiple|add select one prompt using|add select multiple prompt using|rank)"
+    r"\s+(\S+)(?:\s+(?:or_other|or specify other|or other))?$"
+)
+
+
+def _missing_lists(definition: Any, source: str | None) -> list[Problem]:
+    """Select questions whose list is not on the choices sheet (lists in files, ``${...}`` lists and
+    ``select_one_external`` are pyxform's to check; so is a form with no choices at all)."""
+    lists = {_cell(r, "list_name") or _cell(r, "list name") for r in getattr(definition, "choices", None) or ()}
+    lists.discard("")
+    if not lists:
+        return []
+    problems = []
+    for number, row in enumerate(getattr(definition, "survey", None) or (), start=2):
+        found = _SELECT.match(re.sub(r"\s+", " ", _cell(row, "type")))
+        name = found.group(1) if found else ""
+        if not name or name in lists or "." in name or "${" in name:
+            continue
+        problems.append(Problem(
+            "unknown-choice-list",
+            f"the {found.group(0).split()[0]} question '{_cell(row, 'name')}' uses the list '{name}', which is not on "
+            "the choices sheet",
+            Location(file=source, sheet="survey", row=number, field="type"),
+            expected="a list_name of the choices sheet", got=name,
+            hint=did_you_mean(name, sorted(lists)) or "add the list to the choices sheet, or use one of its lists: "
+            + ", ".join(sorted(lists)[:10]) + (", ..." if len(lists) > 10 else ""),
+        ))  # fmt: skip
+    return problems
+
+
+_REFERENCE = re.compile(r"\$\{(?:last-saved#)?([^{}]*)\}")
+
+
+def _unknown_references(definition: Any, source: str | None) -> list[Problem]:
+    """Every ``${name}`` of the survey sheet (any column but type and name) that is not a name of the
+    sheet, or names two elements (pyxform rejects both, one at a time)."""
+    rows = getattr(definition, "survey", None) or ()
+    where: dict[str, list[int]] = {}
+    for number, row in enumerate(rows, start=2):
+        if _cell(row, "name") and not _END.match(_cell(row, "type").lower()):
+            where.setdefault(_cell(row, "name"), []).append(number)
+    problems = []
+    for number, row in enumerate(rows, start=2):
+        for column, value in row.items() if isinstance(row, Mapping) else ():
+            if str(column).strip() in ("type", "name") or not isinstance(value, str) or "${" not in value:
+                continue
+            for ref in dict.fromkeys(m.strip() for m in _REFERENCE.findall(value)):
+                if ref and len(where.get(ref, ())) != 1:
+                    problems.append(_reference_problem(ref, where.get(ref, []), str(column).strip(), row, number,
+                                                       source, sorted(where)))  # fmt: skip
+    return problems
+
+
+def _reference_problem(ref: str, rows: list[int], column: str, row: Any, number: int, source: str | None,
+                       names: list[str]) -> Problem:  # fmt: skip
+    location = Location(file=source, sheet="survey", row=number, field=column)
+    owner = _cell(row, "name") or f"row {number}"
+    if rows:
+        return Problem(
+            "ambiguous-reference",
+            f"the {column} of '{owner}' refers to ${{{ref}}}, but '{ref}' names more than one element "
+            f"(rows {', '.join(map(str, rows))})",
+            location, hint="rename one of them: a ${name} reference needs a name used once in the form",
+        )  # fmt: skip
+    return Problem(
+        "unknown-reference",
+        f"the {column} of '{owner}' refers to ${{{ref}}}, which is not a name on the survey sheet",
+        location, expected="${name} with the name of a question, group or calculate", got=f"${{{ref}}}",
+        hint=did_you_mean(ref, names) or "correct the name, or add the question it refers to",
+    )  # fmt: skip
 
 
 def _build(

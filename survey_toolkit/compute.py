@@ -403,7 +403,9 @@ def compute_many(
     if form is not None:
         form = instrument_with_aggregates(form, spec)
     kinds = instrument_kinds(form) if form is not None else None
-    frame = with_aggregates(frame, children, spec, kinds)
+    repeat_kinds = {r: instrument_kinds(form, r) for r in {i.repeat for i in spec.indicators} | {a.repeat for a in
+                    spec.aggregates} if r is not None and form is not None}  # fmt: skip
+    frame = with_aggregates(frame, children, spec, kinds, repeat_kinds)
     calls = [([] if by is None else ([by] if isinstance(by, str) else list(by)), dis) for by, dis in groupings]
     _missing_columns(spec, frame, list(dict.fromkeys(c for by_cols, _ in calls for c in by_cols)))
     if df not in DF_RULES:
@@ -424,7 +426,7 @@ def compute_many(
             if members:
                 chunks.append(_grouping_table(frame, spec, scored, prep, by_cols, group, members, level, ci_method,
                                               df_value))  # fmt: skip
-        chunks += _repeat_chunks(frame, children, spec, on_rows, prep, by_cols, disaggregate, kinds, level,
+        chunks += _repeat_chunks(frame, children, spec, on_rows, prep, by_cols, disaggregate, repeat_kinds, level,
                                  ci_method, df_value, off_list)  # fmt: skip
         out.append(_ordered(chunks, spec, by_cols))
     return out
@@ -463,9 +465,10 @@ def _ordered(chunks: list[pd.DataFrame], spec: IndicatorSpec, by_cols: list[str]
     return out[order]
 
 
-def _repeat_chunks(frame, children, spec, ids, prep, by_cols, disaggregate, kinds, level,
+def _repeat_chunks(frame, children, spec, ids, prep, by_cols, disaggregate, repeat_kinds, level,
                    ci_method=None, df_value=None, off_list=None) -> list[pd.DataFrame]:  # fmt: skip
-    """Indicators with ``repeat:``: scored on the repeat's rows, estimated with the respondents' design."""
+    """Indicators with ``repeat:``: scored on the repeat's rows, estimated with the respondents' design;
+    ``repeat_kinds`` are the question kinds of each repeat's rows (a name may be used at two levels)."""
     chunks = []
     by_repeat: dict[str, list[str]] = {}
     for ident in ids:
@@ -492,7 +495,8 @@ def _repeat_chunks(frame, children, spec, ids, prep, by_cols, disaggregate, kind
                     )
         if problems:
             continue
-        scored = score_all(dataclasses.replace(spec, indicators=family), rows.frame, kinds, off_list=off_list)
+        scored = score_all(dataclasses.replace(spec, indicators=family), rows.frame, repeat_kinds.get(name),
+                           off_list=off_list)  # fmt: skip
         for ident in idents:
             ind = spec[ident]
             groups = ["all"] + ([d for d in ind.disaggregations if d not in by_cols] if disaggregate else [])

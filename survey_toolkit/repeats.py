@@ -129,8 +129,12 @@ def with_aggregates(
     children: Mapping[str, pd.DataFrame],
     spec: IndicatorSpec,
     kinds: Mapping[str, str] | None = None,
+    repeat_kinds: Mapping[str, Mapping[str, str]] | None = None,
 ) -> pd.DataFrame:
     """``frame`` plus one column per aggregate of ``spec`` (a new frame; the input is not changed).
+
+    ``repeat_kinds`` (repeat name -> question kinds of its rows) wins over ``kinds`` for an aggregate's
+    repeat (a name such as ``sex`` may be used by the respondent and by the roster, with other codes).
 
     Raises:
         DataError: ``repeat-not-in-data`` for an aggregate whose repeat is not a child table, and
@@ -154,11 +158,11 @@ def with_aggregates(
     if problems:
         raise DataError(problems)
     out = {}
-    kinds = dict(kinds or {})
-    choices = getattr(kinds, "choices", None) or {}
     for agg in spec.aggregates:
+        level = (repeat_kinds or {}).get(agg.repeat, kinds)
+        choices = getattr(level, "choices", None) or {}
         rows = repeat_frame(frame, children[agg.repeat], agg.questions())
-        cols = Columns(rows.frame, kinds, spec.defaults.dk_codes, spec.defaults.refused_codes, choices)
+        cols = Columns(rows.frame, dict(level or {}), spec.defaults.dk_codes, spec.defaults.refused_codes, choices)
         column = _aggregate_columns(agg, rows, len(frame), cols)
         column.index = frame.index
         out[agg.name] = column

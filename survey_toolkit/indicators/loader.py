@@ -63,9 +63,10 @@ def _check(parsed: ParsedYaml, instrument, data) -> Checked:
             problems += check_against_instrument(spec, form, parsed.source)
     frame = _frame(data)
     if spec is not None and frame is not None and not any(p.is_error for p in problems):
-        kinds = instrument_kinds(instrument_with_aggregates(form, spec)) if form is not None else None
+        analysed = instrument_with_aggregates(form, spec) if form is not None else None
+        kinds = instrument_kinds(analysed) if analysed is not None else None
         name = getattr(data, "source", None) or "the data"
-        frame, agg_problems = _with_aggregates(frame, data, spec, kinds)
+        frame, agg_problems = _with_aggregates(frame, data, spec, kinds, analysed)
         problems += agg_problems
         respondent = replace(spec, indicators=tuple(i for i in spec.indicators if i.repeat is None))
         if not agg_problems:
@@ -76,14 +77,17 @@ def _check(parsed: ParsedYaml, instrument, data) -> Checked:
     return Checked(spec, parsed.source, ValidationReport.of(problems), form)
 
 
-def _with_aggregates(frame: pd.DataFrame, data, spec: IndicatorSpec, kinds) -> tuple[pd.DataFrame, list[Problem]]:
+def _with_aggregates(
+    frame: pd.DataFrame, data, spec: IndicatorSpec, kinds, form=None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """The frame plus the ``aggregates:`` columns (computed from ``data.children``), or the problems."""
     if not spec.aggregates:
         return frame, []
     from ..repeats import with_aggregates  # the data layer builds on the spec package
 
+    by_repeat = {a.repeat: instrument_kinds(form, a.repeat) for a in spec.aggregates} if form is not None else None
     try:
-        return with_aggregates(frame, getattr(data, "children", None) or {}, spec, kinds), []
+        return with_aggregates(frame, getattr(data, "children", None) or {}, spec, kinds, by_repeat), []
     except SurveyToolkitError as exc:
         return frame, list(exc.problems)
 

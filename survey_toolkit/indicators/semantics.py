@@ -52,18 +52,34 @@ class QuestionKinds(dict):
         self.choices: Mapping[str, tuple[str, ...]] = MappingProxyType(dict(choices or {}))
 
 
-def instrument_kinds(instrument: Instrument) -> QuestionKinds:
-    """question name -> evaluator kind, for the questions whose kind is certain (a dict).
+def level_questions(instrument: Instrument, level: str | None = None) -> dict[str, Question]:
+    """name -> question for the rows of ``level`` (None: the respondents, else a repeat's rows).
+
+    A name used at several levels (``sex`` of the respondent and ``sex`` in the roster, with other
+    codes) is the question of ``level`` when there is one, else the respondent's, else the first in
+    form order.
+    """
+    rank = {level: 0, None: 1}
+    out: dict[str, Question] = {}
+    for q in sorted(instrument.questions, key=lambda q: rank.get(q.repeat, 2)):  # per question, never per row
+        out.setdefault(q.name, q)
+    return out
+
+
+def instrument_kinds(instrument: Instrument, level: str | None = None) -> QuestionKinds:
+    """question name -> evaluator kind, for the questions whose kind is certain (a dict), on the rows
+    of ``level`` (None: the respondents; a repeat's name: its rows, see :func:`level_questions`).
 
     The result's ``choices`` attribute maps each select question with a choice list in the form to
     the list's codes.
     """
-    kinds = {q.name: question_kind(q) for q in instrument.questions}
+    questions = level_questions(instrument, level)
+    kinds = {name: question_kind(q) for name, q in questions.items()}
     choices = {}
-    for q in instrument.questions:  # per question, never per row
-        cl = instrument.choices_for(q) if kinds[q.name] in ("select_one", "select_multiple") else None
+    for name, q in questions.items():  # per question, never per row
+        cl = instrument.choices_for(q) if kinds[name] in ("select_one", "select_multiple") else None
         if cl is not None:
-            choices[q.name] = tuple(cl.codes)
+            choices[name] = tuple(cl.codes)
     return QuestionKinds({k: v for k, v in kinds.items() if v != "calculate"}, choices)
 
 
@@ -254,11 +270,15 @@ def check_references(spec: IndicatorSpec, source: SourceMap | None = None) -> li
 
 
 class _Form:
-    """Fast look-ups into an instrument."""
+    """Fast look-ups into an instrument, for the indicators of one level (the respondent, or a repeat).
 
-    def __init__(self, instrument: Instrument) -> None:
+    A name used at several levels (``age`` of the respondent and ``age`` of the roster) is the question of
+    ``level`` when there is one, else the respondent's, else the first in form order.
+    """
+
+    def __init__(self, instrument: Instrument, level: str | None = None) -> None:
         self.instrument = instrument
-        self.questions = {q.name: q for q in instrument.questions if q.type not in ("note",)}
+        self.questions = {n: q for n, q in level_questions(instrument, level).items() if q.type not in ("note",)}
 
     def kind(self, name: str) -> str:
         return question_kind(self.questions[name])
@@ -565,7 +585,9 @@ def check_against_instrument(
     """Tier 2 against the form: questions, choice codes, question types, scores, disaggregations."""
     chk = _Checker(spec, source)
     chk.problems += check_repeats(spec, instrument, source)
-    form = _Form(instrument_with_aggregates(instrument, spec))
+    analysed = instrument_with_aggregates(instrument, spec)
+    form = _Form(analysed)
+    forms = {None: form} | {r: _Form(analysed, r) for r in {i.repeat for i in spec.indicators} if r is not None}
     before = len(chk.problems)
     _check_condition(chk, form, spec.defaults.universe, ("defaults", "universe"))
     if spec.defaults.universe.text == DEFAULT_UNIVERSE:  # the library default, perhaps never written
@@ -580,7 +602,7 @@ def check_against_instrument(
             chk, form, col, chk.source.locate(("defaults", "disaggregations", i)), "defaults"
         )
     for ind in spec.indicators:
-        _check_indicator(chk, form, ind)
+        _check_indicator(chk, forms[ind.repeat], ind)
     return _dedupe(chk.problems)
 
 

@@ -210,3 +210,16 @@ def test_single_panel_keeps_full_round_labels_when_they_fit():
     assert "1: Round 1" not in svg  # no key needed
     short = figure_bytes(trend_chart(_primary_only(many_locations()), "trust")).decode()  # ids R1..R6 fit
     assert set(_x_ticks(short)) == {f"R{i}" for i in range(1, 7)} and "1: R1" not in short
+
+
+def test_22_districts_and_their_regions_all_have_their_own_colour():
+    """The scaled project's list: 4 regions then 22 districts (26 locations): no two share a colour, and
+    the first 24 keep the colours they had (a project of up to 24 locations is drawn as before)."""
+    from survey_toolkit.report.charts import location_colours
+
+    order = (*(f"R{r:02d}" for r in range(1, 5)), *(f"D{d:02d}" for d in range(1, 23)))
+    colours = location_colours(ReportMeta(location_order=order))
+    assert len({colours[code] for code in order}) == len(order) == 26
+    assert TOTAL_COLOUR not in {colours[code] for code in order}
+    assert [colours[code] for code in order[:24]] == list(PALETTE[:24])
+    assert PALETTE[:2] == ("#1f77b4", "#ff7f0e") and len(set(PALETTE)) == len(PALETTE) == 32

@@ -14,8 +14,10 @@ PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf", "#393b79", "#e6550d", "#31a354", "#843c39", "#7b4173", "#637939",
     "#3182bd", "#fd8d3c", "#74c476", "#ad494a", "#a55194", "#8c6d31", "#6baed6", "#9c9ede",
+    "#5254a3", "#8ca252", "#bd9e39", "#d6616b", "#ce6dbd", "#756bb1", "#e7ba52", "#2d7f6f",
 )  # fmt: skip
-"""Colours of the locations, in the order of the project's location list (24, then repeated)."""
+"""Colours of the locations, in the order of the project's location list (32, then repeated): 22
+districts and their 4 regions all differ."""
 
 TOTAL_COLOUR = "#222222"
 """Colour of the overall row (all locations) in every chart."""

@@ -166,7 +166,8 @@ def cell_text(
         elif column == "indicator":
             base, _, category = code.partition("[")
             title = labels.get(code, ("",))[0]
-            parts.append(category_words(title, labels.get(base, ("",))[0]) if title
+            base_label = labels.get(base, ("",))[0] or str(meta.indicator_labels.get(base, {}).get(lang) or "")
+            parts.append(category_words(title, base_label) if title
                          else t(lang, f"category:{category[:-1]}", default=category[:-1] or code))  # fmt: skip
         else:
             parts.append(f"{group_name(meta, column, lang)}: {group_value(meta, column, code, lang)}")

@@ -286,3 +286,14 @@ def test_a_protected_answer_category_is_named_in_words_not_by_its_code(tmp_path)
     tidy = pd.read_csv(tmp_path / "results.csv")
     assert tidy.loc[tidy["category"] == 1, "protects"].tolist() == ["indicator=safe[2];location=All"] * 2
     assert tidy.loc[tidy["category"] == 1, "suppression_note"].str.startswith(why).all()
+
+
+def test_a_protected_answer_category_reads_as_the_answer_when_the_question_label_is_known():
+    answers = {"1": ("Very safe", 40), "2": ("Fairly safe", 3), "3": ("A bit unsafe", 100), "4": ("Very unsafe", 57)}
+    rows = [dict(indicator_id=f"safe[{code}]", base_indicator_id="safe", category=code, type="distribution",
+                 sensitive=True, round="R1", location="All", estimate=k / 2, se=1.0, ci_low=k / 2 - 2,
+                 ci_high=k / 2 + 2, n=200, n_numerator=k, unit="percent", label_en=f"Feel safe ({label})")
+            for code, (label, k) in answers.items()]  # fmt: skip
+    meta = ReportMeta(indicator_labels={"safe": {"en": "Feel safe"}})
+    html = render_html(pd.DataFrame(rows), meta=meta, lang="en")
+    assert "<li>— All locations, R1: withheld so that the withheld value for Fairly safe × All locations cannot" in html

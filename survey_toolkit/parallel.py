@@ -21,6 +21,7 @@ to be finished.
 from __future__ import annotations
 
 import copyreg
+import gc
 import io
 import os
 import pickle
@@ -87,8 +88,12 @@ def forked_map(
             queue.put((i, payload))
 
     processes = [context.Process(target=child, daemon=True) for _ in range(n - 1)]
-    for p in processes:
-        p.start()
+    gc.freeze()  # the objects of this moment are left out of the collector: a forked process then shares
+    try:         # their memory pages instead of copying each page the collector would touch
+        for p in processes:
+            p.start()
+    finally:
+        gc.unfreeze()
     results: dict[int, Any] = {}
     failed: list[int] = []
     try:

@@ -127,6 +127,7 @@ class _Walk:
     questions: list[Question] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
     rows: dict[str, list[int]] = field(default_factory=dict)
+    loop_names: set[str] = field(default_factory=set)  # names repeated by a loop, one question per choice
 
     def row(self, name: str) -> int | None:
         """The next unused survey-sheet row of an element named ``name`` (form order)."""
@@ -142,7 +143,10 @@ def _walk(
         kind = node.get("type")
         bind = node.get("bind") or {}
         control = node.get("control") or {}
-        if kind in ("group", "repeat", "loop"):
+        if kind == "loop":
+            _walk_loop(node, path, repeat, acc)
+            continue
+        if kind in ("group", "repeat"):
             gpath = (*path, str(node["name"]))
             acc.groups.append(
                 Group(
@@ -159,6 +163,41 @@ def _walk(
             _walk(node.get("children", ()), gpath, str(node["name"]) if kind == "repeat" else repeat, acc)
             continue
         acc.questions.append(replace(_question(node, path, repeat, acc.plain_language), row=acc.row(str(node["name"]))))
+
+
+def _walk_loop(node: Mapping[str, Any], path: tuple[str, ...], repeat: str | None, acc: _Walk) -> None:
+    """``begin loop over <list>``: the loop's questions once per choice of the list, as pyxform writes the
+    form (``loop/<choice>/<question>``, ``%(name)s`` and ``%(label)s`` replaced by the choice's name and
+    label), so that exports' ``transport/loop_over_types/ambulance/frequency`` columns are questions."""
+    gpath = (*path, str(node["name"]))
+    acc.groups.append(
+        Group(name=str(node["name"]), path=gpath, labels=_labels(node.get("label"), acc.plain_language),
+              relevant=_as_text((node.get("bind") or {}).get("relevant")), row=acc.row(str(node["name"])))
+    )  # fmt: skip
+    saved = {k: list(v) for k, v in acc.rows.items()}
+    for i, column in enumerate(node.get("columns") or ()):
+        if i:  # every copy of the loop's questions is located at their own rows of the survey sheet
+            acc.rows = {k: list(v) for k, v in saved.items()}
+        name = str(column.get("name"))
+        label = column.get("label")
+        label = next(iter(label.values()), name) if isinstance(label, Mapping) else str(label or name)
+        cpath = (*gpath, name)
+        acc.groups.append(Group(name=name, path=cpath, labels=_labels(column.get("label"), acc.plain_language)))
+        children = [_substituted(child, name, label) for child in node.get("children", ())]
+        before = len(acc.questions)
+        _walk(children, cpath, repeat, acc)
+        acc.loop_names.update(q.name for q in acc.questions[before:])
+
+
+def _substituted(value: Any, name: str, label: str) -> Any:
+    """``value`` (a pyxform node) with pyxform's loop placeholders ``%(name)s`` / ``%(label)s`` replaced."""
+    if isinstance(value, str):
+        return value.replace("%(name)s", name).replace("%(label)s", label)
+    if isinstance(value, Mapping):
+        return {k: _substituted(v, name, label) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substituted(v, name, label) for v in value]
+    return value
 
 
 def _question(node: Mapping[str, Any], path: tuple[str, ...], repeat: str | None, plain: str) -> Question:
@@ -421,7 +460,7 @@ def _build(
             }
         ),
     )
-    problems += [_duplicate_problem(n, source) for n in instrument.duplicate_names]
+    problems += [_duplicate_problem(n, source) for n in instrument.duplicate_names if n not in acc.loop_names]
     return _with_problems(instrument, problems)
 
 

@@ -167,7 +167,12 @@ def test_a_flattened_repeat_nested_in_a_flattened_repeat_is_linked_to_its_parent
     kids = data.children["kids_details"].set_index("_key")
     shots = data.children["kids_immunization"]
     owner = shots["_parent_key"].map(kids["kids_name"])
-    got = shots.assign(owner=owner.to_numpy()).groupby("owner", sort=False)["immunization_info"].agg(list).to_dict()
+    got = (
+        shots.assign(owner=owner.to_numpy())
+        .groupby("owner", sort=False)["immunization_info"]
+        .agg(list)
+        .to_dict()
+    )
     assert got == {
         "Hansel": ["Polio", "Measles", "Malaria"],
         "Gretel": ["TB", "Rickets"],
@@ -177,3 +182,28 @@ def test_a_flattened_repeat_nested_in_a_flattened_repeat_is_linked_to_its_parent
     }
     assert set(shots["_record_id"]) == set(data.frame["_record_id"])
     assert "columns-not-in-instrument" not in {p.code for p in data.problems}
+
+
+def test_a_loop_over_a_choice_list_is_one_question_per_choice():
+    # 'begin loop over transport_types': the export has transport/loop_over_.../ambulance/frequency_...
+    # per choice; the form held one question 'frequency_to_referral_facility', so the 9 columns were
+    # "not questions of the instrument" (with a did-you-mean naming a select_multiple column) and the
+    # question itself "missing from the export"
+    form = st.read_instrument(ONA / "transportation.xlsx")
+    loop = [q for q in form.questions if q.name == "frequency_to_referral_facility"]
+    assert [q.path[-1] for q in loop] == ["ambulance", "bicycle", "boat_canoe", "bus", "donkey_mule_cart",
+                                          "keke_pepe", "lorry", "motorbike", "taxi", "other"]  # fmt: skip
+    assert loop[2].labels["default"] == "Is boat/canoe available daily or weekly?"  # %(label)s
+    assert loop[0].relevant == "selected(${available_transportation_types_to_referral_facility}, 'ambulance')"
+    assert {q.row for q in loop} == {6}  # every copy at the loop's row of the survey sheet
+    assert "duplicate-question-name" not in {p.code for p in form.problems}  # nothing the user can rename
+    data = st.load(ONA / "transportation.csv", instrument=form)
+    column = "transport/loop_over_transport_types_frequency/{}/frequency_to_referral_facility"
+    assert data.frame[column.format("ambulance")].tolist()[1:3] == ["daily", "weekly"]
+    assert data.frame[column.format("taxi")].tolist()[3] == "daily"
+    codes = {p.code: p for p in data.problems}
+    assert "columns-not-in-instrument" not in codes
+    # the export was made before the choice 'other' got its loop question
+    assert codes["questions-missing-from-export"].message.endswith(
+        "are not in the export: " + column.format("other") + ", image1"
+    )

@@ -146,12 +146,18 @@ def _masked(values: pd.Series, domain: pd.Series) -> np.ndarray:
 
 
 def _group_sums(work: pd.DataFrame, cols: list[str], series: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Sums of ``series`` per group of ``cols`` (one row when there are no columns), NaN keys kept."""
-    data = pd.DataFrame(dict(series), index=work.index)
+    """Sums of ``series`` per group of ``cols`` (one row when there are no columns), NaN keys kept.
+
+    The groups are numbered once and each series summed by ``np.bincount`` (hundreds of series: one
+    frame of them all would copy every value)."""
     if not cols:
-        return data.sum().to_frame().T
-    keyed = pd.concat([work[cols], data], axis=1)
-    return keyed.groupby(cols, dropna=False, observed=True, sort=False)[list(series)].sum().reset_index()
+        return pd.DataFrame({name: [float(np.sum(values))] for name, values in series.items()})
+    codes = work.groupby(cols, dropna=False, observed=True, sort=False).ngroup().to_numpy()
+    groups, first = np.unique(codes, return_index=True)
+    keys = work[cols].iloc[first].reset_index(drop=True)
+    sums = {name: np.bincount(codes, weights=np.asarray(values, dtype=float), minlength=groups.size)
+            for name, values in series.items()}  # fmt: skip
+    return pd.concat([keys, pd.DataFrame(sums)], axis=1)
 
 
 def _attach(table: pd.DataFrame, sums: pd.DataFrame, cols: list[str]) -> pd.DataFrame:

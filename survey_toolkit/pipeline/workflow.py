@@ -55,7 +55,26 @@ def validate_project(
         return project, report + inputs.problems + exc.problems
     quality = [p for rep in (result.checked.reports.values() if result.checked else ()) for p in rep.problems]
     data_problems = [p for p in result.problems if p not in inputs.problems and p.code != "rows-excluded"]
-    return project, report + inputs.problems + data_problems + quality
+    return project, report + inputs.problems + data_problems + quality + _design_problems(project, result)
+
+
+def _design_problems(project: Project, result: RunResult) -> list[Problem]:
+    """What ``run`` would stop on when it prepares each round's design for the estimates (a stratum
+    with one PSU under ``lonely_psu: fail``, a round of one respondent), located at ``design:``."""
+    from ..estimation import prepare_design
+
+    out: list[Problem] = []
+    index = {r.id: i for i, r in enumerate(project.rounds)}
+    for rid, w in (result.weighted or {}).items():
+        try:
+            prepare_design(w.frame, w.design)
+        except SurveyToolkitError as exc:  # at design: when the file has it, else at the round's files
+            where = project.locate("design")
+            if where.line in (None, 1):
+                where = project.locate("rounds", index.get(rid, 0), "files")
+            out += [dataclasses.replace(p, message=f"round {rid}: {p.message}", location=where)
+                    for p in exc.problems]  # fmt: skip
+    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -169,3 +169,37 @@ def test_the_run_summary_counts_warnings_not_infos(tmp_path):
     assert result.exit_code == 0, result.output
     assert "warning(s)" not in result.stderr
     assert (tmp_path / "output" / "weights.csv").is_file()
+
+
+def test_validate_reports_the_lonely_psu_run_would_stop_on(tmp_path):
+    # validate said OK, then run stopped with 'Stratum (Oeste) has only one PSU' located nowhere
+    import shutil
+
+    from survey_toolkit.pipeline.workflow import validate_project
+
+    shutil.copy(DATA / "animales.xlsx", tmp_path / "animales.xlsx")
+    text = (DATA / "animales_es_60.csv").read_bytes()
+    (tmp_path / "animales_es_60.csv").write_bytes(text.replace(b'"Norte";"12.5"', b'"Oeste";"12.5"', 1))
+    (tmp_path / "indicators.yaml").write_text(SPEC, encoding="utf-8")
+    (tmp_path / "survey.yaml").write_text(
+        "version: 1\ninstrument: animales.xlsx\nindicators: indicators.yaml\nextra_columns: [estrato, peso]\n"
+        "rounds:\n  - id: R1\n    files: [animales_es_60.csv]\ndesign:\n  strata: estrato\n  weights: peso\n",
+        encoding="utf-8",
+    )
+    _, report = validate_project(tmp_path, data=True)
+    [problem] = [p for p in report.problems if p.is_error]
+    assert problem.code == "lonely-psu"
+    # the stratum's value is masked unless --show-values (it comes from the data)
+    assert problem.message.startswith("round R1: Stratum (") and problem.message.endswith(
+        "one PSU at stage 1"
+    )
+    assert problem.location.file == str(tmp_path / "survey.yaml") and problem.location.line in (
+        8,
+        9,
+    )  # design:
+    assert "lonely_psu: adjust" in problem.hint
+    # with the project's answer to it, validate is clean
+    with open(tmp_path / "survey.yaml", "a", encoding="utf-8") as fh:
+        fh.write("  lonely_psu: adjust\n")
+    _, report = validate_project(tmp_path, data=True)
+    assert not [p for p in report.problems if p.is_error]

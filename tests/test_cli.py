@@ -158,3 +158,21 @@ def test_run_path_imports_no_scipy_stats():
             "print(sorted(m for m in ('scipy.stats', 'scipy.optimize', 'statsmodels') if m in sys.modules))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_the_entry_point_flushes_and_keeps_exit_codes(tmp_path):
+    """main() ends the process with os._exit after flushing: every line is written and the exit codes
+    stay 0 (ok), 1 (data or spec problems) and 2 (usage), through a pipe as in a terminal."""
+    import subprocess
+    import sys
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "survey_toolkit", *args], capture_output=True, text=True)
+
+    ok = cli("--help")
+    assert ok.returncode == 0 and "Usage" in ok.stdout and ok.stdout.rstrip().endswith("╯")
+    assert cli("no-such-command").returncode == 2
+    broken = tmp_path / "indicators.yaml"
+    broken.write_text("indicators:\n  - id: x\n    type: nonsense\n", encoding="utf-8")
+    bad = cli("indicators", "check", str(broken))
+    assert bad.returncode == 1 and str(broken) in bad.stdout + bad.stderr

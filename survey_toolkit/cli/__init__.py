@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -162,9 +163,32 @@ def _register_commands() -> None:
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point. Leaves with the command's exit code without tearing the interpreter down
+    (:func:`_leave`); an unexpected exception (``--debug``) propagates as usual."""
     _register_commands()
-    app(prog_name="survey-toolkit")
+    try:
+        app(prog_name="survey-toolkit")
+    except SystemExit as exc:
+        _leave(exc.code)
+    _leave(0)
+
+
+def _leave(code: object) -> None:
+    """Flush the output and the logs and end the process at once: freeing a run's objects one by one
+    (the data of every round, the results, the report) takes a few tenths of a second at exit and
+    nothing needs it. The exit code is the command's (a message as code is printed, exit 1)."""
+    import logging
+
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -265,6 +265,7 @@ def _themed(
             title = f"{_base_label(results, meta, base, lang)} — {t(lang, 'by_answer')}"
         items.append({"anchor": secs[0]["anchor"], "title": title, "sections": secs,
                       "answers": None if block["own"] else _answers_table(secs, lang),
+                      "print_note": secs[0]["print_note"],
                       "theme": meta.indicator_themes.get(base)})  # fmt: skip
     keys = [k for k in meta.themes if any(item["theme"] == k for item in items)]
     out = [{"anchor": f"theme-{chart_stem(k)}", "title": _theme_title(meta, k, lang),
@@ -285,7 +286,9 @@ def _answers_table(sections: list[dict], lang: str) -> dict | None:
             rows.append({"cls": "", "cells": [{"text": sec["heading"], "cls": ""}, *total["cells"][1:]]})
     if not rows:
         return None
-    return {"headers": [t(lang, "all"), *sections[0]["table"]["headers"][1:]], "rows": rows, "cls": "answers"}
+    first = sections[0]["table"]
+    return {"headers": [t(lang, "all"), *first["headers"][1:]], "hcls": first["hcls"], "rows": rows,
+            "cls": "answers"}
 
 
 def _base_label(results: pd.DataFrame, meta: ReportMeta, base: str, lang: str) -> str:
@@ -463,6 +466,7 @@ def _indicator_section(
         "bars_img": charts.uri(f"{stem}_locations") if "locations" in kinds else "",
         "bars_alt": t(lang, "bars", round=round_name(meta, order[-1])),
         "table": table,
+        "print_note": _print_note(order, meta, lang),
         "breakdown": breakdown,
         "breakdown_title": round_name(meta, order[-1]),
         "footnotes": _footnotes({k: notes[k] | more.get(k, set()) for k in notes}, meta, lang, labels),
@@ -540,11 +544,15 @@ def _round_table(
         part = [c for c in comp if c.get("comparison") == kind]
         if part:
             comps[kind] = ({c["_loc"]: c for c in part}, str(part[0]["round_from"]))
+    early = _early_rounds(order)
     headers = [t(lang, "location")]
+    hcls = [""]
     for r in order:
         headers += [round_name(meta, r), t(lang, "ci"), t(lang, "n")]
+        hcls += ["", early.get(r, ""), early.get(r, "")]
     for kind, (_, r_from) in comps.items():
         headers.append(t(lang, f"change_{kind}", round=round_name(meta, r_from)))
+        hcls.append("")
     body = []
     for key in locs:
         total = key == "\x00" or key == meta.rules.total_label
@@ -553,13 +561,29 @@ def _round_table(
             row = by_round.get((r, key))
             where = f"{cells[0]['text']}, {round_name(meta, r)}"
             cells.append(_cell(row, factor, lang, notes, where))
-            cells.append({"text": fmt_ci(row, factor, lang) if row else "", "cls": ""})
+            cells.append({"text": fmt_ci(row, factor, lang) if row else "", "cls": early.get(r, "")})
             n = row.get("n") if row else None
-            cells.append({"text": "" if is_missing(n) else f"{int(n)}", "cls": ""})
+            cells.append({"text": "" if is_missing(n) else f"{int(n)}", "cls": early.get(r, "")})
         for lookup, _ in comps.values():
             cells.append(_change_cell(lookup.get(key), factor, lang, notes))
         body.append({"cls": "total" if total else "", "cells": cells})
-    return {"headers": headers, "rows": body}, notes
+    return {"headers": headers, "hcls": hcls, "rows": body, "cls": "rounds"}, notes
+
+
+PRINT_ALL_ROUNDS = 3
+"""Most rounds whose CI and n columns are all printed; with more, the printed round tables keep every round's
+estimate but the CI and n of the latest round only (and say so: :func:`_print_note`), so that 22 locations x 6
+rounds fit an A4 page. The screen (a table that scrolls sideways) and the workbook keep every column."""
+
+
+def _early_rounds(order: list[str]) -> dict[str, str]:
+    """The rounds whose CI and n columns the printed round table leaves out: class ``early`` by round id."""
+    return {r: "early" for r in order[:-1]} if len(order) > PRINT_ALL_ROUNDS else {}
+
+
+def _print_note(order: list[str], meta: ReportMeta, lang: str) -> str:
+    """The printed note under a round table that leaves columns out ('' when it prints them all)."""
+    return t(lang, "print_latest_ci", round=round_name(meta, order[-1])) if _early_rounds(order) else ""
 
 
 def _breakdown_table(

@@ -105,3 +105,21 @@ def make_meta() -> ReportMeta:
         weight_diagnostics=weights,
         exclusions=exclusions,
     )
+
+
+def make_wide_results(n_locations: int = 22, n_rounds: int = 6) -> pd.DataFrame:
+    """A project of the wide shape (22 districts x 6 rounds by default), one percent indicator, fixed values:
+    the round table has 3 columns a round, the trend chart a panel a location."""
+    locs = ["All", *(f"R{1 + i // 6:02d}D{i % 6 + 1:02d}" for i in range(n_locations))]
+    rows = []
+    for r_i in range(n_rounds):
+        for l_i, loc in enumerate(locs):
+            est = 40.0 + 0.5 * l_i + (3.0 * r_i if l_i % 3 == 0 else -0.4 * r_i)
+            n = 3000 if loc == "All" else 130
+            se = 1.0 if loc == "All" else 4.0
+            rows.append(dict(indicator_id="trust_police", round=f"R{r_i + 1}", location=loc, estimate=est, se=se,
+                             ci_low=est - 1.97 * se, ci_high=est + 1.97 * se, df=60.0, n=n,
+                             n_numerator=round(n * est / 100), n_weighted=n * 10.5, n_eff=n * 0.8, dk_share=0.03,
+                             unit="percent", direction="higher_is_better", sensitive=False,
+                             label_en=LABELS["trust_police"][0], label_fr=LABELS["trust_police"][1]))  # fmt: skip
+    return pd.DataFrame(rows)

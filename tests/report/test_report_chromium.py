@@ -20,7 +20,7 @@ import pytest
 
 from survey_toolkit.report import write_html
 
-from .conftest import make_meta, make_results
+from .conftest import make_meta, make_results, make_wide_results
 
 pytestmark = pytest.mark.slow
 
@@ -161,3 +161,26 @@ def test_explore_view_filters_and_sorts(tmp_path):
     assert [c[1] for c in cells] == ["56.5", "41.5", "—"]  # 40.0 + 1.5 in R1, 55.0 + 1.5 in R3, R2 withheld
     assert "estimate not published: unweighted base below the minimum" in cells[2][5]
     assert 'aria-sort="descending"' in dom
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_wide_round_table_scrolls_in_its_box_with_the_location_column_in_view(tmp_path, lang):
+    """22 locations x 6 rounds in a 1000 px window: the page itself does not scroll sideways, the round table's
+    box does; scrolled to its far end, the location column is still at the box's reading-side edge (left in
+    English, right in Arabic). A test script added after the report measures and writes the result."""
+    page = write_html(tmp_path / "report.html", make_wide_results(), meta=make_meta(), lang=lang)
+    probe = """<script>
+      document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+      var box = document.querySelector("div.scroll:has(> table.rounds)"), rtl = document.dir === "rtl";
+      var wide = box.scrollWidth > box.clientWidth + 200, page = document.documentElement.scrollWidth;
+      box.scrollLeft = (rtl ? -1 : 1) * box.scrollWidth;
+      var cell = box.querySelector("tbody tr:nth-child(3) td").getBoundingClientRect(), edge = box.getBoundingClientRect();
+      var gap = rtl ? Math.abs(edge.right - cell.right) : Math.abs(cell.left - edge.left);
+      document.body.setAttribute("data-probe", [wide, page <= window.innerWidth, Math.abs(box.scrollLeft) > 200,
+        gap < 1].join(","));
+    </script>"""
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom, stderr, hits = _run(page, "--dump-dom", "--window-size=1000,1400")
+    assert hits == [] and _console(stderr) == []
+    assert 'data-probe="true,true,true,true"' in dom

@@ -12,7 +12,7 @@ import pytest
 from survey_toolkit.report import render_html
 from survey_toolkit.results import themes_from_instrument
 
-from .conftest import make_meta, make_results
+from .conftest import make_meta, make_results, make_wide_results
 from .test_report_plan import with_distribution
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -89,3 +89,28 @@ def test_the_printed_demo_report_is_under_40_a4_pages(tmp_path):
                        capture_output=True, timeout=600, check=True)  # fmt: skip
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
         assert 5 < pages < 40, (lang, pages)
+
+
+def test_wide_round_tables_scroll_on_screen_and_print_the_latest_ci_with_a_note():
+    """22 locations x 6 rounds: the round table (21 columns) sits in a box that scrolls sideways, its first column
+    sticky; printed, every round's estimate stays but the CI and n of earlier rounds are left out, and a
+    print-only note under the table says so (nothing is cut silently)."""
+    html = render_html(make_wide_results(), meta=make_meta(), lang="en")
+    css = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert "div.scroll { overflow-x: auto;" in css and "position: sticky; inset-inline-start: 0;" in css
+    printed = css.split("@media print {", 1)[1].split("\n}\n", 1)[0]
+    assert "table.rounds .early, table.answers .early { display: none; }" in printed
+    table = html.split('<div class="scroll"><table class="rounds">', 1)[1].split("</table></div>", 1)[0]
+    heads = re.findall(r'<th scope="col"( class="early")?>([^<]*)</th>', table)
+    assert len(heads) == 1 + 6 * 3 + 2
+    early = [h for cls, h in heads if cls]
+    assert early == ["95% CI", "n"] * 5  # rounds 1-5; the estimates, R6's CI and n and the changes print
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>", 1)[1], flags=re.S)
+    assert len(rows) == 23 and all(r.count('<td class="early">') == 10 for r in rows)
+    after = html.split('<table class="rounds">', 1)[1]
+    note = after.split("</table></div>", 1)[1].split("</p>", 1)[0].strip()
+    assert note == ('<p class="note print-only">Printed: every round&#39;s estimate, with the 95% CI and n of R6 only; '
+                    "the report on screen and the workbook give them for every round.")
+    few = render_html(make_results(), meta=make_meta(), lang="en")  # 3 rounds: every column prints, no note
+    assert 'class="early"' not in few and '<p class="note print-only">' not in few
+    assert '<div class="scroll"><table class="rounds">' in few

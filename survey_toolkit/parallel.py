@@ -68,8 +68,11 @@ def forked_map(
     if context is None:
         return [_done(fn(job), done, i) for i, job in enumerate(jobs)]
     registry = _Registry(shared)
-    counter = context.Value("i", 1)  # job 0 is this process's: it starts at once, its progress shows
-    queue = context.Queue()
+    try:  # shared memory and semaphores may be missing (a container without /dev/shm): one after the other
+        counter = context.Value("i", 1)  # job 0 is this process's: it starts at once, its progress shows
+        queue = context.Queue()
+    except (OSError, ImportError):
+        return [_done(fn(job), done, i) for i, job in enumerate(jobs)]
 
     def take() -> int | None:
         with counter.get_lock():
@@ -92,6 +95,8 @@ def forked_map(
     try:         # their memory pages instead of copying each page the collector would touch
         for p in processes:
             p.start()
+    except OSError:  # no process could be forked (limits, memory): those that started still help
+        processes = [p for p in processes if p.pid is not None]
     finally:
         gc.unfreeze()
     results: dict[int, Any] = {}

@@ -132,3 +132,35 @@ def test_jobs_of_a_forked_job_run_in_its_own_process(two):
         assert counts <= {1, 2} and len({pid for _, pid in result}) <= 2
     child_views = [r for r in forked_map(lambda i: workers(), [0, 1, 2, 3])]
     assert child_views[0] == 2 and set(child_views[1:]) <= {1, 2}
+
+
+@linux
+def test_without_shared_memory_the_jobs_run_here(two, monkeypatch):
+    """A machine without /dev/shm (no semaphores) or that cannot fork: the jobs are done one after the
+    other here, never an error."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+
+    class NoSharedMemory:
+        def Value(self, *args, **kwargs):  # noqa: N802 - the multiprocessing name
+            raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr("survey_toolkit.parallel._fork_context", lambda: NoSharedMemory())
+    assert forked_map(lambda i: (i, os.getpid()), [0, 1, 2]) == [(i, os.getpid()) for i in range(3)]
+
+    class NoFork:
+        def __getattr__(self, name):
+            return getattr(context, name)
+
+        def Process(self, *args, **kwargs):  # noqa: N802
+            process = context.Process(*args, **kwargs)
+
+            def refuse():
+                raise OSError(11, "Resource temporarily unavailable")
+
+            process.start = refuse
+            return process
+
+    monkeypatch.setattr("survey_toolkit.parallel._fork_context", lambda: NoFork())
+    assert forked_map(lambda i: i * 10, [0, 1, 2, 3]) == [0, 10, 20, 30]

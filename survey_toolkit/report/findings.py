@@ -39,10 +39,14 @@ from ._common import (
     unit_suffix,
 )
 
-__all__ = ["TOP_FINDINGS", "significant_changes", "key_findings", "finding_sentences"]
+__all__ = ["TOP_FINDINGS", "REST_OPEN", "significant_changes", "key_findings", "finding_sentences"]
 
 TOP_FINDINGS = 8
 """Findings written out in full; every other significant change is a row of the compact table."""
+
+REST_OPEN = 12
+"""The compact table of every other significant change is shown open up to this many rows; a longer one (437
+rows for 22 locations x 6 rounds) is a closed ``<details>`` whose summary line gives the count (printed whole)."""
 
 _LEVELS = {"national": 0, "admin1": 1, "admin2": 2}
 
@@ -89,10 +93,11 @@ def significant_changes(comp: pd.DataFrame, meta: ReportMeta, factor: float = 1.
 def key_findings(
     results: pd.DataFrame, comp: pd.DataFrame, meta: ReportMeta, lang: str, factor: float, top: int = TOP_FINDINGS
 ) -> dict[str, Any]:
-    """The findings section: ``{"count", "full": [{cls, badge, place, text}], "rest": table or None}``."""
+    """The findings section: ``{"count", "full": [{cls, badge, place, text}], "rest": table or None, "note",
+    "rest_title" (its summary line, with the count), "rest_open"}``; the rest in order of importance too."""
     ranked = significant_changes(comp, meta, factor)
     if not len(ranked):
-        return {"count": 0, "full": [], "rest": None, "note": ""}
+        return {"count": 0, "full": [], "rest": None, "note": "", "rest_title": "", "rest_open": False}
     labels = _labels(results, ranked, meta, lang)
     groups = _group_cols(ranked)
     records = ranked.to_dict("records")
@@ -108,7 +113,8 @@ def key_findings(
     table = _rest_table(rest, labels, groups, meta, lang, factor) if rest else None
     key = "findings_note" if rest else ("findings_note_one" if len(records) == 1 else "findings_note_all")
     note = t(lang, key, count=len(records))
-    return {"count": len(records), "full": full, "rest": table, "note": note}
+    return {"count": len(records), "full": full, "rest": table, "note": note,
+            "rest_title": t(lang, "other_findings_count", count=len(rest)), "rest_open": len(rest) <= REST_OPEN}
 
 
 def finding_sentences(results: pd.DataFrame, comp: pd.DataFrame, meta: ReportMeta, lang: str = "en",

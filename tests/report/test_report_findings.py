@@ -10,7 +10,13 @@ import pandas as pd
 from survey_toolkit.comparison import compare_rounds
 from survey_toolkit.disclosure import ReportingRules, apply_rules
 from survey_toolkit.report import ReportMeta, render_html
-from survey_toolkit.report.findings import TOP_FINDINGS, finding_sentences, key_findings, significant_changes
+from survey_toolkit.report.findings import (
+    REST_OPEN,
+    TOP_FINDINGS,
+    finding_sentences,
+    key_findings,
+    significant_changes,
+)
 
 
 def many_changes() -> pd.DataFrame:
@@ -63,6 +69,34 @@ def test_every_significant_change_appears():
         for text in in_full + in_rest:  # and the HTML shows it (escaped text)
             assert text.split(" | ")[0] in section
     assert len(re.findall(r"<tr>", section.split("<h3>", 1)[1].split("</table>", 1)[0])) == len(rest) + 1
+
+
+def test_every_other_change_is_one_collapsible_list_counted_and_ranked():
+    """Long (103 rows): a closed <details> whose summary line gives the count, every row inside, in the order of
+    importance; short (8 rows): the same list, open. Printed, the list is opened whole (print CSS)."""
+    results = apply_rules(many_changes())
+    comp = compare_rounds(results)
+    found = key_findings(results, comp, ReportMeta(), "en", 1.0)
+    rows = found["rest"]["rows"]
+    assert len(rows) == 103 > REST_OPEN and found["rest_open"] is False
+    html = render_html(results, comp, meta=ReportMeta(), lang="en")
+    section = html.split('id="findings"', 1)[1].split("</section>", 1)[0]
+    summary = "<details class=\"rest\">\n  <summary><h3>Every other significant change: 103, the most important first</h3>"
+    assert summary in section
+    listed = section.split(summary, 1)[1].split("</details>", 1)[0]
+    assert listed.count("<tr>") == 103 + 1  # the header row and every change
+    ranked = significant_changes(comp, ReportMeta())
+    top = set(list(dict.fromkeys(ranked["_key"]))[:TOP_FINDINGS])
+    expected = [(f"Label {r['indicator_id']}", "All locations" if r["location"] == "All" else r["location"])
+                for r in ranked.to_dict("records") if r["_key"] not in top]  # fmt: skip
+    assert [(row["cells"][0]["text"], row["cells"][1]["text"]) for row in rows] == expected
+    css = html.split("<style>", 1)[1].split("</style>", 1)[0].split("@media print {", 1)[1]
+    assert "details.rest::details-content { content-visibility: visible; display: block; }" in css
+    few = many_changes()
+    few = apply_rules(few[few["indicator_id"].isin(["accountability", "ind01"])])
+    short = render_html(few, meta=ReportMeta(), lang="fr")
+    assert ('<details class="rest" open>\n  <summary><h3>Toutes les autres évolutions significatives : 8, les plus '
+            "importantes d&#39;abord</h3>") in short
 
 
 def test_national_first_then_size():

@@ -40,8 +40,10 @@ _forked = False  # True in a forked process of forked_map  # what a forked proce
 
 
 def workers() -> int:
-    """Processes that work at once: one per core (at most 4), 1 where processes cannot be forked
-    (Windows, macOS) or when ``SURVEY_TOOLKIT_WORKERS`` says so (``1``: one job after the other)."""
+    """Processes that work at once: two per core (at most 4), 1 on a single core, where processes cannot
+    be forked (Windows, macOS) or when ``SURVEY_TOOLKIT_WORKERS`` says so (``1``: one job after the
+    other). Two per core because a run's jobs are few and about equal: three rounds on two cores, one
+    process each, end together after 1.5 rounds' time; two processes taking turns need 2."""
     if _forked:  # a job's own jobs run in its process: never processes forking processes
         return 1
     given = os.environ.get("SURVEY_TOOLKIT_WORKERS", "").strip()
@@ -49,7 +51,8 @@ def workers() -> int:
         return int(given)
     if not sys.platform.startswith("linux"):
         return 1
-    return max(1, min(os.cpu_count() or 1, 4))
+    cores = os.cpu_count() or 1
+    return 1 if cores < 2 else min(2 * cores, 4)
 
 
 def forked_map(

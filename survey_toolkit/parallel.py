@@ -30,20 +30,19 @@ from collections.abc import Callable, Iterable, Sequence
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-__all__ = ["forked_map", "workers"]
+__all__ = ["forked_map", "process_count", "workers"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-_FAILED = b""
-_forked = False  # True in a forked process of forked_map  # what a forked process sends for a job that raised: the parent does it again
+_FAILED = b""  # what a forked process sends for a job that raised: the parent does it again
+_forked = False  # True in a forked process of forked_map
 
 
 def workers() -> int:
-    """Processes that work at once: two per core (at most 4), 1 on a single core, where processes cannot
-    be forked (Windows, macOS) or when ``SURVEY_TOOLKIT_WORKERS`` says so (``1``: one job after the
-    other). Two per core because a run's jobs are few and about equal: three rounds on two cores, one
-    process each, end together after 1.5 rounds' time; two processes taking turns need 2."""
+    """Processes that work at once, one per core (at most 4); 1 where processes cannot be forked
+    (Windows, macOS), in a forked process, or when ``SURVEY_TOOLKIT_WORKERS`` says so (``1``: one job
+    after the other; ``SURVEY_TOOLKIT_WORKERS=3``: three)."""
     if _forked:  # a job's own jobs run in its process: never processes forking processes
         return 1
     given = os.environ.get("SURVEY_TOOLKIT_WORKERS", "").strip()
@@ -51,8 +50,19 @@ def workers() -> int:
         return int(given)
     if not sys.platform.startswith("linux"):
         return 1
-    cores = os.cpu_count() or 1
-    return 1 if cores < 2 else min(2 * cores, 4)
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def process_count(jobs: int) -> int:
+    """How many processes share ``jobs`` about equal jobs: :func:`workers`, or one per job when there
+    are fewer than twice as many jobs as workers and they do not divide evenly (three rounds on two
+    cores: three processes end together after 1.5 rounds' time, two taking turns need 2), unless
+    ``SURVEY_TOOLKIT_WORKERS`` fixes the number."""
+    n = workers()
+    fixed = os.environ.get("SURVEY_TOOLKIT_WORKERS", "").strip().isdigit()
+    if n > 1 and not fixed and n < jobs < 2 * n and jobs % n:
+        return jobs
+    return min(n, jobs)
 
 
 def forked_map(
@@ -66,7 +76,7 @@ def forked_map(
     module doc). ``done(i)`` is called here once per job, as each is known to be finished."""
     jobs = list(jobs)
     done = done or (lambda i: None)
-    n = min(workers(), len(jobs))
+    n = process_count(len(jobs))
     context = _fork_context() if n > 1 else None
     if context is None:
         return [_done(fn(job), done, i) for i, job in enumerate(jobs)]

@@ -164,3 +164,19 @@ def test_without_shared_memory_the_jobs_run_here(two, monkeypatch):
 
     monkeypatch.setattr("survey_toolkit.parallel._fork_context", lambda: NoFork())
     assert forked_map(lambda i: i * 10, [0, 1, 2, 3]) == [0, 10, 20, 30]
+
+
+def test_processes_for_few_equal_jobs(monkeypatch):
+    """Three rounds on two cores: three processes (they end together); four: two (two each)."""
+    from survey_toolkit.parallel import process_count as processes
+
+    monkeypatch.delenv("SURVEY_TOOLKIT_WORKERS", raising=False)
+    monkeypatch.setattr("survey_toolkit.parallel.workers", lambda: 2)
+    assert [processes(j) for j in (1, 2, 3, 4, 5)] == [1, 2, 3, 2, 2]
+    monkeypatch.setattr("survey_toolkit.parallel.workers", lambda: 4)
+    assert [processes(j) for j in (3, 4, 5, 6, 8, 9)] == [3, 4, 5, 6, 4, 4]
+    monkeypatch.setattr("survey_toolkit.parallel.workers", lambda: 1)
+    assert processes(3) == 1
+    monkeypatch.setenv("SURVEY_TOOLKIT_WORKERS", "2")
+    monkeypatch.setattr("survey_toolkit.parallel.workers", lambda: 2)
+    assert processes(3) == 2  # a number given is kept

@@ -37,6 +37,7 @@ __all__ = [
     "N_",
     "RTL_LANGUAGES",
     "LRM",
+    "RLM",
     "is_rtl",
     "available_languages",
     "has_interface",
@@ -66,6 +67,9 @@ Central Kurdish, Sindhi, Uyghur, Yiddish. The HTML report is mirrored and charts
 LRM = "\u200e"
 """Left-to-right mark: put before a number in a right-to-left text so that its sign, digits, range dash and
 percent sign keep their order (``−5.2``, ``40.0–55.0``), as CLDR's own Arabic number formats do."""
+
+RLM = "\u200f"
+"""Right-to-left mark: starts an item of a right-to-left list so that its number reads first (on the right)."""
 
 
 def is_rtl(lang: str) -> bool:

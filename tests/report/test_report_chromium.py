@@ -8,7 +8,9 @@ that the harness does detect both.
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
+import json
 import re
 import shutil
 import socketserver
@@ -184,3 +186,49 @@ def test_a_wide_round_table_scrolls_in_its_box_with_the_location_column_in_view(
     dom, stderr, hits = _run(page, "--dump-dom", "--window-size=1000,1400")
     assert hits == [] and _console(stderr) == []
     assert 'data-probe="true,true,true,true"' in dom
+
+
+ROUND_LABELS = {
+    "latin": {f"R{i}": f"Round {i} ({['May', 'Nov'][i % 2]} {2025 + i // 2})" for i in range(1, 7)},
+    "arabic": {f"R{i}": f"الجولة {i} ({['مايو', 'نوفمبر'][i % 2]} {2025 + i // 2})" for i in range(1, 7)},
+}
+
+
+@needs_chromium
+@pytest.mark.parametrize("script", ["latin", "arabic"])
+def test_the_numbered_round_key_reads_right_to_left_in_arabic(tmp_path, script):
+    """22 panels number their rounds 1-6 and the chart writes the key under them. In Arabic the key is aligned
+    right and read right to left whatever the script of the round names: each entry's number rightmost with
+    its colon to its left, entries following leftwards, and each label's brackets inside its own entry (turned
+    for Arabic text, in Latin order for Latin text). Chromium lays the SVG out; a script reads where each
+    character was drawn. (Before: with Latin round names, entry 1's label went to the far left, brackets
+    turned, and entries 2-6 ran left to right.)"""
+    from survey_toolkit.comparison import compare_rounds
+    from survey_toolkit.report._common import prepare_results
+    from survey_toolkit.report.charts import build_charts, figure_bytes
+    from survey_toolkit.report.charts.style import WIDTH
+
+    meta = dataclasses.replace(make_meta(), round_labels=ROUND_LABELS[script]).for_language("ar")
+    results = prepare_results(make_wide_results(), meta.rules)
+    svg = figure_bytes(build_charts(results, compare_rounds(results), meta=meta, lang="ar")["trust_police_trend"], "svg")
+    page = tmp_path / "key.html"
+    page.write_text("<!DOCTYPE html><html><body>" + svg.decode("utf-8") + """<script>
+      var t = Array.prototype.filter.call(document.querySelectorAll("text"), function (e) {
+        return e.textContent.indexOf("1: ") >= 0; })[0], s = t.textContent, out = {};
+      var at = function (i) { var e = t.getExtentOfChar(i); return e.x + e.width / 2; };
+      for (var k = 1; k <= 6; k++) { var i = s.indexOf(k + ": ");
+        if (i >= 0) { out[k] = [at(i), at(i + 1), at(s.indexOf("(", i)), at(s.indexOf(")", i))]; } }
+      document.body.setAttribute("data-probe", JSON.stringify(out));
+    </script></body></html>""", encoding="utf-8")
+    dom, stderr, hits = _run(page, "--dump-dom")
+    assert hits == [] and _console(stderr) == []
+    found = json.loads(re.search(r'data-probe="([^"]*)"', dom).group(1).replace("&quot;", '"'))
+    entries = [found[k] for k in sorted(found, key=int)]
+    assert len(entries) >= 4  # the first line holds several entries
+    assert entries[0][0] > WIDTH - 8 - 12  # aligned right: entry 1's number at the right edge
+    for k, (number, colon, opening, closing) in enumerate(entries):
+        assert colon < number  # "1:" read right to left
+        assert (opening > closing) if script == "arabic" else (opening < closing)
+        assert max(opening, closing) < colon
+        if k + 1 < len(entries):
+            assert entries[k + 1][0] < min(opening, closing)  # the next entry starts left of this one's label

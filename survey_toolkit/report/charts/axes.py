@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ...i18n import LRM, RLM
 from .._common import (
     ReportMeta,
     fmt_number,
@@ -90,17 +91,28 @@ def _round_ticks(meta: ReportMeta, order: list[str], step: float) -> list[list[s
 
 def round_key(c: Canvas, meta: ReportMeta, order: list[str], y: float) -> float:
     """Write the key of numbered rounds ("1: Round 1 (Nov 2025) · 2: ...") from ``y``; returns the
-    y below it."""
-    entries = [f"{i}: {meta.round_labels.get(r, r)}" for i, r in enumerate(order, start=1)]
+    y below it. In a right-to-left chart the lines are aligned right and read right to left, 1 first
+    (:func:`_key_entry`)."""
+    entries = [_key_entry(i, str(meta.round_labels.get(r, r)), c.rtl) for i, r in enumerate(order, start=1)]
     lines: list[str] = []
     for entry in entries:  # entries are kept whole on a line; a line holds as many as fit
         if lines and text_width(lines[-1] + " · " + entry, 9) <= WIDTH - 16:
             lines[-1] += " · " + entry
         else:
             lines.append(entry)
+    x, anchor = (WIDTH - 8, "end") if c.rtl else (8, "start")
     for k, line in enumerate(lines):
-        c.text(8, y + 11 * k, line, size=9, fill=_AXIS)
+        c.text(x, y + 11 * k, line, size=9, fill=_AXIS, anchor=anchor)
     return y + 11 * len(lines)
+
+
+def _key_entry(number: int, label: str, rtl: bool) -> str:
+    """One entry of the round key, ``"2: Round 2 (May 2026)"``. Right to left, it starts with a right-to-left
+    mark and ends with a left-to-right one: the number and its colon come first (right), the entries follow
+    each other leftwards, and a label in Latin script (a project's own round names) keeps its closing bracket
+    (without the marks it would move to the far end of the line, turned round, and the next entry's number
+    would join the label)."""
+    return f"{RLM}{number}: {label}{LRM}" if rtl else f"{number}: {label}"
 
 
 def _panel(c: Canvas, x0: float, y0: float, w: float, h: float, ticks: list[float], order: list[str],

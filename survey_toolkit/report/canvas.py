@@ -18,10 +18,13 @@ Example:
 from __future__ import annotations
 
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
+
+from ..i18n import LRM
 
 __all__ = ["Canvas", "text_width", "wrap", "FONT_FAMILY"]
 
@@ -141,9 +144,19 @@ _ANCHOR_SVG = {"start": "start", "middle": "middle", "end": "end"}
 
 def _mirrored_anchor(args: dict[str, Any]) -> dict[str, Any]:
     """A text's anchor for an SVG whose text runs right to left (``direction="rtl"``): there ``start`` is
-    the text's right end, so start and end swap to keep the text where the chart placed it."""
+    the text's right end, so start and end swap to keep the text where the chart placed it. A text in a
+    left-to-right script is held together (:func:`_ltr_held`)."""
     swap = {"start": "end", "end": "start", "middle": "middle"}
-    return {**args, "anchor": swap[args["anchor"]]}
+    return {**args, "anchor": swap[args["anchor"]], "text": _ltr_held(args["text"])}
+
+
+def _ltr_held(text: str) -> str:
+    """A text whose first letter is of a left-to-right script (a label in English, a place name), between two
+    left-to-right marks, for a right-to-left chart: its punctuation at either end then stays where it is
+    written. Without them, in a right-to-left line, a closing bracket or question mark at the end (a wrapped
+    label's last line: ``computation)``) is drawn at the start, turned: ``(computation``."""
+    first = next((d for d in map(unicodedata.bidirectional, text) if d in ("L", "R", "AL")), "")
+    return f"{LRM}{text}{LRM}" if first == "L" else text
 
 _SVG = {
     "rect": lambda x, y, w, h, fill, opacity: (

@@ -232,3 +232,33 @@ def test_the_numbered_round_key_reads_right_to_left_in_arabic(tmp_path, script):
         assert max(opening, closing) < colon
         if k + 1 < len(entries):
             assert entries[k + 1][0] < min(opening, closing)  # the next entry starts left of this one's label
+
+
+@needs_chromium
+def test_latin_text_in_a_right_to_left_chart_keeps_its_end_punctuation(tmp_path):
+    """An Arabic report's charts show English labels when the form has no Arabic: a wrapped label's last line
+    "computation)" and a question "Do you feel safe?" keep their closing bracket and question mark at their
+    right end (they were drawn at the left, turned: "(computation", "?Do you feel safe"); an Arabic label is
+    left as it is. Chromium lays the SVG out; a script reads where the characters were drawn."""
+    from survey_toolkit.report.canvas import Canvas
+
+    c = Canvas(400, 80, rtl=True)
+    for k, text in enumerate(["computation)", "Do you feel safe?", "(0-10) index"]):
+        c.text(390, 20 + 20 * k, text, anchor="end")
+    c.text(390, 80, "الجولة 1 (نوفمبر 2025)", anchor="end")
+    svg = c.svg().decode("utf-8")
+    assert "\u200eDo you feel safe?\u200e" in svg and ">الجولة 1 (نوفمبر 2025)<" in svg
+    page = tmp_path / "rtl.html"
+    page.write_text("<!DOCTYPE html><html><body>" + svg + """<script>
+      var out = Array.prototype.map.call(document.querySelectorAll("text"), function (t) {
+        var s = t.textContent, at = function (i) { var e = t.getExtentOfChar(i); return e.x + e.width / 2; };
+        var first = s.search(/[A-Za-z(]/), last = s.length - 1;
+        while (s.charCodeAt(last) === 0x200e) { last -= 1; }
+        return [at(first), at(last)]; });
+      document.body.setAttribute("data-probe", JSON.stringify(out));
+    </script></body></html>""", encoding="utf-8")
+    dom, stderr, hits = _run(page, "--dump-dom")
+    assert hits == [] and _console(stderr) == []
+    found = json.loads(re.search(r'data-probe="([^"]*)"', dom).group(1))
+    for first, last in found[:3]:  # Latin: first character on the left, last on the right, all in view
+        assert 0 < first < last < 400

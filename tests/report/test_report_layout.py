@@ -114,3 +114,15 @@ def test_wide_round_tables_scroll_on_screen_and_print_the_latest_ci_with_a_note(
     few = render_html(make_results(), meta=make_meta(), lang="en")  # 3 rounds: every column prints, no note
     assert 'class="early"' not in few and '<p class="note print-only">' not in few
     assert '<div class="scroll"><table class="rounds">' in few
+
+
+def test_printed_findings_lists_flow_on_instead_of_leaving_the_first_page_blank():
+    """A table is kept on one page when printed, except the findings' long lists (every other significant
+    change: 97 rows for 22 locations x 6 rounds; every indicator at a glance), which flow on from the findings,
+    rows whole, instead of starting on a new page and leaving most of the first one blank."""
+    html = render_html(make_results(), meta=make_meta(), lang="en")
+    printed = html.split("<style>", 1)[1].split("</style>", 1)[0].split("@media print {", 1)[1]
+    assert "figure, table { break-inside: avoid; page-break-inside: avoid; }" in printed
+    rule = printed.index("section.findings table { break-inside: auto; page-break-inside: auto; }")
+    assert rule > printed.index("figure, table { break-inside: avoid;")  # comes later: it wins
+    assert "section.findings tr { break-inside: avoid; page-break-inside: avoid; }" in printed

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import group_columns_of
-from ..i18n import LRM
+from ..i18n import LRM, RLM, is_rtl
 from ._common import (
     ReportMeta,
     digits_for,
@@ -175,10 +175,17 @@ def _rest_table(rest: list[dict], labels: dict[str, str], groups: list[str], met
         body.append({"cls": "", "cells": [
             {"text": labels[str(rec["indicator_id"])], "cls": ""},
             {"text": _place(rec, groups, meta, lang), "cls": ""},
-            {"text": f"{round_name(meta, rec['round_from'])} → {round_name(meta, rec['round_to'])}", "cls": ""},
-            {"text": f"{_value(rec['estimate_from'], unit, factor, lang)} → {_value(rec['estimate_to'], unit, factor, lang)}"
-                     f" ({_change(rec['change'], unit, factor, lang)})", "cls": "sig"},
+            {"text": _from_to(round_name(meta, rec["round_from"]), round_name(meta, rec["round_to"]), lang), "cls": ""},
+            {"text": _from_to(_value(rec["estimate_from"], unit, factor, lang), _value(rec["estimate_to"], unit, factor, lang),
+                              lang) + f" ({_change(rec['change'], unit, factor, lang)})", "cls": "sig"},
             {"text": fmt_number(rec.get("q_value"), 3, lang) if not is_missing(rec.get("q_value")) else "", "cls": ""},
             {"text": t(lang, word), "cls": f"word {word.replace(' ', '-')}"},
         ]})  # fmt: skip
     return {"headers": headers, "rows": body, "cls": "rest"}
+
+
+def _from_to(old: str, new: str, lang: str) -> str:
+    """``old → new``; right to left, ``old ← new`` with a right-to-left mark either side of the arrow, so that the
+    old value or round is read first (on the right) and the arrow points to the new one, whatever the script of
+    the two (round names in Latin script, numbers)."""
+    return f"{old}{RLM} ← {RLM}{new}" if is_rtl(lang) else f"{old} → {new}"

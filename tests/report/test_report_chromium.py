@@ -262,3 +262,34 @@ def test_latin_text_in_a_right_to_left_chart_keeps_its_end_punctuation(tmp_path)
     found = json.loads(re.search(r'data-probe="([^"]*)"', dom).group(1))
     for first, last in found[:3]:  # Latin: first character on the left, last on the right, all in view
         assert 0 < first < last < 400
+
+
+@needs_chromium
+@pytest.mark.parametrize("names", [{}, {"R1": "الجولة 1", "R2": "الجولة 2", "R3": "الجولة 3"}])
+def test_rounds_and_estimates_compared_read_right_to_left_in_arabic(tmp_path, names):
+    """In the Arabic list of every other significant change, "Rounds compared" and "Estimates (change)" read
+    right to left: the earlier round and the old value on the right, the arrow pointing left to the later
+    ones, with round names in Latin script ("R1") or in Arabic. (Before: "→" between them, so in an Arabic
+    line the arrow pointed from the new round back to the old one.)"""
+    from survey_toolkit.disclosure import apply_rules
+
+    from .test_report_findings import many_changes
+
+    meta = dataclasses.replace(make_meta(), round_labels=names)
+    page = write_html(tmp_path / "report.html", apply_rules(many_changes()), meta=meta, lang="ar")
+    probe = """<script>
+      var row = document.querySelector("details.rest tbody tr"), out = [];
+      [2, 3].forEach(function (k) {
+        var cell = row.children[k], text = cell.firstChild, s = text.data, arrow = s.indexOf("←");
+        var at = function (i) { var r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
+          var b = r.getBoundingClientRect(); return b.left + b.width / 2; };
+        var old = s.search(/[0-9R]/), after = s.slice(arrow).search(/[0-9R]/) + arrow;
+        out.push([at(old), at(arrow), at(after), s.indexOf("→")]); });
+      document.body.setAttribute("data-probe", JSON.stringify(out));
+    </script>"""
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom, stderr, hits = _run(page, "--dump-dom", "--window-size=1400,1400")
+    assert hits == [] and _console(stderr) == []
+    found = json.loads(re.search(r'data-probe="([^"]*)"', dom).group(1))
+    for old, arrow, new, right_arrow in found:  # rounds, then estimates
+        assert old > arrow > new and right_arrow == -1

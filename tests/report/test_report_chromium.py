@@ -293,3 +293,26 @@ def test_rounds_and_estimates_compared_read_right_to_left_in_arabic(tmp_path, na
     found = json.loads(re.search(r'data-probe="([^"]*)"', dom).group(1))
     for old, arrow, new, right_arrow in found:  # rounds, then estimates
         assert old > arrow > new and right_arrow == -1
+
+
+@needs_chromium
+def test_an_english_label_in_an_arabic_table_keeps_its_question_mark_at_the_end(tmp_path):
+    """The form has no Arabic: the Arabic report's tables show the English label "Do you feel safe?"; its first
+    cell takes its direction from its own text, so the question mark is drawn after "safe" (it was drawn at
+    the cell's left end, before "Do"), and the cell is still aligned right."""
+    results = make_results()
+    results.loc[results["indicator_id"] == "trust_police", "label_en"] = "Do you feel safe?"
+    page = write_html(tmp_path / "report.html", results, meta=make_meta(), lang="ar")
+    probe = """<script>
+      var cell = Array.prototype.filter.call(document.querySelectorAll("table.glance td:first-child"),
+        function (td) { return td.textContent === "Do you feel safe?"; })[0], text = cell.firstChild;
+      var at = function (i) { var r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
+        var b = r.getBoundingClientRect(); return b.left + b.width / 2; };
+      var box = cell.getBoundingClientRect(), pad = parseFloat(getComputedStyle(cell).paddingRight);
+      document.body.setAttribute("data-probe", JSON.stringify([at(0), at(16), box.right - pad - at(16)]));
+    </script>"""
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom, stderr, hits = _run(page, "--dump-dom", "--window-size=1200,1400")
+    assert hits == [] and _console(stderr) == []
+    first, mark, gap = json.loads(re.search(r'data-probe="([^"]*)"', dom).group(1))
+    assert first < mark and 0 < gap < 10  # "D" left of "?", and "?" at the right edge of the cell

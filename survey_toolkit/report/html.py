@@ -81,6 +81,11 @@ __all__ = ["render_html", "write_html", "environment"]
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
+#: a heatmap of more locations is not printed (its numbers would be a few pixels high on an A4 page):
+#: a printed note points to the report on screen and the workbook instead
+HEATMAP_PRINT_MAX_LOCATIONS = 14
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The jinja2 environment of the report: autoescape on, StrictUndefined, package templates."""
@@ -181,11 +186,14 @@ def build_context(
         if not len(part):
             continue
         r_from = round_name(meta, part["round_from"].iloc[0])
+        places = int(part["location"].nunique()) if "location" in part.columns else 0
         heat.append(
             {
                 "img": charts.uri(stem),
                 "title": t(lang, "since", round=r_from),
                 "note": t(lang, "heatmap_note", from_round=r_from),
+                "print_note": (t(lang, "heatmap_print_note", n=places, sheet=t(lang, "excel:changes"))
+                               if places > HEATMAP_PRINT_MAX_LOCATIONS else ""),
             }
         )
     toc = [{"anchor": "findings", "text": t(lang, "key_findings")}]

@@ -46,6 +46,9 @@ REPORT: dict[str, str] = dict((
     N_("heatmap_note",
        "Colour: green improved, red worsened, blue changed (no direction), grey no significant change "
        "(after false discovery rate control); white: not published. Numbers: change since {from_round}."),
+    N_("heatmap_print_note",
+       "Not printed: with {n} locations the heatmap cannot be read on a page; see it in the report on "
+       "screen (it scrolls), or the changes by location in the workbook's sheet {sheet}."),
     N_("methodology", "Methodology"),
     N_("sample_sizes", "Sample sizes"),
     N_("design", "Design"),

@@ -126,3 +126,20 @@ def test_printed_findings_lists_flow_on_instead_of_leaving_the_first_page_blank(
     rule = printed.index("section.findings table { break-inside: auto; page-break-inside: auto; }")
     assert rule > printed.index("figure, table { break-inside: avoid;")  # comes later: it wins
     assert "section.findings tr { break-inside: avoid; page-break-inside: avoid; }" in printed
+
+
+def test_a_heatmap_of_many_locations_is_not_printed_but_says_where_to_find_it():
+    """22 districts: the heatmap's numbers would be a few pixels high on A4, so it is shown on screen
+    only and the printed page says why and where to see it; a few locations print as before."""
+    from survey_toolkit.report.html import HEATMAP_PRINT_MAX_LOCATIONS
+
+    wide = render_html(make_wide_results(n_locations=22, n_rounds=3), meta=make_meta(), lang="fr")
+    heat = wide[wide.index('id="heatmap"'):]
+    heat = heat[:heat.index("</section>")]
+    assert heat.count('<figure class="screen-only">') == 2  # since the previous round, since the baseline
+    assert heat.count("Non imprimée : avec 23 lieux") == 2 and "feuille Évolutions du classeur" in heat
+    assert ".screen-only { display: none !important; }" in wide  # inside @media print
+    few = render_html(make_wide_results(n_locations=HEATMAP_PRINT_MAX_LOCATIONS - 1, n_rounds=3), meta=make_meta(),
+                      lang="en")  # fmt: skip
+    heat = few[few.index('id="heatmap"'):]
+    assert "screen-only" not in heat[:heat.index("</section>")] and "Not printed" not in few

@@ -176,3 +176,14 @@ def test_the_entry_point_flushes_and_keeps_exit_codes(tmp_path):
     broken.write_text("indicators:\n  - id: x\n    type: nonsense\n", encoding="utf-8")
     bad = cli("indicators", "check", str(broken))
     assert bad.returncode == 1 and str(broken) in bad.stdout + bad.stderr
+
+
+def test_a_profiler_still_gets_to_write_its_results(tmp_path):
+    """Under cProfile (or a coverage tracer) the entry point exits the usual way, so their files are written."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "cli.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "survey_toolkit", "--help"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0 and out.stat().st_size > 0

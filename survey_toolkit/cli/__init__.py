@@ -176,12 +176,15 @@ def main() -> None:
 def _leave(code: object) -> None:
     """Flush the output and the logs and end the process at once: freeing a run's objects one by one
     (the data of every round, the results, the report) takes a few tenths of a second at exit and
-    nothing needs it. The exit code is the command's (a message as code is printed, exit 1)."""
+    nothing needs it. The exit code is the command's (a message as code is printed, exit 1). Under a
+    profiler or a coverage tracer the usual exit runs, so that they can write their results."""
     import logging
 
     if isinstance(code, str):
         print(code, file=sys.stderr)
         code = 1
+    if sys.getprofile() is not None or sys.gettrace() is not None:  # a profiler or coverage writes at exit
+        raise SystemExit(code)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:

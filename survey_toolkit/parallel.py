@@ -26,6 +26,7 @@ import io
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -37,6 +38,9 @@ R = TypeVar("R")
 
 _FAILED = b""  # what a forked process sends for a job that raised: the parent does it again
 _forked = False  # True in a forked process of forked_map
+PATIENCE = 120.0
+"""Seconds without a result from any forked process (and at least 10 times the longest job done here)
+after which its jobs are done here instead."""
 
 
 def workers() -> int:
@@ -114,14 +118,20 @@ def forked_map(
         gc.unfreeze()
     results: dict[int, Any] = {}
     failed: list[int] = []
+    longest = 0.0
     try:
         i: int | None = 0
         while i is not None:  # this process works too, job 0 first
+            started = time.monotonic()
             results[i] = _done(fn(jobs[i]), done, i)
+            longest = max(longest, time.monotonic() - started)
             i = take()
+        patience = max(PATIENCE, 10 * longest)
         while len(results) + len(failed) < len(jobs):
-            message = _next(queue, processes)
-            if message is None:  # every forked process has ended: what they took and did not send is redone
+            message = _next(queue, processes, patience)
+            if message is None:  # every forked process has ended, or one is stuck: what is missing is redone
+                for p in processes:
+                    p.terminate()
                 break
             i, payload = message
             if payload == _FAILED:
@@ -158,11 +168,14 @@ def _fork_context():
         return None
 
 
-def _next(queue, processes) -> tuple[int, bytes] | None:
-    """The next message of a forked process; None once every process has ended and nothing is left."""
+def _next(queue, processes, patience: float) -> tuple[int, bytes] | None:
+    """The next message of a forked process; None once every process has ended and nothing is left, or
+    when none came for ``patience`` seconds (a process stuck, e.g. on a lock held at the fork by another
+    thread of this process: its jobs are then done here rather than waited for forever)."""
     import queue as queues
 
-    while True:
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
         try:
             return queue.get(timeout=0.2)
         except queues.Empty:
@@ -171,6 +184,7 @@ def _next(queue, processes) -> tuple[int, bytes] | None:
                     return queue.get(timeout=0.5)  # sent just before it ended
                 except queues.Empty:
                     return None
+    return None
 
 
 def _mapping_proxy(mapping: dict) -> MappingProxyType:

@@ -180,3 +180,22 @@ def test_processes_for_few_equal_jobs(monkeypatch):
     monkeypatch.setenv("SURVEY_TOOLKIT_WORKERS", "2")
     monkeypatch.setattr("survey_toolkit.parallel.workers", lambda: 2)
     assert processes(3) == 2  # a number given is kept
+
+
+@linux
+def test_a_stuck_forked_process_does_not_hang_the_run(two, monkeypatch):
+    """A forked process that never answers (a deadlock) is given up after PATIENCE seconds and its job is
+    done here: the run is slower, never stuck, and its results are complete."""
+    import time
+
+    monkeypatch.setattr("survey_toolkit.parallel.PATIENCE", 1.0)
+    parent = os.getpid()
+
+    def job(i):
+        if os.getpid() != parent:
+            time.sleep(3600)  # stuck
+        return i * 2
+
+    started = time.monotonic()
+    assert forked_map(job, [0, 1, 2]) == [0, 2, 4]
+    assert time.monotonic() - started < 30

@@ -1,16 +1,16 @@
 """Independent jobs of a run (one per round, one per report language) done at once in forked processes.
 
 :func:`forked_map` is ``[fn(job) for job in jobs]``: on Linux, with several cores, this process and
-up to :func:`workers` - 1 forked copies of it take the next job as each becomes free, so three rounds
-on two cores take two rounds' time, not three. Job 0 is always done here, first (a job that reports
-its own progress can do so there). The results are the same objects, in the same order,
-as one job after the other:
+forked copies of it (:func:`process_count`) take the next job as each becomes free. Job 0 is always
+done here, first (a job that reports its own progress can do so there). The results are the same
+objects, in the same order, as one job after the other:
 
 - a forked process sends its result back pickled; the objects named in ``shared`` (the form, the
   project: anything the parent already holds) are sent as references and come back as the parent's
   very objects, so ``data.instrument is form`` stays true;
-- a job that fails in a forked process (any exception, or the process dying) is done again here, so
-  its error is raised as usual, located, and nothing is lost;
+- a job that fails in a forked process (any exception, the process dying, or no word from any
+  process for :data:`PATIENCE` seconds) is done again here, so its error is raised as usual, located,
+  and nothing is lost;
 - with one worker (``SURVEY_TOOLKIT_WORKERS=1``, Windows, macOS: no fork) the jobs run here, one
   after the other.
 
@@ -49,12 +49,17 @@ def workers() -> int:
     after the other; ``SURVEY_TOOLKIT_WORKERS=3``: three)."""
     if _forked:  # a job's own jobs run in its process: never processes forking processes
         return 1
-    given = os.environ.get("SURVEY_TOOLKIT_WORKERS", "").strip()
-    if given.isdigit() and int(given) >= 1:
-        return int(given)
+    if (given := _given()) is not None:
+        return given
     if not sys.platform.startswith("linux"):
         return 1
     return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _given() -> int | None:
+    """The number of processes ``SURVEY_TOOLKIT_WORKERS`` fixes, None when it fixes none."""
+    given = os.environ.get("SURVEY_TOOLKIT_WORKERS", "").strip()
+    return int(given) if given.isdigit() and int(given) >= 1 else None
 
 
 def process_count(jobs: int) -> int:
@@ -63,8 +68,7 @@ def process_count(jobs: int) -> int:
     cores: three processes end together after 1.5 rounds' time, two taking turns need 2), unless
     ``SURVEY_TOOLKIT_WORKERS`` fixes the number."""
     n = workers()
-    fixed = os.environ.get("SURVEY_TOOLKIT_WORKERS", "").strip().isdigit()
-    if n > 1 and not fixed and n < jobs < 2 * n and jobs % n:
+    if n > 1 and _given() is None and n < jobs < 2 * n and jobs % n:
         return jobs
     return min(n, jobs)
 
@@ -82,14 +86,14 @@ def forked_map(
     done = done or (lambda i: None)
     n = process_count(len(jobs))
     context = _fork_context() if n > 1 else None
-    if context is None:
+    try:  # shared memory and semaphores may be missing (a container without /dev/shm): one after the other
+        counter = context.Value("i", 1) if context else None  # job 0 is this process's: it starts at once
+        queue = context.Queue() if context else None
+    except (OSError, ImportError):
+        counter = None
+    if counter is None:
         return [_done(fn(job), done, i) for i, job in enumerate(jobs)]
     registry = _Registry(shared)
-    try:  # shared memory and semaphores may be missing (a container without /dev/shm): one after the other
-        counter = context.Value("i", 1)  # job 0 is this process's: it starts at once, its progress shows
-        queue = context.Queue()
-    except (OSError, ImportError):
-        return [_done(fn(job), done, i) for i, job in enumerate(jobs)]
 
     def take() -> int | None:
         with counter.get_lock():
@@ -117,7 +121,6 @@ def forked_map(
     finally:
         gc.unfreeze()
     results: dict[int, Any] = {}
-    failed: list[int] = []
     longest = 0.0
     try:
         i: int | None = 0
@@ -127,17 +130,15 @@ def forked_map(
             longest = max(longest, time.monotonic() - started)
             i = take()
         patience = max(PATIENCE, 10 * longest)
-        while len(results) + len(failed) < len(jobs):
+        for _ in range(len(jobs) - len(results)):  # one message per job a forked process took
             message = _next(queue, processes, patience)
             if message is None:  # every forked process has ended, or one is stuck: what is missing is redone
                 for p in processes:
                     p.terminate()
                 break
             i, payload = message
-            if payload == _FAILED:
-                failed.append(i)
-                continue
-            results[i] = _done(registry.loads(payload), done, i)
+            if payload != _FAILED:
+                results[i] = _done(registry.loads(payload), done, i)
     except BaseException:
         for p in processes:
             p.terminate()

@@ -19,7 +19,7 @@ from ..parallel import forked_map
 from ..project import Project
 from ..quality import QualityReport, apply_exclusions, check_quality
 from ..weightgaps import fill_weight_gaps
-from .common import Progress, _noop
+from .common import Progress, _noop, counting
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,10 +63,8 @@ def check_rounds(
     progress = progress or _noop
     kept, reports, logs, off_tables, errors = {}, {}, [], [], []
     rounds = list(data.items())
-    progress("quality", 0, len(rounds))
-    finished = iter(range(1, len(rounds) + 1))
     checked = forked_map(lambda job: _check_round(*job, project), rounds, shared=[project, *_instruments(data)],
-                         done=lambda i: progress("quality", next(finished), len(rounds)))  # fmt: skip
+                         done=counting(progress, "quality", len(rounds)))  # fmt: skip
     for (rid, _), (clean, report, log, gaps, off_table, off_problems) in zip(rounds, checked, strict=True):
         errors += [p for p in off_problems if p.is_error]
         off_tables.append(off_table)

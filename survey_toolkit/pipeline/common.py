@@ -32,6 +32,14 @@ def _noop(step: str, done: int, total: int) -> None:
     return None
 
 
+def counting(progress: Progress, step: str, total: int) -> Callable[[int], None]:
+    """Report ``step`` at 0 of ``total`` now; the function returned reports one more finished each
+    time it is called (the ``done`` of :func:`survey_toolkit.parallel.forked_map`, in finishing order)."""
+    progress(step, 0, total)
+    finished = iter(range(1, total + 1))
+    return lambda _job: progress(step, next(finished), total)
+
+
 def _as_project(project: Project | str | Path) -> Project:
     return project if isinstance(project, Project) else load_project(project)
 

@@ -21,7 +21,7 @@ from ..parallel import forked_map
 from ..project import Project
 from ..results import reporting_table as reshape_results
 from ..weighting import Weighted
-from .common import ROUND_COLUMN, Inputs, Progress, _noop, shared_objects
+from .common import ROUND_COLUMN, Inputs, Progress, _noop, counting, shared_objects
 
 
 def _levels(project: Project) -> list[str]:
@@ -47,8 +47,6 @@ def compute_results(
     levels = _levels(project)
     calls += [([ROUND_COLUMN, level], False) for level in levels]
     total = len(weighted)
-    progress("compute", 0, total)
-    finished = iter(range(1, total + 1))
 
     def one(w: Weighted) -> list[pd.DataFrame]:
         data = _known_groups(w.data, project, inputs)
@@ -58,7 +56,7 @@ def compute_results(
         return [_with_parent_location(t, w.frame, levels, by[-1]) for t, (by, _) in zip(tables, calls, strict=True)]
 
     per_round = forked_map(one, list(weighted.values()), shared=shared_objects(project, inputs),
-                           done=lambda i: progress("compute", next(finished), total))  # fmt: skip
+                           done=counting(progress, "compute", total))  # fmt: skip
     chunks = [t for tables in per_round for t in tables]
     return pd.concat(chunks, ignore_index=True)
 

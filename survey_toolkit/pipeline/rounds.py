@@ -19,7 +19,7 @@ from ..io.load import load
 from ..io.repeatfiles import read_repeat_files
 from ..parallel import forked_map
 from ..project import Project, Round
-from .common import ROUND_COLUMN, Inputs, Progress, _noop, shared_objects
+from .common import ROUND_COLUMN, Inputs, Progress, _noop, counting, shared_objects
 from .inputs import _with_data_columns
 
 
@@ -151,8 +151,6 @@ def load_rounds(
     """
     progress = progress or _noop
     rounds = list(project.rounds)
-    progress("load", 0, len(rounds))
-    finished = iter(range(1, len(rounds) + 1))
 
     def one(r: Round) -> SurveyData | SurveyToolkitError:
         try:
@@ -161,7 +159,7 @@ def load_rounds(
             return exc
 
     loaded = forked_map(one, rounds, shared=shared_objects(project, inputs),
-                        done=lambda i: progress("load", next(finished), len(rounds)))  # fmt: skip
+                        done=counting(progress, "load", len(rounds)))  # fmt: skip
     out: dict[str, SurveyData] = {}
     problems: list[Problem] = []
     error_type: type[SurveyToolkitError] | None = None

@@ -114,28 +114,25 @@ class _Writer:
         }
 
     def text(self, ws: Any, row: int, col: int, value: Any, fmt: str | None = None) -> None:
-        value = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-        style = self.fmt["quoted"] if is_formula_like(value) else self.fmt[fmt or "text"]
-        ws.write_string(row, col, value, style)
+        """One text cell (:meth:`text_column` of one value)."""
+        self.text_column(ws, row, col, (value,), fmt)
 
     def number(self, ws: Any, row: int, col: int, value: Any, fmt: str) -> None:
-        """A number; a missing one reads '—' (never a blank that could pass for zero)."""
-        if value is None or not math.isfinite(value):
-            ws.write_string(row, col, "—" if value is None or math.isnan(value) else "∞", self.fmt["muted"])
-            return
-        ws.write_number(row, col, value, self.fmt[fmt])
+        """One number cell (:meth:`number_column` of one value)."""
+        self.number_column(ws, row, col, (value,), fmt)
 
     def text_column(self, ws: Any, first: int, col: int, values: Any, fmt: str | None = None) -> None:
-        """``values`` down column ``col`` from row ``first``, as :meth:`text` writes each (one loop,
-        no per-cell lookups: the long sheets have tens of thousands of cells)."""
+        """``values`` down column ``col`` from row ``first``: always a string, never a formula (text a
+        spreadsheet would read as one gets a quote prefix); missing values blank. One loop with the
+        formats looked up once: the long sheets have tens of thousands of cells."""
         write, style, quoted = ws.write_string, self.fmt[fmt or "text"], self.fmt["quoted"]
         for row, value in enumerate(values, start=first):
             value = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
             write(row, col, value, quoted if is_formula_like(value) else style)
 
     def number_column(self, ws: Any, first: int, col: int, values: Any, fmts: Any) -> None:
-        """Numbers down column ``col`` from row ``first``, as :meth:`number` writes each; ``fmts`` is one
-        format name for all or one per value."""
+        """Numbers down column ``col`` from row ``first``; ``fmts`` is one format name for all or one per
+        value. A missing number reads '—' (never a blank that could pass for zero), an infinite one '∞'."""
         fmts = [fmts] * len(values) if isinstance(fmts, str) else fmts
         muted = self.fmt["muted"]
         for row, (value, fmt) in enumerate(zip(values, fmts, strict=True), start=first):

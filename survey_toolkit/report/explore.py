@@ -1,7 +1,7 @@
 """The report's "Explore the results" view: the published estimates as one JSON block and a small inline script.
 
 :func:`explore_section` returns what the template writes at the end of the HTML report: the published
-table (:func:`explore_payload`) as compact JSON inside ``<script type="application/json">`` and the
+table (:func:`explore_payload`, called by the page) as compact JSON inside ``<script type="application/json">`` and the
 script of ``templates/explore.js`` (vanilla JavaScript: no library, no network, no ``eval``, DOM nodes
 and ``textContent`` only), which gives selectors for indicator, location, round and group and a
 sortable table (estimate, 95% CI, n, change since the previous round, a note) with a dot-and-whisker
@@ -90,18 +90,9 @@ def _script() -> str:
     return script
 
 
-def explore_section(
-    results: pd.DataFrame,
-    comparisons: pd.DataFrame,
-    meta: ReportMeta,
-    lang: str,
-    order: list[str],
-    factor: float,
-    texts: dict[str, tuple[str, str]],
-    groups: list[str],
-) -> dict | None:
-    """The template's ``explore`` context: title, notes, the escaped JSON and the script (None: no rows)."""
-    payload = explore_payload(results, comparisons, meta, lang, order, factor, texts, groups)
+def explore_section(payload: str | None, lang: str) -> dict | None:
+    """The template's ``explore`` context from :func:`explore_payload`'s JSON: title, notes, the escaped
+    JSON and the script (None: no rows)."""
     if payload is None:
         return None
     return {

@@ -72,7 +72,7 @@ from .charts import (
     figure_bytes,
     ordered_locations,
 )
-from .explore import explore_section
+from .explore import explore_payload, explore_section
 from .findings import key_findings
 from .plan import plan_section
 
@@ -203,7 +203,7 @@ def build_context(
     themes = _themed(results, meta, lang, inds, sections)
     toc += _toc_entries(themes)
     toc += [{"anchor": "heatmap", "text": t(lang, "heatmap")}] if heat else []
-    explore = explore_section(results, comparisons, meta, lang, order, factor, texts, groups)
+    explore = explore_section(explore_payload(results, comparisons, meta, lang, order, factor, texts, groups), lang)
     toc += [{"anchor": "explore", "text": explore["title"]}] if explore else []
     planning = plan_section(meta.plan, meta, lang)
     toc += [{"anchor": "plan", "text": planning["title"]}] if planning else []

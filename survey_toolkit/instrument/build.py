@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -309,9 +309,40 @@ def _repeated_names(definition: Any, source: str | None) -> list[Problem]:
     level). Choices: a choice name used again in the same list, unless the settings sheet allows it
     (``allow_choice_duplicates``). pyxform reports only the first of these and stops.
     """
-    problems: list[Problem] = []
-    first: dict[tuple[Any, ...], int] = {}
-    parents: list[int] = [0]  # the row of each open group (0: the top level)
+    problems = [Problem(
+        "duplicate-name-in-group",
+        f"the name '{name}' is used again {_within(parent)} (first at row {first})",
+        Location(file=source, sheet="survey", row=number, field="name"),
+        expected="a name used once within its group or repeat", got=f"'{name}' at rows {first} and {number}",
+        hint="rename one of the two (export columns are named after questions, so each name must be unique "
+        "within its group or repeat)",
+    ) for (parent, name), first, number in _again(_question_keys(definition))]  # fmt: skip
+    settings = getattr(definition, "settings", None) or ()
+    if any(_cell(s, "allow_choice_duplicates").lower() in _YES for s in settings):
+        return problems
+    return problems + [Problem(
+        "duplicate-choice-name",
+        f"the choice name '{name}' is used again in the list '{list_name}' (first at row {first})",
+        Location(file=source, sheet="choices", row=number, field="name"),
+        expected="each choice of a list with its own name", got=f"'{name}' at rows {first} and {number}",
+        hint="give the choice its own name (code), or add the column allow_choice_duplicates with yes "
+        "to the settings sheet if the repetition is intended",
+    ) for (list_name, name), first, number in _again(_choice_keys(definition))]  # fmt: skip
+
+
+def _again(keyed: Iterable[tuple[int, tuple[str, ...]]]) -> Iterator[tuple[tuple[str, ...], int, int]]:
+    """``(key, first row, row)`` for every row whose key an earlier row already had."""
+    first: dict[tuple[str, ...], int] = {}
+    for number, key in keyed:
+        if key in first:
+            yield key, first[key], number
+        else:
+            first[key] = number
+
+
+def _question_keys(definition: Any) -> Iterator[tuple[int, tuple[Any, str]]]:
+    """``(row, (row of the enclosing group or repeat, 0 at the top level; name))`` of each named survey row."""
+    parents: list[int] = [0]
     for number, row in enumerate(getattr(definition, "survey", None) or (), start=2):
         kind, name = _cell(row, "type").lower(), _cell(row, "name")
         if _END.match(kind):
@@ -319,41 +350,21 @@ def _repeated_names(definition: Any, source: str | None) -> list[Problem]:
                 parents.pop()
             continue
         if name:
-            key = (parents[-1], name)
-            if key in first:
-                where = "at the top level" if parents[-1] == 0 else f"in the group or repeat of row {parents[-1]}"
-                problems.append(Problem(
-                    "duplicate-name-in-group",
-                    f"the name '{name}' is used again {where} (first at row {first[key]})",
-                    Location(file=source, sheet="survey", row=number, field="name"),
-                    expected="a name used once within its group or repeat", got=f"'{name}' at rows {first[key]} and {number}",
-                    hint="rename one of the two (export columns are named after questions, so each name must be unique "
-                    "within its group or repeat)",
-                ))  # fmt: skip
-            else:
-                first[key] = number
+            yield number, (parents[-1], name)
         if _BEGIN.match(kind):
             parents.append(number)
-    settings = getattr(definition, "settings", None) or ()
-    if any(_cell(s, "allow_choice_duplicates").lower() in _YES for s in settings):
-        return problems
-    seen: dict[tuple[str, str], int] = {}
+
+
+def _choice_keys(definition: Any) -> Iterator[tuple[int, tuple[str, str]]]:
+    """``(row, (list name, choice name))`` of each choices row that has both."""
     for number, row in enumerate(getattr(definition, "choices", None) or (), start=2):
         key = (_cell(row, "list_name") or _cell(row, "list name"), _cell(row, "name") or _cell(row, "value"))
-        if not key[0] or not key[1]:
-            continue
-        if key in seen:
-            problems.append(Problem(
-                "duplicate-choice-name",
-                f"the choice name '{key[1]}' is used again in the list '{key[0]}' (first at row {seen[key]})",
-                Location(file=source, sheet="choices", row=number, field="name"),
-                expected="each choice of a list with its own name", got=f"'{key[1]}' at rows {seen[key]} and {number}",
-                hint="give the choice its own name (code), or add the column allow_choice_duplicates with yes "
-                "to the settings sheet if the repetition is intended",
-            ))  # fmt: skip
-        else:
-            seen[key] = number
-    return problems
+        if key[0] and key[1]:
+            yield number, key
+
+
+def _within(parent: int) -> str:
+    return "at the top level" if parent == 0 else f"in the group or repeat of row {parent}"
 
 
 _SELECT = re.compile(

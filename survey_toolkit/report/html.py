@@ -328,7 +328,7 @@ def _toc_entries(themes: list[dict]) -> list[dict]:
 
 def _texts(lang: str) -> dict[str, str]:
     keys = ("contents", "key_findings", "no_findings", "heatmap", "methodology", "sample_sizes", "design")
-    keys += ("weights", "exclusions", "definitions", "rules", "at_a_glance", "other_findings", "summary",
+    keys += ("weights", "exclusions", "definitions", "rules", "at_a_glance", "summary",
              "summary_note", "sdg", "off_list")
     return {k: t(lang, k) for k in keys}
 

@@ -96,7 +96,6 @@ REPORT: dict[str, str] = dict((
     N_("findings_note_one",
        "{count} change is statistically significant after false discovery rate control; it is listed "
        "below."),
-    N_("other_findings", "Every other significant change"),
     N_("other_findings_count", "Every other significant change: {count}, the most important first"),
     N_("print_latest_ci",
        "Printed: every round's estimate, with the 95% CI and n of {round} only; the report on screen and "

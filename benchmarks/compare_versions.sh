@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Side by side, in one run: `survey-toolkit run examples/demo` and `--help` of two checkouts, alternating,
+# Side by side, in one run: `survey-toolkit run <project>` (default examples/demo) and `--help` of two checkouts, alternating,
 # N times; prints wall and CPU seconds of each and the new/old ratios (median), which is what to quote:
 # absolute times move with the machine's load, ratios measured together much less.
 #
 #   git worktree add ../old <rev>
 #   bash benchmarks/compare_versions.sh ../old . 3
+#   bash benchmarks/compare_versions.sh ../old . 2 "$PWD/benchmarks/_data/scaled_22x4"   # the large project
 set -euo pipefail
-old=$(cd "${1:?old checkout}" && pwd); new=$(cd "${2:-.}" && pwd); n=${3:-3}
+old=$(cd "${1:?old checkout}" && pwd); new=$(cd "${2:-.}" && pwd); n=${3:-3}; project=${4:-examples/demo}
 py=${PYTHON:-$new/.venv/bin/python}
 out=$(mktemp -d)
 for i in $(seq "$n"); do
   for side in old new; do
     dir=$old; [ "$side" = new ] && dir=$new
     rm -rf "$out/$side"
-    (cd "$dir" && /usr/bin/time -o "$out/t" -f "%e %U %S" "$py" -m survey_toolkit run examples/demo --output "$out/$side" >/dev/null 2>&1)
+    (cd "$dir" && /usr/bin/time -o "$out/t" -f "%e %U %S" "$py" -m survey_toolkit run "$project" --output "$out/$side" >/dev/null 2>&1)
     echo "run $side $(cat "$out/t")" | tee -a "$out/all"
     (cd "$dir" && /usr/bin/time -o "$out/t" -f "%e %U %S" "$py" -m survey_toolkit --help >/dev/null 2>&1)
     echo "help $side $(cat "$out/t")" | tee -a "$out/all"
